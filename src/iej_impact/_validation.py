@@ -1,0 +1,238 @@
+"""Argument and data checks shared by every public function.
+
+Options are ``Literal`` aliases defined once here; checks raise :class:`SpecificationError`
+(wrong argument) or :class:`DataError` (wrong data) with one message template:
+what, where, the value found, and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, SpecificationError
+
+Estimand = Literal["ATE", "ATT", "ATC"]
+ESTIMANDS: tuple[str, ...] = ("ATE", "ATT", "ATC")
+
+#: columns used (in this order) to name example rows in error messages
+ID_COLUMNS: tuple[str, ...] = ("participation_id", "person_id", "unit_id", "id")
+
+MAX_EXAMPLES = 5
+
+
+def suggest(value: object, allowed: Iterable[str]) -> str:
+    """Return " Did you mean 'x'?" for the closest allowed string, or ''."""
+    match = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1, cutoff=0.6)
+    return f" Did you mean '{match[0]}'?" if match else ""
+
+
+def check_choice(name: str, value: object, allowed: Sequence[object], func: str) -> object:
+    """Check that ``value`` is one of ``allowed``; return it.
+
+    >>> check_choice("estimand", "ATT", ESTIMANDS, "psm")
+    'ATT'
+    """
+    if value not in allowed:
+        shown = "{" + ", ".join(repr(a) for a in allowed) + "}"
+        raise SpecificationError(
+            f"the '{name}' parameter of {func}() must be one of {shown}; got {value!r}."
+            + suggest(value, [str(a) for a in allowed])
+        )
+    return value
+
+
+def check_estimand(value: object, func: str, allowed: Sequence[str] = ESTIMANDS) -> str:
+    """Check an estimand (case-insensitive) and return it upper-cased."""
+    if isinstance(value, str):
+        value = value.upper()
+    return str(check_choice("estimand", value, tuple(allowed), func))
+
+
+def check_number(
+    name: str,
+    value: object,
+    func: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    integer: bool = False,
+) -> float:
+    """Check a scalar numeric argument lies in [low, high] (or (low, high] when ``low_open``)."""
+    ok_type = isinstance(value, (int, np.integer)) if integer else isinstance(
+        value, (int, float, np.integer, np.floating)
+    )
+    if isinstance(value, bool) or not ok_type:
+        kind = "an integer" if integer else "a number"
+        raise SpecificationError(f"the '{name}' parameter of {func}() must be {kind}; got {value!r}.")
+    v = float(value)
+    if not np.isfinite(v):
+        raise SpecificationError(f"the '{name}' parameter of {func}() must be finite; got {value!r}.")
+    if low is not None and (v < low or (low_open and v == low)):
+        op = ">" if low_open else ">="
+        raise SpecificationError(f"the '{name}' parameter of {func}() must be {op} {low}; got {value!r}.")
+    if high is not None and v > high:
+        raise SpecificationError(f"the '{name}' parameter of {func}() must be <= {high}; got {value!r}.")
+    return v
+
+
+def as_column_list(name: str, value: object, func: str) -> list[str]:
+    """Accept a column name or a sequence of names; return a list of str."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable):
+        out = list(value)
+        bad = [v for v in out if not isinstance(v, str)]
+        if bad:
+            raise SpecificationError(
+                f"the '{name}' parameter of {func}() must be column names (strings); got {bad[:3]!r}."
+            )
+        return out
+    raise SpecificationError(
+        f"the '{name}' parameter of {func}() must be a column name or a list of column names; got {value!r}."
+    )
+
+
+def check_dataframe(data: object, func: str) -> pd.DataFrame:
+    """Check ``data`` is a non-empty DataFrame."""
+    if not isinstance(data, pd.DataFrame):
+        raise SpecificationError(
+            f"{func}() expects a pandas DataFrame as 'data'; got {type(data).__name__}. "
+            "Load files with iej_impact.load_data()."
+        )
+    if len(data) == 0:
+        raise DataError(f"{func}(): the data have no rows.")
+    return data
+
+
+def check_columns(data: pd.DataFrame, columns: Iterable[str], func: str, *, role: str = "column") -> None:
+    """Raise a DataError naming every requested column that is absent (with a suggestion)."""
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        hints = "".join(suggest(c, map(str, data.columns)) for c in missing[:1])
+        raise DataError(
+            f"{func}(): {role}{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)} "
+            f"not found in the data (columns are: {_short_list(data.columns)}).{hints}",
+            column=missing[0],
+        )
+
+
+def example_rows(data: pd.DataFrame, mask: np.ndarray | pd.Series, k: int = MAX_EXAMPLES) -> list[object]:
+    """Identify up to ``k`` rows where ``mask`` is true: by an id column when there is one, else row label."""
+    mask = np.asarray(mask, dtype=bool)
+    idx = np.flatnonzero(mask)[:k]
+    for col in ID_COLUMNS:
+        if col in data.columns:
+            return [_plain(v) for v in data[col].to_numpy()[idx]]
+    return [_plain(v) for v in data.index.to_numpy()[idx]]
+
+
+def describe_rows(data: pd.DataFrame, mask: np.ndarray | pd.Series) -> str:
+    """Human text 'N rows (e.g. person_id P1, P2)' for the rows flagged by ``mask``."""
+    mask = np.asarray(mask, dtype=bool)
+    n = int(mask.sum())
+    ids = example_rows(data, mask)
+    label = next((c for c in ID_COLUMNS if c in data.columns), "row")
+    return f"{n} row{'s' if n != 1 else ''} (e.g. {label} {', '.join(map(str, ids))})"
+
+
+def check_binary(data: pd.DataFrame, column: str, func: str, *, require_both: bool = True) -> np.ndarray:
+    """Return the column as an int8 0/1 array; raise if it has other values, NaN, or one arm only."""
+    s = data[column]
+    if s.isna().any():
+        raise DataError(
+            f"{func}(): column '{column}' has missing values in {describe_rows(data, s.isna())}; "
+            "drop or impute them first (e.g. with a sample filter).",
+            column=column,
+            rows=example_rows(data, s.isna()),
+        )
+    if pd.api.types.is_bool_dtype(s):
+        arr = s.to_numpy(dtype=np.int8)
+    else:
+        values = pd.unique(s)
+        bad = [v for v in values if not _is_01(v)]
+        if bad:
+            mask = ~s.isin([0, 1])
+            raise DataError(
+                f"{func}(): column '{column}' must be binary (0/1 or bool); found values "
+                f"{sorted(map(_plain, values), key=str)[:10]} ({describe_rows(data, mask)}). Recode it first.",
+                column=column,
+                rows=example_rows(data, mask),
+            )
+        arr = s.to_numpy(dtype=float).astype(np.int8)
+    if require_both:
+        n1 = int(arr.sum())
+        if n1 == 0 or n1 == len(arr):
+            which = "no" if n1 == 0 else "only"
+            raise DataError(
+                f"{func}(): column '{column}' has no variation: {which} treated units "
+                f"({n1} of {len(arr)} are 1). Both arms are needed.",
+                column=column,
+            )
+    return arr
+
+
+def check_numeric(data: pd.DataFrame, column: str, func: str, *, allow_missing: bool = False) -> np.ndarray:
+    """Return a float array for ``column``; raise on non-numeric content or (unless allowed) NaN."""
+    s = data[column]
+    if pd.api.types.is_bool_dtype(s):
+        s = s.astype(float)
+    if not pd.api.types.is_numeric_dtype(s):
+        coerced = pd.to_numeric(s, errors="coerce")
+        bad = coerced.isna() & s.notna()
+        raise DataError(
+            f"{func}(): column '{column}' must be numeric; it has dtype {s.dtype} with non-numeric values "
+            f"{list(map(_plain, pd.unique(s[bad])[:5]))} in {describe_rows(data, bad)}.",
+            column=column,
+            rows=example_rows(data, bad),
+        )
+    arr = s.to_numpy(dtype=float, na_value=np.nan)
+    if not allow_missing and np.isnan(arr).any():
+        mask = np.isnan(arr)
+        raise DataError(
+            f"{func}(): column '{column}' has missing values in {describe_rows(data, mask)}. "
+            "Drop them with a sample filter or impute them first.",
+            column=column,
+            rows=example_rows(data, mask),
+        )
+    return arr
+
+
+def check_covariates(data: pd.DataFrame, covariates: Sequence[str], func: str) -> None:
+    """Each covariate must be present, not all-missing, and not constant."""
+    check_columns(data, covariates, func, role="covariate")
+    for c in covariates:
+        s = data[c]
+        if s.isna().all():
+            raise DataError(f"{func}(): covariate '{c}' is missing for every row.", column=c)
+        if s.nunique(dropna=True) < 2:
+            raise DataError(
+                f"{func}(): covariate '{c}' is constant (every row is {_plain(s.dropna().iloc[0])!r}); "
+                "it carries no information; remove it from 'covariates'.",
+                column=c,
+            )
+
+
+def _is_01(v: object) -> bool:
+    try:
+        return float(v) in (0.0, 1.0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(v: object) -> object:
+    """numpy scalar -> Python scalar (for messages and JSON)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _short_list(items: Iterable[object], k: int = 12) -> str:
+    items = list(items)
+    head = ", ".join(map(str, items[:k]))
+    return head + (f", ... ({len(items)} in all)" if len(items) > k else "")

@@ -1,0 +1,123 @@
+"""Exceptions and warnings of iej_impact.
+
+Every error message follows one template: *what* went wrong, *where* (file, column, config key,
+example row ids), the offending *value*, and the *fix*. Errors are ``ValueError`` or
+``RuntimeError`` subclasses so generic handlers keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "IejImpactError",
+    "DataError",
+    "UnknownCodeError",
+    "DateOrderError",
+    "DuplicateParticipationError",
+    "ContaminationError",
+    "PanelStructureError",
+    "ParseError",
+    "SpecificationError",
+    "EstimationError",
+    "ConfigError",
+    "IejImpactWarning",
+    "OverlapWarning",
+    "ImbalanceWarning",
+    "MissingDataWarning",
+    "SmallSampleWarning",
+    "EligibilityWarning",
+]
+
+
+class IejImpactError(Exception):
+    """Base class of every error raised on purpose by iej_impact."""
+
+
+class DataError(IejImpactError, ValueError):
+    """The data are not what the analysis needs (missing column, wrong type, bad rows...).
+
+    Attributes
+    ----------
+    column : name of the offending column, if any.
+    rows : a few example row identifiers (ids or row labels), if any.
+    source : the file (or table name) the rows came from, if known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        column: str | None = None,
+        rows: Sequence[object] = (),
+        source: str | None = None,
+    ) -> None:
+        self.column = column
+        self.rows = tuple(rows)
+        self.source = source
+        prefix = f"{source}: " if source and not message.startswith(str(source)) else ""
+        super().__init__(prefix + message)
+
+
+class UnknownCodeError(DataError):
+    """A categorical column holds values that are not in its code list (and not mapped)."""
+
+
+class DateOrderError(DataError):
+    """Dates out of order (exit before entry, outcome before exit...)."""
+
+
+class DuplicateParticipationError(DataError):
+    """The same (person, operation) appears more than once."""
+
+
+class ContaminationError(DataError):
+    """A comparison person also appears among participants (or was treated during follow-up)."""
+
+
+class PanelStructureError(DataError):
+    """A person x period panel breaks the structure a panel estimator needs."""
+
+
+class ParseError(DataError):
+    """A value could not be parsed with the declared format (French numbers, dates...)."""
+
+
+class SpecificationError(IejImpactError, ValueError):
+    """An argument of a public function is not allowed (unknown option, wrong type...)."""
+
+
+class EstimationError(IejImpactError, RuntimeError):
+    """The estimation could not be carried out on these data (no overlap, singular model...)."""
+
+
+class ConfigError(IejImpactError, ValueError):
+    """The YAML configuration is wrong; the message starts with the YAML location."""
+
+    def __init__(self, message: str, *, location: str | None = None) -> None:
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class IejImpactWarning(UserWarning):
+    """Base class of iej_impact warnings (filter them with this class)."""
+
+
+class OverlapWarning(IejImpactWarning):
+    """Poor overlap of the propensity score between arms."""
+
+
+class ImbalanceWarning(IejImpactWarning):
+    """Covariates remain imbalanced after adjustment."""
+
+
+class MissingDataWarning(IejImpactWarning):
+    """Rows were dropped or values are missing."""
+
+
+class SmallSampleWarning(IejImpactWarning):
+    """Too few units for the asymptotics behind the inference."""
+
+
+class EligibilityWarning(IejImpactWarning):
+    """Participants outside the programme's eligibility rules."""
