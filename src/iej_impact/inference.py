@@ -229,16 +229,22 @@ def bootstrap_se(
     spec: Bootstrap,
     *,
     clusters: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
     """Bootstrap SE of ``statistic(index_array)`` by resampling rows (or whole clusters).
 
-    Returns (SE, the replicate estimates). Replicates where the statistic is undefined (NaN)
-    are an error: a silent drop would bias the SE.
+    With ``strata`` (e.g. the treatment arm), rows are resampled within each stratum so every
+    resample keeps the stratum sizes. Returns (SE, the replicate estimates). Replicates where the
+    statistic is undefined (NaN) are an error: a silent drop would bias the SE.
     """
     rng = np.random.default_rng(spec.random_state)
     reps = int(spec.reps)
     draws = np.empty(reps)
-    if clusters is None:
+    if clusters is None and strata is not None:
+        groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
+        for b in range(reps):
+            draws[b] = statistic(np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups]))
+    elif clusters is None:
         for b in range(reps):
             draws[b] = statistic(rng.integers(0, n, n))
     else:

@@ -1,0 +1,277 @@
+"""YAML run configuration: parsing, key checks and binding analyses to public functions.
+
+This is a thin layer: an analysis names a public function (``estimator:``) and every other key
+is a keyword argument of that function (bound with ``inspect.signature``). Semantic checks stay
+the library's own; here we only check the shape of the YAML, and report unknown keys with the
+YAML location and a suggestion. See docs/how-to/config.md and interface.md.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._validation import suggest
+from .errors import ConfigError
+from .naive import difference_in_means
+
+__all__ = ["ESTIMATORS", "AnalysisSpec", "RunConfig", "load_config", "parse_config", "bind_analysis"]
+
+#: estimator name in configs -> public function (the keys are the functions' names)
+ESTIMATORS: dict[str, Callable[..., Any]] = {
+    "difference_in_means": difference_in_means,
+}
+
+RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate")
+TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description")
+PROJECT_KEYS = ("name", "output_dir", "seed")
+DATA_KEYS = (
+    "path", "participants", "comparison", "treatment_column", "columns", "codes", "parse", "table",
+    "sep", "sheet", "encoding", "synthetic",
+)
+SYNTHETIC_KEYS = ("n_participants", "comparison_ratio", "seed", "table", "panel")
+SYNTHETIC_TABLES = ("persons", "panel", "participations", "comparison", "operations")
+SAMPLE_KEYS = ("filters", "dropna", "unit", "time", "cohort", "treatment", "never_treated", "id_column")
+REPORT_KEYS = ("title", "language", "formats")
+REPORT_FORMATS = ("html",)
+#: parameters of estimators that name columns (checked by `validate`)
+COLUMN_PARAMS = ("outcome", "treatment", "covariates", "weights", "unit", "time", "cohort", "post", "exact", "by")
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """One entry of ``analyses:``."""
+
+    index: int
+    name: str
+    estimator: str
+    params: dict[str, Any]
+    plots: tuple[str, ...] = ()
+    aggregate: tuple[str, ...] = ()
+
+    @property
+    def location(self) -> str:
+        return f"analyses[{self.index}]"
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        return ESTIMATORS[self.estimator]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A parsed configuration (paths resolved relative to the config file)."""
+
+    base_dir: Path
+    project: dict[str, Any]
+    data: dict[str, Any]
+    sample: dict[str, Any]
+    analyses: tuple[AnalysisSpec, ...]
+    report: dict[str, Any]
+    version: int = 1
+    path: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def seed(self) -> int | None:
+        return self.project.get("seed")
+
+    @property
+    def output_dir(self) -> Path:
+        return self.resolve(self.project.get("output_dir", "runs/" + _slug(self.project.get("name", "run"))))
+
+    def resolve(self, p: str | Path) -> Path:
+        p = Path(p)
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def resolved(self) -> dict[str, Any]:
+        """The configuration as run (defaults filled in), for the manifest."""
+        return {
+            "version": self.version,
+            "project": self.project,
+            "data": self.data,
+            "sample": self.sample,
+            "analyses": [
+                {"name": a.name, "estimator": a.estimator, **a.params,
+                 **({"plots": list(a.plots)} if a.plots else {}),
+                 **({"aggregate": list(a.aggregate)} if a.aggregate else {})}
+                for a in self.analyses
+            ],
+            "report": self.report,
+        }
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and check a YAML run configuration."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"configuration file not found: {path}")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    return parse_config(raw, base_dir=path.resolve().parent, path=path)
+
+
+def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = None) -> RunConfig:
+    """Check the shape of a configuration mapping and build a RunConfig."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"the configuration must be a YAML mapping; got {type(raw).__name__}.")
+    _check_keys(raw, TOP_KEYS, "")
+    version = raw.get("version", 1)
+    if version != 1:
+        raise ConfigError(f"unsupported configuration version {version!r}; this release reads version 1.", location="version")
+    project = dict(_mapping(raw.get("project", {}), "project"))
+    _check_keys(project, PROJECT_KEYS, "project")
+    if "seed" in project and (not isinstance(project["seed"], int) or isinstance(project["seed"], bool)):
+        raise ConfigError(f"must be an integer; got {project['seed']!r}.", location="project.seed")
+    for key in ("name", "output_dir"):
+        if key in project and not isinstance(project[key], str):
+            raise ConfigError(f"must be a string; got {project[key]!r}.", location=f"project.{key}")
+
+    if "data" not in raw:
+        raise ConfigError("missing 'data' section (give data.path, data.participants + data.comparison, or data.synthetic).")
+    data = dict(_mapping(raw["data"], "data"))
+    _check_keys(data, DATA_KEYS, "data")
+    sources = [k for k in ("path", "participants", "synthetic") if k in data]
+    if len(sources) != 1:
+        raise ConfigError(
+            "give exactly one data source: 'path', 'participants' (with 'comparison') or 'synthetic'; "
+            f"got {sources or 'none'}.", location="data")
+    if "participants" in data and "comparison" not in data:
+        raise ConfigError("'participants' needs 'comparison' (the comparison cohort file).", location="data")
+    for key in ("path", "participants", "comparison"):
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(f"must be a file path (string); got {data[key]!r}.", location=f"data.{key}")
+    for key in ("columns", "codes", "parse"):
+        if key in data:
+            _mapping(data[key], f"data.{key}")
+    if "synthetic" in data:
+        syn = dict(_mapping(data["synthetic"] or {}, "data.synthetic"))
+        _check_keys(syn, SYNTHETIC_KEYS, "data.synthetic")
+        table = syn.get("table", "persons")
+        if table not in SYNTHETIC_TABLES:
+            raise ConfigError(f"must be one of {list(SYNTHETIC_TABLES)}; got {table!r}.{suggest(table, SYNTHETIC_TABLES)}",
+                              location="data.synthetic.table")
+        for key in ("n_participants", "seed"):
+            if key in syn and (not isinstance(syn[key], int) or isinstance(syn[key], bool)):
+                raise ConfigError(f"must be an integer; got {syn[key]!r}.", location=f"data.synthetic.{key}")
+        data["synthetic"] = syn
+
+    sample = dict(_mapping(raw.get("sample", {}) or {}, "sample"))
+    _check_keys(sample, SAMPLE_KEYS, "sample")
+    if "filters" in sample:
+        filters = sample["filters"]
+        if isinstance(filters, str):
+            filters = [filters]
+        if not isinstance(filters, list) or not all(isinstance(f, str) for f in filters):
+            raise ConfigError("must be a list of pandas query strings.", location="sample.filters")
+        sample["filters"] = filters
+
+    raw_analyses = raw.get("analyses")
+    if not isinstance(raw_analyses, list) or not raw_analyses:
+        raise ConfigError("'analyses' must be a non-empty list of analyses.", location="analyses")
+    analyses = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw_analyses):
+        analyses.append(_parse_analysis(i, entry, seen))
+
+    report = dict(_mapping(raw.get("report", {}) or {}, "report"))
+    _check_keys(report, REPORT_KEYS, "report")
+    report.setdefault("title", project.get("name", "iej_impact"))
+    report.setdefault("language", "fr")
+    report.setdefault("formats", ["html"])
+    if report["language"] not in ("fr", "en"):
+        raise ConfigError(f"must be 'fr' or 'en'; got {report['language']!r}.", location="report.language")
+    if not isinstance(report["formats"], list) or any(f not in REPORT_FORMATS for f in report["formats"]):
+        raise ConfigError(f"must be a list drawn from {list(REPORT_FORMATS)} ([] writes no report); got {report['formats']!r}.",
+                          location="report.formats")
+
+    return RunConfig(base_dir=Path(base_dir), project=project, data=data, sample=sample, analyses=tuple(analyses),
+                     report=report, version=1, path=path, raw=dict(raw))
+
+
+def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
+    loc = f"analyses[{i}]"
+    entry = dict(_mapping(entry, loc))
+    name = entry.get("name")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ConfigError(
+            f"needs a 'name': letters, digits, '_' or '-', starting with a letter; got {name!r}.", location=f"{loc}.name")
+    if name in seen:
+        raise ConfigError(f"duplicate analysis name {name!r}; names are the keys of results.json.", location=f"{loc}.name")
+    seen.add(name)
+    loc = f"analyses[{i}] ({name})"
+    est = entry.get("estimator")
+    if est not in ESTIMATORS:
+        raise ConfigError(
+            f"unknown estimator {est!r}; available: {sorted(ESTIMATORS)}.{suggest(est, ESTIMATORS)}",
+            location=f"analyses[{i}].estimator")
+    plots = entry.get("plots", []) or []
+    aggregate = entry.get("aggregate", []) or []
+    for key, val in (("plots", plots), ("aggregate", aggregate)):
+        if isinstance(val, str):
+            val = [val]
+        if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
+            raise ConfigError("must be a list of names.", location=f"analyses[{i}].{key}")
+    plots = [plots] if isinstance(plots, str) else plots
+    aggregate = [aggregate] if isinstance(aggregate, str) else aggregate
+    params = {k: v for k, v in entry.items() if k not in RESERVED_ANALYSIS_KEYS}
+    fn = ESTIMATORS[est]
+    sig = inspect.signature(fn)
+    accepted = [p for p in list(sig.parameters)[1:]]
+    for key in params:
+        if key not in accepted:
+            raise ConfigError(
+                f"unknown parameter '{key}' for {est}(); accepted: {accepted}.{suggest(key, accepted)}",
+                location=f"analyses[{i}].{key}")
+    return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate))
+
+
+def bind_analysis(spec: AnalysisSpec, sample_roles: Mapping[str, Any], seed: int | None) -> dict[str, Any]:
+    """Keyword arguments for the analysis' function: its params, with sample roles and the seed
+    filled in where the function takes them and the analysis does not set them."""
+    fn = spec.function
+    sig = inspect.signature(fn)
+    kwargs = dict(spec.params)
+    for role in ("unit", "time", "cohort", "treatment"):
+        if role in sig.parameters and role not in kwargs and sample_roles.get(role):
+            kwargs[role] = sample_roles[role]
+    if "random_state" in sig.parameters and "random_state" not in kwargs and seed is not None:
+        kwargs["random_state"] = seed
+    missing = [
+        name for name, p in list(sig.parameters.items())[1:]
+        if p.default is inspect.Parameter.empty and p.kind is inspect.Parameter.KEYWORD_ONLY and name not in kwargs
+    ]
+    if missing:
+        raise ConfigError(
+            f"{spec.estimator}() needs {', '.join(repr(m) for m in missing)}; add "
+            f"{'it' if len(missing) == 1 else 'them'} to the analysis.", location=f"{spec.location} ({spec.name})")
+    return kwargs
+
+
+def _check_keys(mapping: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            loc = f"{where}.{key}" if where else str(key)
+            raise ConfigError(f"unknown key '{key}'; allowed: {list(allowed)}.{suggest(key, allowed)}", location=loc)
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"must be a mapping (key: value); got {type(value).__name__}.", location=where)
+    return value
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(text)).strip("_").lower() or "run"

@@ -1,0 +1,339 @@
+"""Config-driven runs: load data, define the sample, run each analysis, write every output.
+
+The runner is a loop over the library's public functions (no second implementation). Outputs
+are written to a temporary directory beside the target and renamed on success, so a failed run
+leaves nothing half-written; an existing output directory is replaced only with ``force=True``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._progress import progress
+from .config import COLUMN_PARAMS, RunConfig, bind_analysis, load_config
+from .errors import ConfigError, DataError, EstimationError, SpecificationError
+from .results import jsonable
+from .sample import Sample, define_sample
+
+__all__ = ["run", "validate", "RunResult", "load_run_data"]
+
+VERSIONED_PACKAGES = (
+    "iej_impact", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "linearmodels", "matplotlib", "pyarrow", "PyYAML",
+)
+
+
+@dataclass(frozen=True)
+class RunData:
+    """The input table of a run, with its provenance."""
+
+    frame: pd.DataFrame
+    inputs: list[dict[str, Any]]
+    treatment: str | None
+    synthetic: Any = None  # SyntheticCohort when data.synthetic is used
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced (also written to ``output_dir``)."""
+
+    output_dir: Path
+    results: dict[str, Any]
+    sample: Sample
+    results_json: dict[str, Any]
+    manifest: dict[str, Any]
+    report_path: Path | None = None
+    truths: dict[str, float | None] = field(default_factory=dict)
+
+
+def load_run_data(cfg: RunConfig) -> RunData:
+    """Load the configured input (a file, two stacked files, or the synthetic cohort)."""
+    from .io import file_sha256, load_data, stack_arms
+
+    data = cfg.data
+    read_opts = {k: data[k] for k in ("columns", "codes", "parse", "table", "sep", "sheet", "encoding") if k in data}
+    if "synthetic" in data:
+        from .synthetic import simulate_cohort
+
+        syn = data["synthetic"]
+        params = {
+            "n_participants": syn.get("n_participants", 5000),
+            "comparison_ratio": syn.get("comparison_ratio", 2.0),
+            "seed": syn.get("seed", cfg.seed if cfg.seed is not None else 20180101),
+            "panel": syn.get("panel", "window" if syn.get("table") == "panel" else "none"),
+        }
+        cohort = simulate_cohort(**params)
+        table = syn.get("table", "persons")
+        frame = getattr(cohort, table)
+        digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
+        inputs = [{"source": "synthetic", "table": table, "parameters": params, "sha256_of_table": digest}]
+        treatment = "treated" if "treated" in frame.columns else None
+        return RunData(frame=frame, inputs=inputs, treatment=treatment, synthetic=cohort)
+    if "path" in data:
+        path = cfg.resolve(data["path"])
+        frame = load_data(path, **read_opts)
+        return RunData(frame=frame, inputs=[{"role": "data", "path": data["path"], "sha256": file_sha256(path)}], treatment=None)
+    tcol = data.get("treatment_column", "treated")
+    p_path, c_path = cfg.resolve(data["participants"]), cfg.resolve(data["comparison"])
+    part = load_data(p_path, **read_opts)
+    comp = load_data(c_path, **read_opts)
+    frame = stack_arms(part, comp, treatment_column=tcol)
+    inputs = [
+        {"role": "participants", "path": data["participants"], "sha256": file_sha256(p_path), "rows": len(part)},
+        {"role": "comparison", "path": data["comparison"], "sha256": file_sha256(c_path), "rows": len(comp)},
+    ]
+    return RunData(frame=frame, inputs=inputs, treatment=tcol)
+
+
+def _sample_roles(cfg: RunConfig, rd: RunData) -> dict[str, Any]:
+    roles = dict(cfg.sample)
+    if "treatment" not in roles and rd.treatment is not None:
+        roles["treatment"] = rd.treatment
+    return roles
+
+
+def _define(cfg: RunConfig, rd: RunData) -> Sample:
+    roles = _sample_roles(cfg, rd)
+    try:
+        return define_sample(rd.frame, **roles)
+    except (DataError, SpecificationError) as exc:
+        raise ConfigError(str(exc), location="sample") from exc
+
+
+def validate(config: str | Path | RunConfig) -> dict[str, Any]:
+    """Parse the config, load the data, check columns and bind every analysis; no estimation.
+
+    Returns a short report (rows, columns, analyses checked). Raises ConfigError / DataError.
+    """
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    rd = load_run_data(cfg)
+    sample = _define(cfg, rd)
+    roles = _sample_roles(cfg, rd)
+    checked = []
+    for spec in cfg.analyses:
+        kwargs = bind_analysis(spec, roles, cfg.seed)
+        for key in COLUMN_PARAMS:
+            if key not in kwargs or kwargs[key] is None:
+                continue
+            cols = [kwargs[key]] if isinstance(kwargs[key], str) else list(kwargs[key])
+            missing = [c for c in cols if isinstance(c, str) and c not in sample.data.columns]
+            if missing:
+                from ._validation import suggest
+
+                raise ConfigError(
+                    f"column {missing[0]!r} not found in the data.{suggest(missing[0], map(str, sample.data.columns))}",
+                    location=f"{spec.location}.{key}")
+        checked.append(spec.name)
+    return {"rows": len(rd.frame), "rows_in_sample": len(sample.data), "columns": list(map(str, rd.frame.columns)),
+            "analyses": checked}
+
+
+def run(
+    config: str | Path | RunConfig,
+    *,
+    output_dir: str | Path | None = None,
+    force: bool = False,
+    only: list[str] | None = None,
+) -> RunResult:
+    """Run every analysis of a configuration and write results, tables, figures, report, manifest."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    out = Path(output_dir) if output_dir is not None else cfg.output_dir
+    if out.exists() and not force:
+        raise ConfigError(f"output directory {out} already exists; pass --force to replace it.", location="project.output_dir")
+    analyses = [a for a in cfg.analyses if not only or a.name in only]
+    if only:
+        unknown = sorted(set(only) - {a.name for a in cfg.analyses})
+        if unknown:
+            raise ConfigError(f"--only names unknown analyses {unknown}; known: {[a.name for a in cfg.analyses]}.")
+
+    tick = time.perf_counter()
+    rd = load_run_data(cfg)
+    timings["load_data"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    sample = _define(cfg, rd)
+    timings["define_sample"] = time.perf_counter() - tick
+    roles = _sample_roles(cfg, rd)
+
+    results: dict[str, Any] = {}
+    plots: dict[str, list[str]] = {}
+    for spec in progress(analyses, desc="analyses", total=len(analyses)):
+        tick = time.perf_counter()
+        kwargs = bind_analysis(spec, roles, cfg.seed)
+        where = f"{spec.location} ({spec.name})"
+        try:
+            res = spec.function(sample.data, **kwargs)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=where) from exc
+        except EstimationError as exc:
+            raise EstimationError(f"{where}: {exc}") from exc
+        results[spec.name] = res
+        for kind in spec.aggregate:
+            if not hasattr(res, "aggregate"):
+                raise ConfigError(f"{spec.estimator}() results cannot be aggregated.", location=f"{spec.location}.aggregate")
+            try:
+                results[f"{spec.name}.{kind}"] = res.aggregate(kind)
+            except (DataError, SpecificationError) as exc:
+                raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
+        for kind in spec.plots:
+            if not hasattr(res, f"plot_{kind}"):
+                avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
+                raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
+        plots[spec.name] = list(spec.plots)
+        timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
+
+    truths = _truths(rd, results)
+    manifest = _manifest(cfg, rd, sample)
+    results_json = {
+        "results": {name: _result_dict(res, truths.get(name)) for name, res in results.items()},
+        "sample_flow": sample.flow.to_dict(),
+        "manifest": manifest,
+    }
+    if rd.synthetic is not None:
+        results_json["synthetic_truth"] = jsonable(rd.synthetic.truth)
+
+    tick = time.perf_counter()
+    report_path = _write_outputs(out, force, cfg, sample, results, plots, truths, results_json, manifest, timings, t0)
+    timings["write_outputs"] = time.perf_counter() - tick
+    final_report = out / report_path.name if report_path else None
+    return RunResult(output_dir=out, results=results, sample=sample, results_json=results_json, manifest=manifest,
+                     report_path=final_report, truths=truths)
+
+
+def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
+    if rd.synthetic is None:
+        return {}
+    out: dict[str, float | None] = {}
+    truth = rd.synthetic.truth
+    for name, res in results.items():
+        outcome, estimand = getattr(res, "outcome", None), getattr(res, "estimand", None)
+        hit = truth[(truth["outcome"] == outcome) & (truth["estimand"] == estimand)]
+        out[name] = float(hit["value"].iloc[0]) if len(hit) else None
+    return out
+
+
+def _result_dict(res: Any, truth: float | None) -> dict[str, Any]:
+    d = res.to_dict()
+    if truth is not None and isinstance(d, dict):
+        d["true_value"] = truth
+        d["bias"] = d["estimate"] - truth if d.get("estimate") is not None else None
+        lo, hi = d.get("ci_lower"), d.get("ci_upper")
+        d["ci_covers_truth"] = (lo <= truth <= hi) if lo is not None and hi is not None else None
+    return jsonable(d)
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for pkg in VERSIONED_PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def _manifest(cfg: RunConfig, rd: RunData, sample: Sample) -> dict[str, Any]:
+    return jsonable({
+        "config_file": cfg.path.name if cfg.path else None,
+        "config": cfg.resolved(),
+        "inputs": rd.inputs,
+        "seed": cfg.seed,
+        "package_versions": _versions(),
+        "row_accounting": sample.flow.to_dict(),
+        "excluded_rows": len(sample.flow.exclusions),
+    })
+
+
+def _write_outputs(out: Path, force: bool, cfg: RunConfig, sample: Sample, results: Mapping[str, Any],
+                   plots: Mapping[str, list[str]], truths: Mapping[str, float | None], results_json: dict[str, Any],
+                   manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
+    from .io import write_table
+    from .plotting import plot_effects, plot_sample_flow, save_figure
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        (tmp / "tables").mkdir(parents=True)
+        (tmp / "figures").mkdir()
+        for name, res in results.items():
+            write_table(res.to_frame(), tmp / "tables" / f"{name}.csv")
+        write_table(sample.flow.table, tmp / "tables" / "sample_flow.csv")
+        write_table(sample.flow.exclusions, tmp / "tables" / "exclusions.csv")
+        effects = _effects_frame(results, truths)
+        write_table(effects, tmp / "tables" / "effects.csv")
+
+        lang = cfg.report["language"]
+        figures: dict[str, Path] = {}
+        if len(effects):
+            ax = plot_effects(effects, truths=truths if any(v is not None for v in truths.values()) else None, language=lang)
+            figures["effects"] = save_figure(ax, tmp / "figures" / "effects.png")
+        ax = plot_sample_flow(sample.flow.table, language=lang)
+        figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png")
+        for name, kinds in plots.items():
+            for kind in kinds:
+                ax = getattr(results[name], f"plot_{kind}")()
+                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png")
+
+        (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
+        report_path = None
+        if "html" in cfg.report["formats"]:
+            from .report import build_report
+
+            report_path = build_report(
+                tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,
+                language=lang, truths=truths or None, manifest=manifest, figures=figures,
+            )
+        timings["total_before_rename"] = time.perf_counter() - t0
+        full_manifest = dict(manifest)
+        full_manifest["timings_seconds"] = {k: round(v, 4) for k, v in timings.items()}
+        full_manifest["command"] = " ".join(sys.argv)
+        (tmp / "manifest.json").write_text(_dumps(jsonable(full_manifest)), encoding="utf-8")
+
+        old = None
+        if out.exists():
+            if not force:
+                raise ConfigError(f"output directory {out} already exists; pass --force to replace it.")
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return report_path
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _effects_frame(results: Mapping[str, Any], truths: Mapping[str, float | None]) -> pd.DataFrame:
+    rows = []
+    for name, res in results.items():
+        if not hasattr(res, "estimate"):
+            continue
+        rows.append({
+            "name": name, "method": getattr(res, "method", None), "estimand": getattr(res, "estimand", None),
+            "outcome": getattr(res, "outcome", None), "estimate": res.estimate, "std_error": res.std_error,
+            "ci_lower": res.ci[0], "ci_upper": res.ci[1], "p_value": res.p_value,
+            "inference": res.inference.name, "n_treated": res.n_treated, "n_control": res.n_control,
+            "truth": truths.get(name),
+        })
+    return pd.DataFrame(rows)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
