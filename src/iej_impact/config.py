@@ -29,7 +29,8 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
 }
 
 RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate")
-TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description")
+#: ``definitions`` holds YAML anchors (e.g. a covariate list) reused below; it is not read otherwise
+TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description", "definitions")
 PROJECT_KEYS = ("name", "output_dir", "seed")
 DATA_KEYS = (
     "path", "participants", "comparison", "treatment_column", "columns", "codes", "parse", "table",
