@@ -59,7 +59,19 @@ class RunResult:
 
 
 def load_run_data(cfg: RunConfig) -> RunData:
-    """Load the configured input (a file, two stacked files, or the synthetic cohort)."""
+    """Load the configured input (a file, two stacked files, or the synthetic cohort).
+
+    Data errors are re-raised as ConfigError located at ``data`` (the message names the file).
+    """
+    try:
+        return _load_run_data(cfg)
+    except (DataError, SpecificationError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(str(exc), location="data") from exc
+
+
+def _load_run_data(cfg: RunConfig) -> RunData:
     from .io import file_sha256, load_data, stack_arms
 
     data = cfg.data
