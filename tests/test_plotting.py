@@ -1,0 +1,143 @@
+"""Plots show the table's numbers; PNG output is byte-stable; no pyplot state is used."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from iej_impact.errors import DataError, SpecificationError
+from iej_impact.plotting import plot_effects, plot_sample_flow, save_figure
+
+NNBSP = "\u202f"
+
+
+@pytest.fixture
+def effects() -> pd.DataFrame:
+    return pd.DataFrame({
+        "name": ["psm", "ipw", "did"],
+        "estimate": [0.043, -0.010, np.nan],
+        "ci_lower": [0.021, -0.050, np.nan],
+        "ci_upper": [0.065, 0.030, np.nan],
+        "truth": [0.040, np.nan, np.nan],
+    })
+
+
+@pytest.fixture
+def flow() -> pd.DataFrame:
+    return pd.DataFrame({
+        "step": ["input", "filter", "complete cases"],
+        "rows_in": [1400, 1400, 1380],
+        "rows_out": [1400, 1380, 1354],
+        "treated_out": [300, 290, 280],
+        "control_out": [1100, 1090, 1074],
+        "reason": ["rows read", "age", "NaN"],
+    })
+
+
+def _markers(ax: Axes, marker: str) -> np.ndarray:
+    """(x, y) of every point drawn with ``marker`` (a Line2D without line)."""
+    pts = [np.column_stack(line.get_data()) for line in ax.get_lines() if line.get_marker() == marker]
+    return np.vstack(pts) if pts else np.empty((0, 2))
+
+
+def test_forest_plot_draws_the_table(effects):
+    ax = plot_effects(effects, truths={"ipw": 0.0, "not_plotted": 9.0})
+    assert isinstance(ax, Axes)
+    # rows top to bottom in table order
+    labels = {tick.get_text(): y for tick, y in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)}
+    assert labels["psm"] > labels["ipw"] > labels["did"]
+    dots = _markers(ax, "o")
+    np.testing.assert_allclose(dots[:, 0], [0.043, -0.010])  # the NaN row has no dot
+    np.testing.assert_allclose(dots[:, 1], [labels["psm"], labels["ipw"]])
+    segments = ax.collections[0].get_segments()
+    np.testing.assert_allclose([s[:, 0] for s in segments], [[0.021, 0.065], [-0.050, 0.030]])
+    truth = _markers(ax, "D")
+    # the truth column for psm, the mapping for ipw; names absent from the table are ignored
+    np.testing.assert_allclose(truth, [[0.040, labels["psm"]], [0.0, labels["ipw"]]])
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[0] == f"0,043 [0,021{NNBSP}; 0,065]"
+    assert texts[2] == f"n.d. [n.d.{NNBSP}; n.d.]"
+
+
+def test_forest_plot_languages(effects):
+    fr = plot_effects(effects)
+    en = plot_effects(effects, language="en")
+    assert fr.get_xlabel() == "Effet estimé (intervalle de confiance)"
+    assert en.get_xlabel() == "Estimated effect (confidence interval)"
+    assert fr.xaxis.get_major_formatter()(0.25, 0) == "0,25"
+    assert en.xaxis.get_major_formatter()(-1500.0, 0) == "\u22121,500"
+    assert [t.get_text() for t in en.get_legend().get_texts()] == ["Estimate", "True value"]
+    with pytest.raises(SpecificationError, match="'fr', 'en'"):
+        plot_effects(effects, language="es")
+
+
+def test_forest_plot_uses_given_axes_and_checks_columns(effects):
+    ax = Figure().add_subplot()
+    assert plot_effects(effects.drop(columns="truth"), ax=ax) is ax
+    assert len(_markers(ax, "D")) == 0
+    with pytest.raises(DataError, match="'ci_upper'"):
+        plot_effects(effects.drop(columns="ci_upper"))
+    with pytest.raises(DataError, match="no rows"):
+        plot_effects(effects.iloc[:0])
+
+
+def test_sample_flow_bars_are_the_counts(flow):
+    ax = plot_sample_flow(flow, language="en")
+    treated, control = ax.containers
+    assert [b.get_width() for b in treated] == [300, 290, 280]
+    assert [b.get_width() for b in control] == [1100, 1090, 1074]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["input", "filter", "complete cases"]
+    assert ax.get_yticks()[0] > ax.get_yticks()[-1]
+    assert "1,074" in [t.get_text() for t in ax.texts]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Treated", "Control"]
+
+
+def test_sample_flow_without_arms_shows_all_rows(flow):
+    no_arms = flow.assign(treated_out=[None] * 3, control_out=[None] * 3)
+    ax = plot_sample_flow(no_arms)
+    assert len(ax.containers) == 1
+    assert [b.get_width() for b in ax.containers[0]] == [1400, 1380, 1354]
+    assert f"1{NNBSP}354" in [t.get_text() for t in ax.texts]
+    assert ax.get_xlabel() == "Lignes retenues"
+
+
+def test_saved_png_is_byte_stable(tmp_path, effects, flow):
+    a = save_figure(plot_effects(effects), tmp_path / "a.png").read_bytes()
+    b = save_figure(plot_effects(effects).figure, tmp_path / "sub" / "b.png").read_bytes()
+    assert a[:8] == b"\x89PNG\r\n\x1a\n"
+    assert a == b
+    assert b"Software" not in a and b"atplotlib" not in a
+    c = save_figure(plot_effects(effects.assign(estimate=[0.05, -0.01, np.nan])), tmp_path / "c.png").read_bytes()
+    assert c != a
+    d1 = save_figure(plot_sample_flow(flow), tmp_path / "d1.png").read_bytes()
+    d2 = save_figure(plot_sample_flow(flow), tmp_path / "d2.png").read_bytes()
+    assert d1 == d2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "c.png", "d1.png", "d2.png", "sub"]
+
+
+def test_save_figure_refuses_other_formats(tmp_path, effects):
+    with pytest.raises(SpecificationError, match=r"PNG.*'\.pdf'"):
+        save_figure(plot_effects(effects), tmp_path / "a.pdf")
+    with pytest.raises(SpecificationError, match="Figure or Axes"):
+        save_figure("not a figure", tmp_path / "a.png")
+
+
+def test_no_pyplot_and_no_display_needed(tmp_path):
+    code = (
+        "import sys, pandas as pd\n"
+        "from iej_impact.plotting import plot_effects, plot_sample_flow, save_figure\n"
+        "f = pd.DataFrame({'name': ['a'], 'estimate': [1.0], 'ci_lower': [0.5], 'ci_upper': [1.5]})\n"
+        f"save_figure(plot_effects(f), {str(tmp_path / 'x.png')!r})\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "x.png").stat().st_size > 1000
