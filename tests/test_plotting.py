@@ -88,6 +88,20 @@ def test_forest_plot_uses_given_axes_and_checks_columns(effects):
         plot_effects(effects.iloc[:0])
 
 
+def test_object_columns_with_missing_values_are_accepted_and_text_is_refused():
+    # as a run builds it: one row per result, truth None where unknown (object dtype)
+    frame = pd.DataFrame([
+        {"name": "a", "estimate": 0.1, "ci_lower": 0.0, "ci_upper": 0.2, "truth": None},
+        {"name": "b", "estimate": None, "ci_lower": None, "ci_upper": None, "truth": None},
+    ])
+    assert frame["truth"].dtype == object
+    ax = plot_effects(frame, truths=None, language="en")
+    np.testing.assert_allclose(_markers(ax, "o"), [[0.1, 1.0]])
+    assert len(_markers(ax, "D")) == 0
+    with pytest.raises(DataError, match=r"column 'estimate' must hold numbers.*'high'"):
+        plot_effects(frame.assign(estimate=["high", None]))
+
+
 def test_sample_flow_bars_are_the_counts(flow):
     ax = plot_sample_flow(flow, language="en")
     treated, control = ax.containers

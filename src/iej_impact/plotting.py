@@ -22,7 +22,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import FuncFormatter
 
 from ._i18n import NNBSP, check_language, format_int, format_interval, format_number, t
-from ._validation import check_columns, check_numeric
+from ._validation import check_columns, describe_rows, example_rows
 from .errors import DataError, SpecificationError
 from .report import write_bytes_atomic
 
@@ -73,8 +73,20 @@ def _tick_formatter(language: str) -> Callable[[float, int], str]:
 
 
 def _float_column(frame: pd.DataFrame, column: str, func: str) -> np.ndarray:
-    # a writable copy: pandas may hand out read-only views (copy-on-write)
-    return np.array(check_numeric(frame, column, func, allow_missing=True), dtype=float, copy=True)
+    """A writable float copy of ``column``; None/NaN become NaN (object columns of numbers and None are fine)."""
+    s = frame[column]
+    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+        coerced = pd.to_numeric(s, errors="coerce")
+        bad = coerced.isna() & s.notna()
+        if bad.any():
+            raise DataError(
+                f"{func}(): column '{column}' must hold numbers (or missing values); found "
+                f"{[str(v) for v in pd.unique(s[bad])[:5]]} in {describe_rows(frame, bad.to_numpy())}.",
+                column=column,
+                rows=example_rows(frame, bad.to_numpy()),
+            )
+        s = coerced
+    return np.array(s.to_numpy(dtype=float, na_value=np.nan), dtype=float, copy=True)
 
 
 def plot_effects(
@@ -183,8 +195,8 @@ def plot_sample_flow(flow: pd.DataFrame, ax: Axes | None = None, language: str =
     if len(flow) == 0:
         raise DataError(f"{func}(): the sample-flow table has no rows; there is nothing to plot.")
     steps = [str(v) for v in flow["step"].tolist()]
-    treated = pd.to_numeric(flow["treated_out"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    control = pd.to_numeric(flow["control_out"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    treated = _float_column(flow, "treated_out", func)
+    control = _float_column(flow, "control_out", func)
     rows = _float_column(flow, "rows_out", func)
     by_arm = bool(np.isfinite(treated).any() or np.isfinite(control).any())
 
