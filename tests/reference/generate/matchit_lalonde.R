@@ -4,7 +4,7 @@
 #   python tests/reference/generate/matchit_extract_lalonde.py   # writes tests/reference/data/matchit_lalonde_cps.csv
 #   Rscript tests/reference/generate/matchit_lalonde.R            # writes tests/reference/data/matchit_lalonde.json
 #                                                                  # and matchit_lalonde_scores.csv
-# R 4.2.2, MatchIt 4.5.1 (Debian package r-cran-matchit), jsonlite.
+# R 4.2.2, MatchIt 4.5.1 (Debian package r-cran-matchit), sandwich 3.0-2, jsonlite.
 #
 # MatchIt 4.5.1 as built on Linux compares nearest-neighbour distances with the *integer* abs()
 # (fixed upstream in 4.5.4): |difference| is truncated towards zero, so on a propensity score in
@@ -19,6 +19,7 @@
 suppressPackageStartupMessages({
   library(MatchIt)
   library(jsonlite)
+  library(sandwich)
 })
 d <- read.csv("tests/reference/data/matchit_lalonde_cps.csv")
 f <- treat ~ age + age2 + educ + educ2 + black + hisp + marr + nodegree + re74 + re75 + u74 + u75
@@ -42,6 +43,12 @@ run <- function(name, distance, scale, args, descr) {
   tr <- d$treat == 1
   att <- weighted.mean(d$re78[tr], w[tr]) - weighted.mean(d$re78[!tr], w[!tr])
   nn <- summary(m)$nn
+  # standard errors of the weighted difference in means (MatchIt vignette): lm on match.data,
+  # clustered on pairs/subclasses (vcovCL, type HC1) where they exist, else HC1
+  md <- match.data(m)
+  fit_md <- lm(re78 ~ treat, data = md, weights = weights)
+  se_pair <- if ("subclass" %in% names(md)) sqrt(vcovCL(fit_md, cluster = ~subclass, type = "HC1")["treat", "treat"]) else NULL
+  se_hc1 <- sqrt(vcovHC(fit_md, type = "HC1")["treat", "treat"])
   list(
     name = name, description = descr,
     args = args[names(args) != "exact"],
@@ -55,7 +62,7 @@ run <- function(name, distance, scale, args, descr) {
     q_cut = if (is.null(m$q.cut)) NULL else unname(m$q.cut),
     discarded_ids = d$id[m$discarded],
     pairs = pairs,
-    att = att,
+    att = att, att_lm = unname(coef(fit_md)["treat"]), se_pair_cluster = se_pair, se_hc1 = se_hc1,
     nn = list(rows = rownames(nn), control = unname(nn[, "Control"]), treated = unname(nn[, "Treated"]))
   )
 }

@@ -1,0 +1,1244 @@
+"""Matching on the propensity score (or on covariates): a step that yields weights and subclasses.
+
+:func:`match` returns a frozen :class:`MatchResult` holding, for every row of the input, the
+matching weight, the subclass (pair or stratum id), whether the row was discarded, and the
+distance; ``matched_data()`` gives MatchIt's ``match.data`` and ``sample_sizes`` its ``nn``
+table. Effect estimation is a separate step (:meth:`MatchResult.estimate`, :func:`psm`).
+
+Methods
+-------
+``nearest``
+    Greedy nearest-neighbour matching on a 1-D distance, 1:k, with or without replacement, with
+    MatchIt's conventions (see :mod:`iej_impact._nearest`): all units ordered together by
+    (distance, data row); a focal unit's candidates are the nearest available control before it and
+    the nearest after it in that order, the one before winning at equal distance; without
+    replacement, focal units are matched in ``order`` and 1:k proceeds in rounds. With
+    ``distance="mahalanobis"`` the nearest control is the one with the smallest Mahalanobis distance
+    on ``mahalanobis`` covariates (pooled within-arm covariance, as MatchIt >= 4.4), among controls
+    within the caliper on the logit of the propensity score; ties go to the first control in data
+    order.
+``subclass``
+    Subclassification on quantiles of the focal arm's score (MatchIt's ``method = "subclass"``):
+    breaks at the ``subclasses`` quantiles (R type 7) of the focal units' score (all units' score for
+    the ATE), intervals closed on the left, the extreme ones open-ended; a subclass missing one arm
+    borrows the nearest unit(s) of that arm from the neighbouring subclass (MatchIt's "scoot").
+``radius``
+    Every focal unit is matched to all controls within ``caliper`` of its distance (Dehejia &
+    Wahba 2002): control weights as for matching with replacement with a variable ratio.
+``kernel``
+    Kernel matching (Heckman, Ichimura & Todd 1997): the counterfactual of focal unit i is the
+    average of the controls weighted by K((d_j - d_i) / h) / sum_k K((d_k - d_i) / h), with
+    ``kernel`` Epanechnikov, K(u) = 3/4 (1 - u^2) on |u| <= 1, or Gaussian (terms beyond 8
+    bandwidths, below 1.3e-14 of the peak, are dropped). Bandwidth ``h``: ``bandwidth`` (in the
+    units of ``caliper_scale``), by default Silverman's rule 1.06 SD(d) n^(-1/5) over the units kept.
+
+Weights (MatchIt's, stated for the ATT; swap the arms for the ATC)
+    Treated units with a match weigh 1. Each control weighs the sum, over the treated units it is
+    matched to, of 1 / (number of controls matched to that treated unit) (kernel: of its kernel
+    share); control weights are then rescaled to sum to the number of controls with a positive
+    weight. Subclassification: controls weigh (treated / controls in their subclass), rescaled to
+    sum to the number of controls in a subclass. Unmatched and discarded units weigh 0.
+
+Caliper
+    ``caliper`` is in standard deviations of the distance unless ``caliper_scale="raw"``. As in
+    MatchIt, the SD is the sample SD (denominator n - 1) over *all* units not discarded, both arms
+    pooled. A control is within the caliper when |d_i - d_j| <= caliper.
+
+Discard (common support on the distance, MatchIt's ``discard``)
+    ``treated``: treated units outside [min, max] of the controls' distance; ``control``: controls
+    outside the treated range; ``both``: both. Discarded units are neither matched nor matches.
+
+References
+----------
+Ho, D., Imai, K., King, G. & Stuart, E. (2011). MatchIt: Nonparametric Preprocessing for
+Parametric Causal Inference. Journal of Statistical Software 42(8).
+Austin, P. (2011). Optimal caliper widths for propensity-score matching. Pharmaceutical
+Statistics 10(2) (caliper of 0.2 SD of the logit score).
+Rosenbaum, P. & Rubin, D. (1985). Constructing a control group using multivariate matched
+sampling methods that incorporate the propensity score. The American Statistician 39(1).
+Heckman, J., Ichimura, H. & Todd, P. (1997). Matching as an econometric evaluation estimator.
+Review of Economic Studies 64(4).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._nearest import NO_MATCH, focal_order, nearest_match, stable_argsort
+from ._validation import (
+    as_column_list,
+    check_binary,
+    check_choice,
+    check_columns,
+    check_dataframe,
+    check_estimand,
+    check_number,
+    check_numeric,
+    describe_rows,
+    example_rows,
+)
+from .errors import DataError, EstimationError, OverlapWarning, SpecificationError
+from .inference import AbadieImbens, PairCluster, normal_ci, parse_inference, se_from_influence
+from .results import EffectResult, Result, Summary, jsonable
+
+__all__ = ["match", "MatchResult", "psm", "estimate_effect"]
+
+_FUNC = "match"
+
+Method = Literal["nearest", "subclass", "radius", "kernel"]
+METHODS: tuple[str, ...] = ("nearest", "subclass", "radius", "kernel")
+DISTANCES: tuple[str, ...] = ("propensity", "logit", "mahalanobis")
+ORDERS: tuple[str, ...] = ("largest", "smallest", "data", "random")
+DISCARDS: tuple[str, ...] = ("none", "treated", "control", "both")
+CALIPER_SCALES: tuple[str, ...] = ("sd", "raw")
+KERNELS: tuple[str, ...] = ("epanechnikov", "gaussian")
+_GAUSS_SUPPORT = 8.0
+
+
+@dataclass(frozen=True)
+class MatchResult(Result):
+    """The outcome of :func:`match`: weights, subclasses and bookkeeping for every input row.
+
+    Attributes
+    ----------
+    data : the input frame (a shallow, copy-on-write copy; never modified).
+    treatment, covariates, estimand, method : as passed to :func:`match`.
+    distance_name : "propensity", "logit", "mahalanobis" or the column used as distance.
+    distance : (n,) the 1-D distance matched on (for Mahalanobis matching, the logit score the
+        caliper, order and discard use).
+    propensity : (n,) the estimated propensity score, or None when a distance column was given.
+    weights : (n,) matching weights (0 = not in the matched sample).
+    subclass : (n,) pair / subclass id (1, 2, ...), -1 where none (unmatched, or matching with
+        replacement, radius and kernel matching, where a unit may belong to several sets).
+    discarded : (n,) True for units dropped by ``discard``.
+    match_matrix : (n_focal, ratio) row positions of the matches of each focal unit (focal units in
+        data order), -1 where none; nearest-neighbour matching only, else None.
+    caliper : the caliper in the units of the distance (after scaling by the SD), or None.
+    bandwidth : the kernel bandwidth in the units of the distance (kernel matching), else None.
+    sample_sizes : All / Matched / Unmatched / Discarded per arm, with effective sample sizes.
+    spec : the arguments of the call (provenance).
+    notes : conventions and caveats shown in summaries.
+    """
+
+    data: pd.DataFrame = field(repr=False)
+    treatment: str
+    covariates: tuple[str, ...]
+    estimand: str
+    method: str
+    distance_name: str
+    distance: np.ndarray = field(repr=False)
+    propensity: np.ndarray | None = field(repr=False)
+    weights: np.ndarray = field(repr=False)
+    subclass: np.ndarray = field(repr=False)
+    discarded: np.ndarray = field(repr=False)
+    match_matrix: np.ndarray | None = field(repr=False)
+    caliper: float | None
+    bandwidth: float | None
+    sample_sizes: pd.DataFrame = field(repr=False)
+    spec: Mapping[str, object] = field(default_factory=dict, repr=False)
+    notes: tuple[str, ...] = ()
+
+    # -- views -----------------------------------------------------------------------------
+    @property
+    def treated(self) -> np.ndarray:
+        """(n,) bool: treatment indicator."""
+        return self.data[self.treatment].to_numpy(dtype=float) == 1
+
+    @property
+    def matched(self) -> np.ndarray:
+        """(n,) bool: row is in the matched sample (positive weight)."""
+        return self.weights > 0
+
+    def matched_data(self) -> pd.DataFrame:
+        """The matched rows with ``distance``, ``weights`` and ``subclass`` columns (MatchIt's match.data).
+
+        ``subclass`` is a nullable integer (missing after matching with replacement, radius and
+        kernel matching). Column names that already exist in the data are not overwritten: the
+        new column gets a leading underscore instead.
+        """
+        keep = self.matched
+        out = self.data.loc[keep].copy()
+        sub = pd.array(np.where(self.subclass[keep] >= 0, self.subclass[keep], 0), dtype="Int64")
+        sub[self.subclass[keep] < 0] = pd.NA
+        for name, values in (("distance", self.distance[keep]), ("weights", self.weights[keep]), ("subclass", sub)):
+            col = name
+            while col in out.columns:
+                col = "_" + col
+            out[col] = values
+        return out
+
+    def pairs(self) -> pd.DataFrame:
+        """Matched sets as a long table: one row per (focal unit, match), by data index label.
+
+        Columns ``treated``, ``control`` (index labels of the two units), ``k`` (1 for the first
+        match, 2 for the second...), ``subclass`` (pair id; missing with replacement) and
+        ``distance_difference`` (|d_treated - d_control| on the matching distance).
+        Nearest-neighbour matching only.
+        """
+        if self.match_matrix is None:
+            raise SpecificationError(
+                f"pairs() is defined for method='nearest' only; this result used method={self.method!r}, where "
+                "a unit is compared with a weighted set of units. Use matched_data() and its weights instead."
+            )
+        focal = ~self.treated if self.estimand == "ATC" else self.treated
+        focal_rows = np.flatnonzero(focal)
+        mm = self.match_matrix
+        fi, ki = np.nonzero(mm >= 0)
+        f_rows = focal_rows[fi]
+        c_rows = mm[fi, ki]
+        labels = self.data.index.to_numpy()
+        t_rows, ctl_rows = (c_rows, f_rows) if self.estimand == "ATC" else (f_rows, c_rows)
+        sub = pd.array(self.subclass[f_rows], dtype="Int64")
+        sub[self.subclass[f_rows] < 0] = pd.NA
+        out = pd.DataFrame(
+            {
+                "treated": labels[t_rows],
+                "control": labels[ctl_rows],
+                "k": ki + 1,
+                "subclass": sub,
+                "distance_difference": np.abs(self.distance[f_rows] - self.distance[c_rows]),
+            }
+        )
+        return out
+
+    def balance(self, **kwargs: Any) -> Any:
+        """Covariate balance before and after matching: ``balance_table`` with these weights.
+
+        Keyword arguments are passed to :func:`iej_impact.balance.balance_table` (``stats``,
+        ``sd_denominator``, ``threshold``...).
+        """
+        from .balance import balance_table
+
+        return balance_table(
+            self.data, treatment=self.treatment, covariates=list(self.covariates), weights=self.weights, **kwargs
+        )
+
+    def estimate(self, outcome: str, *, se: object = "auto", alpha: float = 0.05) -> Any:
+        """Effect estimate on the matched sample (see :func:`estimate_effect`)."""
+        return estimate_effect(self, outcome, se=se, alpha=alpha)
+
+    # -- display / export ----------------------------------------------------------------------
+    def summary(self) -> Summary:
+        spec = {
+            "method": self.method,
+            "estimand": self.estimand,
+            "distance": self.distance_name,
+        }
+        for key in ("ratio", "replace", "order", "discard", "exact", "subclasses", "kernel"):
+            if key in self.spec and self.spec[key] not in (None, (), []):
+                spec[key] = self.spec[key]
+        if self.caliper is not None:
+            spec["caliper"] = f"{self.caliper:.6g} (distance units)"
+        if self.bandwidth is not None:
+            spec["bandwidth"] = f"{self.bandwidth:.6g} (distance units)"
+        spec_table = pd.DataFrame({"value": [str(v) for v in spec.values()]}, index=pd.Index(list(spec), name="setting"))
+        return Summary(
+            title=f"Matching: {self.method} ({self.estimand})",
+            tables=(("Specification", spec_table), ("Sample sizes", self.sample_sizes)),
+            notes=self.notes,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe record: specification, caliper, bandwidth and sample sizes."""
+        return jsonable(
+            {
+                "method": self.method,
+                "estimand": self.estimand,
+                "distance": self.distance_name,
+                "caliper": self.caliper,
+                "bandwidth": self.bandwidth,
+                "sample_sizes": {str(i): r.to_dict() for i, r in self.sample_sizes.iterrows()},
+                "spec": dict(self.spec),
+                "notes": list(self.notes),
+            }
+        )
+
+
+# =============================================================================================
+# match()
+# =============================================================================================
+def match(
+    data: pd.DataFrame,
+    *,
+    treatment: str,
+    covariates: Sequence[str],
+    estimand: str = "ATT",
+    ps_model: object = "logit",
+    method: str = "nearest",
+    distance: str = "propensity",
+    ratio: int = 1,
+    replace: bool = False,
+    caliper: float | None = None,
+    caliper_scale: str = "sd",
+    order: str | None = None,
+    exact: Sequence[str] | str = (),
+    discard: str = "none",
+    subclasses: int = 6,
+    mahalanobis: Sequence[str] | None = None,
+    kernel: str = "epanechnikov",
+    bandwidth: float | None = None,
+    random_state: int | None = None,
+) -> MatchResult:
+    """Match treated and control units; return weights, subclasses and the sample-size table.
+
+    Parameters
+    ----------
+    data : one row per unit; never modified.
+    treatment : 0/1 (or bool) treatment column.
+    covariates : columns of the propensity-score model (and of the balance table).
+    estimand : "ATT" (treated units are matched to controls) or "ATC" (controls are matched to
+        treated units); "ATE" for ``method="subclass"`` only.
+    ps_model : "logit", "probit", "gbm" or an object with ``fit``/``predict_proba``; passed to
+        :func:`iej_impact.propensity.propensity_score`. Unused when ``distance`` is a column.
+    method : "nearest", "subclass", "radius" or "kernel" (see the module docstring).
+    distance : "propensity" (the score), "logit" (its log-odds), "mahalanobis" (Mahalanobis
+        distance on ``mahalanobis`` covariates, within a caliper on the logit score), or the name
+        of a numeric column holding a precomputed distance (a score estimated elsewhere).
+    ratio : k in 1:k nearest-neighbour matching.
+    replace : match with replacement (a control may serve several treated units).
+    caliper : maximum distance between matched units, in SDs of the distance (``caliper_scale="sd"``,
+        SD over all units not discarded, both arms) or in distance units (``"raw"``). Required for
+        ``method="radius"`` (the radius).
+    caliper_scale : "sd" or "raw" (also the unit of ``bandwidth``).
+    order : order in which focal units are matched without replacement: "largest" or "smallest"
+        distance first, "data" order, or "random" (drawn with ``random_state``). Default (None):
+        MatchIt's, "largest" for the ATT and "smallest" for the ATC: the units hardest to match
+        first.
+    exact : columns to match exactly on (units are matched within their cells only).
+    discard : common-support rule on the distance: "none", "treated", "control" or "both".
+    subclasses : number of subclasses for ``method="subclass"``.
+    mahalanobis : covariates of the Mahalanobis distance (default: ``covariates``); categorical
+        columns are expanded to indicators.
+    kernel : "epanechnikov" or "gaussian" (``method="kernel"``).
+    bandwidth : kernel bandwidth in the units of ``caliper_scale``; default Silverman's rule.
+    random_state : seed for ``order="random"``.
+
+    Returns
+    -------
+    MatchResult
+
+    Raises
+    ------
+    DataError : missing columns, non-binary treatment, one arm empty, missing or non-numeric
+        values in the covariates, exact-matching columns or the distance.
+    SpecificationError : an option is not allowed (names the allowed values).
+    EstimationError : no unit left after ``discard``, or no focal unit matched (e.g. caliper too
+        narrow). A caliper that leaves *some* focal units unmatched gives an :class:`OverlapWarning`
+        with the count; the estimand then refers to the matched focal units only.
+
+    Notes
+    -----
+    Matching assumes selection on observables (no unmeasured confounder) and overlap. The
+    conventions reproduce MatchIt (checked against MatchIt on LaLonde's data, see
+    tests/reference/test_matchit.py); MatchIt 4.5.1 as built by Debian compares distances with an
+    integer ``abs`` and so differs from the documented rule on raw propensity scores.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"d": [1, 1, 0, 0, 0, 0], "ps": [0.8, 0.6, 0.7, 0.55, 0.2, 0.1]})
+    >>> res = match(df, treatment="d", covariates=[], distance="ps")
+    >>> res.pairs()[["treated", "control"]].values.tolist()
+    [[0, 2], [1, 3]]
+    """
+    check_dataframe(data, _FUNC)
+    covs = as_column_list("covariates", covariates, _FUNC)
+    exact_cols = as_column_list("exact", exact, _FUNC)
+    method = str(check_choice("method", method, METHODS, _FUNC))
+    allowed_est = ("ATT", "ATC", "ATE") if method == "subclass" else ("ATT", "ATC")
+    if isinstance(estimand, str) and estimand.upper() == "ATE" and method != "subclass":
+        raise SpecificationError(
+            f"the 'estimand' parameter of match() must be one of {{'ATT', 'ATC'}} for method={method!r}; got 'ATE'. "
+            "Use method='subclass' for the ATE by matching, or ipw() / doubly_robust()."
+        )
+    estimand = check_estimand(estimand, _FUNC, allowed_est)
+    caliper_scale = str(check_choice("caliper_scale", caliper_scale, CALIPER_SCALES, _FUNC))
+    discard = str(check_choice("discard", discard, DISCARDS, _FUNC))
+    kernel = str(check_choice("kernel", kernel, KERNELS, _FUNC))
+    if order is None:
+        order = "smallest" if estimand == "ATC" else "largest"
+    order = str(check_choice("order", order, ORDERS, _FUNC))
+    ratio = int(check_number("ratio", ratio, _FUNC, low=1, integer=True))
+    subclasses = int(check_number("subclasses", subclasses, _FUNC, low=2, integer=True))
+    if not isinstance(replace, (bool, np.bool_)):
+        raise SpecificationError(f"the 'replace' parameter of match() must be True or False; got {replace!r}.")
+    if caliper is not None:
+        caliper = check_number("caliper", caliper, _FUNC, low=0.0, low_open=True)
+    if bandwidth is not None:
+        bandwidth = check_number("bandwidth", bandwidth, _FUNC, low=0.0, low_open=True)
+    if method == "radius" and caliper is None:
+        raise SpecificationError(
+            "method='radius' needs 'caliper': the radius within which every control is a match "
+            "(in SDs of the distance, or raw with caliper_scale='raw')."
+        )
+    if not isinstance(distance, str):
+        raise SpecificationError(
+            f"the 'distance' parameter of match() must be one of {set(DISTANCES)} or a column name; got {distance!r}."
+        )
+    if distance == "mahalanobis" and method != "nearest":
+        raise SpecificationError(
+            f"distance='mahalanobis' is available with method='nearest' only; got method={method!r}. "
+            "Subclassification, radius and kernel matching work on a one-dimensional score."
+        )
+    if method != "nearest" and ratio != 1:
+        raise SpecificationError(f"'ratio' applies to method='nearest' only; got ratio={ratio} with method={method!r}.")
+
+    column_distance = distance not in DISTANCES
+    needed = [treatment] + covs + exact_cols + ([distance] if column_distance else [])
+    check_columns(data, needed, _FUNC)
+    if treatment in covs:
+        raise SpecificationError(f"the treatment column '{treatment}' cannot also be a covariate.")
+    d_arr = check_binary(data, treatment, _FUNC).astype(bool)
+    n = d_arr.shape[0]
+    _check_no_missing(data, covs + exact_cols, "covariate")
+
+    # ---- the score / distance ------------------------------------------------------------------
+    propensity: np.ndarray | None = None
+    if column_distance:
+        dist = _numeric_column(data, distance)
+        distance_name = distance
+    else:
+        if not covs:
+            raise SpecificationError(
+                f"distance={distance!r} needs a propensity-score model: pass 'covariates', or give a column "
+                "with a precomputed score as 'distance'."
+            )
+        propensity = _propensity(data, treatment, covs, ps_model)
+        logit = _logit(propensity)
+        dist = propensity if distance == "propensity" else logit
+        distance_name = distance
+    if not np.isfinite(dist).all():
+        bad = ~np.isfinite(dist)
+        raise DataError(
+            f"match(): the distance has non-finite values in {describe_rows(data, bad)}"
+            + (" (propensity scores of exactly 0 or 1: the logit is infinite; use distance='propensity' "
+               "or a model that does not separate the arms)." if not column_distance else "."),
+            column=distance if column_distance else None,
+            rows=example_rows(data, bad),
+        )
+
+    focal = ~d_arr if estimand == "ATC" else d_arr
+    # ---- discard -------------------------------------------------------------------------------
+    discarded = _discard(dist, d_arr, discard)
+    eligible = ~discarded
+    n_f_kept = int((focal & eligible).sum())
+    n_c_kept = int((~focal & eligible).sum())
+    if n_f_kept == 0 or n_c_kept == 0:
+        raise EstimationError(
+            f"match(): discard={discard!r} leaves {int((d_arr & eligible).sum())} treated and "
+            f"{int((~d_arr & eligible).sum())} control units: the arms' distance ranges do not overlap "
+            "(empty common support). Check the propensity-score model or use discard='none'."
+        )
+
+    # ---- caliper / bandwidth in distance units -------------------------------------------------
+    sd = float(np.std(dist[eligible], ddof=1)) if eligible.sum() > 1 else 0.0
+    caliper_raw: float | None = None
+    if caliper is not None:
+        caliper_raw = float(caliper) * sd if caliper_scale == "sd" else float(caliper)
+    strata = _strata(data, exact_cols) if exact_cols else None
+
+    notes: list[str] = []
+    match_matrix = None
+    bandwidth_raw = None
+    rng = np.random.default_rng(random_state)
+    subclass = np.full(n, -1, dtype=np.int64)
+    if method == "nearest":
+        ford = focal_order(dist[focal], order, rng)
+        if distance == "mahalanobis":
+            mcols = as_column_list("mahalanobis", mahalanobis, _FUNC) if mahalanobis is not None else covs
+            check_columns(data, mcols, _FUNC, role="Mahalanobis covariate")
+            _check_no_missing(data, mcols, "Mahalanobis covariate")
+            z = _mahalanobis_space(data, mcols, d_arr, eligible)
+            match_matrix = _mahalanobis_match(
+                z, dist, focal, eligible, ford, ratio, bool(replace), caliper_raw, strata
+            )
+            notes.append(
+                "Mahalanobis distance on " + ", ".join(mcols) + " (pooled within-arm covariance)"
+                + (" within a caliper on the logit propensity score." if caliper_raw is not None else ".")
+            )
+        else:
+            match_matrix = nearest_match(
+                dist, focal, eligible=eligible, order=ford, ratio=ratio, replace=bool(replace),
+                caliper=caliper_raw, strata=strata,
+            )
+        weights = _weights_from_matrix(match_matrix, focal, n)
+        if not replace:
+            subclass = _pair_ids(match_matrix, focal)
+        notes.append(
+            "Nearest-neighbour matching with MatchIt's conventions: units ordered by (distance, data row); "
+            "the nearest available control before or after a focal unit, the one before at equal distance"
+            + ("; without replacement, matched in order " + repr(order) + (", in rounds for 1:k" if ratio > 1 else "")
+               if not replace else "; with replacement")
+            + "."
+        )
+    elif method == "subclass":
+        subclass = _subclassify(dist, d_arr, eligible, subclasses, estimand, notes)
+        weights = _subclass_weights(subclass, d_arr, estimand)
+    elif method == "radius":
+        weights = _radius_weights(dist, focal, eligible, float(caliper_raw), strata)  # type: ignore[arg-type]
+    else:
+        if bandwidth is None:
+            n_kept = int(eligible.sum())
+            bandwidth_raw = 1.06 * sd * n_kept ** (-0.2)
+            notes.append(f"Kernel bandwidth by Silverman's rule: 1.06 x SD x n^(-1/5) = {bandwidth_raw:.6g}.")
+        else:
+            bandwidth_raw = float(bandwidth) * sd if caliper_scale == "sd" else float(bandwidth)
+        if bandwidth_raw <= 0:
+            raise EstimationError("match(): the kernel bandwidth is 0 (the distance is constant); pass 'bandwidth'.")
+        weights = _kernel_weights(dist, focal, eligible, bandwidth_raw, kernel, strata)
+
+    matched_focal = int(((weights > 0) & focal & eligible).sum())
+    arm_f = "control" if estimand == "ATC" else "treated"
+    arm_c = "treated" if estimand == "ATC" else "control"
+    if matched_focal == 0 or not ((weights > 0) & ~focal).any():
+        why = f" within caliper={caliper} ({'SD of the distance' if caliper_scale == 'sd' else 'raw'})" if caliper else ""
+        raise EstimationError(
+            f"match(): no {arm_f} unit found a {arm_c} match{why} ({n_f_kept} {arm_f} and {n_c_kept} {arm_c} "
+            "units available). Widen the caliper, relax 'exact', or check the overlap of the propensity score."
+        )
+    unmatched_focal = focal & eligible & (weights == 0)
+    if unmatched_focal.any():
+        k = int(unmatched_focal.sum())
+        reason = f"within caliper={caliper} ({caliper_scale})" if caliper is not None else "available"
+        if exact_cols and caliper is None:
+            reason = "in their exact-matching cell"
+        msg = (
+            f"{k} of {n_f_kept} {arm_f} units have no {arm_c} match {reason} and are dropped "
+            f"({describe_rows(data, unmatched_focal)}); the estimate then refers to the matched {arm_f} units "
+            f"only, not the full {estimand}."
+        )
+        warnings.warn(msg, OverlapWarning, stacklevel=2)
+        notes.append(msg)
+
+    sizes = _sample_sizes(d_arr, weights, discarded)
+    spec = {
+        "treatment": treatment,
+        "covariates": list(covs),
+        "estimand": estimand,
+        "ps_model": ps_model if isinstance(ps_model, str) else type(ps_model).__name__,
+        "method": method,
+        "distance": distance,
+        "ratio": ratio,
+        "replace": bool(replace),
+        "caliper": caliper,
+        "caliper_scale": caliper_scale,
+        "order": order,
+        "exact": list(exact_cols),
+        "discard": discard,
+        "subclasses": subclasses if method == "subclass" else None,
+        "mahalanobis": list(mahalanobis) if mahalanobis is not None else None,
+        "kernel": kernel if method == "kernel" else None,
+        "bandwidth": bandwidth,
+        "random_state": random_state,
+    }
+    if caliper_raw is not None and caliper_scale == "sd":
+        notes.append(
+            f"Caliper {caliper} SD = {caliper_raw:.6g} in distance units (sample SD over all {int(eligible.sum())} "
+            "units not discarded, both arms pooled, as MatchIt)."
+        )
+    return MatchResult(
+        data=data.copy(deep=False),
+        treatment=treatment,
+        covariates=tuple(covs),
+        estimand=estimand,
+        method=method,
+        distance_name=distance_name,
+        distance=dist,
+        propensity=propensity,
+        weights=weights,
+        subclass=subclass,
+        discarded=discarded,
+        match_matrix=match_matrix,
+        caliper=caliper_raw,
+        bandwidth=bandwidth_raw,
+        sample_sizes=sizes,
+        spec=spec,
+        notes=tuple(notes),
+    )
+
+
+# =============================================================================================
+# helpers: input
+# =============================================================================================
+def _check_no_missing(data: pd.DataFrame, columns: Sequence[str], role: str) -> None:
+    for c in columns:
+        na = data[c].isna().to_numpy()
+        if na.any():
+            raise DataError(
+                f"{_FUNC}(): {role} '{c}' has missing values in {describe_rows(data, na)} of {len(data)}. "
+                "Matching needs complete covariates: drop these rows (a sample filter) or impute them first.",
+                column=c,
+                rows=example_rows(data, na),
+            )
+
+
+def _numeric_column(data: pd.DataFrame, column: str) -> np.ndarray:
+    s = data[column]
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        raise DataError(
+            f"{_FUNC}(): the distance column '{column}' must be numeric; it has dtype {s.dtype}.", column=column
+        )
+    arr = s.to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(arr).any():
+        mask = np.isnan(arr)
+        raise DataError(
+            f"{_FUNC}(): the distance column '{column}' has missing values in {describe_rows(data, mask)}.",
+            column=column,
+            rows=example_rows(data, mask),
+        )
+    return arr
+
+
+def _propensity(data: pd.DataFrame, treatment: str, covariates: list[str], model: object) -> np.ndarray:
+    """Estimated propensity score, from :func:`iej_impact.propensity.propensity_score`."""
+    from .propensity import propensity_score
+
+    ps = propensity_score(data, treatment=treatment, covariates=covariates, model=model)
+    scores = np.asarray(getattr(ps, "scores", ps), dtype=float)
+    if scores.shape != (len(data),):
+        raise EstimationError(
+            f"{_FUNC}(): the propensity-score model returned {scores.shape[0]} scores for {len(data)} rows."
+        )
+    return scores
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(p) - np.log1p(-p)
+
+
+def _strata(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    return data.groupby(columns, sort=True, dropna=False, observed=True).ngroup().to_numpy()
+
+
+def _discard(dist: np.ndarray, treat: np.ndarray, rule: str) -> np.ndarray:
+    """MatchIt's common-support rule on the distance (units outside the other arm's range)."""
+    if rule == "none":
+        return np.zeros(dist.shape[0], dtype=bool)
+    lo1, hi1 = dist[treat].min(), dist[treat].max()
+    lo0, hi0 = dist[~treat].min(), dist[~treat].max()
+    if rule == "both":
+        return (dist < max(lo0, lo1)) | (dist > min(hi0, hi1))
+    if rule == "control":
+        return ~treat & ((dist < lo1) | (dist > hi1))
+    return treat & ((dist < lo0) | (dist > hi0))
+
+
+# =============================================================================================
+# helpers: weights and tables
+# =============================================================================================
+def _weights_from_matrix(mm: np.ndarray, focal: np.ndarray, n: int) -> np.ndarray:
+    """MatchIt's weights from a match matrix: focal 1, controls sum of 1/k_i, rescaled."""
+    focal_rows = np.flatnonzero(focal)
+    k = (mm >= 0).sum(axis=1)
+    w = np.zeros(n)
+    has = k > 0
+    w[focal_rows[has]] = 1.0
+    rows, cols = np.nonzero(mm >= 0)
+    np.add.at(w, mm[rows, cols], 1.0 / k[rows])
+    return _rescale_controls(w, focal)
+
+
+def _rescale_controls(w: np.ndarray, focal: np.ndarray) -> np.ndarray:
+    ctrl = ~focal & (w > 0)
+    total = w[ctrl].sum()
+    if total > 0:
+        w[ctrl] *= ctrl.sum() / total
+    return w
+
+
+def _pair_ids(mm: np.ndarray, focal: np.ndarray) -> np.ndarray:
+    """Pair ids 1..K, numbered by the focal unit's data row, for matching without replacement."""
+    n = focal.shape[0]
+    sub = np.full(n, -1, dtype=np.int64)
+    focal_rows = np.flatnonzero(focal)
+    has = (mm >= 0).any(axis=1)
+    ids = np.cumsum(has)
+    sub[focal_rows[has]] = ids[has]
+    rows, cols = np.nonzero(mm >= 0)
+    sub[mm[rows, cols]] = ids[rows]
+    return sub
+
+
+def _ess(w: np.ndarray) -> float:
+    s2 = float(np.sum(w**2))
+    return float(np.sum(w) ** 2 / s2) if s2 > 0 else 0.0
+
+
+def _sample_sizes(treat: np.ndarray, weights: np.ndarray, discarded: np.ndarray) -> pd.DataFrame:
+    """All / Matched / Unmatched / Discarded per arm, with effective sample sizes (MatchIt's nn)."""
+    rows = {}
+    for name, arm in (("control", ~treat), ("treated", treat)):
+        m = arm & (weights > 0)
+        rows[name] = {
+            "all": int(arm.sum()),
+            "matched": int(m.sum()),
+            "unmatched": int((arm & (weights == 0) & ~discarded).sum()),
+            "discarded": int((arm & discarded).sum()),
+        }
+        rows[name + "_ess"] = {
+            "all": float(arm.sum()),
+            "matched": _ess(weights[m]),
+            "unmatched": float("nan"),
+            "discarded": float("nan"),
+        }
+    out = pd.DataFrame(rows)[["control", "treated", "control_ess", "treated_ess"]]
+    out.index.name = "sample"
+    return out
+
+
+# =============================================================================================
+# subclassification
+# =============================================================================================
+def _quantile7(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """R's default (type 7) quantiles."""
+    return np.quantile(x, probs, method="linear")
+
+
+def _subclassify(
+    dist: np.ndarray, treat: np.ndarray, eligible: np.ndarray, k: int, estimand: str, notes: list[str]
+) -> np.ndarray:
+    """Subclass 1..S for every unit kept (-1 if discarded), on quantiles of the focal arm's score."""
+    base = dist[treat] if estimand == "ATT" else dist[~treat] if estimand == "ATC" else dist
+    q = _quantile7(base, np.linspace(0.0, 1.0, k + 1))
+    x = dist[eligible]
+    # intervals [q_i, q_{i+1}), the first and last open-ended (R's findInterval(all.inside = TRUE))
+    sub = np.clip(np.searchsorted(q, x, side="right"), 1, k)
+    uniq = np.unique(sub)
+    if uniq.shape[0] != k:
+        notes.append(f"Ties in the score gave {uniq.shape[0]} subclasses instead of {k}.")
+        warnings.warn(
+            f"match(): ties in the score gave {uniq.shape[0]} distinct subclasses instead of the {k} requested.",
+            OverlapWarning,
+            stacklevel=3,
+        )
+    sub = np.searchsorted(uniq, sub) + 1  # renumber 1..S
+    sub = _scoot(sub, treat[eligible], x, uniq.shape[0])
+    out = np.full(dist.shape[0], -1, dtype=np.int64)
+    out[eligible] = sub
+    return out
+
+
+def _scoot(sub: np.ndarray, treat: np.ndarray, x: np.ndarray, s: int) -> np.ndarray:
+    """Give every subclass at least one unit of each arm by moving units from neighbouring subclasses.
+
+    MatchIt's rule (``subclass_scoot``, min.n = 1): for each arm, while a subclass lacks it, take the
+    first such subclass; compare the surplus (units beyond one) of that arm in the subclasses to its
+    left and to its right, each divided by its distance in subclasses; borrow from the nearest
+    non-empty subclass on the side with the larger weighted surplus (the left one on a tie, and
+    always the left one for the last subclass): its unit with the largest score if it lies to the
+    left, the smallest if to the right.
+    """
+    sub = sub.copy()
+    for arm in (True, False):
+        mask = treat == arm
+        if mask.sum() < s:
+            raise EstimationError(
+                f"match(): only {int(mask.sum())} {'treated' if arm else 'control'} units for {s} subclasses; "
+                "each subclass needs at least one unit of each arm. Use fewer subclasses."
+            )
+        counts = np.bincount(sub[mask], minlength=s + 1)[1:]
+        while (counts == 0).any():
+            e = int(np.flatnonzero(counts == 0)[0])  # 0-based subclass index
+            left = np.arange(e)
+            right = np.arange(e + 1, s)
+            surplus_l = np.sum(np.maximum(counts[left] - 1, 0) / (e - left)) if e > 0 else -1.0
+            surplus_r = np.sum(np.maximum(counts[right] - 1, 0) / (right - e)) if e < s - 1 else -1.0
+            if e == s - 1 or (e != 0 and surplus_l >= surplus_r):
+                src = int(left[counts[left] > 0].max())
+                cand = np.flatnonzero(mask & (sub == src + 1))
+                pick = cand[np.argmax(x[cand])]
+            else:
+                src = int(right[counts[right] > 0].min())
+                cand = np.flatnonzero(mask & (sub == src + 1))
+                pick = cand[np.argmin(x[cand])]
+            sub[pick] = e + 1
+            counts[e] += 1
+            counts[src] -= 1
+    return sub
+
+
+def _subclass_weights(sub: np.ndarray, treat: np.ndarray, estimand: str) -> np.ndarray:
+    """MatchIt's subclassification weights (stratum propensity p_s: ATT controls p/(1-p), etc.)."""
+    n = sub.shape[0]
+    w = np.zeros(n)
+    inc = sub > 0
+    s = int(sub.max())
+    n1 = np.bincount(sub[inc & treat], minlength=s + 1).astype(float)
+    n0 = np.bincount(sub[inc & ~treat], minlength=s + 1).astype(float)
+    i1 = inc & treat
+    i0 = inc & ~treat
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if estimand == "ATT":
+            w[i1] = 1.0
+            w[i0] = (n1 / n0)[sub[i0]]
+            w[i0] *= i0.sum() / w[i0].sum()
+        elif estimand == "ATC":
+            w[i0] = 1.0
+            w[i1] = (n0 / n1)[sub[i1]]
+            w[i1] *= i1.sum() / w[i1].sum()
+        else:
+            tot = n1 + n0
+            w[i1] = (tot / n1)[sub[i1]]
+            w[i0] = (tot / n0)[sub[i0]]
+            w[i1] *= i1.sum() / w[i1].sum()
+            w[i0] *= i0.sum() / w[i0].sum()
+    return w
+
+
+# =============================================================================================
+# radius and kernel matching
+# =============================================================================================
+def _groups(strata: np.ndarray | None, n: int) -> list[np.ndarray]:
+    if strata is None:
+        return [np.arange(n)]
+    srt = np.argsort(strata, kind="stable")
+    cuts = np.flatnonzero(np.diff(strata[srt])) + 1
+    return np.split(srt, cuts)
+
+
+def _radius_weights(
+    dist: np.ndarray, focal: np.ndarray, eligible: np.ndarray, radius: float, strata: np.ndarray | None
+) -> np.ndarray:
+    """Radius matching: each focal unit's matches are all controls with |d_i - d_j| <= radius."""
+    n = dist.shape[0]
+    w = np.zeros(n)
+    for rows in _groups(strata, n):
+        f = rows[focal[rows] & eligible[rows]]
+        c = rows[~focal[rows] & eligible[rows]]
+        if f.size == 0 or c.size == 0:
+            continue
+        c = c[stable_argsort(dist[c])]
+        cd = dist[c]
+        df = dist[f]
+        lo = np.searchsorted(cd, df - radius, side="left")
+        hi = np.searchsorted(cd, df + radius, side="right")
+        # guard the float boundary so that membership is exactly |d_i - d_j| <= radius
+        lo = _fix_bounds_left(cd, df, lo, radius)
+        hi = _fix_bounds_right(cd, df, hi, radius)
+        cnt = hi - lo
+        has = cnt > 0
+        w[f[has]] = 1.0
+        acc = np.zeros(c.size + 1)
+        np.add.at(acc, lo[has], 1.0 / cnt[has])
+        np.add.at(acc, hi[has], -1.0 / cnt[has])
+        w[c] += np.cumsum(acc)[:-1]
+    w[~focal & (w < 1e-12)] = 0.0
+    return _rescale_controls(w, focal)
+
+
+def _fix_bounds_left(cd: np.ndarray, df: np.ndarray, lo: np.ndarray, r: float) -> np.ndarray:
+    lo = lo.copy()
+    m = cd.shape[0]
+    for _ in range(3):
+        down = (lo > 0) & (np.abs(df - cd[np.maximum(lo - 1, 0)]) <= r)
+        up = (lo < m) & (np.abs(df - cd[np.minimum(lo, m - 1)]) > r) & (cd[np.minimum(lo, m - 1)] < df)
+        if not (down.any() or up.any()):
+            break
+        lo = lo - down + up
+    return lo
+
+
+def _fix_bounds_right(cd: np.ndarray, df: np.ndarray, hi: np.ndarray, r: float) -> np.ndarray:
+    hi = hi.copy()
+    m = cd.shape[0]
+    for _ in range(3):
+        up = (hi < m) & (np.abs(cd[np.minimum(hi, m - 1)] - df) <= r)
+        down = (hi > 0) & (np.abs(cd[np.maximum(hi - 1, 0)] - df) > r) & (cd[np.maximum(hi - 1, 0)] > df)
+        if not (down.any() or up.any()):
+            break
+        hi = hi + up - down
+    return hi
+
+
+def _kernel_weights(
+    dist: np.ndarray,
+    focal: np.ndarray,
+    eligible: np.ndarray,
+    h: float,
+    kernel: str,
+    strata: np.ndarray | None,
+    block: int = 4_000_000,
+) -> np.ndarray:
+    """Kernel matching weights, computed in blocks of focal units over a sorted window of controls."""
+    n = dist.shape[0]
+    w = np.zeros(n)
+    support = 1.0 if kernel == "epanechnikov" else _GAUSS_SUPPORT
+    for rows in _groups(strata, n):
+        f = rows[focal[rows] & eligible[rows]]
+        c = rows[~focal[rows] & eligible[rows]]
+        if f.size == 0 or c.size == 0:
+            continue
+        f = f[stable_argsort(dist[f])]
+        c = c[stable_argsort(dist[c])]
+        cd = dist[c]
+        df = dist[f]
+        lo_all = np.searchsorted(cd, df - support * h, side="left")
+        hi_all = np.searchsorted(cd, df + support * h, side="right")
+        wc = np.zeros(c.size)
+        start = 0
+        while start < f.size:
+            # grow the block while the dense (block x window) matrix stays small
+            stop = start + 1
+            while stop < f.size and (stop + 1 - start) * (hi_all[stop] - lo_all[start]) <= block:
+                stop += 1
+            lo, hi = int(lo_all[start]), int(hi_all[stop - 1])
+            if hi > lo:
+                u = (cd[None, lo:hi] - df[start:stop, None]) / h
+                if kernel == "epanechnikov":
+                    k = np.where(np.abs(u) <= 1.0, 0.75 * (1.0 - u * u), 0.0)
+                else:
+                    k = np.where(np.abs(u) <= support, np.exp(-0.5 * u * u), 0.0)
+                tot = k.sum(axis=1)
+                has = tot > 0
+                w[f[start:stop][has]] = 1.0
+                wc[lo:hi] += (k[has] / tot[has, None]).sum(axis=0)
+            start = stop
+        w[c] += wc
+    return _rescale_controls(w, focal)
+
+
+# =============================================================================================
+# Mahalanobis matching
+# =============================================================================================
+def _mahalanobis_space(data: pd.DataFrame, columns: list[str], treat: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Covariates transformed so Euclidean distance = Mahalanobis distance (pooled within-arm covariance).
+
+    The covariance is MatchIt's: covariates centred within each arm, cross-products divided by
+    n - 2, over the units not discarded; a singular covariance uses its pseudo-inverse.
+    """
+    frame = data[columns]
+    cat = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
+    if cat:
+        frame = pd.get_dummies(frame, columns=cat, drop_first=True, dtype=float)
+    x = frame.to_numpy(dtype=float)
+    keep = np.ptp(x[eligible], axis=0) > 1e-8 if x.shape[0] else np.ones(x.shape[1], bool)
+    x = x[:, keep]
+    if x.shape[1] == 0:
+        raise DataError(f"{_FUNC}(): the Mahalanobis covariates {columns} are constant among the units kept.")
+    xe = x[eligible]
+    te = treat[eligible]
+    centred = xe.copy()
+    for arm in (True, False):
+        centred[te == arm] -= xe[te == arm].mean(axis=0)
+    cov = centred.T @ centred / max(xe.shape[0] - 2, 1)
+    vals, vecs = np.linalg.eigh(cov)
+    tol = vals.max() * 1e-10
+    inv_sqrt = np.where(vals > tol, 1.0 / np.sqrt(np.where(vals > tol, vals, 1.0)), 0.0)
+    return x @ (vecs * inv_sqrt)
+
+
+def _mahalanobis_match(
+    z: np.ndarray,
+    score: np.ndarray,
+    focal: np.ndarray,
+    eligible: np.ndarray,
+    order: np.ndarray,
+    ratio: int,
+    replace: bool,
+    caliper: float | None,
+    strata: np.ndarray | None,
+) -> np.ndarray:
+    """Greedy Mahalanobis matching within a caliper on ``score``; ties to the first control in data order.
+
+    Without replacement, rounds as for the 1-D search; with replacement, the k nearest at once.
+    Cost: O(n_focal x controls within the caliper x covariates).
+    """
+    focal_rows = np.flatnonzero(focal)
+    nf = focal_rows.shape[0]
+    out = np.full((nf, ratio), NO_MATCH, dtype=np.int64)
+    ctrl = np.flatnonzero(~focal & eligible)
+    ctrl = ctrl[stable_argsort(score[ctrl])]
+    cs = score[ctrl]
+    avail = np.ones(ctrl.shape[0], dtype=bool)
+    active = eligible[focal_rows].copy()
+    cal = np.inf if caliper is None else caliper
+    st = strata if strata is not None else None
+    for r in range(1 if replace else ratio):
+        for p in np.asarray(order).tolist():
+            if not active[p]:
+                continue
+            t = focal_rows[p]
+            if np.isfinite(cal):
+                lo = int(np.searchsorted(cs, score[t] - cal, side="left"))
+                hi = int(np.searchsorted(cs, score[t] + cal, side="right"))
+            else:
+                lo, hi = 0, cs.shape[0]
+            idx = np.arange(lo, hi)
+            ok = np.abs(cs[lo:hi] - score[t]) <= cal
+            if not replace:
+                ok &= avail[lo:hi]
+            if st is not None:
+                ok &= st[ctrl[lo:hi]] == st[t]
+            idx = idx[ok]
+            if idx.size == 0:
+                active[p] = False
+                continue
+            rows = ctrl[idx]
+            d2 = np.sum((z[rows] - z[t]) ** 2, axis=1)
+            if replace:
+                pick = np.lexsort((rows, d2))[:ratio]
+                out[p, : pick.size] = rows[pick]
+            else:
+                best = np.flatnonzero(d2 == d2.min())
+                j = best[np.argmin(rows[best])]
+                out[p, r] = rows[j]
+                avail[idx[j]] = False
+    return out
+
+# =============================================================================================
+# effect estimation on the matched sample
+# =============================================================================================
+_SE_BY_METHOD = {
+    "nearest": ("abadie_imbens", "pair_cluster", "robust"),
+    "subclass": ("pair_cluster", "robust"),
+    "radius": ("robust",),
+    "kernel": ("robust",),
+}
+
+
+def estimate_effect(result: MatchResult, outcome: str, *, se: object = None, alpha: float = 0.05) -> EffectResult:
+    """Difference in weighted mean outcomes between the arms of a matched sample, with its SE.
+
+    tau_hat = sum_i w_i D_i Y_i / sum_i w_i D_i - sum_i w_i (1 - D_i) Y_i / sum_i w_i (1 - D_i),
+    with the matching weights w (for the ATT, the mean over matched treated units of Y_i minus the
+    mean of their matches' outcomes; for the ATC, the same with the arms swapped).
+
+    Inference (``se``; None = the method's default, listed first):
+
+    * nearest neighbour: ``abadie_imbens`` (default), ``pair_cluster``, ``robust``;
+    * subclassification: ``pair_cluster`` (clustered on subclass), ``robust``;
+    * radius, kernel: ``robust`` (conditional on the weights: ignores that they were estimated).
+
+    ``abadie_imbens`` is Abadie & Imbens' (2006) estimator for matching estimators, extended to a
+    variable number of matches per unit: with a_tj = 1/#J(t) for the matches J(t) of focal unit t,
+    K_j = sum_t a_tj and Q_j = sum_t a_tj^2 for the other arm,
+
+        V = (1/N_f^2) [ sum_t (tau_t - tau_hat)^2 + sum_j (K_j^2 - Q_j) sigma_j^2 ],
+
+    tau_t = +-(Y_t - sum_j a_tj Y_j), and sigma_j^2 = J/(J+1) (Y_j - mean of its J = 2 nearest
+    same-arm neighbours on the distance)^2. It treats the distance (e.g. an estimated propensity
+    score) as known; Abadie & Imbens (2016) show that for the ATT this can be conservative or
+    anti-conservative, so the result carries a note. ``pair_cluster`` is the cluster-robust SE of the
+    weighted regression of Y on (1, D), clusters = pairs/subclasses, with the factor
+    G/(G-1) (N-1)/(N-2) (R's sandwich::vcovCL default type HC1, as the MatchIt vignette uses);
+    valid for matching without replacement (Austin & Small 2014; Abadie & Spiess 2022).
+    ``robust`` is the HC1 SE of that weighted regression.
+
+    References
+    ----------
+    Abadie, A. & Imbens, G. (2006). Large sample properties of matching estimators for average
+    treatment effects. Econometrica 74(1). Abadie, A. & Imbens, G. (2016). Matching on the
+    estimated propensity score. Econometrica 84(2). Abadie, A. & Spiess, J. (2022). Robust
+    post-matching inference. JASA 117(538).
+    """
+    func = "psm"
+    data = result.data
+    check_columns(data, [outcome], func, role="outcome")
+    check_number("alpha", alpha, func, low=0.0, high=0.5, low_open=True)
+    allowed = _SE_BY_METHOD[result.method]
+    if result.method == "nearest" and result.spec.get("replace"):
+        allowed = ("abadie_imbens", "robust")
+    if se is None:
+        se = allowed[0]
+    inference = parse_inference(se, func, allowed)
+    w = result.weights
+    used = w > 0
+    y_all = data[outcome]
+    na = y_all.isna().to_numpy() & used
+    if na.any():
+        raise DataError(
+            f"{func}(): outcome '{outcome}' is missing for {describe_rows(data, na)} in the matched sample; "
+            "drop these units before matching so the matched sets stay complete.",
+            column=outcome,
+            rows=example_rows(data, na),
+        )
+    y = check_numeric(data.loc[used], outcome, func)
+    yfull = np.zeros(len(data))
+    yfull[used] = y
+    d = result.treated
+    s1 = w[used & d].sum()
+    s0 = w[used & ~d].sum()
+    mu1 = float(np.sum(w[used & d] * yfull[used & d]) / s1)
+    mu0 = float(np.sum(w[used & ~d] * yfull[used & ~d]) / s0)
+    estimate = mu1 - mu0
+    n1 = int((used & d).sum())
+    n0 = int((used & ~d).sum())
+    notes = list(result.notes)
+    if isinstance(inference, AbadieImbens):
+        y_any = pd.to_numeric(y_all, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        std_error = _abadie_imbens_se(result, yfull, y_any, estimate)
+        notes.append(
+            "Abadie-Imbens (2006) standard error with J = 2 same-arm neighbours for the conditional variance; "
+            "the matching distance is treated as known (no Abadie-Imbens 2016 adjustment for an estimated score)."
+        )
+    else:
+        # weighted regression of Y on (1, D): influence function of the difference in weighted means
+        n = int(used.sum())
+        wu = w[used]
+        du = d[used]
+        psi = np.where(du, wu * (y - mu1) / s1, -wu * (y - mu0) / s0) * n
+        if isinstance(inference, PairCluster):
+            clusters = result.subclass[used]
+            if (clusters < 0).any():
+                raise SpecificationError(
+                    "se='pair_cluster' needs pair or subclass ids, which matching with replacement does not "
+                    "define; use se='abadie_imbens'."
+                )
+            codes = pd.factorize(clusters)[0]
+            std_error = se_from_influence(psi, clusters=codes, small_sample=True) * math.sqrt((n - 1) / (n - 2))
+            notes.append(f"Standard error clustered on {int(codes.max()) + 1} matched pairs/subclasses (HC1 factors).")
+        else:
+            std_error = float(np.sqrt(np.sum(psi**2) * n / (n - 2)) / n)
+            notes.append("Robust (HC1) standard error of the weighted difference in means, conditional on the weights.")
+    lo, hi, p = normal_ci(estimate, std_error, alpha)
+    return EffectResult(
+        method="psm",
+        estimand=result.estimand,
+        outcome=outcome,
+        estimate=float(estimate),
+        std_error=float(std_error),
+        ci=(lo, hi),
+        p_value=p,
+        inference=inference,
+        n_treated=n1,
+        n_control=n0,
+        alpha=alpha,
+        sample_sizes=result.sample_sizes,
+        diagnostics={"matching": result},
+        spec={**dict(result.spec), "outcome": outcome, "se": inference.to_dict()},
+        notes=tuple(notes),
+    )
+
+
+def _same_arm_sigma2(dist: np.ndarray, y: np.ndarray, arm_rows: np.ndarray, j: int = 2) -> np.ndarray:
+    """Abadie-Imbens conditional variance: J/(J+1) (Y_i - mean of J nearest same-arm units)^2."""
+    rows = arm_rows[stable_argsort(dist[arm_rows])]
+    m = rows.shape[0]
+    out = np.zeros(dist.shape[0])
+    if m <= j:
+        out[rows] = np.var(y[rows], ddof=1) if m > 1 else 0.0
+        return out
+    x = dist[rows]
+    yy = y[rows]
+    pos = np.arange(m)
+    offs = np.arange(1, j + 1)
+    cand = np.concatenate([pos[:, None] - offs, pos[:, None] + offs], axis=1)
+    valid = (cand >= 0) & (cand < m)
+    cdist = np.where(valid, np.abs(x[np.clip(cand, 0, m - 1)] - x[:, None]), np.inf)
+    pick = np.argsort(cdist, axis=1, kind="stable")[:, :j]
+    nb = np.take_along_axis(cand, pick, axis=1)
+    mean_nb = yy[nb].mean(axis=1)
+    out[rows] = j / (j + 1.0) * (yy - mean_nb) ** 2
+    return out
+
+
+def _abadie_imbens_se(result: MatchResult, y: np.ndarray, y_any: np.ndarray, estimate: float) -> float:
+    """Abadie-Imbens (2006) SE; ``y`` outcome of matched rows (0 elsewhere), ``y_any`` all rows (NaN allowed)."""
+    mm = result.match_matrix
+    if mm is None:
+        raise SpecificationError("se='abadie_imbens' applies to nearest-neighbour matching only.")
+    d = result.treated
+    focal = ~d if result.estimand == "ATC" else d
+    sign = -1.0 if result.estimand == "ATC" else 1.0
+    focal_rows = np.flatnonzero(focal)
+    k = (mm >= 0).sum(axis=1)
+    has = k > 0
+    nf = int(has.sum())
+    rows, cols = np.nonzero(mm[has] >= 0)
+    mmh = mm[has]
+    kh = k[has]
+    a = 1.0 / kh[rows]
+    ctrl = mmh[rows, cols]
+    yhat = np.bincount(rows, weights=a * y[ctrl], minlength=nf)
+    tau_t = sign * (y[focal_rows[has]] - yhat)
+    n = d.shape[0]
+    kk = np.bincount(ctrl, weights=a, minlength=n)
+    qq = np.bincount(ctrl, weights=a * a, minlength=n)
+    other = np.flatnonzero(~focal & (kk > 0))
+    # sigma^2 from same-arm neighbours among the units kept (not discarded) with an outcome
+    kept_other = np.flatnonzero(~focal & ~result.discarded & np.isfinite(y_any))
+    sig = _same_arm_sigma2(result.distance, np.nan_to_num(y_any), kept_other)
+    var = (np.sum((tau_t - estimate) ** 2) + np.sum((kk[other] ** 2 - qq[other]) * sig[other])) / nf**2
+    return float(np.sqrt(var))
+
+
+def psm(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    covariates: Sequence[str],
+    estimand: str = "ATT",
+    ps_model: object = "logit",
+    method: str = "nearest",
+    distance: str = "propensity",
+    ratio: int = 1,
+    replace: bool = False,
+    caliper: float | None = None,
+    caliper_scale: str = "sd",
+    order: str | None = None,
+    exact: Sequence[str] | str = (),
+    discard: str = "none",
+    subclasses: int = 6,
+    mahalanobis: Sequence[str] | None = None,
+    kernel: str = "epanechnikov",
+    bandwidth: float | None = None,
+    se: object = None,
+    alpha: float = 0.05,
+    random_state: int | None = None,
+) -> EffectResult:
+    """Propensity-score matching estimate: :func:`match` followed by :func:`estimate_effect`.
+
+    Every argument but ``outcome``, ``se`` and ``alpha`` is passed to :func:`match` (see there for
+    the matching conventions); ``se`` and ``alpha`` to :func:`estimate_effect` (see there for the
+    standard errors; None = the method's default: Abadie-Imbens for nearest-neighbour matching,
+    pair/subclass-clustered for subclassification, robust for radius and kernel matching).
+
+    Returns
+    -------
+    EffectResult with method "psm"; ``diagnostics["matching"]`` holds the :class:`MatchResult`
+    and ``sample_sizes`` its All / Matched / Unmatched / Discarded table.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=400)
+    >>> d = (rng.random(400) < 1 / (1 + np.exp(-x))).astype(int)
+    >>> df = pd.DataFrame({"x": x, "d": d, "ps": 1 / (1 + np.exp(-x)), "y": x + 2.0 * d + rng.normal(size=400)})
+    >>> res = psm(df, outcome="y", treatment="d", covariates=[], distance="ps", replace=True)
+    >>> abs(res.estimate - 2.0) < 0.3
+    True
+    """
+    check_dataframe(data, "psm")
+    check_columns(data, [outcome], "psm", role="outcome")
+    result = match(
+        data,
+        treatment=treatment,
+        covariates=covariates,
+        estimand=estimand,
+        ps_model=ps_model,
+        method=method,
+        distance=distance,
+        ratio=ratio,
+        replace=replace,
+        caliper=caliper,
+        caliper_scale=caliper_scale,
+        order=order,
+        exact=exact,
+        discard=discard,
+        subclasses=subclasses,
+        mahalanobis=mahalanobis,
+        kernel=kernel,
+        bandwidth=bandwidth,
+        random_state=random_state,
+    )
+    return estimate_effect(result, outcome, se=se, alpha=alpha)
