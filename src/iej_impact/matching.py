@@ -284,6 +284,7 @@ def match(
     mahalanobis: Sequence[str] | None = None,
     kernel: str = "epanechnikov",
     bandwidth: float | None = None,
+    score: str | None = None,
     random_state: int | None = None,
 ) -> MatchResult:
     """Match treated and control units; return weights, subclasses and the sample-size table.
@@ -318,6 +319,8 @@ def match(
         columns are expanded to indicators.
     kernel : "epanechnikov" or "gaussian" (``method="kernel"``).
     bandwidth : kernel bandwidth in the units of ``caliper_scale``; default Silverman's rule.
+    score : column holding a propensity score estimated elsewhere (values in (0, 1)); used instead
+        of fitting ``ps_model`` for ``distance`` "propensity", "logit" and "mahalanobis".
     random_state : seed for ``order="random"``.
 
     Returns
@@ -391,7 +394,11 @@ def match(
         raise SpecificationError(f"'ratio' applies to method='nearest' only; got ratio={ratio} with method={method!r}.")
 
     column_distance = distance not in DISTANCES
-    needed = [treatment] + covs + exact_cols + ([distance] if column_distance else [])
+    if score is not None and column_distance:
+        raise SpecificationError(
+            f"give either a precomputed 'score' or a distance column, not both (score={score!r}, distance={distance!r})."
+        )
+    needed = [treatment] + covs + exact_cols + ([distance] if column_distance else []) + ([score] if score else [])
     check_columns(data, needed, _FUNC)
     if treatment in covs:
         raise SpecificationError(f"the treatment column '{treatment}' cannot also be a covariate.")
@@ -405,12 +412,23 @@ def match(
         dist = _numeric_column(data, distance)
         distance_name = distance
     else:
-        if not covs:
+        if score is not None:
+            propensity = _numeric_column(data, score)
+            bad = ~((propensity > 0) & (propensity < 1))
+            if bad.any():
+                raise DataError(
+                    f"{_FUNC}(): the score column '{score}' must hold probabilities strictly between 0 and 1; "
+                    f"{describe_rows(data, bad)} do not.",
+                    column=score,
+                    rows=example_rows(data, bad),
+                )
+        elif not covs:
             raise SpecificationError(
                 f"distance={distance!r} needs a propensity-score model: pass 'covariates', or give a column "
-                "with a precomputed score as 'distance'."
+                "with a precomputed score as 'score' (or as 'distance')."
             )
-        propensity = _propensity(data, treatment, covs, ps_model)
+        else:
+            propensity = _propensity(data, treatment, covs, ps_model)
         logit = _logit(propensity)
         dist = propensity if distance == "propensity" else logit
         distance_name = distance
@@ -536,6 +554,7 @@ def match(
         "mahalanobis": list(mahalanobis) if mahalanobis is not None else None,
         "kernel": kernel if method == "kernel" else None,
         "bandwidth": bandwidth,
+        "score": score,
         "random_state": random_state,
     }
     if caliper_raw is not None and caliper_scale == "sd":
@@ -1191,6 +1210,7 @@ def psm(
     mahalanobis: Sequence[str] | None = None,
     kernel: str = "epanechnikov",
     bandwidth: float | None = None,
+    score: str | None = None,
     se: object = None,
     alpha: float = 0.05,
     random_state: int | None = None,
@@ -1239,6 +1259,7 @@ def psm(
         mahalanobis=mahalanobis,
         kernel=kernel,
         bandwidth=bandwidth,
+        score=score,
         random_state=random_state,
     )
     return estimate_effect(result, outcome, se=se, alpha=alpha)

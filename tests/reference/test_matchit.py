@@ -226,3 +226,19 @@ def test_psm_att_on_lalonde_within_the_range_of_the_literature(lalonde, referenc
     assert res.estimate == pytest.approx(_spec(reference, "nn_logit_replace_cal02")["att"], rel=1e-10)
     assert 500 < res.std_error < 2000
     assert res.inference.name == "abadie_imbens"
+
+
+def test_mahalanobis_within_logit_caliper_matches_matchit(lalonde, reference):
+    # R: matchit(f, distance = <logit score>, mahvars = ~ age + ... + re75, caliper = 0.2)
+    spec = _spec(reference, "mahal_logit_cal02")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OverlapWarning)
+        res = match(lalonde, treatment="treat", covariates=[], score="ps_r", distance="mahalanobis",
+                    mahalanobis=spec["mahvars"], caliper=0.2)
+    ids = lalonde["id"].to_numpy()
+    pairs = res.pairs()
+    ours = dict(zip(ids[pairs["treated"].to_numpy()], ids[pairs["control"].to_numpy()], strict=True))
+    theirs = {p["treated"]: _as_list(p["controls"])[0] for p in spec["pairs"] if _as_list(p["controls"])}
+    assert ours == theirs
+    assert res.caliper == pytest.approx(spec["caliper_raw"], rel=1e-9)
+    assert res.estimate("re78", se="robust").estimate == pytest.approx(spec["att"], rel=1e-10)

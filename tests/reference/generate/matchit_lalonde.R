@@ -51,7 +51,8 @@ run <- function(name, distance, scale, args, descr) {
   se_hc1 <- sqrt(vcovHC(fit_md, type = "HC1")["treat", "treat"])
   list(
     name = name, description = descr,
-    args = args[names(args) != "exact"],
+    args = args[!names(args) %in% c("exact", "mahvars")],
+    mahvars = if (is.null(args$mahvars)) NULL else all.vars(args$mahvars),
     exact = if (is.null(args$exact)) NULL else all.vars(args$exact),
     scale = scale,
     caliper_raw = if (is.null(m$caliper)) NULL else unname(m$caliper) / scale,
@@ -89,6 +90,9 @@ specs <- list(
       "1:1 on the logit score within exact strata of black x nodegree, caliper 0.2 SD"),
   run("nn_logit_discard_both", lp * SCALE_LP, SCALE_LP, list(method = "nearest", discard = "both"),
       "1:1 on the logit score, discarding units outside the common support of the distance"),
+  run("mahal_logit_cal02", lp, 1,
+      list(method = "nearest", caliper = 0.2, mahvars = ~ age + educ + black + hisp + marr + nodegree + re74 + re75),
+      "1:1 Mahalanobis matching on 8 covariates within a caliper of 0.2 SD of the logit score (no integer abs on this path)"),
   run("subclass6", ps, 1, list(method = "subclass", subclass = 6),
       "subclassification on 6 quantiles of the treated units' propensity score (ATT weights)"),
   run("nn_ps_unscaled_bug", ps, 1, list(method = "nearest"),
