@@ -18,6 +18,8 @@ __all__ = [
     "ContaminationError",
     "PanelStructureError",
     "ParseError",
+    "CostDenominatorError",
+    "ScaleError",
     "SpecificationError",
     "EstimationError",
     "ConfigError",
@@ -81,6 +83,14 @@ class PanelStructureError(DataError):
 
 class ParseError(DataError):
     """A value could not be parsed with the declared format (French numbers, dates...)."""
+
+
+class CostDenominatorError(DataError):
+    """A cost per participant cannot be computed: target missing ("nc") or zero, or amount unusable."""
+
+
+class ScaleError(DataError):
+    """A share is on the wrong scale (e.g. 56.4 given where the fraction 0.564 is expected)."""
 
 
 class SpecificationError(IejImpactError, ValueError):
