@@ -147,19 +147,21 @@ def _match_block(
     d: np.ndarray, f: np.ndarray, elig: np.ndarray, rank: np.ndarray, ratio: int, replace: bool, cal: float
 ) -> np.ndarray:
     """Match within one stratum. ``rank``: matching rank of each focal unit (focal in row order)."""
-    n = d.shape[0]
     perm = stable_argsort(d)  # joint order by (distance, row)
-    pos = np.empty(n, dtype=np.int64)
-    pos[perm] = np.arange(n)
     fperm = f[perm]
-    ctrl = perm[~fperm & elig[perm]]  # available controls in joint order (local rows)
+    cmask = ~fperm if elig.all() else ~fperm & elig[perm]
+    ctrl = perm[cmask]  # available controls in joint order (local rows)
     frows = np.flatnonzero(f)
     out = np.full((frows.shape[0], ratio), NO_MATCH, dtype=np.int64)
     if ctrl.shape[0] == 0:
         return out
     cd = d[ctrl]
-    # number of controls before each focal unit in the joint order
-    j = np.searchsorted(pos[ctrl], pos[frows])
+    # j = number of available controls before each focal unit in the joint order (focal in row order)
+    before = np.cumsum(cmask)
+    fpos = np.flatnonzero(fperm)
+    focal_index = np.cumsum(f) - 1  # position of each focal row among focal rows
+    j = np.empty(frows.shape[0], dtype=np.int64)
+    j[focal_index[perm[fpos]]] = before[fpos]
     active = elig[frows]
     if replace:
         local = _k_nearest(d[frows], cd, j, ratio, cal)
@@ -236,8 +238,12 @@ def _greedy_without_replacement(
         if todo.shape[0] == 0 or not available.any():
             break
         todo = todo[np.argsort(rank[todo], kind="stable")]
-        av_idx = np.flatnonzero(available)
-        kk = np.searchsorted(av_idx, j[todo])
+        if r == 0:  # every control is available: the neighbours are at j - 1 and j
+            av_idx = np.arange(m)
+            kk = j[todo]
+        else:
+            av_idx = np.flatnonzero(available)
+            kk = np.searchsorted(av_idx, j[todo])
         has_b = kk > 0
         has_a = kk < av_idx.shape[0]
         b = np.where(has_b, av_idx[np.maximum(kk - 1, 0)], -1)
