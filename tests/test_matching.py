@@ -506,3 +506,14 @@ def test_monte_carlo_abadie_imbens_coverage_with_replacement():
     assert 0.92 <= coverage <= 0.98
     # the SE tracks the Monte Carlo spread of the estimates
     assert 0.85 < ses.mean() / est.std() < 1.15
+
+
+def test_user_clustered_se_equals_pair_cluster_when_clusters_are_the_pairs(small):
+    res = match(small, treatment="d", covariates=[], distance="ps")
+    pairs = res.estimate("y", se="pair_cluster")
+    frame = small.assign(pair=res.subclass)
+    again = match(frame, treatment="d", covariates=[], distance="ps").estimate("y", se={"type": "clustered", "by": "pair"})
+    assert again.std_error == pytest.approx(pairs.std_error, rel=1e-12)
+    assert again.inference.name == "clustered"
+    with pytest.raises(SpecificationError, match="bootstrap"):
+        res.estimate("y", se={"type": "bootstrap", "reps": 10})

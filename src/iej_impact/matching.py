@@ -85,7 +85,15 @@ from ._validation import (
     example_rows,
 )
 from .errors import DataError, EstimationError, OverlapWarning, SpecificationError
-from .inference import AbadieImbens, PairCluster, normal_ci, parse_inference, se_from_influence
+from .inference import (
+    AbadieImbens,
+    Clustered,
+    PairCluster,
+    cluster_codes,
+    normal_ci,
+    parse_inference,
+    se_from_influence,
+)
 from .results import EffectResult, Result, Summary, jsonable
 
 __all__ = ["match", "MatchResult", "psm", "estimate_effect"]
@@ -1016,10 +1024,10 @@ def _mahalanobis_match(
 # effect estimation on the matched sample
 # =============================================================================================
 _SE_BY_METHOD = {
-    "nearest": ("abadie_imbens", "pair_cluster", "robust"),
-    "subclass": ("pair_cluster", "robust"),
-    "radius": ("robust",),
-    "kernel": ("robust",),
+    "nearest": ("abadie_imbens", "pair_cluster", "robust", "clustered"),
+    "subclass": ("pair_cluster", "robust", "clustered"),
+    "radius": ("robust", "clustered"),
+    "kernel": ("robust", "clustered"),
 }
 
 
@@ -1032,9 +1040,14 @@ def estimate_effect(result: MatchResult, outcome: str, *, se: object = None, alp
 
     Inference (``se``; None = the method's default, listed first):
 
-    * nearest neighbour: ``abadie_imbens`` (default), ``pair_cluster``, ``robust``;
-    * subclassification: ``pair_cluster`` (clustered on subclass), ``robust``;
-    * radius, kernel: ``robust`` (conditional on the weights: ignores that they were estimated).
+    * nearest neighbour: ``abadie_imbens`` (default), ``pair_cluster`` (without replacement),
+      ``robust``, ``{type: clustered, by: col}``;
+    * subclassification: ``pair_cluster`` (clustered on subclass), ``robust``, clustered;
+    * radius, kernel: ``robust``, clustered (conditional on the weights: they ignore that the
+      weights were estimated).
+
+    The bootstrap is not offered: it is invalid for nearest-neighbour matching (Abadie & Imbens
+    2008, Econometrica 76(6)).
 
     ``abadie_imbens`` is Abadie & Imbens' (2006) estimator for matching estimators, extended to a
     variable number of matches per unit: with a_tj = 1/#J(t) for the matches J(t) of focal unit t,
@@ -1064,7 +1077,7 @@ def estimate_effect(result: MatchResult, outcome: str, *, se: object = None, alp
     check_number("alpha", alpha, func, low=0.0, high=0.5, low_open=True)
     allowed = _SE_BY_METHOD[result.method]
     if result.method == "nearest" and result.spec.get("replace"):
-        allowed = ("abadie_imbens", "robust")
+        allowed = ("abadie_imbens", "robust", "clustered")
     if se is None:
         se = allowed[0]
     inference = parse_inference(se, func, allowed)
@@ -1114,6 +1127,13 @@ def estimate_effect(result: MatchResult, outcome: str, *, se: object = None, alp
             codes = pd.factorize(clusters)[0]
             std_error = se_from_influence(psi, clusters=codes, small_sample=True) * math.sqrt((n - 1) / (n - 2))
             notes.append(f"Standard error clustered on {int(codes.max()) + 1} matched pairs/subclasses (HC1 factors).")
+        elif isinstance(inference, Clustered):
+            codes = cluster_codes(data.loc[used], inference.columns, func)
+            std_error = se_from_influence(psi, clusters=codes, small_sample=True) * math.sqrt((n - 1) / (n - 2))
+            notes.append(
+                f"Standard error clustered on {', '.join(inference.columns)} ({int(codes.max()) + 1} clusters, HC1 factors), "
+                "conditional on the matching weights."
+            )
         else:
             std_error = float(np.sqrt(np.sum(psi**2) * n / (n - 2)) / n)
             notes.append("Robust (HC1) standard error of the weighted difference in means, conditional on the weights.")
