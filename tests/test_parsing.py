@@ -1,0 +1,265 @@
+"""Deliberate parsing of French numbers, shares, dates and flags (domain brief D.3 item 12, E.6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iej_impact.errors import ParseError, ScaleError, SpecificationError
+from iej_impact.parsing import (
+    ParserSpec,
+    parse_bool,
+    parse_column,
+    parse_dates,
+    parse_number,
+    parse_share,
+    parser_spec,
+)
+
+NBSP, NNBSP = "\u00a0", "\u202f"
+IDS = pd.Series(["P1", "P2", "P3", "P4"], name="participation_id")
+
+
+# --------------------------------------------------------------------------------------------
+# numbers
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "estimate", "nc"),
+    [
+        ("1 298 429 €", 1298429.0, False, False),
+        (f"1{NBSP}298{NBSP}429{NBSP}€", 1298429.0, False, False),
+        (f"1{NNBSP}298{NNBSP}429", 1298429.0, False, False),
+        ("1 298 429,50 €", 1298429.5, False, False),
+        ("7 520 000€", 7520000.0, False, False),
+        ("56,4 %", 56.4, False, False),
+        ("~7 900 000", 7900000.0, True, False),
+        ("~7 900 000 €", 7900000.0, True, False),
+        ("~ 19 000", 19000.0, True, False),
+        ("≈1 000", 1000.0, True, False),
+        ("nc", np.nan, False, True),
+        ("n.c.", np.nan, False, True),
+        ("NC", np.nan, False, True),
+        ("", np.nan, False, False),
+        ("   ", np.nan, False, False),
+        ("15,4 M€", 15400000.0, False, False),
+        ("25,03 M€", 25030000.0, False, False),
+        ("-3,5", -3.5, False, False),
+        ("\u22123,5", -3.5, False, False),
+        ("+2", 2.0, False, False),
+        ("0,1", 0.1, False, False),
+        ("11000", 11000.0, False, False),
+        (" 132 € ", 132.0, False, False),
+    ],
+)
+def test_parse_number_french(text, value, estimate, nc):
+    out = parse_number(pd.Series([text]))
+    got = out.values.iloc[0]
+    assert (np.isnan(value) and np.isnan(got)) or got == value
+    assert bool(out.is_estimate.iloc[0]) is estimate
+    assert bool(out.is_nc.iloc[0]) is nc
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1,298,429.5", 1298429.5), ("1 298 429", 1298429.0), ("56.4%", 56.4), ("0.25", 0.25), ("~1,000", 1000.0)],
+)
+def test_parse_number_english(text, value):
+    assert parse_number(pd.Series([text]), style="en").values.iloc[0] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("12.5", "uses '.'"),
+        ("1.298.429", "uses '.'"),
+        ("1 29 8", "is not a fr number"),
+        ("1,298,429", "is not a fr number"),
+        (f"1{NBSP}298 429", "is not a fr number"),  # two kinds of separator in one number
+        ("abc", "is not a fr number"),
+        ("12 jeunes", "is not a fr number"),
+    ],
+)
+def test_parse_number_rejects_what_does_not_follow_the_style(text, reason):
+    series = pd.Series(["10", text, "20", text], name="amount")
+    with pytest.raises(ParseError) as info:
+        parse_number(series, source="annex4.csv", rows=IDS)
+    msg = str(info.value)
+    assert msg.startswith("annex4.csv: column 'amount'")
+    assert reason in msg and repr(text) in msg
+    assert "2 rows (e.g. participation_id P2, P4)" in msg
+    assert info.value.column == "amount" and info.value.rows == ("P2", "P4") and info.value.source == "annex4.csv"
+
+
+def test_parse_number_rejects_booleans_and_passes_numbers_through():
+    with pytest.raises(ParseError, match="boolean"):
+        parse_number(pd.Series(["1", True], dtype=object))
+    numeric = pd.Series([1.5, np.nan, 3], name="x")
+    out = parse_number(numeric)
+    pd.testing.assert_series_equal(out.values, numeric.astype(float))
+    assert not out.is_estimate.any() and not out.is_nc.any()
+    mixed = parse_number(pd.Series([1298429, "1 000"], dtype=object))
+    assert mixed.values.tolist() == [1298429.0, 1000.0]
+
+
+def test_parse_number_keeps_the_index_and_handles_many_rows():
+    series = pd.Series(["1 000", "~2 000", "nc", None] * 50_000, index=np.arange(200_000) * 3)
+    out = parse_number(series)
+    assert out.values.index.equals(series.index)
+    assert out.values.sum() == 150_000_000.0
+    assert int(out.is_estimate.sum()) == 50_000 and int(out.is_nc.sum()) == 50_000
+
+
+def test_parse_number_checks_its_style_argument():
+    with pytest.raises(SpecificationError, match="'style' parameter of parse_number"):
+        parse_number(pd.Series(["1"]), style="de")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# shares
+# --------------------------------------------------------------------------------------------
+
+
+def test_parse_share_fractions():
+    out = parse_share(pd.Series(["56,4 %", "0,2", None, "nc", "100 %", "0 %", "1"]))
+    expected = [0.564, 0.2, np.nan, np.nan, 1.0, 0.0, 1.0]
+    np.testing.assert_array_equal(out.to_numpy(), np.array(expected))
+    assert out.iloc[0] == 0.564  # exact decimal conversion, not 56.4 / 100 = 0.5639999...
+
+
+def test_parse_share_bare_percentages_are_a_scale_error():
+    series = pd.Series(["56,4", "0,3", "12", "56,4"], name="share_men")
+    with pytest.raises(ParseError) as info:
+        parse_share(series, source="profile.csv", rows=IDS)
+    assert isinstance(info.value, ScaleError)
+    msg = str(info.value)
+    assert "profile.csv: column 'share_men'" in msg
+    assert "shares given as 0-100 instead of 0-1" in msg
+    assert "3 bare values are above 1" in msg and "'56,4', '12'" in msg
+    assert "participation_id P1, P3, P4" in msg
+    assert "scale='percent'" in msg
+
+
+def test_parse_share_percent_scale_and_range():
+    out = parse_share(pd.Series(["56,4", "12", "43,6 %"]), scale="percent")
+    assert out.tolist() == [0.564, 0.12, 0.436]
+    with pytest.raises(ParseError, match=r"outside \[0, 1\].*'120 %'"):
+        parse_share(pd.Series(["120 %"], name="s"))
+    with pytest.raises(ParseError, match="outside"):
+        parse_share(pd.Series(["-5 %"], name="s"))
+    with pytest.raises(ParseError, match="approximate"):
+        parse_share(pd.Series(["~50 %"], name="s"))
+    with pytest.raises(SpecificationError, match="scale"):
+        parse_share(pd.Series(["1"]), scale="per_mille")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# dates
+# --------------------------------------------------------------------------------------------
+
+
+def test_parse_dates_french_and_iso():
+    out = parse_dates(pd.Series(["01/03/2015", "", None, "31/12/2015", " 1/2/2016 "]))
+    assert pd.api.types.is_datetime64_any_dtype(out)
+    assert out.iloc[0] == pd.Timestamp("2015-03-01") and out.iloc[3] == pd.Timestamp("2015-12-31")
+    assert pd.isna(out.iloc[1]) and pd.isna(out.iloc[2])
+    assert out.iloc[4] == pd.Timestamp("2016-02-01")
+    iso = parse_dates(pd.Series(["2015-03-01", "2015-03-02 00:00:00", "2015-03-03T12:30"]), format="iso")
+    assert iso.tolist() == [pd.Timestamp("2015-03-01"), pd.Timestamp("2015-03-02"), pd.Timestamp("2015-03-03 12:30")]
+    months = parse_dates(pd.Series(["2015-03", "2016-11"]), format="%Y-%m")
+    assert months.tolist() == [pd.Timestamp("2015-03-01"), pd.Timestamp("2016-11-01")]
+
+
+def test_parse_dates_passes_datetimes_through():
+    stamps = pd.Series(pd.to_datetime(["2015-01-01", None]))
+    assert parse_dates(stamps) is stamps
+    objects = pd.Series([pd.Timestamp("2015-01-01").to_pydatetime(), None], dtype=object)
+    assert parse_dates(objects).iloc[0] == pd.Timestamp("2015-01-01")
+
+
+def test_mixed_date_formats_are_an_error_not_a_guess():
+    series = pd.Series(["01/03/2015", "2015-03-02", "15/04/2015", "2015-04-01"], name="entry_date")
+    with pytest.raises(ParseError) as info:
+        parse_dates(series, source="mdfse.csv", rows=IDS)
+    msg = str(info.value)
+    assert msg.startswith("mdfse.csv: column 'entry_date'")
+    assert "mixes date formats" in msg
+    assert "'2015-03-02', '2015-04-01'" in msg and "ISO" in msg
+    assert "2 rows (e.g. participation_id P2, P4)" in msg
+    assert info.value.rows == ("P2", "P4")
+
+
+def test_declared_iso_rejects_french_dates():
+    with pytest.raises(ParseError, match=r"1 is a date in dd/mm/yyyy \('01/03/2015'\)"):
+        parse_dates(pd.Series(["2015-03-01", "01/03/2015"], name="d"), format="iso")
+
+
+def test_impossible_and_unreadable_dates():
+    with pytest.raises(ParseError, match=r"not a real calendar date \('31/02/2015'\)"):
+        parse_dates(pd.Series(["31/02/2015"], name="d"))
+    with pytest.raises(ParseError, match=r"matches no date format \('mars 2015'\)"):
+        parse_dates(pd.Series(["mars 2015"], name="d"))
+    with pytest.raises(ParseError, match="Excel serial"):
+        parse_dates(pd.Series([42064, "01/03/2015"], dtype=object, name="d"))
+    with pytest.raises(SpecificationError, match="format"):
+        parse_dates(pd.Series(["01/03/2015"]), format="")
+
+
+# --------------------------------------------------------------------------------------------
+# flags and parser declarations
+# --------------------------------------------------------------------------------------------
+
+
+def test_parse_bool():
+    out = parse_bool(pd.Series(["oui", "Non", None, "1", "FALSE", "vrai", " yes "]))
+    assert out.dtype == "boolean"
+    assert out.tolist() == [True, False, pd.NA, True, False, True, True]
+    assert parse_bool(pd.Series([1, 0, 1.0])).tolist() == [True, False, True]
+    with pytest.raises(ParseError, match=r"'peut-être'.*oui"):
+        parse_bool(pd.Series(["oui", "peut-être"], name="hh_jobless"))
+
+
+def test_parser_spec_forms():
+    assert parser_spec("fr_number") == ParserSpec(type="number", style="fr")
+    assert parser_spec("share") == ParserSpec(type="share", style="fr", scale="fraction")
+    assert parser_spec("percent").scale == "percent"
+    assert parser_spec("date:%d/%m/%Y") == ParserSpec(type="date", format="%d/%m/%Y")
+    assert parser_spec("date").format == "iso"
+    spec = parser_spec({"type": "fr_number", "estimate_column": "target_is_estimate"})
+    assert spec.type == "number" and spec.estimate_column == "target_is_estimate"
+    assert parser_spec({"type": "share", "scale": "percent", "style": "en"}).style == "en"
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ("fr_numbr", "Did you mean 'fr_number'"),
+        ({"type": "number", "styl": "fr"}, "Did you mean 'style'"),
+        ({"style": "fr"}, "needs a 'type'"),
+        ({"type": "money"}, "unknown parser type"),
+        ({"type": "number", "style": "de"}, "'style'"),
+        ({"type": "date", "estimate_column": "x"}, "number parsers only"),
+        (3, "must be a name or a mapping"),
+    ],
+)
+def test_parser_spec_errors(spec, match):
+    with pytest.raises(SpecificationError, match=match):
+        parser_spec(spec, column="amount")
+
+
+def test_parse_column_requires_a_home_for_estimate_flags():
+    series = pd.Series(["11 000", "~19 000", "nc"], name="target")
+    with pytest.raises(ParseError) as info:
+        parse_column(series, "fr_number", column="target_participants", source="annex5.csv", rows=IDS[:3])
+    msg = str(info.value)
+    assert "1 approximate value ('~19 000')" in msg and "participation_id P2" in msg
+    assert "estimate_column: target_participants_is_estimate" in msg
+    out = parse_column(series, {"type": "fr_number", "estimate_column": "target_is_estimate", "nc_column": "target_nc"},
+                       column="target_participants")
+    assert out["target_participants"].tolist()[:2] == [11000.0, 19000.0]
+    assert out["target_is_estimate"].tolist() == [False, True, False]
+    assert out["target_nc"].tolist() == [False, False, True]
+    assert parse_column(pd.Series(["oui"]), "bool", column="b")["b"].tolist() == [True]
+    assert parse_column(pd.Series(["5 %"]), "share", column="s")["s"].tolist() == [0.05]
