@@ -113,6 +113,8 @@ def _fmt(v: object) -> str:
         return v.strftime("%Y-%m-%d") if v == v.normalize() else v.isoformat()
     if isinstance(v, np.generic):
         v = v.item()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
     return repr(v) if isinstance(v, str) else str(v)
 
 
@@ -296,7 +298,8 @@ def check_codes_column(
             pairs = ", ".join(f"{v!r} -> {c}" for v, c in covered[:5])
             fixes.append(f"The alias table {codelist_info(codelist)['aliases']} maps {pairs}: apply it explicitly with "
                          f"codes: {{{column}: aliases}}.")
-    fixes.append(f"Map the other raw values with codes: {{{column}: {{raw: CODE}}}}"
+    lead = "Map the other raw values" if fixes else "Map raw values"
+    fixes.append(f"{lead} with codes: {{{column}: {{raw: CODE}}}}"
                  + (" (every raw value must be mapped)." if user_mapped and codelist is None else "."))
     n_bad = int(bad.sum())
     error = UnknownCodeError(

@@ -1,0 +1,426 @@
+"""Loading (every format, renames, parsers, explicit code recoding), stacking arms, hashing, writing."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iej_impact.errors import (
+    ContaminationError,
+    DataError,
+    MissingDataWarning,
+    ParseError,
+    SpecificationError,
+    UnknownCodeError,
+)
+from iej_impact.io import (
+    SUPPORTED_FORMATS,
+    apply_codes,
+    file_sha256,
+    load_data,
+    stack_arms,
+    write_table,
+)
+
+# a small public SAS file shipped with R's haven package (examples/iris.sas7bdat), when installed
+HAVEN_IRIS = Path("/usr/lib/R/site-library/haven/examples/iris.sas7bdat")
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "participation_id": ["A1", "A2", "A3"],
+            "person_id": ["007", "8", "9"],
+            "age": [17, 22, 25],
+            "score": [0.25, np.nan, 1.5],
+            "entry_date": pd.to_datetime(["2015-01-05", "2015-02-01", "2015-03-10"]),
+            "sex": ["F", "M", "F"],
+        }
+    )
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    suffix = path.suffix
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    elif suffix == ".dta":
+        frame.to_stata(path, write_index=False)
+
+
+# --------------------------------------------------------------------------------------------
+# formats
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx", ".dta"])
+def test_round_trip_every_writable_format(tmp_path, frame, suffix):
+    path = tmp_path / f"cohort{suffix}"
+    _write(frame, path)
+    out = load_data(path, table="participations")
+    assert list(out.columns) == list(frame.columns)
+    assert out["person_id"].tolist() == ["007", "8", "9"]  # identifiers stay text (leading zeros kept)
+    assert out["age"].tolist() == [17, 22, 25]
+    np.testing.assert_allclose(out["score"].to_numpy(dtype=float), [0.25, np.nan, 1.5])
+    assert pd.api.types.is_datetime64_any_dtype(out["entry_date"])  # CSV: ISO text read as dates with table=
+    assert out["entry_date"].tolist() == frame["entry_date"].tolist()
+    assert out.index.equals(pd.RangeIndex(3))
+
+
+def test_csv_variants(tmp_path, frame):
+    semi = tmp_path / "cohort.csv"
+    frame.to_csv(semi, index=False, sep=";")
+    assert load_data(semi, sep=";")["age"].tolist() == [17, 22, 25]
+    with pytest.raises(DataError, match=r"cohort.csv: .*looks separated by ';'.*sep: ';'"):
+        load_data(semi)
+    tsv = tmp_path / "cohort.tsv"
+    frame.to_csv(tsv, index=False, sep="\t")
+    assert load_data(tsv)["sex"].tolist() == ["F", "M", "F"]
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("person_id,x\nP1,1\n".encode("utf-8-sig"))
+    assert list(load_data(bom).columns) == ["person_id", "x"]
+
+
+def test_encoding_errors_name_the_file_and_the_fix(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("operator,montant\nRéussir,1\n".encode("cp1252"))
+    with pytest.raises(DataError, match=r"latin.csv: could not decode .*encoding: cp1252"):
+        load_data(path)
+    assert load_data(path, encoding="cp1252")["operator"].tolist() == ["Réussir"]
+
+
+def test_excel_sheets(tmp_path, frame):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        frame.to_excel(writer, sheet_name="first", index=False)
+        frame.assign(age=frame["age"] + 1).to_excel(writer, sheet_name="second", index=False)
+    assert load_data(path, sheet="second")["age"].tolist() == [18, 23, 26]
+    assert load_data(path, sheet=1)["age"].tolist() == [18, 23, 26]
+    with pytest.raises(DataError, match=r"book.xlsx: sheet 'third' not found"):
+        load_data(path, sheet="third")
+
+
+@pytest.mark.skipif(not HAVEN_IRIS.is_file(), reason="R package haven (with its example SAS file) not installed")
+def test_reads_a_public_sas7bdat_file():
+    iris = load_data(HAVEN_IRIS)
+    assert iris.shape == (150, 5)
+    assert iris["Species"].iloc[0] == "setosa"
+    assert iris["Sepal_Length"].iloc[0] == pytest.approx(5.1)
+
+
+def test_missing_or_corrupt_sas_files_are_clear_data_errors(tmp_path):
+    with pytest.raises(DataError, match=r"data file not found: '.*extract\.sas7bdat'"):
+        load_data(tmp_path / "extract.sas7bdat")
+    corrupt = tmp_path / "extract.sas7bdat"
+    corrupt.write_bytes(b"not a SAS file" * 100)
+    with pytest.raises(DataError) as info:
+        load_data(corrupt)
+    assert str(info.value).startswith("extract.sas7bdat: could not read 'extract.sas7bdat' as a sas file")
+    assert info.value.source == "extract.sas7bdat"
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".dta"])
+def test_corrupt_binary_files(tmp_path, suffix):
+    path = tmp_path / f"broken{suffix}"
+    path.write_bytes(b"\x00\x01garbage" * 50)
+    with pytest.raises(DataError, match=rf"broken{suffix}: could not read"):
+        load_data(path)
+
+
+def test_missing_file_unsupported_type_directory_and_empty_file(tmp_path):
+    (tmp_path / "cohort.csv").write_text("a\n1\n")
+    with pytest.raises(DataError) as info:
+        load_data(tmp_path / "cohrt.csv")
+    assert "data file not found" in str(info.value) and "cohrt.csv" in str(info.value)
+    assert "Did you mean 'cohort.csv'" in str(info.value)
+    (tmp_path / "cohort.json").write_text("{}")
+    with pytest.raises(DataError) as info:
+        load_data(tmp_path / "cohort.json")
+    for suffix in SUPPORTED_FORMATS:
+        assert suffix in str(info.value)
+    with pytest.raises(DataError, match="is a directory"):
+        load_data(tmp_path)
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(DataError, match=r"empty.csv: 'empty.csv' is empty"):
+        load_data(tmp_path / "empty.csv")
+    with pytest.raises(SpecificationError, match="file path or a pandas DataFrame"):
+        load_data(42)  # type: ignore[arg-type]
+
+
+def test_source_name_overrides_the_file_name(tmp_path):
+    with pytest.raises(DataError, match=r"^participants: data file not found"):
+        load_data(tmp_path / "p.csv", source_name="participants")
+
+
+# --------------------------------------------------------------------------------------------
+# renames and parsers
+# --------------------------------------------------------------------------------------------
+
+
+def test_renames(frame):
+    out = load_data(frame, columns={"age": "age_entry", "sex": "sexe"})
+    assert list(out.columns) == ["participation_id", "person_id", "age_entry", "score", "entry_date", "sexe"]
+    assert list(frame.columns)[2] == "age"  # the input is not modified
+
+
+def test_rename_of_an_absent_column_suggests_the_closest(tmp_path, frame):
+    path = tmp_path / "mdfse.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError) as info:
+        load_data(path, columns={"persn_id": "pid"})
+    msg = str(info.value)
+    assert msg.startswith("mdfse.csv: cannot rename column 'persn_id'")
+    assert "Did you mean 'person_id'" in msg
+    assert info.value.column == "persn_id"
+
+
+def test_rename_collisions_are_errors(frame):
+    with pytest.raises(DataError, match="several columns are named 'sex'"):
+        load_data(frame, columns={"person_id": "sex"})
+
+
+def test_parsers_from_a_french_csv(tmp_path):
+    path = tmp_path / "annex4.csv"
+    path.write_text(
+        "operateur;montant;public;part_hommes;debut\n"
+        "GIP FCIP;1 298 429 €;11 000;56,4 %;01/09/2014\n"
+        "Région;~7 900 000 €;~1 000;43,6 %;01/10/2015\n"
+        "ACEP;313 533 €;nc;;15/01/2015\n",
+        encoding="utf-8",
+    )
+    out = load_data(
+        path,
+        sep=";",
+        columns={"montant": "amount_fse_iej", "public": "target_participants", "debut": "start_date"},
+        parse={
+            "amount_fse_iej": {"type": "fr_number", "estimate_column": "amount_is_estimate"},
+            "target_participants": {"type": "fr_number", "estimate_column": "target_is_estimate"},
+            "part_hommes": "share",
+            "start_date": "date:%d/%m/%Y",
+        },
+    )
+    assert out["amount_fse_iej"].tolist() == [1298429.0, 7900000.0, 313533.0]
+    assert out["amount_is_estimate"].tolist() == [False, True, False]
+    assert out["target_participants"].tolist()[:2] == [11000.0, 1000.0] and np.isnan(out["target_participants"][2])
+    assert out["target_is_estimate"].tolist() == [False, True, False]
+    assert out["part_hommes"].tolist()[:2] == [0.564, 0.436]
+    assert out["start_date"].tolist() == [pd.Timestamp("2014-09-01"), pd.Timestamp("2015-10-01"),
+                                          pd.Timestamp("2015-01-15")]
+
+
+def test_parse_errors_name_file_column_and_lines(tmp_path):
+    path = tmp_path / "mdfse.csv"
+    path.write_text("entree,x\n01/03/2015,1\n2015-03-02,2\n15/04/2015,3\n", encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        load_data(path, columns={"entree": "entry_date"}, parse={"entry_date": "date:%d/%m/%Y"})
+    msg = str(info.value)
+    assert msg.startswith("mdfse.csv: column 'entry_date'")
+    assert "1 row (e.g. line 3)" in msg and "'2015-03-02'" in msg and "mixes date formats" in msg
+    with pytest.raises(DataError, match=r"parse: column 'entree' not found.*Did you mean 'entry_date'"):
+        load_data(path, columns={"entree": "entry_date"}, parse={"entree": "date:%d/%m/%Y"})
+
+
+def test_table_reads_iso_dates_and_rejects_other_formats(tmp_path):
+    path = tmp_path / "mdfse.csv"
+    path.write_text("participation_id,entry_date\nA1,2015-03-01\nA2,01/03/2015\n", encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        load_data(path, table="participations")
+    msg = str(info.value)
+    assert "participation_id A2" in msg and "'01/03/2015'" in msg and "date:%d/%m/%Y" in msg
+
+
+# --------------------------------------------------------------------------------------------
+# codes
+# --------------------------------------------------------------------------------------------
+
+
+def _operations() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "operation_id": [f"OP{i}" for i in range(1, 7)],
+            "action_type": ["Repérage", "Accompagnement", "Appprentissage", "Appprentissage", "Apprentissage",
+                            "Qualification - préqualification"],
+        }
+    )
+
+
+def test_alias_tables_are_applied_only_when_asked():
+    ops = _operations()
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(ops, table="operations", source_name="annex5.csv")
+    msg = str(info.value)
+    assert msg.startswith("annex5.csv: column 'action_type'")
+    assert "'Appprentissage' (2 rows, e.g. operation_id OP3, OP4" in msg
+    assert "'Repérage' (1 row, e.g. operation_id OP1" in msg
+    assert "codes: {action_type: aliases}" in msg and "action_type_aliases.csv" in msg
+    assert info.value.counts["Appprentissage"] == 2
+    out = load_data(ops, table="operations", codes={"action_type": "aliases"})
+    assert out["action_type"].tolist() == ["REPERAGE", "ACCOMPAGNEMENT", "APPRENTISSAGE", "APPRENTISSAGE",
+                                           "APPRENTISSAGE", "QUALIFICATION_PREQUALIFICATION"]
+    renamed = ops.rename(columns={"action_type": "type_action"})
+    out = load_data(renamed, codes={"type_action": "aliases:action_type"})
+    assert out["type_action"].iloc[2] == "APPRENTISSAGE"
+    with pytest.raises(SpecificationError, match="aliases:<list>"):
+        load_data(renamed, codes={"type_action": "aliases"})
+
+
+def test_user_mappings_and_alias_tables_combine():
+    ops = _operations()
+    ops.loc[5, "action_type"] = "PRF"
+    out = apply_codes(ops, {"action_type": ["aliases", {"PRF": "QUALIFICATION_PREQUALIFICATION"}]}, table="operations")
+    assert out["action_type"].iloc[5] == "QUALIFICATION_PREQUALIFICATION"
+    assert ops["action_type"].iloc[5] == "PRF"  # input untouched
+
+
+def test_unmapped_values_of_a_user_mapping_are_listed_with_counts(tmp_path):
+    path = tmp_path / "imilo.csv"
+    path.write_text("person_id,situation\nP1,emploi\nP2,chomage\nP3,emploi\nP4,inconnu\nP5,autre\nP6,autre\n")
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(path, codes={"situation": {"emploi": "EMPLOYED", "chomage": "UNEMPLOYED"}})
+    msg = str(info.value)
+    assert msg.startswith("imilo.csv: column 'situation' has 2 values outside the codes of your mapping")
+    assert "'autre' (2 rows, e.g. person_id P5, P6)" in msg and "'inconnu' (1 row, e.g. person_id P4)" in msg
+    assert msg.index("'autre'") < msg.index("'inconnu'")  # most frequent first
+    assert "every raw value must be mapped" in msg
+    assert info.value.counts == {"autre": 2, "inconnu": 1}
+
+
+def test_code_errors_use_file_lines_without_ids(tmp_path):
+    path = tmp_path / "ops.csv"
+    path.write_text("sexe\nH\nF\nX\n")
+    with pytest.raises(UnknownCodeError, match=r"'X' \(1 row, e\.g\. line 4\)"):
+        load_data(path, columns={"sexe": "sex"}, codes={"sex": "aliases"}, table="participations")
+
+
+def test_mappings_to_missing_and_numeric_keys():
+    data = pd.DataFrame({"person_id": ["P1", "P2", "P3"], "sex": ["1", "2", "9"]})
+    out = load_data(data, codes={"sex": {1: "M", 2: "F", 9: None}}, table="comparison_cohort")
+    assert out["sex"].tolist()[:2] == ["M", "F"] and pd.isna(out["sex"].iloc[2])
+    flags = pd.DataFrame({"hh_jobless": ["oui", "non", None]})
+    assert load_data(flags, codes={"hh_jobless": {"oui": True, "non": False}})["hh_jobless"].tolist()[:2] == [True, False]
+
+
+def test_canonical_lists_check_columns_without_a_mapping():
+    data = pd.DataFrame({"participation_id": ["A1", "A2", "A3"], "isced_entry": [3, 9, np.nan],
+                         "national_level": ["V", "5", "IV"]})
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(data, table="participations")
+    assert "column 'national_level'" in str(info.value) and "'5' (1 row, e.g. participation_id A2)" in str(info.value)
+    with pytest.raises(UnknownCodeError, match=r"9 \(1 row, e\.g\. participation_id A2\)"):
+        load_data(data.drop(columns="national_level"), table="participations")
+
+
+def test_codes_for_an_absent_column():
+    with pytest.raises(DataError, match=r"codes: column 'sexe' not found.*Did you mean 'sex'"):
+        apply_codes(pd.DataFrame({"sex": ["F"]}), {"sexe": {"H": "M"}}, source="x.csv")
+    with pytest.raises(SpecificationError, match="mapping"):
+        apply_codes(pd.DataFrame({"sex": ["F"]}), {"sex": 3})
+
+
+# --------------------------------------------------------------------------------------------
+# stacking
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def arms() -> tuple[pd.DataFrame, pd.DataFrame]:
+    participants = pd.DataFrame({"person_id": ["P1", "P2", "P3"], "age": [18, 20, 22], "exit_date": ["a", "b", "c"]})
+    comparison = pd.DataFrame({"person_id": ["C1", "C2"], "age": [19, 21], "territory_id": ["T1", "T2"]})
+    return participants, comparison
+
+
+def test_stack_arms(arms):
+    participants, comparison = arms
+    with pytest.warns(MissingDataWarning, match="only in participants: exit_date; only in comparison: territory_id"):
+        out = stack_arms(participants, comparison, treatment_column="iej")
+    assert out["iej"].tolist() == [1, 1, 1, 0, 0]
+    assert out["person_id"].tolist() == ["P1", "P2", "P3", "C1", "C2"]
+    assert list(out.columns) == ["person_id", "age", "exit_date", "territory_id", "iej"]
+    assert out.index.equals(pd.RangeIndex(5))
+    assert "iej" not in participants.columns
+
+
+def test_stack_arms_without_one_sided_columns_is_silent(arms):
+    participants, comparison = arms
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = stack_arms(participants[["person_id", "age"]], comparison[["person_id", "age"]])
+    assert out["treated"].sum() == 3
+
+
+def test_contamination_is_refused_with_counts_and_ids(arms):
+    participants, comparison = arms
+    comparison = pd.concat([comparison, pd.DataFrame({"person_id": ["P2", "P3", "P3"], "age": [20, 22, 22]})],
+                           ignore_index=True)
+    with pytest.raises(ContaminationError) as info:
+        stack_arms(participants, comparison)
+    msg = str(info.value)
+    assert "2 persons appear both among participants and in the comparison cohort" in msg
+    assert "person_id 'P2', 'P3'" in msg and "3 comparison rows" in msg
+    assert info.value.rows == ("P2", "P3", "P3")
+    flagged = comparison.assign(contaminated=[False, False, True, True, True])
+    with pytest.warns(MissingDataWarning):
+        out = stack_arms(participants, flagged)
+    assert len(out) == 8
+
+
+def test_stack_arms_argument_errors(arms):
+    participants, comparison = arms
+    with pytest.raises(DataError, match="already has a column 'age'"):
+        stack_arms(participants, comparison, treatment_column="age")
+    with pytest.raises(DataError, match=r"comparison table has no column 'person_id'.*Did you mean 'personid'"):
+        stack_arms(participants, comparison.rename(columns={"person_id": "personid"}))
+    with pytest.raises(DataError, match="comparison table has no rows"):
+        stack_arms(participants, comparison.iloc[:0])
+
+
+def test_runner_style_stacking_from_files(tmp_path, arms):
+    participants, comparison = arms
+    participants.to_csv(tmp_path / "p.csv", index=False)
+    comparison.assign(exit_date="x").drop(columns="territory_id").to_parquet(tmp_path / "c.parquet")
+    out = stack_arms(load_data(tmp_path / "p.csv"), load_data(tmp_path / "c.parquet"))
+    assert out["treated"].tolist() == [1, 1, 1, 0, 0]
+
+
+# --------------------------------------------------------------------------------------------
+# hashing and writing
+# --------------------------------------------------------------------------------------------
+
+
+def test_file_sha256(tmp_path):
+    path = tmp_path / "x.csv"
+    payload = b"a,b\n1,2\n" * 100_000
+    path.write_bytes(payload)
+    assert file_sha256(path, chunk_size=4096) == hashlib.sha256(payload).hexdigest()
+    with pytest.raises(DataError, match="no such file"):
+        file_sha256(tmp_path / "y.csv")
+
+
+def test_write_table_is_deterministic(tmp_path):
+    table = pd.DataFrame({"term": ["a", "b"], "estimate": [0.1 + 0.2, 1 / 3], "n": [10, 20],
+                          "ci_lower": [np.nan, -1e-20], "date": pd.to_datetime(["2015-01-01", "2016-02-29"])})
+    first = write_table(table, tmp_path / "out" / "t.csv")
+    second = write_table(table.copy(), tmp_path / "t2.csv")
+    assert first.read_bytes() == second.read_bytes()
+    text = first.read_text(encoding="utf-8")
+    assert text == ("term,estimate,n,ci_lower,date\n"
+                    "a,0.3,10,,2015-01-01\n"
+                    "b,0.333333333333,20,-1e-20,2016-02-29\n")
+    back = load_data(first)
+    assert back["estimate"].tolist() == [0.3, 0.333333333333]
+    assert (tmp_path / "t3.csv").exists() is False
+    write_table(table, tmp_path / "t3.csv", digits=17)
+    assert "0.30000000000000004" in (tmp_path / "t3.csv").read_text()
+    with pytest.raises(SpecificationError, match=r"\.csv"):
+        write_table(table, tmp_path / "t.parquet")
+    with pytest.raises(SpecificationError, match="digits"):
+        write_table(table, tmp_path / "t4.csv", digits=0)
