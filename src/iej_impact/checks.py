@@ -186,13 +186,12 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
         values = s.to_numpy(dtype=float, na_value=np.nan)
     else:
         values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        text = present & np.isnan(values)
+        text = present & (np.isnan(values) | s.map(lambda v: isinstance(v, str), na_action="ignore")
+                          .fillna(False).astype(bool).to_numpy())
         if text.any():
             sample = [_fmt(v) for v in pd.unique(s[text])[:3]]
             return text, (f"must be numeric but holds text ({', '.join(sample)}); parse it on loading (parse: "
                           f"{{{name}: fr_number}} for French numbers such as '1 298 429 €')")
-        return present, (f"must be numeric but is stored as text (dtype {s.dtype}); parse it on loading "
-                         f"(parse: {{{name}: fr_number}} or en_number)")
     if dtype == "int":
         frac = present & (np.abs(values - np.round(values)) > 0)
         if frac.any():
