@@ -13,6 +13,7 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
+from iej_impact.checks import validate_table
 from iej_impact.errors import SpecificationError
 from iej_impact.synthetic import ADJUSTMENT_COVARIATES, OUTCOMES, SyntheticCohort, simulate_cohort
 
@@ -393,6 +394,12 @@ def test_operations_are_calibrated_on_annex_4(big):
                                        "APPRENTISSAGE"}
     assert (ops["start_date"] <= ops["end_date"]).all()
     assert set(big.participations["operation_id"]) <= set(ops["operation_id"])
+
+
+def test_canonical_tables_pass_the_data_model_checks(small):
+    for frame, table in ((small.operations, "operations"), (small.participations, "participations"),
+                         (small.comparison, "comparison_cohort")):
+        validate_table(frame, table)
 
 
 # --------------------------------------------------------------------------------------------- I/O and errors

@@ -637,7 +637,7 @@ def _build_operations(rng: np.random.Generator, territory_weights: np.ndarray) -
             estimate: bool = False, territory: str | None = None, title: str | None = None) -> None:
         rows.append({
             "programme": programme[0], "managing_authority": programme[1], "region_code": "31",
-            "region_code_vintage": "2015", "operator_name": name, "operator_id": None, "operator_type": otype,
+            "region_code_vintage": 2015, "operator_name": name, "operator_id": None, "operator_type": otype,
             "stage": stage, "action_type": action,
             "title": title or {"REPERAGE": "Repérage des jeunes NEET", "ACCOMPAGNEMENT": "Accompagnement renforcé",
                                "QUALIFICATION_PREQUALIFICATION": "Programme régional de formation",
