@@ -43,11 +43,12 @@ hh_single_adult         0.050         0.040       0.3
 
 Participants' shares are the report's (men 56.4 %, CITE 0-4 94.7 %, CITE 0-2 60.0 %, jobless
 household 20.2 %, disability 2.7 %, social minima 5.3 %, homeless 3.3 %); the others and the whole
-comparison column are assumptions (a less disadvantaged NEET population, close to the national PON
-profile). ISCED levels 0-7 have probabilities (.04, .06, .50, .33, .017, .035, .015, .003) for
+comparison column are assumptions (a less disadvantaged NEET population: fewer low-educated youths,
+jobless households, minima recipients, homeless and QPV residents; more women). ISCED levels 0-7 have probabilities (.04, .06, .50, .33, .017, .035, .015, .003) for
 participants and (.03, .05, .40, .37, .03, .08, .035, .005) for comparison youths; ``national_level``
 follows the *report's* correspondence (VI for ISCED 0-1, VBIS/V for ISCED 2, IV for 3-4, III, II, I
-above), not strict ISCED 2011 (domain.md A.3 item 13). Age at entry is 16 + Binomial(9, p) for
+above, the inverse of the ``seed_2015`` variant of the package's ISCED map), not strict ISCED 2011
+(domain.md A.3 item 13). Age at entry is 16 + Binomial(9, p) for
 ISCED 0-2 (17 + Binomial(8, p) for 3-4, 20 + Binomial(5, p) for 5+) with p = 0.40 for participants
 and 0.47 for comparison youths, so every age is 16-25. Unemployment duration (UNEMPLOYED only;
 0 for INACTIVE in ``persons``, null in E.2/E.3) is floor(Exp(1) * m * exp(0.25 z - 0.03125)),
@@ -129,8 +130,9 @@ What identifies what
   their own entry.
 * **Staggered adoption.** Effects vary with event time (lock-in then growth) and with entry cohort,
   so static TWFE is biased (window panel, 20 000 participants, seed 3: 0.066 with the dip months
-  kept and 0.029 without them, against an average post-entry employment ATT(g, t) of 0.043), while Callaway-Sant'Anna ATT(g, t) with never-treated controls and a base
-  period outside the dip recovers ``group_time``.
+  kept and 0.029 without them, against an average post-entry employment ATT(g, t) of 0.043), while
+  Callaway-Sant'Anna ATT(g, t) with never-treated controls and a base period outside the dip
+  recovers ``group_time``.
 
 Administrative tables
 ---------------------
@@ -1003,10 +1005,11 @@ class SyntheticCohort:
                 "simulate it with panel='window' or panel='balanced'."
             )
         pid = self.panel["person_id"]
-        if isinstance(pid.dtype, pd.CategoricalDtype) and pid.cat.categories.equals(pd.Index(self.persons["person_id"])):
+        ids = pd.Index(self.persons["person_id"])
+        if isinstance(pid.dtype, pd.CategoricalDtype) and pid.cat.categories.equals(ids):
             idx = pid.cat.codes.to_numpy().astype(np.int64)
         else:
-            idx = pd.Index(self.persons["person_id"]).get_indexer(pid)
+            idx = ids.get_indexer(pid)
         po = self.potential_outcomes
         treated = self.persons["treated"].to_numpy()[idx].astype(float)
         g = self.persons["entry_period"].to_numpy()[idx].astype(np.int64)
@@ -1413,7 +1416,8 @@ def _truth_tables(person_id: pd.api.extensions.ExtensionArray, treated: np.ndarr
     return pd.DataFrame(rows), pd.DataFrame(cols)
 
 
-def _panel_frame(store: Mapping[str, np.ndarray], mode: str, person_id: pd.api.extensions.ExtensionArray, treated: np.ndarray,
+def _panel_frame(store: Mapping[str, np.ndarray], mode: str, person_id: pd.api.extensions.ExtensionArray,
+                 treated: np.ndarray,
                  g: np.ndarray, cov: Mapping[str, np.ndarray], territory_id: np.ndarray, mb: int, ma: int,
                  span: tuple[int, int]) -> pd.DataFrame:
     """Person x month panel (E.4), sorted by person then period, with compact dtypes."""
