@@ -1225,12 +1225,12 @@ def _participations(
     p_exited = np.concatenate([exited, exited2])
     p_op = np.concatenate([op1, ml_lookup[territory[i2]]])
     p_cell = np.concatenate([cell1, cell2])
-    m = p_rows = pidx.size
+    m = pidx.size
     ex = np.flatnonzero(p_exited)
     ef = _exit_fields(rng, p_cell[ex], p_exit[ex])
 
     def on_leavers(values: np.ndarray, fill: object = None) -> np.ndarray:
-        out = np.full(p_rows, fill, dtype=object)
+        out = np.full(m, fill, dtype=object)
         out[ex] = values
         return out
 
