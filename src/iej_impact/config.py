@@ -9,6 +9,7 @@ YAML location and a suggestion. See docs/how-to/config.md and interface.md.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ class RunConfig:
 
     def resolve(self, p: str | Path) -> Path:
         p = Path(p)
-        return p if p.is_absolute() else (self.base_dir / p)
+        return Path(os.path.normpath(p if p.is_absolute() else (self.base_dir / p)))
 
     def resolved(self) -> dict[str, Any]:
         """The configuration as run (defaults filled in), for the manifest."""

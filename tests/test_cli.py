@@ -1,0 +1,129 @@
+"""End-to-end: the CLI and the runner on the synthetic cohort and on files; exit codes; atomic outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from iej_impact.cli import main
+from iej_impact.synthetic import simulate_cohort
+
+
+def write_config(tmp_path: Path, **over) -> Path:
+    cfg = {
+        "version": 1,
+        "project": {"name": "test", "output_dir": "out", "seed": 7},
+        "data": {"synthetic": {"n_participants": 600, "table": "persons", "seed": 3}},
+        "sample": {"treatment": "treated", "filters": ["age >= 17"]},
+        "analyses": [
+            {"name": "naive_emp", "estimator": "difference_in_means", "outcome": "employed_12m", "estimand": "ATT"},
+            {"name": "naive_train", "estimator": "difference_in_means", "outcome": "training_6m", "estimand": "ATT",
+             "se": {"type": "clustered", "by": "territory_id"}},
+        ],
+        "report": {"title": "Test", "language": "en"},
+    }
+    cfg.update(over)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_run_writes_every_output_and_accounts_for_rows(tmp_path, capsys):
+    cfg = write_config(tmp_path)
+    assert main(["run", str(cfg)]) == 0
+    out = tmp_path / "out"
+    assert f"Report: {out / 'report.html'}" in capsys.readouterr().out
+    for rel in ("results.json", "manifest.json", "report.html", "tables/naive_emp.csv", "tables/sample_flow.csv",
+                "tables/exclusions.csv", "tables/effects.csv", "figures/effects.png", "figures/sample_flow.png"):
+        assert (out / rel).exists(), rel
+    res = json.loads((out / "results.json").read_text())
+    r = res["results"]["naive_emp"]
+    assert r["method"] == "difference_in_means" and r["estimand"] == "ATT" and r["inference"] == "robust"
+    assert res["results"]["naive_train"]["inference"] == "clustered"
+    assert r["true_value"] is not None and r["bias"] == pytest.approx(r["estimate"] - r["true_value"])
+    flow = res["sample_flow"]
+    assert flow[0]["step"] == "input" and flow[0]["rows_in"] == 600 * 3
+    excluded = flow[0]["rows_in"] - flow[-1]["rows_out"]
+    assert excluded > 0  # the age filter drops 16-year-olds
+    assert flow[-1]["treated_out"] == r["n_treated"] and flow[-1]["control_out"] == r["n_control"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 7 and "timings_seconds" in manifest and manifest["excluded_rows"] == excluded
+    assert "timings_seconds" not in res["manifest"]
+    assert not list(tmp_path.glob(".out.tmp-*"))
+
+
+def test_results_json_identical_on_rerun(tmp_path):
+    cfg = write_config(tmp_path)
+    assert main(["run", str(cfg), "--output-dir", str(tmp_path / "a")]) == 0
+    assert main(["run", str(cfg), "--output-dir", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "a" / "results.json").read_bytes() == (tmp_path / "b" / "results.json").read_bytes()
+    assert (tmp_path / "a" / "report.html").read_bytes() == (tmp_path / "b" / "report.html").read_bytes()
+
+
+def test_existing_output_needs_force(tmp_path, capsys):
+    cfg = write_config(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("x")
+    assert main(["run", str(cfg)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (tmp_path / "out" / "keep.txt").exists()
+    assert main(["run", str(cfg), "--force"]) == 0
+    assert not (tmp_path / "out" / "keep.txt").exists() and (tmp_path / "out" / "results.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"analyses": [{"name": "a", "estimator": "difference_in_means", "outcome": "employed_12m", "estimnd": "ATT"}]},
+         "analyses[0].estimnd: unknown parameter 'estimnd'"),
+        ({"project": {"seed": "seven"}}, "project.seed: must be an integer"),
+        ({"data": {"path": "missing.csv"}}, "missing.csv"),
+        ({"analyses": [{"name": "a", "estimator": "difference_in_means", "outcome": "employed_99m"}]},
+         "analyses[0] (a): difference_in_means(): column 'employed_99m' not found"),
+    ],
+)
+def test_config_errors_exit_2_with_location_and_leave_nothing(tmp_path, capsys, override, expected):
+    cfg = write_config(tmp_path, **override)
+    assert main(["run", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob(".out.*"))
+
+
+def test_validate_checks_columns_without_estimating(tmp_path, capsys):
+    cfg = write_config(tmp_path)
+    assert main(["validate", str(cfg)]) == 0
+    assert "analyses checked: naive_emp, naive_train" in capsys.readouterr().out
+    bad = write_config(tmp_path, analyses=[{"name": "a", "estimator": "difference_in_means", "outcome": "employd_12m"}])
+    assert main(["validate", str(bad)]) == 2
+    assert "analyses[0].outcome: column 'employd_12m' not found" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_from_csv_file_records_sha256(tmp_path):
+    persons = simulate_cohort(300, seed=5, panel="none").persons
+    persons.to_csv(tmp_path / "persons.csv", index=False)
+    cfg = write_config(tmp_path, data={"path": "persons.csv"})
+    assert main(["run", str(cfg)]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["inputs"][0]["path"] == "persons.csv" and len(manifest["inputs"][0]["sha256"]) == 64
+
+
+def test_debug_shows_traceback(tmp_path, capsys):
+    cfg = write_config(tmp_path, project={"seed": "x"})
+    assert main(["run", str(cfg), "--debug"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_simulate_command_is_deterministic(tmp_path):
+    assert main(["simulate", "--output-dir", str(tmp_path / "a"), "--seed", "3", "--n-participants", "200"]) == 0
+    assert main(["simulate", "--output-dir", str(tmp_path / "b"), "--seed", "3", "--n-participants", "200"]) == 0
+    files_a = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert "truth.json" in files_a and "persons.csv" in files_a
+    for name in files_a:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert main(["simulate", "--output-dir", str(tmp_path / "a")]) == 2
