@@ -392,3 +392,14 @@ def test_merge_reentries_scales(reentries):
     assert out["exit_date"].isna().sum() == 20_000
     with pytest.raises(DataError, match="merge_reentries\\(\\): column 'entry_date' not found"):
         merge_reentries(big.drop(columns="entry_date"))
+
+
+def test_panel_period_may_be_an_integer_index_but_not_fractional():
+    """E.4 period: month dates, monthly Periods or whole-number indices (the synthetic panel's)."""
+    import iej_impact as iej
+
+    cohort = iej.simulate_cohort(200, seed=2, panel="window")
+    validate_table(cohort.panel, "panel")
+    bad = cohort.panel.assign(period=cohort.panel["period"].astype(float) + 0.5)
+    with pytest.raises(DataError, match=r"column 'period' \(period\) must hold dates, monthly periods or whole-number"):
+        validate_table(bad, "panel")

@@ -153,6 +153,17 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
     present = s.notna().to_numpy()
     if dtype in ("str", "category") or not present.any():
         return None
+    if dtype == "period":
+        if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.PeriodDtype):
+            return None
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            values = s.to_numpy(dtype=float, na_value=np.nan)
+            frac = present & (np.abs(values - np.round(values)) > 0)
+            if not frac.any():
+                return None
+            sample = [_fmt(v) for v in pd.unique(s[frac])[:3]]
+            return frac, f"must hold dates, monthly periods or whole-number period indices but holds {', '.join(sample)}"
+        dtype = "date"
     if dtype == "date":
         if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.PeriodDtype):
             return None

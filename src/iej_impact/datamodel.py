@@ -52,8 +52,9 @@ __all__ = [
     "table_schema",
 ]
 
-ColumnType = Literal["str", "int", "float", "bool", "date", "category"]
-COLUMN_TYPES: tuple[str, ...] = ("str", "int", "float", "bool", "date", "category")
+#: ``period``: a month as a date / monthly Period, or an integer period index (e.g. months since a start)
+ColumnType = Literal["str", "int", "float", "bool", "date", "period", "category"]
+COLUMN_TYPES: tuple[str, ...] = ("str", "int", "float", "bool", "date", "period", "category")
 
 _PACKAGE_DIR = "codelists"
 
@@ -381,10 +382,12 @@ PANEL = TableSchema(
     description="person x period outcomes (monthly) for difference-in-differences and event studies",
     columns=(
         _c("person_id", "str", "person identifier", required=True, nullable=False),
-        _c("period", "date", "month (month-start date or monthly period); unique per person", required=True,
+        _c("period", "period", "month (month-start date, monthly period or integer period index); unique per person",
+           required=True,
            nullable=False),
         _c("group", "category", "arm of the person", required=True, nullable=False, codelist="group"),
-        _c("first_treat_period", "date", "first treated period; null for never-treated; constant within person",
+        _c("first_treat_period", "period", "first treated period (same coding as period); null for never-treated; "
+           "constant within person",
            required=True),
         _c("territory_id", "str", "territory (staggered and territorial designs)"),
         _c("cohort", "str", "entry cohort label"),
