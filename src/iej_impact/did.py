@@ -1,0 +1,504 @@
+"""The 2x2 difference-in-differences design, with covariates (Sant'Anna & Zhao 2020).
+
+Two groups (treated D = 1, comparison D = 0) observed before (post = 0) and after (post = 1). The
+target is the ATT in the post period under conditional parallel trends,
+
+    E[Y(0)_post - Y(0)_pre | D = 1, X] = E[Y(0)_post - Y(0)_pre | D = 0, X],
+
+and overlap (P(D = 1 | X) < 1). Three estimators, each with its influence function ``psi``
+(``estimate - ATT ~ mean(psi)``), which gives the standard errors:
+
+* ``reg`` (outcome regression, Heckman, Ichimura & Todd 1997): a linear model of the change
+  (panel) or of each period's level (repeated cross-sections) fitted on the comparison group,
+  predicted for the treated.
+* ``ipw`` (Abadie 2005, normalised "Hajek" weights): comparison units weighted by p(X)/(1 - p(X))
+  from a logit of D on X.
+* ``dr`` (doubly robust, Sant'Anna & Zhao 2020): IPW of the outcome-regression residuals;
+  consistent when either the logit or the linear model is right. Panel data: their "traditional"
+  DR estimator (DRDID::drdid_panel); repeated cross-sections: the locally efficient one
+  (DRDID::drdid_rc), as the R ``did`` package uses.
+
+Without covariates the three coincide with the difference of mean changes. The computations,
+including the influence functions, follow DRDID (R) line by line, so the numbers agree with
+``DRDID`` and ``did`` to machine precision; ``tests/reference/generate/did_mpdta.R`` holds the
+reference run. Two DRDID conventions are kept: weights are rescaled to mean 1 (estimates are
+unchanged), and propensity scores are capped at 1 - 1e-6 with comparison units whose score is
+at least ``trim_level`` (0.995) given zero weight (DRDID >= 1.2.2); the number of trimmed units is
+reported.
+
+References
+----------
+Sant'Anna, P. H. C. and Zhao, J. (2020). Doubly robust difference-in-differences estimators.
+Journal of Econometrics 219(1), 101-122.
+Abadie, A. (2005). Semiparametric difference-in-differences estimators. Review of Economic
+Studies 72(1), 1-19.
+Heckman, J., Ichimura, H. and Todd, P. (1997). Matching as an econometric evaluation estimator.
+Review of Economic Studies 64(4), 605-654.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ._validation import (
+    as_column_list,
+    check_binary,
+    check_choice,
+    check_columns,
+    check_covariates,
+    check_dataframe,
+    check_number,
+    check_numeric,
+    describe_rows,
+    example_rows,
+)
+from .errors import DataError, EstimationError, OverlapWarning, PanelStructureError
+from .inference import Bootstrap, Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
+from .results import EffectResult
+
+__all__ = ["did"]
+
+DidMethod = Literal["dr", "ipw", "reg"]
+METHODS: tuple[str, ...] = ("dr", "ipw", "reg")
+_FUNC = "did"
+#: propensity scores are capped here (DRDID >= 1.1.0) so that p / (1 - p) stays finite
+PS_CAP = 1.0 - 1e-6
+
+
+# ----------------------------------------------------------------------------------------- fitting cores
+
+
+def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, start: np.ndarray | None = None,
+              tol: float = 1e-10, max_iter: int = 60) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Weighted logit maximum likelihood by Newton-Raphson: (coefficients, fitted p, converged).
+
+    Maximises sum_i w_i [d_i log p_i + (1 - d_i) log(1 - p_i)], p_i = 1 / (1 + exp(-x_i'b)), the
+    same fit as R's ``glm(d ~ -1 + x, family = binomial, weights = w)``. Newton steps are halved
+    while the log-likelihood falls; convergence when the largest step is below ``tol`` (relative).
+    """
+    k = x.shape[1]
+    beta = np.zeros(k) if start is None else np.array(start, dtype=float)
+
+    def loglik(b: np.ndarray) -> float:
+        eta = x @ b
+        return float(np.sum(w * (d * eta - np.logaddexp(0.0, eta))))
+
+    ll = loglik(beta)
+    converged = False
+    for _ in range(max_iter):
+        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        grad = x.T @ (w * (d - p))
+        hess = (x * (w * p * (1.0 - p))[:, None]).T @ x
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            break
+        t = 1.0
+        while True:
+            cand = beta + t * step
+            ll_new = loglik(cand)
+            if ll_new >= ll - 1e-12 * (1.0 + abs(ll)) or t < 1e-8:
+                break
+            t /= 2.0
+        beta, ll = cand, ll_new
+        if np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(beta))):
+            converged = True
+            break
+    p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+    return beta, p, converged and bool(np.all(np.isfinite(beta)))
+
+
+def wls_fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least squares coefficients; EstimationError when X'WX is (numerically) singular."""
+    xtx = (x * w[:, None]).T @ x
+    if x.shape[1] > 1 and np.linalg.cond(xtx) > 1.0 / np.finfo(float).eps:
+        raise EstimationError("the outcome regression design is singular (collinear covariates, or a covariate "
+                              "constant within the comparison group); remove some covariates.")
+    if x.shape[1] == 1 and xtx[0, 0] <= 0:
+        raise EstimationError("the outcome regression has no observation with positive weight.")
+    return np.linalg.solve(xtx, (x * w[:, None]).T @ y)
+
+
+def _ols_linrep(x: np.ndarray, resid: np.ndarray, wols: np.ndarray, n: int) -> np.ndarray:
+    """Asymptotic linear representation of a weighted OLS coefficient vector (n x k)."""
+    xpx = (x * wols[:, None]).T @ x / n
+    if np.linalg.cond(xpx) > 1.0 / np.finfo(float).eps:
+        raise EstimationError("the outcome regression design is singular (collinear covariates, or a covariate "
+                              "constant within a group); remove some covariates.")
+    return (x * (wols * resid)[:, None]) @ np.linalg.inv(xpx)
+
+
+@dataclass(frozen=True)
+class TwoByTwo:
+    """One 2x2 estimate: the ATT, its influence function (one value per observation) and fit facts."""
+
+    att: float
+    psi: np.ndarray
+    n_trimmed: int = 0
+    max_score: float = float("nan")
+    converged: bool = True
+
+
+def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
+               start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Logit propensity score with DRDID's cap and trimming: (p, keep, linear representation, beta, converged).
+
+    ``w`` must already be normalised to mean 1. ``keep`` is 0 for comparison units with p >= trim_level.
+    """
+    beta, p, ok = logit_fit(x, d, w, start=start)
+    p = np.minimum(p, PS_CAP)
+    keep = np.ones_like(p)
+    keep[d == 0] = (p[d == 0] < trim_level).astype(float)
+    asy = (x * (w * (d - p))[:, None]) @ (np.linalg.inv((x * (p * (1 - p) * w)[:, None]).T @ x) * len(d))
+    return p, keep, asy, beta, ok
+
+
+def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,
+              trim_level: float = 0.995, ps: tuple | None = None) -> TwoByTwo:
+    """ATT and influence function from the change dy = y_post - y_pre of each unit (balanced 2x2 panel).
+
+    ``x`` holds the covariates *including* the constant column (None: no covariates). Formulas of
+    DRDID::reg_did_panel, std_ipw_did_panel and drdid_panel. ``ps`` is an already fitted
+    :func:`pscore_fit` on the same rows (a cache: the score does not depend on the outcome).
+    """
+    n = len(d)
+    w = w / w.mean()
+    if x is None:  # all three methods reduce to the difference of (weighted) mean changes
+        wt, wc = w * d, w * (1 - d)
+        m1, m0 = np.dot(wt, dy) / wt.sum(), np.dot(wc, dy) / wc.sum()
+        psi = wt * (dy - m1) / wt.mean() - wc * (dy - m0) / wc.mean()
+        return TwoByTwo(float(m1 - m0), psi)
+    if method == "reg":
+        c = d == 0
+        beta = wls_fit(x[c], dy[c], w[c])
+        out = x @ beta
+        wt = w * d
+        eta_t, eta_c = np.dot(wt, dy) / wt.sum(), np.dot(wt, out) / wt.sum()
+        asy = _ols_linrep(x, dy - out, w * (1 - d), n)
+        inf_treat = wt * (dy - eta_t) / wt.mean()
+        inf_control = (wt * (out - eta_c) + asy @ (x * wt[:, None]).mean(axis=0)) / wt.mean()
+        return TwoByTwo(float(eta_t - eta_c), inf_treat - inf_control)
+    p, keep, asy_ps, _, ok = ps if ps is not None else pscore_fit(x, d, w, trim_level)
+    wt = keep * w * d
+    wc = keep * w * p * (1 - d) / (1 - p)
+    n_trim = int(np.sum((keep == 0) & (d == 0)))
+    if method == "ipw":
+        eta_t, eta_c = np.dot(wt, dy) / wt.sum(), np.dot(wc, dy) / wc.sum()
+        inf_treat = wt * (dy - eta_t) / wt.mean()
+        m2 = (x * (wc * (dy - eta_c))[:, None]).mean(axis=0)
+        inf_control = (wc * (dy - eta_c) + asy_ps @ m2) / wc.mean()
+        return TwoByTwo(float(eta_t - eta_c), inf_treat - inf_control, n_trim, float(p.max()), ok)
+    c = d == 0
+    beta = wls_fit(x[c], dy[c], w[c])
+    out = x @ beta
+    r = dy - out
+    eta_t, eta_c = np.dot(wt, r) / wt.sum(), np.dot(wc, r) / wc.sum()
+    asy_ols = _ols_linrep(x, r, w * (1 - d), n)
+    inf_treat = (wt * (r - eta_t) - asy_ols @ (x * wt[:, None]).mean(axis=0)) / wt.mean()
+    m2 = (x * (wc * (r - eta_c))[:, None]).mean(axis=0)
+    m3 = (x * wc[:, None]).mean(axis=0)
+    inf_control = (wc * (r - eta_c) + asy_ps @ m2 - asy_ols @ m3) / wc.mean()
+    return TwoByTwo(float(eta_t - eta_c), inf_treat - inf_control, n_trim, float(p.max()), ok)
+
+
+def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,
+           trim_level: float = 0.995) -> TwoByTwo:
+    """ATT and influence function (one value per row) from repeated cross-sections (or an unbalanced panel).
+
+    Formulas of DRDID::reg_did_rc, std_ipw_did_rc and drdid_rc (the locally efficient DR estimator).
+    """
+    n = len(d)
+    w = w / w.mean()
+    one = np.ones((n, 1)) if x is None else x
+    if x is None:
+        method = "reg"  # identical for the three methods without covariates; the shortest formulas
+    if method == "reg":
+        f0, f1 = (d == 0) & (post == 0), (d == 0) & (post == 1)
+        b0, b1 = wls_fit(one[f0], y[f0], w[f0]), wls_fit(one[f1], y[f1], w[f1])
+        o0, o1 = one @ b0, one @ b1
+        wtp, wtq, wc = w * d * (1 - post), w * d * post, w * d
+        eta_tp, eta_tq = np.dot(wtp, y) / wtp.sum(), np.dot(wtq, y) / wtq.sum()
+        eta_c = np.dot(wc, o1 - o0) / wc.sum()
+        asy0 = _ols_linrep(one, y - o0, w * (1 - d) * (1 - post), n)
+        asy1 = _ols_linrep(one, y - o1, w * (1 - d) * post, n)
+        inf_treat = wtq * (y - eta_tq) / wtq.mean() - wtp * (y - eta_tp) / wtp.mean()
+        m1 = (one * wc[:, None]).mean(axis=0)
+        inf_control = (wc * (o1 - o0 - eta_c) + asy1 @ m1 - asy0 @ m1) / wc.mean()
+        return TwoByTwo(float(eta_tq - eta_tp - eta_c), inf_treat - inf_control)
+    p, keep, asy_ps, _, ok = pscore_fit(one, d, w, trim_level)
+    n_trim = int(np.sum((keep == 0) & (d == 0)))
+    wtp, wtq = keep * w * d * (1 - post), keep * w * d * post
+    odds = p * (1 - d) / (1 - p)
+    wcp, wcq = keep * w * odds * (1 - post), keep * w * odds * post
+    if method == "ipw":
+        a = [np.dot(v, y) / v.sum() for v in (wtp, wtq, wcp, wcq)]
+        inf = [v * (y - ai) / v.mean() for v, ai in zip((wtp, wtq, wcp, wcq), a, strict=True)]
+        m2p = (one * (wcp * (y - a[2]))[:, None]).mean(axis=0) / wcp.mean()
+        m2q = (one * (wcq * (y - a[3]))[:, None]).mean(axis=0) / wcq.mean()
+        psi = (inf[1] - inf[0]) - (inf[3] - inf[2] + asy_ps @ (m2q - m2p))
+        return TwoByTwo(float((a[1] - a[0]) - (a[3] - a[2])), psi, n_trim, float(p.max()), ok)
+    fits = {}
+    for name, mask, wo in (("c0", (d == 0) & (post == 0), w * (1 - d) * (1 - post)),
+                           ("c1", (d == 0) & (post == 1), w * (1 - d) * post),
+                           ("t0", (d == 1) & (post == 0), w * d * (1 - post)),
+                           ("t1", (d == 1) & (post == 1), w * d * post)):
+        b = wls_fit(one[mask], y[mask], w[mask])
+        fits[name] = (one @ b, wo)
+    oc0, oc1, ot0, ot1 = (fits[k][0] for k in ("c0", "c1", "t0", "t1"))
+    oc = post * oc1 + (1 - post) * oc0
+    wd, wdt1, wdt0 = keep * w * d, keep * w * d * post, keep * w * d * (1 - post)
+    r = y - oc
+    a_tp, a_tq = np.dot(wtp, r) / wtp.sum(), np.dot(wtq, r) / wtq.sum()
+    a_cp, a_cq = np.dot(wcp, r) / wcp.sum(), np.dot(wcq, r) / wcq.sum()
+    a_dq, a_dt1 = np.dot(wd, ot1 - oc1) / wd.sum(), np.dot(wdt1, ot1 - oc1) / wdt1.sum()
+    a_dp, a_dt0 = np.dot(wd, ot0 - oc0) / wd.sum(), np.dot(wdt0, ot0 - oc0) / wdt0.sum()
+    att = (a_tq - a_tp) - (a_cq - a_cp) + (a_dq - a_dt1) - (a_dp - a_dt0)
+    asy = {k: _ols_linrep(one, y - fits[k][0], fits[k][1], n) for k in fits}
+    inf_tp, inf_tq = wtp * (r - a_tp) / wtp.mean(), wtq * (r - a_tq) / wtq.mean()
+    m1q = -(one * (wtq * post)[:, None]).mean(axis=0) / wtq.mean()
+    m1p = -(one * (wtp * (1 - post))[:, None]).mean(axis=0) / wtp.mean()
+    inf_treat = inf_tq - inf_tp + asy["c1"] @ m1q + asy["c0"] @ m1p
+    inf_cp, inf_cq = wcp * (r - a_cp) / wcp.mean(), wcq * (r - a_cq) / wcq.mean()
+    m2p = (one * (wcp * (r - a_cp))[:, None]).mean(axis=0) / wcp.mean()
+    m2q = (one * (wcq * (r - a_cq))[:, None]).mean(axis=0) / wcq.mean()
+    m3q = -(one * (wcq * post)[:, None]).mean(axis=0) / wcq.mean()
+    m3p = -(one * (wcp * (1 - post))[:, None]).mean(axis=0) / wcp.mean()
+    inf_cont = inf_cq - inf_cp + asy_ps @ (m2q - m2p) + asy["c1"] @ m3q + asy["c0"] @ m3p
+    inf_eff = ((wd * (ot1 - oc1 - a_dq) / wd.mean() - wdt1 * (ot1 - oc1 - a_dt1) / wdt1.mean())
+               - (wd * (ot0 - oc0 - a_dp) / wd.mean() - wdt0 * (ot0 - oc0 - a_dt0) / wdt0.mean()))
+    mom_q = (one * (wd / wd.mean() - wdt1 / wdt1.mean())[:, None]).mean(axis=0)
+    mom_p = (one * (wd / wd.mean() - wdt0 / wdt0.mean())[:, None]).mean(axis=0)
+    inf_or = (asy["t1"] - asy["c1"]) @ mom_q - (asy["t0"] - asy["c0"]) @ mom_p
+    psi = inf_treat - inf_cont + inf_eff + inf_or
+    return TwoByTwo(float(att), psi, n_trim, float(p.max()), ok)
+
+
+# ----------------------------------------------------------------------------------------- multiplier bootstrap
+
+
+def rademacher_draws(scores: np.ndarray, reps: int, seed: int, *, chunk: int = 128) -> np.ndarray:
+    """Multiplier-bootstrap draws ``sum_i v_ib scores_i`` (reps x k) with Rademacher multipliers v = +-1.
+
+    ``scores`` (n x k) are influence-function values (or their cluster sums). The multipliers
+    come from random bits of ``np.random.default_rng(seed)`` in a fixed order, so the same seed
+    gives the same draws for any set of columns (aggregations reuse the draws of their cells).
+    Computed in float32 blocks of ``chunk`` draws: sum v s = 2 sum_{v = 1} s - sum s.
+    """
+    scores = np.asarray(scores)
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    n, k = scores.shape
+    s32 = np.ascontiguousarray(scores, dtype=np.float32)
+    total = scores.sum(axis=0)
+    rng = np.random.default_rng(seed)
+    out = np.empty((reps, k))
+    nbytes = (n + 7) // 8
+    for start in range(0, reps, chunk):
+        b = min(chunk, reps - start)
+        bits = np.unpackbits(np.frombuffer(rng.bytes(b * nbytes), dtype=np.uint8).reshape(b, nbytes),
+                             axis=1, count=n)
+        out[start:start + b] = 2.0 * (bits.astype(np.float32) @ s32) - total
+    return out
+
+
+def iqr_se(draws: np.ndarray) -> np.ndarray:
+    """Bootstrap SE as (q75 - q25) / (z75 - z25) of each column (did's robust scale), type-1 quantiles."""
+    q = np.quantile(draws, [0.25, 0.75], axis=0, method="inverted_cdf")
+    return (q[1] - q[0]) / 1.3489795003921634
+
+
+def sup_t_critical(draws: np.ndarray, se: np.ndarray, alpha: float) -> float:
+    """Critical value of the sup-t uniform band: 1 - alpha quantile of max_k |draw_k / se_k|."""
+    ok = np.isfinite(se) & (se > 0)
+    if not ok.any():
+        return float("nan")
+    t = np.max(np.abs(draws[:, ok] / se[ok]), axis=1)
+    return float(np.quantile(t, 1 - alpha, method="inverted_cdf"))
+
+
+# ----------------------------------------------------------------------------------------- public 2x2
+
+
+def did(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    post: str,
+    unit: str | None = None,
+    covariates: Sequence[str] = (),
+    method: DidMethod = "dr",
+    weights: str | None = None,
+    se: str | Mapping[str, object] | Inference | None = None,
+    trim_level: float = 0.995,
+    alpha: float = 0.05,
+) -> EffectResult:
+    """2x2 difference-in-differences ATT, with covariates by regression, IPW or doubly robust.
+
+    Parameters
+    ----------
+    data : long table, one row per observation. With ``unit`` (a panel) every unit has exactly
+        one row with post = 0 and one with post = 1; without it the rows are repeated
+        cross-sections (different people before and after).
+    outcome : numeric outcome column.
+    treatment : 0/1 column, 1 for the group treated in the post period (constant within unit).
+    post : 0/1 column, 1 for the post-treatment period.
+    unit : unit id column for panel data; None for repeated cross-sections.
+    covariates : pre-treatment covariates X (panel: taken from the pre-period row). Empty: the
+        unconditional DiD (the three methods coincide).
+    method : "dr" (doubly robust, default), "ipw" or "reg".
+    weights : optional sampling-weight column (> 0; constant within unit in a panel).
+    se : None (default): the influence-function ("robust") standard error, sqrt(sum psi^2) / n,
+        which for a panel is clustered by unit (each unit's two rows give one psi); the same as
+        "robust". ``{type: clustered, by: col}``: cluster sums of psi with the factor G/(G-1).
+        ``{type: bootstrap, reps: B, random_state: s}``: multiplier bootstrap (Rademacher weights on
+        psi, or on its cluster sums with ``cluster``), SE from the interquartile range.
+    trim_level : comparison units with a propensity score >= trim_level get zero weight (ipw/dr).
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    EffectResult (method "did", estimand "ATT"); ``influence`` holds psi per unit (panel) or row.
+
+    Notes
+    -----
+    Identification needs (conditional) parallel trends, no anticipation and overlap; covariates
+    must not be affected by treatment. The influence functions, hence the SEs, include the
+    estimation effect of the propensity score and outcome-regression coefficients.
+
+    References
+    ----------
+    Sant'Anna & Zhao (2020), J. Econometrics 219(1), 101-122; Abadie (2005), REStud 72(1), 1-19.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4], "y": [1., 2., 1., 2.5, 2., 4., 1., 3.5],
+    ...                    "d": [0, 0, 0, 0, 1, 1, 1, 1], "p": [0, 1] * 4})
+    >>> round(did(df, outcome="y", treatment="d", post="p", unit="id").estimate, 3)
+    1.0
+    """
+    check_dataframe(data, _FUNC)
+    check_choice("method", method, METHODS, _FUNC)
+    check_number("alpha", alpha, _FUNC, low=0.0, high=0.5, low_open=True)
+    check_number("trim_level", trim_level, _FUNC, low=0.5, high=1.0, low_open=True)
+    covs = as_column_list("covariates", covariates, _FUNC)
+    needed = [outcome, treatment, post] + ([unit] if unit else []) + covs + ([weights] if weights else [])
+    check_columns(data, needed, _FUNC)
+    if covs:
+        check_covariates(data, covs, _FUNC)
+    inference = parse_inference("robust" if se is None else se, _FUNC, ("robust", "clustered", "bootstrap"))
+    y = check_numeric(data, outcome, _FUNC)
+    d = check_binary(data, treatment, _FUNC).astype(float)
+    p = check_binary(data, post, _FUNC).astype(float)
+    x = np.column_stack([np.ones(len(data))] + [check_numeric(data, c, _FUNC) for c in covs]) if covs else None
+    w = np.ones(len(data)) if weights is None else check_numeric(data, weights, _FUNC)
+    if weights is not None and (w <= 0).any():
+        raise DataError(f"{_FUNC}(): weights column '{weights}' must be > 0; found {describe_rows(data, w <= 0)}.",
+                        column=weights, rows=example_rows(data, w <= 0))
+    for arm, label in ((1.0, "treated"), (0.0, "comparison")):
+        for period, plabel in ((0.0, "pre"), (1.0, "post")):
+            if not np.any((d == arm) & (p == period)):
+                raise DataError(f"{_FUNC}(): no {label} observation in the {plabel} period ({treatment} = {int(arm)}, "
+                                f"{post} = {int(period)}); the 2x2 design needs all four cells.", column=treatment)
+
+    if unit is not None:
+        frame, rows = _panel_rows(data, unit, treatment, post, weights)
+        pre_i, post_i = rows
+        dy = y[post_i] - y[pre_i]
+        dd, ww = d[pre_i], w[pre_i]
+        xx = None if x is None else x[pre_i]
+        fit = panel_2x2(dy, dd, xx, ww, method, trim_level)
+        ids = frame
+        design = "panel"
+    else:
+        fit = rc_2x2(y, p, d, x, w, method, trim_level)
+        dd, ids, pre_i = d, None, np.arange(len(d))
+        design = "repeated cross-sections"
+    if not np.isfinite(fit.att):
+        raise EstimationError(f"{_FUNC}(): the ATT is undefined (a cell has zero total weight after trimming).")
+    if fit.n_trimmed:
+        warnings.warn(f"{_FUNC}(): {fit.n_trimmed} comparison observations have a propensity score >= {trim_level} "
+                      "and get zero weight (DRDID's trimming); check overlap.", OverlapWarning, stacklevel=2)
+    psi = fit.psi
+    n = len(psi)
+    std_error, note = _se(psi, inference, data, pre_i, ids, _FUNC)
+    lo, hi, pval = normal_ci(fit.att, std_error, alpha)
+    n1, n0 = int(dd.sum()), int((1 - dd).sum())
+    sizes = pd.DataFrame({"control": [n0], "treated": [n1]}, index=pd.Index(["used"], name="sample"))
+    notes = [f"2x2 DiD on {design} ({n} {'units' if unit else 'rows'}), method {method!r}"
+             + (f" with covariates {covs}" if covs else " without covariates") + f"; standard error: {note}.",
+             "Assumes (conditional) parallel trends, no anticipation and overlap."]
+    if fit.n_trimmed:
+        notes.append(f"{fit.n_trimmed} comparison units with propensity score >= {trim_level} were given zero weight.")
+    return EffectResult(
+        method="did", estimand="ATT", outcome=outcome, estimate=float(fit.att), std_error=float(std_error),
+        ci=(lo, hi), p_value=pval, inference=inference, n_treated=n1, n_control=n0, alpha=float(alpha),
+        sample_sizes=sizes,
+        diagnostics={"design": design, "n_trimmed": fit.n_trimmed, "max_propensity_score": fit.max_score,
+                     "propensity_converged": fit.converged},
+        spec={"outcome": outcome, "treatment": treatment, "post": post, "unit": unit, "covariates": covs,
+              "method": method, "weights": weights, "se": inference.to_dict(), "trim_level": trim_level,
+              "alpha": alpha},
+        notes=tuple(notes), influence=psi,
+    )
+
+
+def _panel_rows(data: pd.DataFrame, unit: str, treatment: str, post: str,
+                weights: str | None) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Row positions of each unit's pre and post observation; PanelStructureError when a unit lacks one."""
+    ids = data[unit]
+    if ids.isna().any():
+        raise DataError(f"{_FUNC}(): unit column '{unit}' is missing in {describe_rows(data, ids.isna())}.", column=unit,
+                        rows=example_rows(data, ids.isna()))
+    codes, uniques = pd.factorize(ids, sort=True)
+    pv = data[post].to_numpy(dtype=float)
+    key = codes * 2 + pv.astype(np.int64)
+    counts = np.bincount(key, minlength=2 * len(uniques)).reshape(-1, 2)
+    bad = (counts != 1).any(axis=1)
+    if bad.any():
+        dup = (counts > 1).any(axis=1)
+        kind = "appear more than once in a period" if dup.any() else "are not observed in both periods"
+        mask = bad[codes]
+        raise PanelStructureError(
+            f"{_FUNC}(): with unit='{unit}' every unit needs exactly one pre and one post row; {int(bad.sum())} units "
+            f"{kind} ({describe_rows(data, mask)}). Drop them, or leave unit=None to treat the rows as repeated "
+            "cross-sections.", column=unit, rows=example_rows(data, mask))
+    order = np.argsort(key, kind="stable")
+    pre_i, post_i = order[0::2], order[1::2]
+    for col in [treatment] + ([weights] if weights else []):
+        v = data[col].to_numpy()
+        varying = v[pre_i] != v[post_i]
+        if varying.any():
+            raise PanelStructureError(
+                f"{_FUNC}(): column '{col}' changes between the pre and post rows of {int(varying.sum())} units "
+                f"(e.g. {unit} {', '.join(map(str, uniques[varying][:5].tolist()))}); it must be constant within unit.",
+                column=col, rows=uniques[varying][:5].tolist())
+    return uniques.to_numpy(), (pre_i, post_i)
+
+
+def _se(psi: np.ndarray, inference: Inference, data: pd.DataFrame, rows: np.ndarray, ids: object,
+        func: str) -> tuple[float, str]:
+    """Standard error from the influence function under ``inference``; ``rows`` map psi to data rows."""
+    n = len(psi)
+    if isinstance(inference, Clustered):
+        clusters = cluster_codes(data.iloc[rows], inference.columns, func)
+        g = int(np.unique(clusters).size)
+        return se_from_influence(psi, clusters=clusters), f"clustered by {inference.columns} ({g} clusters, G/(G-1))"
+    if isinstance(inference, Bootstrap):
+        seed = inference.random_state if inference.random_state is not None else int(
+            np.random.SeedSequence().generate_state(1)[0])
+        if inference.cluster:
+            clusters = cluster_codes(data.iloc[rows], [inference.cluster], func)
+            scores = np.bincount(clusters, weights=psi)
+        else:
+            scores = psi
+        draws = rademacher_draws(scores, int(inference.reps), seed) / n
+        return float(iqr_se(draws)[0]), f"multiplier bootstrap, {inference.reps} Rademacher draws (seed {seed})"
+    return se_from_influence(psi), "influence function, sqrt(sum psi^2) / n" + (" (clustered by unit)" if ids is not None else "")
