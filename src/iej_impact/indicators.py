@@ -66,7 +66,7 @@ from ._indicator_engine import (
 )
 from ._indicator_published import COMPARISON_COLUMNS, compare_published, load_published
 from ._indicator_registry import REGISTRY_VERSION, relations, select_indicators
-from ._indicator_rules import POPULATIONS, Prepared, RuleOptions, prepare
+from ._indicator_rules import Prepared, RuleOptions, prepare
 from ._validation import as_column_list, check_choice, check_columns, check_dataframe, check_number
 from .disclosure import DEFAULT_MIN_CELL_SIZE, Relations, primary_suppression
 from .errors import DataError, SpecificationError
@@ -131,21 +131,23 @@ class IndicatorTable(Result):
         >>> res.get("YEI", "CR04", sex="F")["value"]   # doctest: +SKIP
         """
         t = self.table
-        level = "+".join(d for d in self.breakdowns if d in group) or TOTAL_LEVEL
         unknown = [g for g in group if g not in t.columns]
         if unknown:
             raise SpecificationError(f"unknown breakdown(s) {unknown}; this table is broken down by "
                                      f"{list(self.breakdowns)} (and, for targets, by operation columns).")
-        mask = (t["framework"] == framework) & (t["code"] == code)
-        if group and not (t.loc[mask, "level"] == level).any():
+        if not group:
+            level = TOTAL_LEVEL
+        elif all(g in self.breakdowns for g in group):
+            level = "+".join(d for d in self.breakdowns if d in group)
+        else:
             level = "+".join(group)
-        mask &= t["level"] == level
+        mask = (t["framework"] == framework) & (t["code"] == code) & (t["level"] == level)
         for col, val in group.items():
             mask &= t[col].astype(object) == str(val)
         hits = t[mask]
         if len(hits) != 1:
             raise KeyError(f"no row for {framework}:{code} with group {group or '{}'} (level {level!r}); computed "
-                           f"indicators: {sorted(set(t['framework'] + ':' + t['code']))[:12]}...")
+                           f"indicators: {sorted(set(_row_keys(t)))[:12]}...")
         return hits.iloc[0].to_dict()
 
     def value(self, framework: str, code: str, **group: object) -> float:
@@ -226,14 +228,14 @@ class IndicatorTable(Result):
         t = self.table
         total = t[t["level"] == TOTAL_LEVEL]
         part = total[~total["family"].isin(_NON_PARTICIPANT)]
-        head = part.set_index(part["framework"] + ":" + part["code"])[
+        head = part.set_index(_row_keys(part))[
             [label, "numerator", "denominator", "value", "ci_lower", "ci_upper", "suppressed"]]
         head.index.name = "indicator"
         tables: list[tuple[str, pd.DataFrame]] = [("Indicators (total)" if language == "en" else
                                                    "Indicateurs (ensemble)", head)]
         tg = total[total["family"].isin(_NON_PARTICIPANT)]
         if len(tg):
-            tab = tg.set_index(tg["framework"] + ":" + tg["code"])[[label, "numerator", "denominator", "value", "note"]]
+            tab = tg.set_index(_row_keys(tg))[[label, "numerator", "denominator", "value", "note"]]
             tab.index.name = "indicator"
             tables.append(("Targets and costs (total)" if language == "en" else "Cibles et coûts (ensemble)", tab))
         rec = self.reconciliation[self.reconciliation["level"] == TOTAL_LEVEL]
@@ -263,6 +265,11 @@ class IndicatorTable(Result):
     def __repr__(self) -> str:
         return (f"IndicatorTable({len(self.table)} rows, breakdowns={list(self.breakdowns)}, count={self.count!r}, "
                 f"min_cell_size={self.min_cell_size}, suppressed={int(self.table['suppressed'].sum())})")
+
+
+def _row_keys(t: pd.DataFrame) -> pd.Series:
+    """'FRAMEWORK:CODE' per row of an indicator table."""
+    return t["framework"].astype(str) + ":" + t["code"].astype(str)
 
 
 def _group_text(t: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
@@ -445,7 +452,7 @@ def programme_indicators(
     if published is not None:
         pub = load_published(published, _FUNC)
         total = table[table["level"] == TOTAL_LEVEL]
-        comparison = compare_published(pub, total.set_index(total["framework"] + ":" + total["code"]))
+        comparison = compare_published(pub, total.set_index(_row_keys(total)))
     if weighted:
         notes.append("Weighted six-month shares: linearisation variance (with-replacement, single-stage "
                      "approximation; strata, clusters and calibration of the survey are not used) and Wilson "
@@ -937,5 +944,3 @@ def _reconciliation(groups: GroupTable, sel: pd.DataFrame, rows: _Rows, hidden: 
         return pd.DataFrame(columns=_RECON_COLUMNS)
     return pd.concat(frames, ignore_index=True)[_RECON_COLUMNS]
 
-
-POPULATION_NAMES: tuple[str, ...] = tuple(POPULATIONS)
