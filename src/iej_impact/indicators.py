@@ -126,9 +126,10 @@ class IndicatorTable(Result):
 
     # -- access -------------------------------------------------------------------------------------------
     def get(self, framework: str, code: str, **group: object) -> dict[str, Any]:
-        """The row of one indicator for one group (no keyword: the total).
+        """The row of one indicator for one group (no keyword: the total), as a dict.
 
-        >>> res.get("YEI", "CR04", sex="F")["value"]   # doctest: +SKIP
+        Example: ``res.get("YEI", "CR04", sex="F")["value"]`` is the share of long-term unemployed women
+        leavers who completed the intervention; targets take operation columns (``operation_id="OP01"``).
         """
         t = self.table
         unknown = [g for g in group if g not in t.columns]
