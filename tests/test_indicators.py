@@ -763,6 +763,8 @@ def test_bad_arguments():
         run_small(reference_date="not a date")
     with pytest.raises(SpecificationError, match="yei_age"):
         run_small(yei_age=(25, 16))
+    with pytest.raises(SpecificationError, match="name of an output column"):
+        programme_indicators(small_participations().assign(value=1), by="value", reference_date=REF)
 
 
 def test_explicitly_requested_indicators_need_their_columns():

@@ -72,7 +72,7 @@ _NON_PARTICIPANT = ("targets", "entity")
 # ----------------------------------------------------------------------------------------------- result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class IndicatorTable(Result):
     """Result of :func:`programme_indicators` (frozen; read it, never modify it).
 
@@ -371,6 +371,10 @@ def programme_indicators(
     yei_age = _age_window(yei_age)
     by_cols = as_column_list("by", by, _FUNC)
     check_columns(data, by_cols, _FUNC, role="breakdown column")
+    clash = [c for c in by_cols if c in TABLE_COLUMNS or c == "group"]
+    if clash:
+        raise SpecificationError(f"breakdown column(s) {clash} have the name of an output column of {_FUNC}(); "
+                                 "rename them in the data (e.g. data.columns in the config).")
     if count == "person":
         check_choice("person_rule", person_rule, ("first_entry", "last_exit", "longest"), _FUNC)
         check_columns(data, ["person_id"], _FUNC, role="person identifier")
