@@ -770,6 +770,8 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, c
         notes.append(f"{int(late.sum())} units first treated after the last period ({periods[-1]:g}) count as "
                      "never treated.")
         cohort_unit = np.where(late, np.nan, cohort_unit)
+    check_design(cohort_unit, periods, control_group=control_group, anticipation=anticipation,
+                 units=np.asarray(uniques), func=_FUNC, cohort=cohort)
     always = ~np.isnan(cohort_unit) & (cohort_unit <= periods[0])
     n_input_units = n
     if always.any():
@@ -777,8 +779,6 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, c
                       f"({periods[0]:g}) and are dropped (e.g. {', '.join(map(str, uniques[always][:5]))}).",
                       MissingDataWarning, stacklevel=3)
         notes.append(f"{int(always.sum())} always-treated units (first treated at or before {periods[0]:g}) dropped.")
-    check_design(cohort_unit[~always], periods, control_group=control_group, anticipation=anticipation,
-                 units=np.asarray(uniques[~always]), func=_FUNC, cohort=cohort)
     never_any = np.isnan(cohort_unit[~always]).any()
     drop_rows = always[codes]
     if control_group == "not_yet_treated" and not never_any:
