@@ -127,3 +127,33 @@ def test_simulate_command_is_deterministic(tmp_path):
     for name in files_a:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert main(["simulate", "--output-dir", str(tmp_path / "a")]) == 2
+
+
+def test_analyses_on_other_tables_of_the_run(tmp_path):
+    """`table:` picks another table (each accounted in sample_flow_tables); a table name as a
+    table-valued parameter (operations) passes that table; a file in data.tables is hashed."""
+    cohort = simulate_cohort(300, seed=4, panel="none")
+    cohort.operations.to_csv(tmp_path / "ops.csv", index=False)
+    analyses = [
+        {"name": "naive", "estimator": "difference_in_means", "outcome": "employed_6m"},
+        {"name": "ind", "estimator": "programme_indicators", "table": "participations", "operations": "operations",
+         "missing_targets": "report"},
+        {"name": "ind_file", "estimator": "programme_indicators", "table": "participations", "operations": "ops.csv",
+         "missing_targets": "report"},
+    ]
+    cfg = write_config(tmp_path, analyses=analyses, data={"synthetic": {"n_participants": 300, "seed": 4}})
+    assert main(["run", str(cfg)]) == 0
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert res["sample_flow_tables"]["participations"][0]["rows_in"] == len(cohort.participations)
+    a, b = res["results"]["ind"]["indicators"], res["results"]["ind_file"]["indicators"]
+    assert len(a) == len(b) > 0
+    roles = {i.get("role"): i for i in res["manifest"]["inputs"]}
+    assert len(roles["ind_file.operations"]["sha256"]) == 64
+    assert (tmp_path / "out" / "tables" / "sample_flow_participations.csv").exists()
+
+
+def test_unknown_table_is_a_config_error(tmp_path, capsys):
+    cfg = write_config(tmp_path, analyses=[{"name": "x", "estimator": "difference_in_means", "outcome": "employed_6m",
+                                            "table": "particpations"}])
+    assert main(["run", str(cfg)]) == 2
+    assert "analyses[0].table: unknown table 'particpations'" in capsys.readouterr().err

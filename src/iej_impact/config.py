@@ -20,6 +20,8 @@ import yaml
 
 from ._validation import suggest
 from .errors import ConfigError
+from .indicators import programme_indicators
+from .matching import psm
 from .naive import difference_in_means
 
 __all__ = ["ESTIMATORS", "AnalysisSpec", "RunConfig", "load_config", "parse_config", "bind_analysis"]
@@ -27,21 +29,28 @@ __all__ = ["ESTIMATORS", "AnalysisSpec", "RunConfig", "load_config", "parse_conf
 #: estimator name in configs -> public function (the keys are the functions' names)
 ESTIMATORS: dict[str, Callable[..., Any]] = {
     "difference_in_means": difference_in_means,
+    "psm": psm,
+    "programme_indicators": programme_indicators,
 }
 
-RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate")
+#: ``table`` picks the input table of an analysis (default: the main table, which the sample rules apply to)
+RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table")
 #: ``definitions`` holds YAML anchors (e.g. a covariate list) reused below; it is not read otherwise
 TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description", "definitions")
 PROJECT_KEYS = ("name", "output_dir", "seed")
 DATA_KEYS = (
     "path", "participants", "comparison", "treatment_column", "columns", "codes", "parse", "table",
-    "sep", "sheet", "encoding", "synthetic",
+    "sep", "sheet", "encoding", "synthetic", "tables",
 )
+#: keys of an entry of ``data.tables`` (a further input table, used by analyses with ``table: <name>``)
+TABLE_KEYS = ("path", "columns", "codes", "parse", "table", "sep", "sheet", "encoding")
 SYNTHETIC_KEYS = ("n_participants", "comparison_ratio", "seed", "table", "panel")
 SYNTHETIC_TABLES = ("persons", "panel", "participations", "comparison", "operations")
 SAMPLE_KEYS = ("filters", "dropna", "unit", "time", "cohort", "treatment", "never_treated", "id_column")
 REPORT_KEYS = ("title", "language", "formats")
 REPORT_FORMATS = ("html",)
+#: parameters of estimators that take a file path (resolved relative to the config file, hashed in the manifest)
+PATH_PARAMS = ("operations", "published")
 #: parameters of estimators that name columns (checked by `validate`)
 COLUMN_PARAMS = ("outcome", "treatment", "covariates", "weights", "unit", "time", "cohort", "post", "exact", "by")
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
@@ -57,6 +66,7 @@ class AnalysisSpec:
     params: dict[str, Any]
     plots: tuple[str, ...] = ()
     aggregate: tuple[str, ...] = ()
+    table: str | None = None
 
     @property
     def location(self) -> str:
@@ -101,7 +111,7 @@ class RunConfig:
             "data": self.data,
             "sample": self.sample,
             "analyses": [
-                {"name": a.name, "estimator": a.estimator, **a.params,
+                {"name": a.name, "estimator": a.estimator, **({"table": a.table} if a.table else {}), **a.params,
                  **({"plots": list(a.plots)} if a.plots else {}),
                  **({"aggregate": list(a.aggregate)} if a.aggregate else {})}
                 for a in self.analyses
@@ -169,6 +179,22 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
             if key in syn and (not isinstance(syn[key], int) or isinstance(syn[key], bool)):
                 raise ConfigError(f"must be an integer; got {syn[key]!r}.", location=f"data.synthetic.{key}")
         data["synthetic"] = syn
+    if "tables" in data:
+        tables = dict(_mapping(data["tables"], "data.tables"))
+        for tname, tspec in tables.items():
+            loc = f"data.tables.{tname}"
+            if not isinstance(tname, str) or not _NAME_RE.match(tname):
+                raise ConfigError("table names are letters, digits, '_' or '-', starting with a letter.", location=loc)
+            if "synthetic" in data and tname in SYNTHETIC_TABLES:
+                raise ConfigError(f"'{tname}' is already a table of the synthetic cohort; choose another name.", location=loc)
+            if isinstance(tspec, str):
+                tspec = {"path": tspec}
+            tspec = dict(_mapping(tspec, loc))
+            _check_keys(tspec, TABLE_KEYS, loc)
+            if not isinstance(tspec.get("path"), str):
+                raise ConfigError("needs 'path' (a file path).", location=loc)
+            tables[tname] = tspec
+        data["tables"] = tables
 
     sample = dict(_mapping(raw.get("sample", {}) or {}, "sample"))
     _check_keys(sample, SAMPLE_KEYS, "sample")
@@ -187,6 +213,13 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
     seen: set[str] = set()
     for i, entry in enumerate(raw_analyses):
         analyses.append(_parse_analysis(i, entry, seen))
+
+    known_tables = set(data.get("tables", {})) | (set(SYNTHETIC_TABLES) if "synthetic" in data else set()) | {"main"}
+    for a in analyses:
+        if a.table is not None and a.table not in known_tables:
+            raise ConfigError(
+                f"unknown table {a.table!r}; tables: {sorted(known_tables)} ('main' is data.path / the stacked arms / "
+                f"data.synthetic.table).{suggest(a.table, known_tables)}", location=f"{a.location}.table")
 
     report = dict(_mapping(raw.get("report", {}) or {}, "report"))
     _check_keys(report, REPORT_KEYS, "report")
@@ -228,6 +261,9 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError("must be a list of names.", location=f"analyses[{i}].{key}")
     plots = [plots] if isinstance(plots, str) else plots
     aggregate = [aggregate] if isinstance(aggregate, str) else aggregate
+    table = entry.get("table")
+    if table is not None and not isinstance(table, str):
+        raise ConfigError(f"must be a table name; got {table!r}.", location=f"analyses[{i}].table")
     params = {k: v for k, v in entry.items() if k not in RESERVED_ANALYSIS_KEYS}
     fn = ESTIMATORS[est]
     sig = inspect.signature(fn)
@@ -237,15 +273,32 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError(
                 f"unknown parameter '{key}' for {est}(); accepted: {accepted}.{suggest(key, accepted)}",
                 location=f"analyses[{i}].{key}")
-    return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate))
+    return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
+                        table=table)
 
 
-def bind_analysis(spec: AnalysisSpec, sample_roles: Mapping[str, Any], seed: int | None) -> dict[str, Any]:
+def bind_analysis(
+    spec: AnalysisSpec,
+    sample_roles: Mapping[str, Any],
+    seed: int | None,
+    base_dir: Path | None = None,
+    tables: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Keyword arguments for the analysis' function: its params, with sample roles and the seed
-    filled in where the function takes them and the analysis does not set them."""
+    filled in where the function takes them and the analysis does not set them. A ``PATH_PARAMS``
+    value naming one of the run's ``tables`` is replaced by that table; any other is a file path,
+    made relative to ``base_dir`` (the config file's folder)."""
     fn = spec.function
     sig = inspect.signature(fn)
     kwargs = dict(spec.params)
+    for key in PATH_PARAMS:
+        value = kwargs.get(key)
+        if not isinstance(value, str):
+            continue
+        if tables is not None and value in tables:
+            kwargs[key] = tables[value]
+        elif base_dir is not None and not Path(value).is_absolute():
+            kwargs[key] = os.path.normpath(Path(base_dir) / value)
     for role in ("unit", "time", "cohort", "treatment"):
         if role in sig.parameters and role not in kwargs and sample_roles.get(role):
             kwargs[role] = sample_roles[role]

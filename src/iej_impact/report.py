@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
+import inspect
 import json
 import math
 import numbers
@@ -453,7 +454,10 @@ def _frame_html(frame: pd.DataFrame, digits: int, language: str) -> str:
 
 
 def _summary_html(res: object, language: str) -> str:
-    summary = res.summary() if hasattr(res, "summary") else None
+    summary = None
+    if hasattr(res, "summary"):
+        takes_language = "language" in inspect.signature(res.summary).parameters
+        summary = res.summary(language=language) if takes_language else res.summary()
     tables = getattr(summary, "tables", None)
     if summary is not None and isinstance(tables, (list, tuple)):
         digits = int(getattr(summary, "digits", _DIGITS))

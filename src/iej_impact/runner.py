@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ._progress import progress
-from .config import COLUMN_PARAMS, RunConfig, bind_analysis, load_config
+from .config import COLUMN_PARAMS, PATH_PARAMS, SYNTHETIC_TABLES, RunConfig, bind_analysis, load_config
 from .errors import ConfigError, DataError, EstimationError, SpecificationError
 from .results import jsonable
 from .sample import Sample, define_sample
@@ -37,12 +37,24 @@ VERSIONED_PACKAGES = (
 
 @dataclass(frozen=True)
 class RunData:
-    """The input table of a run, with its provenance."""
+    """The input tables of a run, with their provenance.
+
+    ``frame`` is the main table (the sample rules apply to it); ``extra`` holds the other named
+    tables (``data.tables`` or the synthetic cohort's other tables), used by analyses that set
+    ``table: <name>``.
+    """
 
     frame: pd.DataFrame
     inputs: list[dict[str, Any]]
     treatment: str | None
     synthetic: Any = None  # SyntheticCohort when data.synthetic is used
+    main_name: str = "main"
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the run by name (the main one under its name and as 'main')."""
+        return {**self.extra, self.main_name: self.frame, "main": self.frame}
 
 
 @dataclass(frozen=True)
@@ -76,27 +88,46 @@ def _load_run_data(cfg: RunConfig) -> RunData:
 
     data = cfg.data
     read_opts = {k: data[k] for k in ("columns", "codes", "parse", "table", "sep", "sheet", "encoding") if k in data}
+    used = _tables_used(cfg)
+    extra: dict[str, pd.DataFrame] = {}
+    extra_inputs: list[dict[str, Any]] = []
+    for name, spec in data.get("tables", {}).items():
+        if name not in used:
+            continue
+        opts = {k: v for k, v in spec.items() if k != "path"}
+        path = cfg.resolve(spec["path"])
+        try:
+            extra[name] = load_data(path, **opts)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=f"data.tables.{name}") from exc
+        extra_inputs.append({"role": f"table:{name}", "path": spec["path"], "sha256": file_sha256(path),
+                             "rows": len(extra[name])})
     if "synthetic" in data:
         from .synthetic import simulate_cohort
 
         syn = data["synthetic"]
+        table = syn.get("table", "persons")
+        wants_panel = table == "panel" or "panel" in used
         params = {
             "n_participants": syn.get("n_participants", 5000),
             "comparison_ratio": syn.get("comparison_ratio", 2.0),
             "seed": syn.get("seed", cfg.seed if cfg.seed is not None else 20180101),
-            "panel": syn.get("panel", "window" if syn.get("table") == "panel" else "none"),
+            "panel": syn.get("panel", "window" if wants_panel else "none"),
         }
         cohort = simulate_cohort(**params)
-        table = syn.get("table", "persons")
         frame = getattr(cohort, table)
-        digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
-        inputs = [{"source": "synthetic", "table": table, "parameters": params, "sha256_of_table": digest}]
+        inputs = [{"source": "synthetic", "table": table, "parameters": params, "sha256_of_table": _frame_digest(frame)}]
+        for name in sorted(used & set(SYNTHETIC_TABLES) - {table}):
+            extra[name] = getattr(cohort, name)
+            inputs.append({"source": "synthetic", "table": name, "sha256_of_table": _frame_digest(extra[name])})
         treatment = "treated" if "treated" in frame.columns else None
-        return RunData(frame=frame, inputs=inputs, treatment=treatment, synthetic=cohort)
+        return RunData(frame=frame, inputs=inputs + extra_inputs, treatment=treatment, synthetic=cohort,
+                       main_name=table, extra=extra)
     if "path" in data:
         path = cfg.resolve(data["path"])
         frame = load_data(path, **read_opts)
-        return RunData(frame=frame, inputs=[{"role": "data", "path": data["path"], "sha256": file_sha256(path)}], treatment=None)
+        return RunData(frame=frame, inputs=[{"role": "data", "path": data["path"], "sha256": file_sha256(path)}]
+                       + extra_inputs, treatment=None, extra=extra)
     tcol = data.get("treatment_column", "treated")
     p_path, c_path = cfg.resolve(data["participants"]), cfg.resolve(data["comparison"])
     part = load_data(p_path, **read_opts)
@@ -106,7 +137,53 @@ def _load_run_data(cfg: RunConfig) -> RunData:
         {"role": "participants", "path": data["participants"], "sha256": file_sha256(p_path), "rows": len(part)},
         {"role": "comparison", "path": data["comparison"], "sha256": file_sha256(c_path), "rows": len(comp)},
     ]
-    return RunData(frame=frame, inputs=inputs, treatment=tcol)
+    return RunData(frame=frame, inputs=inputs + extra_inputs, treatment=tcol, extra=extra)
+
+
+def _table_names(cfg: RunConfig) -> set[str]:
+    names = set(cfg.data.get("tables", {}))
+    if "synthetic" in cfg.data:
+        names |= set(SYNTHETIC_TABLES)
+    return names
+
+
+def _tables_used(cfg: RunConfig) -> set[str]:
+    """Extra tables the analyses need: via ``table:`` or as a table-valued parameter (e.g. operations)."""
+    names = _table_names(cfg)
+    used = {a.table for a in cfg.analyses if a.table not in (None, "main")}
+    for a in cfg.analyses:
+        used |= {v for k, v in a.params.items() if k in PATH_PARAMS and isinstance(v, str) and v in names}
+    return used
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    return hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
+
+
+class _Samples:
+    """The main sample (sample rules applied) and, lazily, one accounted sample per extra table."""
+
+    def __init__(self, cfg: RunConfig, rd: RunData) -> None:
+        self.cfg, self.rd = cfg, rd
+        self.main = _define(cfg, rd)
+        self.extra: dict[str, Sample] = {}
+
+    def for_analysis(self, spec: Any) -> Sample:
+        name = spec.table
+        if name in (None, "main", self.rd.main_name):
+            return self.main
+        if name not in self.extra:
+            frame = self.rd.extra[name]
+            roles = {k: v for k, v in _sample_roles(self.cfg, self.rd).items()
+                     if k in ("unit", "time", "cohort", "treatment", "never_treated")
+                     and (k == "never_treated" or v in frame.columns)}
+            if "cohort" not in roles:
+                roles.pop("never_treated", None)
+            try:
+                self.extra[name] = define_sample(frame, **roles)
+            except (DataError, SpecificationError) as exc:
+                raise ConfigError(str(exc), location=f"{spec.location}.table ({name})") from exc
+        return self.extra[name]
 
 
 def _sample_roles(cfg: RunConfig, rd: RunData) -> dict[str, Any]:
@@ -131,11 +208,12 @@ def validate(config: str | Path | RunConfig) -> dict[str, Any]:
     """
     cfg = config if isinstance(config, RunConfig) else load_config(config)
     rd = load_run_data(cfg)
-    sample = _define(cfg, rd)
+    samples = _Samples(cfg, rd)
     roles = _sample_roles(cfg, rd)
     checked = []
     for spec in cfg.analyses:
-        kwargs = bind_analysis(spec, roles, cfg.seed)
+        sample = samples.for_analysis(spec)
+        kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         for key in COLUMN_PARAMS:
             if key not in kwargs or kwargs[key] is None:
                 continue
@@ -148,7 +226,7 @@ def validate(config: str | Path | RunConfig) -> dict[str, Any]:
                     f"column {missing[0]!r} not found in the data.{suggest(missing[0], map(str, sample.data.columns))}",
                     location=f"{spec.location}.{key}")
         checked.append(spec.name)
-    return {"rows": len(rd.frame), "rows_in_sample": len(sample.data), "columns": list(map(str, rd.frame.columns)),
+    return {"rows": len(rd.frame), "rows_in_sample": len(samples.main.data), "columns": list(map(str, rd.frame.columns)),
             "analyses": checked}
 
 
@@ -176,7 +254,8 @@ def run(
     rd = load_run_data(cfg)
     timings["load_data"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    sample = _define(cfg, rd)
+    samples = _Samples(cfg, rd)
+    sample = samples.main
     timings["define_sample"] = time.perf_counter() - tick
     roles = _sample_roles(cfg, rd)
 
@@ -184,10 +263,10 @@ def run(
     plots: dict[str, list[str]] = {}
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
-        kwargs = bind_analysis(spec, roles, cfg.seed)
+        kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         where = f"{spec.location} ({spec.name})"
         try:
-            res = spec.function(sample.data, **kwargs)
+            res = spec.function(samples.for_analysis(spec).data, **kwargs)
         except (DataError, SpecificationError) as exc:
             raise ConfigError(str(exc), location=where) from exc
         except EstimationError as exc:
@@ -214,11 +293,13 @@ def run(
         "sample_flow": sample.flow.to_dict(),
         "manifest": manifest,
     }
+    if samples.extra:
+        results_json["sample_flow_tables"] = {name: s.flow.to_dict() for name, s in sorted(samples.extra.items())}
     if rd.synthetic is not None:
         results_json["synthetic_truth"] = jsonable(rd.synthetic.truth)
 
     tick = time.perf_counter()
-    report_path = _write_outputs(out, force, cfg, sample, results, plots, truths, results_json, manifest, timings, t0)
+    report_path = _write_outputs(out, force, cfg, samples, results, plots, truths, results_json, manifest, timings, t0)
     timings["write_outputs"] = time.perf_counter() - tick
     final_report = out / report_path.name if report_path else None
     return RunResult(output_dir=out, results=results, sample=sample, results_json=results_json, manifest=manifest,
@@ -257,11 +338,26 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
+def _analysis_inputs(cfg: RunConfig) -> list[dict[str, Any]]:
+    """Files named by analyses (e.g. an operations table), with their sha256."""
+    from .io import file_sha256
+
+    out = []
+    for spec in cfg.analyses:
+        for key in PATH_PARAMS:
+            value = spec.params.get(key)
+            if isinstance(value, str) and value not in _table_names(cfg):
+                path = cfg.resolve(value)
+                out.append({"role": f"{spec.name}.{key}", "path": value,
+                            "sha256": file_sha256(path) if path.is_file() else None})
+    return out
+
+
 def _manifest(cfg: RunConfig, rd: RunData, sample: Sample) -> dict[str, Any]:
     return jsonable({
         "config_file": cfg.path.name if cfg.path else None,
         "config": cfg.resolved(),
-        "inputs": rd.inputs,
+        "inputs": rd.inputs + _analysis_inputs(cfg),
         "seed": cfg.seed,
         "package_versions": _versions(),
         "row_accounting": sample.flow.to_dict(),
@@ -269,12 +365,13 @@ def _manifest(cfg: RunConfig, rd: RunData, sample: Sample) -> dict[str, Any]:
     })
 
 
-def _write_outputs(out: Path, force: bool, cfg: RunConfig, sample: Sample, results: Mapping[str, Any],
+def _write_outputs(out: Path, force: bool, cfg: RunConfig, samples: _Samples, results: Mapping[str, Any],
                    plots: Mapping[str, list[str]], truths: Mapping[str, float | None], results_json: dict[str, Any],
                    manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
     from .io import write_table
     from .plotting import plot_effects, plot_sample_flow, save_figure
 
+    sample = samples.main
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     if tmp.exists():
@@ -286,6 +383,8 @@ def _write_outputs(out: Path, force: bool, cfg: RunConfig, sample: Sample, resul
             write_table(res.to_frame(), tmp / "tables" / f"{name}.csv")
         write_table(sample.flow.table, tmp / "tables" / "sample_flow.csv")
         write_table(sample.flow.exclusions, tmp / "tables" / "exclusions.csv")
+        for name, extra in sorted(samples.extra.items()):
+            write_table(extra.flow.table, tmp / "tables" / f"sample_flow_{name}.csv")
         effects = _effects_frame(results, truths)
         write_table(effects, tmp / "tables" / "effects.csv")
 
