@@ -19,10 +19,16 @@ from typing import Any
 import yaml
 
 from ._validation import suggest
+from .balance import balance_table
+from .did import did
+from .doubly_robust import doubly_robust
 from .errors import ConfigError
 from .indicators import programme_indicators
 from .matching import psm
 from .naive import difference_in_means
+from .regression import regression_adjustment
+from .staggered import att_gt
+from .weighting import ipw
 
 __all__ = ["ESTIMATORS", "AnalysisSpec", "RunConfig", "load_config", "parse_config", "bind_analysis"]
 
@@ -30,6 +36,12 @@ __all__ = ["ESTIMATORS", "AnalysisSpec", "RunConfig", "load_config", "parse_conf
 ESTIMATORS: dict[str, Callable[..., Any]] = {
     "difference_in_means": difference_in_means,
     "psm": psm,
+    "regression_adjustment": regression_adjustment,
+    "ipw": ipw,
+    "doubly_robust": doubly_robust,
+    "did": did,
+    "att_gt": att_gt,
+    "balance_table": balance_table,
     "programme_indicators": programme_indicators,
 }
 

@@ -14,6 +14,7 @@ import platform
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -195,6 +196,13 @@ def _sample_roles(cfg: RunConfig, rd: RunData) -> dict[str, Any]:
 
 def _define(cfg: RunConfig, rd: RunData) -> Sample:
     roles = _sample_roles(cfg, rd)
+    # panel roles (unit/time/cohort) describe whichever table has those columns (often the panel,
+    # not the main person table); analyses still get them as arguments, and a typo is caught there.
+    for role in ("unit", "time", "cohort"):
+        if role in roles and roles[role] not in rd.frame.columns:
+            roles.pop(role)
+    if "cohort" not in roles:
+        roles.pop("never_treated", None)
     try:
         return define_sample(rd.frame, **roles)
     except (DataError, SpecificationError) as exc:
@@ -260,17 +268,21 @@ def run(
     roles = _sample_roles(cfg, rd)
 
     results: dict[str, Any] = {}
+    run_warnings: dict[str, list[dict[str, str]]] = {}
     plots: dict[str, list[str]] = {}
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         where = f"{spec.location} ({spec.name})"
         try:
-            res = spec.function(samples.for_analysis(spec).data, **kwargs)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                res = spec.function(samples.for_analysis(spec).data, **kwargs)
         except (DataError, SpecificationError) as exc:
             raise ConfigError(str(exc), location=where) from exc
         except EstimationError as exc:
             raise EstimationError(f"{where}: {exc}") from exc
+        run_warnings[spec.name] = _warning_records(caught, where)
         results[spec.name] = res
         for kind in spec.aggregate:
             if not hasattr(res, "aggregate"):
@@ -289,7 +301,8 @@ def run(
     truths = _truths(rd, results)
     manifest = _manifest(cfg, rd, sample)
     results_json = {
-        "results": {name: _result_dict(res, truths.get(name)) for name, res in results.items()},
+        "results": {name: _result_dict(res, truths.get(name), run_warnings.get(name, []))
+                    for name, res in results.items()},
         "sample_flow": sample.flow.to_dict(),
         "manifest": manifest,
     }
@@ -318,8 +331,23 @@ def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
     return out
 
 
-def _result_dict(res: Any, truth: float | None) -> dict[str, Any]:
+def _warning_records(caught: list[warnings.WarningMessage], where: str) -> list[dict[str, str]]:
+    """Warnings raised by an analysis: kept in results.json and echoed once each on stderr."""
+    records, seen = [], set()
+    for w in caught:
+        key = (w.category.__name__, str(w.message))
+        if key in seen:
+            continue
+        seen.add(key)
+        records.append({"category": key[0], "message": key[1]})
+        print(f"iej-impact: warning: {where}: {key[0]}: {key[1]}", file=sys.stderr)
+    return records
+
+
+def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
     d = res.to_dict()
+    if isinstance(d, dict):
+        d["warnings"] = list(warns)
     if truth is not None and isinstance(d, dict):
         d["true_value"] = truth
         d["bias"] = d["estimate"] - truth if d.get("estimate") is not None else None
