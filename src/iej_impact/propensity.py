@@ -51,6 +51,7 @@ import pandas as pd
 from scipy import special
 
 from ._validation import (
+    ID_COLUMNS,
     as_column_list,
     check_binary,
     check_choice,
@@ -789,15 +790,19 @@ def _separation_message(
     at1 = int((scores > 1 - SCORE_EPS).sum())
     hints = separation_hints(design, d)
     hint = f" Likely cause: {'; '.join(hints[:3])}." if hints else ""
-    label = next((c for c in ("participation_id", "person_id", "unit_id", "id") if c in data.columns), "row")
-    ids = ", ".join(map(str, example_rows(data, extreme)))
     return (
         f"{_FUNC}(): the {model_name} model did not converge because the data are (quasi-)separated: "
         f"{int(extreme.sum())} units have scores of 0 or 1 to machine precision ({at0} at 0, {at1} at 1; "
-        f"{n1} treated, {n0} control; e.g. {label} {ids}).{hint} Their inverse-probability weights are infinite "
+        f"{n1} treated, {n0} control; e.g. {row_ids(data, extreme)}).{hint} Their inverse-probability weights are infinite "
         "or zero and the effect is not identified for them: merge or drop the covariate or category, or "
         "restrict the sample to common support."
     )
+
+
+def row_ids(data: pd.DataFrame, mask: np.ndarray) -> str:
+    """'person_id P1, P2, P3' (or 'row 4, 7') for up to five rows flagged by ``mask``."""
+    label = next((c for c in ID_COLUMNS if c in data.columns), "row")
+    return f"{label} {', '.join(map(str, example_rows(data, mask)))}"
 
 
 def separation_hints(design: Design, d: np.ndarray) -> list[str]:

@@ -48,7 +48,7 @@ from ._validation import (
 from .design import Design, design_matrix, scaled_with_intercept, unscale_matrix
 from .errors import DataError, EstimationError, SpecificationError
 from .inference import Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
-from .propensity import Linearization, _sampling_weights, check_gram, ess, fit_binary
+from .propensity import Linearization, _sampling_weights, check_gram, ess, fit_binary, row_ids
 from .results import EffectResult
 
 __all__ = ["regression_adjustment"]
@@ -191,7 +191,7 @@ def _outcome(data: pd.DataFrame, outcome: str, d: np.ndarray, func: str) -> np.n
     if na.any():
         raise DataError(
             f"{func}(): outcome '{outcome}' is missing (or infinite) for {int(na.sum())} of {len(y)} units "
-            f"({int((na & d).sum())} treated, {int((na & ~d).sum())} control; e.g. {describe_rows(data, na)}). "
+            f"({int((na & d).sum())} treated, {int((na & ~d).sum())} control; e.g. {row_ids(data, na)}). "
             "Dropping them silently would change the population the effect is about: drop them explicitly "
             "(a sample filter, recorded in the sample flow) or impute the outcome first.",
             column=outcome,
@@ -289,11 +289,35 @@ def fit_outcome(
 
 
 def coefficient_table(inp: Inputs, fits: Sequence[OutcomeFit]) -> pd.DataFrame:
-    """Outcome-model coefficients on the original covariate scale, one column per arm."""
+    """Outcome-model coefficients on the original covariate scale and their standard errors.
+
+    Columns ``<arm>`` and ``<arm>_std_error`` per arm. The SEs come from the models' influence
+    functions in the stacked system (so IPWRA's include the estimated weights), robust or clustered
+    like the effect.
+    """
     t = unscale_matrix(inp.centre, inp.scale)
     names = ["Intercept", *inp.design.names]
-    out = pd.DataFrame({f.arm: t @ f.params for f in fits}, index=pd.Index(names, name="term"))
-    return out
+    cols: dict[str, np.ndarray] = {}
+    for f in fits:
+        infl = f.lin.matrix() @ t.T
+        cols[f.arm] = t @ f.params
+        cols[f"{f.arm}_std_error"] = np.sqrt(np.diag(influence_cov(infl, inp.clusters)))
+    return pd.DataFrame(cols, index=pd.Index(names, name="term"))
+
+
+def influence_cov(infl: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
+    """Covariance of a vector estimator from its n x k influence matrix: robust, or summed by cluster
+    with the factor G/(G-1) (as :func:`~iej_impact.inference.se_from_influence`)."""
+    n = infl.shape[0]
+    if clusters is None:
+        return infl.T @ infl / n**2
+    g = int(clusters.max()) + 1
+    sums = np.zeros((g, infl.shape[1]))
+    np.add.at(sums, clusters, infl)
+    present = np.bincount(clusters, minlength=g) > 0
+    sums = sums[present]
+    k = sums.shape[0]
+    return sums.T @ sums * (k / (k - 1)) / n**2
 
 
 # =============================================================================================
@@ -347,15 +371,16 @@ def finish(
         pom_rows.append({"estimate": mu, "std_error": se_mu, "ci_lower": a, "ci_upper": b})
     pom = pd.DataFrame(pom_rows, index=pd.Index(["treated", "control"], name="potential_outcome"))
     diagnostics = {"potential_outcome_means": pom, **diagnostics}
-    inference_note = inp.inference.describe()
+    inference_note = inp.inference.name
     if inp.clusters is not None:
-        inference_note += f" ({int(np.unique(inp.clusters).size)} clusters)"
+        by = ", ".join(getattr(inp.inference, "columns", []))
+        inference_note += f" by {by}, {int(np.unique(inp.clusters).size)} clusters"
     all_notes = [
         f"Estimand: {_estimand_text(inp.estimand)}. {ASSUMPTIONS}",
         *notes,
-        f"Standard error: {inference_note}, from the influence function of the stacked estimating equations "
-        "(propensity-score and outcome models included), without a degrees-of-freedom correction, as Stata's "
-        "teffects computes it.",
+        f"Standard error ({inference_note}) from the influence function of the stacked estimating equations "
+        "(the propensity-score and outcome models' equations included), without a degrees-of-freedom "
+        "correction, as Stata's teffects computes it.",
     ]
     if inp.binary_outcome:
         all_notes.append("Binary outcome: potential-outcome means are probabilities and the effect is a difference "

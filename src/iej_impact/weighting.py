@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validation import check_choice, check_number, example_rows
+from ._validation import check_choice, check_number
 from .errors import EstimationError, OverlapWarning, SpecificationError
 from .inference import Inference
 from .propensity import (
@@ -45,6 +45,7 @@ from .propensity import (
     ipw_weights,
     overlap_problems,
     overlap_table,
+    row_ids,
     separation_hints,
 )
 from .regression import Inputs, balance_diagnostic, finish, prepare, ratio_influence, sample_size_table
@@ -267,13 +268,11 @@ def _positivity_or_raise(inp: Inputs, p: np.ndarray, keep: np.ndarray) -> None:
     bad &= keep
     if not bad.any():
         return
-    label = next((c for c in ("participation_id", "person_id", "unit_id", "id") if c in inp.data.columns), "row")
-    ids = ", ".join(map(str, example_rows(inp.data, bad)))
     hints = separation_hints(inp.ps_design, inp.d)
     hint = f" Likely cause: {'; '.join(hints[:3])}." if hints else ""
     raise EstimationError(
         f"{inp.func}(): positivity fails for the {inp.estimand}: {int(bad.sum())} units "
-        f"({int((bad & inp.d).sum())} treated, {int((bad & ~inp.d).sum())} control; e.g. {label} {ids}) have "
+        f"({int((bad & inp.d).sum())} treated, {int((bad & ~inp.d).sum())} control; e.g. {row_ids(inp.data, bad)}) have "
         f"propensity scores of {which} to within {SCORE_EPS:g}, so their inverse-probability weights are infinite "
         f"and the effect is not identified for them.{hint} Drop or merge the covariate or category that separates "
         "the arms, restrict the sample to comparable units, or pass trim=... to drop units outside common support."
