@@ -22,7 +22,7 @@ see :func:`overlap_problems`): overlap is *poor* when, among the units the estim
 
 * more than ``MAX_SHARE_EXTREME`` (1%) have a score outside ``OVERLAP_BOUNDS`` = [0.01, 0.99]
   (an IPW weight above 100), or
-* more than ``MAX_SHARE_OUTSIDE`` (5%) of an arm lies outside the range of the other arm's scores
+* more than ``MAX_SHARE_OUTSIDE`` (10%) of an arm lies outside the range of the other arm's scores
   (units with no comparable unit in the other arm).
 
 For the ATE both arms and both tails count; for the ATT only scores near 1 and treated units
@@ -86,7 +86,7 @@ OVERLAP_BOUNDS: tuple[float, float] = (0.01, 0.99)
 #: largest tolerated share of needed units with scores outside OVERLAP_BOUNDS
 MAX_SHARE_EXTREME = 0.01
 #: largest tolerated share of an arm outside the range of the other arm's scores
-MAX_SHARE_OUTSIDE = 0.05
+MAX_SHARE_OUTSIDE = 0.10
 
 
 # =============================================================================================
@@ -816,17 +816,21 @@ def separation_hints(design: Design, d: np.ndarray) -> list[str]:
         col = x[:, j]
         c1, c0 = col[d], col[~d]
         lo1, hi1, lo0, hi0 = c1.min(), c1.max(), c0.min(), c0.max()
+        if np.all((col == 0) | (col == 1)):
+            found = False
+            for v in (1.0, 0.0):
+                k1, k0 = int((c1 == v).sum()), int((c0 == v).sum())
+                if (k1 == 0) != (k0 == 0):
+                    arm = "treated" if k0 == 0 else "control"
+                    out.append(f"all {k1 + k0} units with '{name}' = {v:g} are {arm}")
+                    found = True
+                    break
+            if found:
+                continue
         if lo1 == hi1 and lo0 != hi0:
             out.append(f"'{name}' is constant ({lo1:g}) among treated units but varies among controls")
         elif lo0 == hi0 and lo1 != hi1:
             out.append(f"'{name}' is constant ({lo0:g}) among control units but varies among treated")
         elif hi1 < lo0 or hi0 < lo1:
             out.append(f"'{name}' does not overlap between arms (treated [{lo1:g}, {hi1:g}], control [{lo0:g}, {hi0:g}])")
-        elif set(np.unique(col)) <= {0.0, 1.0}:
-            for v in (1.0, 0.0):
-                k1, k0 = int((c1 == v).sum()), int((c0 == v).sum())
-                if (k1 == 0) != (k0 == 0):
-                    arm = "treated" if k0 == 0 else "control"
-                    out.append(f"all {k1 + k0} units with '{name}' = {v:g} are {arm}")
-                    break
     return out

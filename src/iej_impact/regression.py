@@ -445,10 +445,12 @@ def sample_size_table(
 
 
 def balance_diagnostic(inp: Inputs, weights: np.ndarray | None) -> Any:
-    """Balance table before and (if ``weights``) after weighting, on the design's covariates."""
+    """Balance table before and (if ``weights``) after weighting, on the models' covariates (None without any)."""
     from .balance import balance_table
 
     covs = list(dict.fromkeys([*inp.covariates, *inp.ps_covariates]))
+    if not covs:
+        return None
     return balance_table(inp.data, treatment=inp.treatment, covariates=covs, weights=weights,
                          sampling_weights=inp.sw, estimand=inp.estimand)
 

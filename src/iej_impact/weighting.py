@@ -362,7 +362,7 @@ def ipw(
     ``teffects ipw``; estimating the score *lowers* the ATE's variance compared with a known score,
     Hirano, Imbens & Ridder 2003). An :class:`~iej_impact.errors.OverlapWarning` is issued by the
     rule of :mod:`iej_impact.propensity` (more than 1% of needed units with scores outside
-    [0.01, 0.99], or more than 5% of an arm outside the other arm's range). Scores of exactly 0 or
+    [0.01, 0.99], or more than 10% of an arm outside the other arm's range). Scores of exactly 0 or
     1 where the estimand needs them are an :class:`~iej_impact.errors.EstimationError`.
 
     Assumptions: unconfoundedness, overlap (0 < e(X) < 1) and a correctly specified propensity
