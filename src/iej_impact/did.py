@@ -116,22 +116,46 @@ def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, start: np.ndarray 
 
 def wls_fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted least squares coefficients; EstimationError when X'WX is (numerically) singular."""
-    xtx = (x * w[:, None]).T @ x
+    wx = x * w[:, None]
+    xtx = wx.T @ x
     if x.shape[1] > 1 and np.linalg.cond(xtx) > 1.0 / np.finfo(float).eps:
         raise EstimationError("the outcome regression design is singular (collinear covariates, or a covariate "
                               "constant within the comparison group); remove some covariates.")
     if x.shape[1] == 1 and xtx[0, 0] <= 0:
         raise EstimationError("the outcome regression has no observation with positive weight.")
-    return np.linalg.solve(xtx, (x * w[:, None]).T @ y)
+    return np.linalg.solve(xtx, wx.T @ y)
 
 
-def _ols_linrep(x: np.ndarray, resid: np.ndarray, wols: np.ndarray, n: int) -> np.ndarray:
-    """Asymptotic linear representation of a weighted OLS coefficient vector (n x k)."""
+@dataclass(frozen=True)
+class LinRep:
+    """An n x k asymptotic linear representation stored as diag(u) X A; ``rep @ m`` = u * (X (A m))."""
+
+    u: np.ndarray
+    x: np.ndarray
+    a: np.ndarray
+
+    def __matmul__(self, m: np.ndarray) -> np.ndarray:
+        v = self.x @ (self.a @ m)
+        if self.u.ndim == 1 and v.ndim == 2:
+            return self.u[:, None] * v
+        if self.u.ndim == 2 and v.ndim == 1:
+            return self.u * v[:, None]
+        return self.u * v
+
+
+def _ols_linrep(x: np.ndarray, resid: np.ndarray, wols: np.ndarray, n: int) -> LinRep:
+    """Asymptotic linear representation of a weighted OLS coefficient vector (n x k, as a LinRep)."""
     xpx = (x * wols[:, None]).T @ x / n
     if np.linalg.cond(xpx) > 1.0 / np.finfo(float).eps:
         raise EstimationError("the outcome regression design is singular (collinear covariates, or a covariate "
                               "constant within a group); remove some covariates.")
-    return (x * (wols * resid)[:, None]) @ np.linalg.inv(xpx)
+    u = wols[:, None] * resid if resid.ndim == 2 else wols * resid
+    return LinRep(u, x, np.linalg.inv(xpx))
+
+
+def _cm(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Column means of x * v[:, None], i.e. x'v / n."""
+    return x.T @ v / len(v)
 
 
 @dataclass(frozen=True)
@@ -146,7 +170,7 @@ class TwoByTwo:
 
 
 def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
-               start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+               start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, LinRep, np.ndarray, bool]:
     """Logit propensity score with DRDID's cap and trimming: (p, keep, linear representation, beta, converged).
 
     ``w`` must already be normalised to mean 1. ``keep`` is 0 for comparison units with p >= trim_level.
@@ -155,8 +179,8 @@ def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
     p = np.minimum(p, PS_CAP)
     keep = np.ones_like(p)
     keep[d == 0] = (p[d == 0] < trim_level).astype(float)
-    asy = (x * (w * (d - p))[:, None]) @ (np.linalg.inv((x * (p * (1 - p) * w)[:, None]).T @ x) * len(d))
-    return p, keep, asy, beta, ok
+    hess_inv = np.linalg.inv((x * (p * (1 - p) * w)[:, None]).T @ x) * len(d)
+    return p, keep, LinRep(w * (d - p), x, hess_inv), beta, ok
 
 
 def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,
@@ -164,47 +188,49 @@ def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray
     """ATT and influence function from the change dy = y_post - y_pre of each unit (balanced 2x2 panel).
 
     ``x`` holds the covariates *including* the constant column (None: no covariates). Formulas of
-    DRDID::reg_did_panel, std_ipw_did_panel and drdid_panel. ``ps`` is an already fitted
-    :func:`pscore_fit` on the same rows (a cache: the score does not depend on the outcome).
+    DRDID::reg_did_panel, std_ipw_did_panel and drdid_panel. ``dy`` may be n x m (m outcome changes
+    sharing the same units, groups and covariates, as the cells of one cohort in att_gt): ``att``
+    and ``psi`` are then m-vectors and n x m. ``ps`` is an already fitted :func:`pscore_fit` on the
+    same rows (a cache: the score does not depend on the outcome).
     """
+    single = dy.ndim == 1
+    dy = dy[:, None] if single else dy
     n = len(d)
     w = w / w.mean()
+
+    def out(att: np.ndarray, psi: np.ndarray, *extra: object) -> TwoByTwo:
+        return TwoByTwo(float(att[0]) if single else att, psi[:, 0] if single else psi, *extra)  # type: ignore[arg-type]
+
     if x is None:  # all three methods reduce to the difference of (weighted) mean changes
         wt, wc = w * d, w * (1 - d)
-        m1, m0 = np.dot(wt, dy) / wt.sum(), np.dot(wc, dy) / wc.sum()
-        psi = wt * (dy - m1) / wt.mean() - wc * (dy - m0) / wc.mean()
-        return TwoByTwo(float(m1 - m0), psi)
+        m1, m0 = wt @ dy / wt.sum(), wc @ dy / wc.sum()
+        return out(m1 - m0, wt[:, None] * (dy - m1) / wt.mean() - wc[:, None] * (dy - m0) / wc.mean())
     if method == "reg":
         c = d == 0
-        beta = wls_fit(x[c], dy[c], w[c])
-        out = x @ beta
+        fitted = x @ wls_fit(x[c], dy[c], w[c])
         wt = w * d
-        eta_t, eta_c = np.dot(wt, dy) / wt.sum(), np.dot(wt, out) / wt.sum()
-        asy = _ols_linrep(x, dy - out, w * (1 - d), n)
-        inf_treat = wt * (dy - eta_t) / wt.mean()
-        inf_control = (wt * (out - eta_c) + asy @ (x * wt[:, None]).mean(axis=0)) / wt.mean()
-        return TwoByTwo(float(eta_t - eta_c), inf_treat - inf_control)
+        eta_t, eta_c = wt @ dy / wt.sum(), wt @ fitted / wt.sum()
+        asy = _ols_linrep(x, dy - fitted, w * (1 - d), n)
+        inf_treat = wt[:, None] * (dy - eta_t) / wt.mean()
+        inf_control = (wt[:, None] * (fitted - eta_c) + asy @ _cm(x, wt)) / wt.mean()
+        return out(eta_t - eta_c, inf_treat - inf_control)
     p, keep, asy_ps, _, ok = ps if ps is not None else pscore_fit(x, d, w, trim_level)
     wt = keep * w * d
     wc = keep * w * p * (1 - d) / (1 - p)
-    n_trim = int(np.sum((keep == 0) & (d == 0)))
+    facts = (int(np.sum((keep == 0) & (d == 0))), float(p.max()), ok)
     if method == "ipw":
-        eta_t, eta_c = np.dot(wt, dy) / wt.sum(), np.dot(wc, dy) / wc.sum()
-        inf_treat = wt * (dy - eta_t) / wt.mean()
-        m2 = (x * (wc * (dy - eta_c))[:, None]).mean(axis=0)
-        inf_control = (wc * (dy - eta_c) + asy_ps @ m2) / wc.mean()
-        return TwoByTwo(float(eta_t - eta_c), inf_treat - inf_control, n_trim, float(p.max()), ok)
+        eta_t, eta_c = wt @ dy / wt.sum(), wc @ dy / wc.sum()
+        inf_treat = wt[:, None] * (dy - eta_t) / wt.mean()
+        rc = wc[:, None] * (dy - eta_c)
+        return out(eta_t - eta_c, inf_treat - (rc + asy_ps @ _cm(x, rc)) / wc.mean(), *facts)
     c = d == 0
-    beta = wls_fit(x[c], dy[c], w[c])
-    out = x @ beta
-    r = dy - out
-    eta_t, eta_c = np.dot(wt, r) / wt.sum(), np.dot(wc, r) / wc.sum()
+    r = dy - x @ wls_fit(x[c], dy[c], w[c])
+    eta_t, eta_c = wt @ r / wt.sum(), wc @ r / wc.sum()
     asy_ols = _ols_linrep(x, r, w * (1 - d), n)
-    inf_treat = (wt * (r - eta_t) - asy_ols @ (x * wt[:, None]).mean(axis=0)) / wt.mean()
-    m2 = (x * (wc * (r - eta_c))[:, None]).mean(axis=0)
-    m3 = (x * wc[:, None]).mean(axis=0)
-    inf_control = (wc * (r - eta_c) + asy_ps @ m2 - asy_ols @ m3) / wc.mean()
-    return TwoByTwo(float(eta_t - eta_c), inf_treat - inf_control, n_trim, float(p.max()), ok)
+    inf_treat = (wt[:, None] * (r - eta_t) - asy_ols @ _cm(x, wt)) / wt.mean()
+    rc = wc[:, None] * (r - eta_c)
+    inf_control = (rc + asy_ps @ _cm(x, rc) - asy_ols @ _cm(x, wc)) / wc.mean()
+    return out(eta_t - eta_c, inf_treat - inf_control, *facts)
 
 
 def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,
@@ -228,7 +254,7 @@ def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None,
         asy0 = _ols_linrep(one, y - o0, w * (1 - d) * (1 - post), n)
         asy1 = _ols_linrep(one, y - o1, w * (1 - d) * post, n)
         inf_treat = wtq * (y - eta_tq) / wtq.mean() - wtp * (y - eta_tp) / wtp.mean()
-        m1 = (one * wc[:, None]).mean(axis=0)
+        m1 = _cm(one, wc)
         inf_control = (wc * (o1 - o0 - eta_c) + asy1 @ m1 - asy0 @ m1) / wc.mean()
         return TwoByTwo(float(eta_tq - eta_tp - eta_c), inf_treat - inf_control)
     p, keep, asy_ps, _, ok = pscore_fit(one, d, w, trim_level)
@@ -239,8 +265,8 @@ def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None,
     if method == "ipw":
         a = [np.dot(v, y) / v.sum() for v in (wtp, wtq, wcp, wcq)]
         inf = [v * (y - ai) / v.mean() for v, ai in zip((wtp, wtq, wcp, wcq), a, strict=True)]
-        m2p = (one * (wcp * (y - a[2]))[:, None]).mean(axis=0) / wcp.mean()
-        m2q = (one * (wcq * (y - a[3]))[:, None]).mean(axis=0) / wcq.mean()
+        m2p = _cm(one, wcp * (y - a[2])) / wcp.mean()
+        m2q = _cm(one, wcq * (y - a[3])) / wcq.mean()
         psi = (inf[1] - inf[0]) - (inf[3] - inf[2] + asy_ps @ (m2q - m2p))
         return TwoByTwo(float((a[1] - a[0]) - (a[3] - a[2])), psi, n_trim, float(p.max()), ok)
     fits = {}
@@ -261,20 +287,20 @@ def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None,
     att = (a_tq - a_tp) - (a_cq - a_cp) + (a_dq - a_dt1) - (a_dp - a_dt0)
     asy = {k: _ols_linrep(one, y - fits[k][0], fits[k][1], n) for k in fits}
     inf_tp, inf_tq = wtp * (r - a_tp) / wtp.mean(), wtq * (r - a_tq) / wtq.mean()
-    m1q = -(one * (wtq * post)[:, None]).mean(axis=0) / wtq.mean()
-    m1p = -(one * (wtp * (1 - post))[:, None]).mean(axis=0) / wtp.mean()
+    m1q = -_cm(one, wtq * post) / wtq.mean()
+    m1p = -_cm(one, wtp * (1 - post)) / wtp.mean()
     inf_treat = inf_tq - inf_tp + asy["c1"] @ m1q + asy["c0"] @ m1p
     inf_cp, inf_cq = wcp * (r - a_cp) / wcp.mean(), wcq * (r - a_cq) / wcq.mean()
-    m2p = (one * (wcp * (r - a_cp))[:, None]).mean(axis=0) / wcp.mean()
-    m2q = (one * (wcq * (r - a_cq))[:, None]).mean(axis=0) / wcq.mean()
-    m3q = -(one * (wcq * post)[:, None]).mean(axis=0) / wcq.mean()
-    m3p = -(one * (wcp * (1 - post))[:, None]).mean(axis=0) / wcp.mean()
+    m2p = _cm(one, wcp * (r - a_cp)) / wcp.mean()
+    m2q = _cm(one, wcq * (r - a_cq)) / wcq.mean()
+    m3q = -_cm(one, wcq * post) / wcq.mean()
+    m3p = -_cm(one, wcp * (1 - post)) / wcp.mean()
     inf_cont = inf_cq - inf_cp + asy_ps @ (m2q - m2p) + asy["c1"] @ m3q + asy["c0"] @ m3p
     inf_eff = ((wd * (ot1 - oc1 - a_dq) / wd.mean() - wdt1 * (ot1 - oc1 - a_dt1) / wdt1.mean())
                - (wd * (ot0 - oc0 - a_dp) / wd.mean() - wdt0 * (ot0 - oc0 - a_dt0) / wdt0.mean()))
-    mom_q = (one * (wd / wd.mean() - wdt1 / wdt1.mean())[:, None]).mean(axis=0)
-    mom_p = (one * (wd / wd.mean() - wdt0 / wdt0.mean())[:, None]).mean(axis=0)
-    inf_or = (asy["t1"] - asy["c1"]) @ mom_q - (asy["t0"] - asy["c0"]) @ mom_p
+    mom_q = _cm(one, wd / wd.mean() - wdt1 / wdt1.mean())
+    mom_p = _cm(one, wd / wd.mean() - wdt0 / wdt0.mean())
+    inf_or = (asy["t1"] @ mom_q - asy["c1"] @ mom_q) - (asy["t0"] @ mom_p - asy["c0"] @ mom_p)
     psi = inf_treat - inf_cont + inf_eff + inf_or
     return TwoByTwo(float(att), psi, n_trim, float(p.max()), ok)
 

@@ -116,7 +116,10 @@ class _Inference:
     def se_and_crit(self, psi: np.ndarray) -> tuple[np.ndarray, float, str]:
         """Standard errors of each column and the sup-t critical value (NaN without bootstrap)."""
         n = psi.shape[0]
-        if self.seed is None:
+        if self.seed is None and self.clusters is None:
+            se = np.sqrt(np.einsum("ij,ij->j", psi, psi)) / n
+            crit = float("nan")
+        elif self.seed is None:
             se = np.sqrt(np.clip(np.diag(self.covariance(psi)), 0, None))
             crit = float("nan")
         else:
@@ -646,7 +649,7 @@ def att_gt(
     psi = cells.pop("psi")
     table = pd.DataFrame(cells)
     est = table["estimate"].to_numpy(dtype=float)
-    se_cells, crit, _ = inf.se_and_crit(np.nan_to_num(psi)) if psi.shape[1] else (np.array([]), np.nan, "")
+    se_cells, crit, _ = inf.se_and_crit(psi)
     se_cells = np.where(np.isfinite(est), se_cells, np.nan)
     cis = [normal_ci(a, b, alpha) for a, b in zip(est, se_cells, strict=True)]
     table["std_error"] = se_cells
@@ -731,8 +734,7 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, c
             f"starts ({time} >= {tvals.min():g}). Never-treated units are coded as missing here: if 0 means never "
             f"treated, pass never_treated=0 (or recode to NaN).", column=cohort, rows=example_rows(data, mask))
     if unit is not None:
-        frame = data[[unit, time]].assign(**{"__g": g})
-        check_panel(frame, unit=unit, time=time, cohort="__g", func=_FUNC)
+        _fast_panel_check(data, unit, time, g, tvals)
     y = data[outcome]
     if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
         check_numeric(data, outcome, _FUNC)
@@ -748,9 +750,14 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, c
         raise DataError(f"{_FUNC}(): weights column '{weights}' must be > 0; see {describe_rows(data, wv <= 0)}.",
                         column=weights, rows=example_rows(data, wv <= 0))
     keep = ~missing
-    ids_all = data[unit].to_numpy() if unit is not None else np.arange(len(data))
     rows = np.flatnonzero(keep)
-    codes, uniques = pd.factorize(pd.Series(ids_all[rows]), sort=True)
+    if unit is not None:
+        codes_all, uniques_all = pd.factorize(data[unit], sort=True)
+        present = np.bincount(codes_all[rows], minlength=len(uniques_all)) > 0
+        codes = (np.cumsum(present) - 1)[codes_all[rows]]
+        uniques = np.asarray(uniques_all)[present]
+    else:
+        codes, uniques = np.arange(len(rows)), rows
     n = len(uniques)
     tv, gv, yk, wk = tvals[rows], g[rows], yv[rows], wv[rows]
     xk = xv[rows] if xv is not None else None
@@ -859,6 +866,22 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, c
                      codes2, tcode, yk2, x_row, wk2, design, notes, sizes)
 
 
+def _fast_panel_check(data: pd.DataFrame, unit: str, time: str, g: np.ndarray, tvals: np.ndarray) -> None:
+    """Duplicate (unit, time) rows or a cohort varying within unit: check_panel() raises with ids and counts."""
+    if data[unit].isna().any():
+        check_panel(data, unit=unit, time=time, func=_FUNC)
+    ucode, uids = pd.factorize(data[unit])
+    tcode, tids = pd.factorize(tvals)
+    n, t = len(uids), len(tids)
+    dup = np.bincount(ucode.astype(np.int64) * t + tcode, minlength=n * t).max(initial=0) > 1
+    first = np.full(n, -1)
+    first[ucode[::-1]] = np.arange(len(ucode))[::-1]
+    gu = g[first][ucode]
+    varying = ~((gu == g) | (np.isnan(gu) & np.isnan(g)))
+    if dup or varying.any():
+        check_panel(data[[unit, time]].assign(__g=g), unit=unit, time=time, cohort="__g", func=_FUNC)
+
+
 def _estimate_cells(p: _Prepared, *, control_group: str, method: str, anticipation: int, base_period: str,
                     trim_level: float) -> dict[str, Any]:
     periods = p.periods
@@ -870,109 +893,114 @@ def _estimate_cells(p: _Prepared, *, control_group: str, method: str, anticipati
     if control_group == "not_yet_treated" and not never.any():
         glist = glist[glist < glist.max()]
     universal = base_period == "universal"
-    out: dict[str, list[Any]] = {k: [] for k in ("group", "time", "event_time", "base_period", "post", "estimate",
-                                                 "n_treated", "n_control")}
-    cols: list[np.ndarray] = []
+    # 1. the cells: (g, current period, base period, post, reference, comparison threshold)
+    specs: list[tuple[float, int, int, bool, bool, Any]] = []
     problems: list[str] = []
-    ps_cache: dict[tuple[Any, ...], Any] = {}
+    for g in glist:
+        pre_candidates = np.flatnonzero(periods + anticipation < g)
+        base_g = int(pre_candidates[-1]) if pre_candidates.size else None
+        for cur in range(0 if universal else 1, n_t):
+            is_post = bool(g <= periods[cur])
+            pre = base_g if (universal or is_post) else cur - 1
+            if pre is None:
+                problems.append(f"cohort {g:g} has no pre-treatment period and is left out")
+                break
+            thr = None if control_group == "never_treated" else periods[max(cur, pre)] + anticipation
+            specs.append((g, cur, pre, is_post, universal and pre == cur, thr))
+    if not specs:
+        raise EstimationError(f"{_FUNC}(): no group-time ATT could be formed (check the cohorts and periods).")
+    k = len(specs)
+    est = np.full(k, np.nan)
+    n_treat = np.zeros(k, dtype=np.int64)
+    n_ctrl = np.zeros(k, dtype=np.int64)
+    psi = np.zeros((n, k))
+    # 2. batches of cells sharing units, groups and covariates: one 2x2 fit with several outcome changes
+    batches: dict[tuple[Any, ...], list[int]] = {}
+    for j, (g, cur, pre, _, ref, thr) in enumerate(specs):
+        if ref:
+            est[j] = 0.0
+            n_treat[j] = int(np.sum(cohort == g))
+            continue
+        key = (g, thr, -1 if p.x_invariant else min(cur, pre)) if p.balanced else (j,)
+        batches.setdefault(key, []).append(j)
     rows_by_t = None
     if not p.balanced:
         order = np.argsort(p.row_time, kind="stable")
         bounds = np.searchsorted(p.row_time[order], np.arange(n_t + 1))
         rows_by_t = [order[bounds[i]:bounds[i + 1]] for i in range(n_t)]
-    for g in glist:
+    for cells in batches.values():
+        g, _, _, _, _, thr = specs[cells[0]]
         treated = cohort == g
-        pre_candidates = np.flatnonzero(periods + anticipation < g)
-        base_g = int(pre_candidates[-1]) if pre_candidates.size else None
-        for cur in range(0 if universal else 1, n_t):
-            is_post = g <= periods[cur]
-            pre = base_g if (universal or is_post) else cur - 1
-            if pre is None:
-                problems.append(f"cohort {g:g} has no pre-treatment period and is left out")
-                break
-            if universal and pre == cur:
-                _append(out, g, periods[cur], periods[pre], False, 0.0, int(treated.sum()), 0)
-                cols.append(np.zeros(n))
-                continue
-            if control_group == "never_treated":
-                control = never
-                key_c: Any = None
-            else:
-                thr = periods[max(cur, pre)] + anticipation
-                control = never | ((cohort > thr) & ~treated)
-                key_c = thr
-            est, psi, n1, n0, problem = _one_cell(p, treated, control, cur, pre, method, trim_level, rows_by_t,
-                                                  ps_cache, (g, key_c, min(cur, pre) if not p.x_invariant else -1))
-            if problem:
-                problems.append(f"ATT({g:g},{periods[cur]:g}): {problem}")
-            _append(out, g, periods[cur], periods[pre], bool(is_post), est, n1, n0)
-            cols.append(psi)
+        control = never if thr is None else never | ((cohort > thr) & ~treated)
+        if p.balanced:
+            problem = _panel_batch(p, treated, control, [specs[j] for j in cells], cells, method, trim_level,
+                                   est, psi, n_treat, n_ctrl)
+        else:
+            j = cells[0]
+            problem = _rc_cell(p, treated, control, specs[j][1], specs[j][2], method, trim_level, rows_by_t, j,
+                               est, psi, n_treat, n_ctrl)
+        if problem:
+            problems += [f"ATT({specs[j][0]:g},{periods[specs[j][1]]:g}): {problem}" for j in cells]
     if problems:
         warnings.warn(f"{_FUNC}(): {len(problems)} group-time cells could not be estimated and are left missing: "
                       + "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "") + ".",
                       OverlapWarning if any("propensity" in s for s in problems) else MissingDataWarning, stacklevel=3)
-    if not cols:
-        raise EstimationError(f"{_FUNC}(): no group-time ATT could be formed (check the cohorts and periods).")
-    res: dict[str, Any] = {k: np.asarray(v) for k, v in out.items()}
-    res["psi"] = np.column_stack(cols)
-    return res
+    return {"group": [_level(sp[0]) for sp in specs], "time": [_level(periods[sp[1]]) for sp in specs],
+            "event_time": [_level(periods[sp[1]] - sp[0]) for sp in specs],
+            "base_period": [_level(periods[sp[2]]) for sp in specs], "post": np.array([sp[3] for sp in specs]),
+            "estimate": est, "n_treated": n_treat, "n_control": n_ctrl, "psi": psi}
 
 
-def _append(out: dict[str, list[Any]], g: float, t: float, b: float, post: bool, est: float, n1: int,
-            n0: int) -> None:
-    out["group"].append(_level(g))
-    out["time"].append(_level(t))
-    out["event_time"].append(_level(t - g))
-    out["base_period"].append(_level(b))
-    out["post"].append(post)
-    out["estimate"].append(est)
-    out["n_treated"].append(n1)
-    out["n_control"].append(n0)
-
-
-def _one_cell(p: _Prepared, treated: np.ndarray, control: np.ndarray, cur: int, pre: int, method: str,
-              trim_level: float, rows_by_t: list[np.ndarray] | None, ps_cache: dict[tuple[Any, ...], Any],
-              ps_key: tuple[Any, ...]) -> tuple[float, np.ndarray, int, int, str]:
+def _panel_batch(p: _Prepared, treated: np.ndarray, control: np.ndarray, specs: list[tuple[Any, ...]],
+                 cols: list[int], method: str, trim_level: float, est: np.ndarray, psi: np.ndarray,
+                 n_treat: np.ndarray, n_ctrl: np.ndarray) -> str:
+    """Cells of one cohort sharing a comparison group and covariates, on a balanced panel."""
     n = len(p.unit_ids)
-    nan_psi = np.full(n, np.nan)
-    if p.balanced:
-        idx = np.flatnonzero(treated | control)
-        d = treated[idx].astype(float)
-        n1, n0 = int(d.sum()), int(len(idx) - d.sum())
-        if n1 == 0 or n0 == 0:
-            return np.nan, np.zeros(n), n1, n0, "no treated or no comparison unit"
-        dy = p.y_wide[idx, cur] - p.y_wide[idx, pre]
-        w = p.w_unit[idx]
-        x = None if p.x_wide is None else p.x_wide[min(cur, pre)][idx]
+    idx = np.flatnonzero(treated | control)
+    d = treated[idx].astype(float)
+    n1 = int(d.sum())
+    n_treat[cols], n_ctrl[cols] = n1, len(idx) - n1
+    if n1 == 0 or n1 == len(idx):
+        return "no treated or no comparison unit"
+    ysub = p.y_wide[idx]
+    dy = ysub[:, [sp[1] for sp in specs]] - ysub[:, [sp[2] for sp in specs]]
+    w = p.w_unit[idx]
+    x = None if p.x_wide is None else p.x_wide[min(specs[0][1], specs[0][2])][idx]
+    try:
         ps = None
-        try:
-            if x is not None and method in ("ipw", "dr"):
-                ps = ps_cache.get(ps_key)
-                if ps is None:
-                    ps = pscore_fit(x, d, w / w.mean(), trim_level)
-                    ps_cache[ps_key] = ps
-                if ps[0].max() >= 0.999:
-                    return np.nan, nan_psi * 0, n1, n0, "propensity score >= 0.999 (no overlap)"
-            fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps)
-        except (EstimationError, np.linalg.LinAlgError) as exc:
-            return np.nan, np.zeros(n), n1, n0, str(exc)
-        psi = np.zeros(n)
-        psi[idx] = fit.psi * (n / len(idx))
-        return fit.att, psi, n1, n0, ""
+        if x is not None and method in ("ipw", "dr"):
+            ps = pscore_fit(x, d, w / w.mean(), trim_level)
+            if ps[0].max() >= 0.999:
+                return "propensity score >= 0.999 (no overlap)"
+        fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps)
+    except (EstimationError, np.linalg.LinAlgError) as exc:
+        return str(exc)
+    est[cols] = fit.att
+    psi[np.ix_(idx, cols)] = fit.psi * (n / len(idx))
+    return ""
+
+
+def _rc_cell(p: _Prepared, treated: np.ndarray, control: np.ndarray, cur: int, pre: int, method: str,
+             trim_level: float, rows_by_t: list[np.ndarray], j: int, est: np.ndarray, psi: np.ndarray,
+             n_treat: np.ndarray, n_ctrl: np.ndarray) -> str:
+    """One cell from the rows observed in its two periods (unbalanced panel or repeated cross-sections)."""
+    n = len(p.unit_ids)
     r = np.concatenate([rows_by_t[cur], rows_by_t[pre]])
     r = r[(treated | control)[p.row_unit[r]]]
     post = (p.row_time[r] == cur).astype(float)
     d = treated[p.row_unit[r]].astype(float)
-    n1, n0 = int(np.unique(p.row_unit[r][d == 1]).size), int(np.unique(p.row_unit[r][d == 0]).size)
+    n_treat[j] = np.unique(p.row_unit[r][d == 1]).size
+    n_ctrl[j] = np.unique(p.row_unit[r][d == 0]).size
     if not (np.any(d * post) and np.any(d * (1 - post)) and np.any((1 - d) * post) and np.any((1 - d) * (1 - post))):
-        return np.nan, np.zeros(n), n1, n0, "a treated or comparison group is not observed in one of the two periods"
+        return "a treated or comparison group is not observed in one of the two periods"
     try:
         fit = rc_2x2(p.y_row[r], post, d, None if p.x_row is None else p.x_row[r], p.w_row[r], method, trim_level)
-        if fit.max_score >= 0.999:
-            return np.nan, np.zeros(n), n1, n0, "propensity score >= 0.999 (no overlap)"
     except (EstimationError, np.linalg.LinAlgError) as exc:
-        return np.nan, np.zeros(n), n1, n0, str(exc)
+        return str(exc)
+    if fit.max_score >= 0.999:
+        return "propensity score >= 0.999 (no overlap)"
     if not np.isfinite(fit.att):
-        return np.nan, np.zeros(n), n1, n0, "undefined estimate"
-    psi = np.bincount(p.row_unit[r], weights=fit.psi * (n / len(r)), minlength=n)
-    return fit.att, psi, n1, n0, ""
+        return "undefined estimate"
+    est[j] = fit.att
+    psi[:, j] = np.bincount(p.row_unit[r], weights=fit.psi * (n / len(r)), minlength=n)
+    return ""
