@@ -59,21 +59,21 @@ _PEER_DRIVER = textwrap.dedent('''
                   xformla="y~x1+x2" if cov else None, biters=999, cband=boot)
         r = m.fit(est_method="dr", bstrap=boot)
         out["seconds"] = time.perf_counter() - t0
-        s = r.summary2 if hasattr(r, "summary2") else m.summ_attgt(n=4).summary2
-        out["cells"] = [[float(a), float(b), float(c)] for a, b, c in zip(s["Group"], s["Time"], s["ATT(g, t)"])]
+        mp = m.MP
+        out["cells"] = [[float(a), float(b), float(c)] for a, b, c in zip(mp["group"], mp["t"], mp["att"])]
     elif tool == "differences":
         from differences import ATTgt
         cov = config.startswith("cov")
         boot = config.endswith("boot999")
+        df["t"] = df["t"].astype(int)
+        df["g"] = df["g"].astype("Int64")  # differences needs integer periods and cohorts (NA = never treated)
         panel = df.set_index(["id", "t"])
         t0 = time.perf_counter()
         m = ATTgt(data=panel, cohort_column="g")
         r = m.fit(formula="y ~ x1 + x2" if cov else "y", est_method="dr", control_group="never_treated",
                   boot_iterations=999 if boot else 0, random_state=1, progress_bar=False)
         out["seconds"] = time.perf_counter() - t0
-        frame = r.reset_index() if hasattr(r, "reset_index") else m.results().reset_index()
-        cols = [c for c in frame.columns]
-        out["columns"] = [str(c) for c in cols]
+        frame = m.results().reset_index()
         flat = frame.copy()
         flat.columns = ["|".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in frame.columns]
         gcol = next(c for c in flat.columns if c.startswith("cohort"))

@@ -54,7 +54,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import sparse, stats
 
 from ._validation import (
     as_column_list,
@@ -651,11 +651,12 @@ def att_gt(
     est = table["estimate"].to_numpy(dtype=float)
     se_cells, crit, _ = inf.se_and_crit(psi)
     se_cells = np.where(np.isfinite(est), se_cells, np.nan)
-    cis = [normal_ci(a, b, alpha) for a, b in zip(est, se_cells, strict=True)]
+    z = normal_z(alpha)
+    ok = np.isfinite(se_cells) & (se_cells > 0)
     table["std_error"] = se_cells
-    table["p_value"] = [c[2] for c in cis]
-    table["ci_lower"] = [c[0] for c in cis]
-    table["ci_upper"] = [c[1] for c in cis]
+    table["p_value"] = np.where(ok, 2 * stats.norm.sf(np.abs(est / np.where(ok, se_cells, 1.0))), np.nan)
+    table["ci_lower"] = np.where(ok, est - z * se_cells, np.nan)
+    table["ci_upper"] = np.where(ok, est + z * se_cells, np.nan)
     table["band_lower"] = est - crit * se_cells if np.isfinite(crit) else np.nan
     table["band_upper"] = est + crit * se_cells if np.isfinite(crit) else np.nan
     table = table[["group", "time", "event_time", "base_period", "post", "estimate", "std_error", "p_value",
@@ -685,8 +686,6 @@ def att_gt(
 
 
 def normal_z(alpha: float) -> float:
-    from scipy import stats
-
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
@@ -733,8 +732,12 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, c
             f"{_FUNC}(): cohort column '{cohort}' is 0 in {describe_rows(data, mask)}, a period before the panel "
             f"starts ({time} >= {tvals.min():g}). Never-treated units are coded as missing here: if 0 means never "
             f"treated, pass never_treated=0 (or recode to NaN).", column=cohort, rows=example_rows(data, mask))
+    codes_all = uniques_all = None
     if unit is not None:
-        _fast_panel_check(data, unit, time, g, tvals)
+        if data[unit].isna().any():
+            check_panel(data, unit=unit, time=time, func=_FUNC)
+        codes_all, uniques_all = pd.factorize(data[unit], sort=True)
+        _fast_panel_check(data, unit, time, g, tvals, codes_all, len(uniques_all))
     y = data[outcome]
     if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
         check_numeric(data, outcome, _FUNC)
@@ -751,8 +754,7 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, c
                         column=weights, rows=example_rows(data, wv <= 0))
     keep = ~missing
     rows = np.flatnonzero(keep)
-    if unit is not None:
-        codes_all, uniques_all = pd.factorize(data[unit], sort=True)
+    if codes_all is not None and uniques_all is not None:
         present = np.bincount(codes_all[rows], minlength=len(uniques_all)) > 0
         codes = (np.cumsum(present) - 1)[codes_all[rows]]
         uniques = np.asarray(uniques_all)[present]
@@ -764,7 +766,8 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, c
     first_row = np.full(n, -1)
     first_row[codes[::-1]] = np.arange(len(codes))[::-1]
     cohort_unit = gv[first_row]
-    w_unit = np.bincount(codes, weights=wk, minlength=n) / np.bincount(codes, minlength=n)
+    w_unit = (np.ones(n) if weights is None
+              else np.bincount(codes, weights=wk, minlength=n) / np.bincount(codes, minlength=n))
     if unit is not None and weights is not None:
         if np.any(np.abs(wk - w_unit[codes]) > 1e-12 * np.abs(w_unit[codes])):
             bad = np.zeros(len(data), dtype=bool)
@@ -866,13 +869,11 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, c
                      codes2, tcode, yk2, x_row, wk2, design, notes, sizes)
 
 
-def _fast_panel_check(data: pd.DataFrame, unit: str, time: str, g: np.ndarray, tvals: np.ndarray) -> None:
+def _fast_panel_check(data: pd.DataFrame, unit: str, time: str, g: np.ndarray, tvals: np.ndarray,
+                      ucode: np.ndarray, n: int) -> None:
     """Duplicate (unit, time) rows or a cohort varying within unit: check_panel() raises with ids and counts."""
-    if data[unit].isna().any():
-        check_panel(data, unit=unit, time=time, func=_FUNC)
-    ucode, uids = pd.factorize(data[unit])
     tcode, tids = pd.factorize(tvals)
-    n, t = len(uids), len(tids)
+    t = len(tids)
     dup = np.bincount(ucode.astype(np.int64) * t + tcode, minlength=n * t).max(initial=0) > 1
     first = np.full(n, -1)
     first[ucode[::-1]] = np.arange(len(ucode))[::-1]
