@@ -177,7 +177,7 @@ def design_matrix(
             rows=example_rows(data, first_mask),
         )
 
-    blocks: list[np.ndarray] = []
+    columns: list[tuple[str, np.ndarray | tuple[np.ndarray, object]]] = []
     names: list[str] = []
     terms: list[Term] = []
     for c in covs:
@@ -194,10 +194,7 @@ def design_matrix(
             kept = levels[1:] if drop_reference else levels
             values = s.to_numpy(dtype=object)
             cols = [f"{c}[{lv}]" for lv in kept]
-            block = np.empty((n, len(kept)), dtype=np.float64)
-            for j, lv in enumerate(kept):
-                block[:, j] = values == lv
-            blocks.append(block)
+            columns.extend((name, (values, lv)) for name, lv in zip(cols, kept, strict=True))
             names.extend(cols)
             terms.append(Term(column=c, kind="categorical", levels=tuple(levels), names=tuple(cols)))
         else:
@@ -208,13 +205,16 @@ def design_matrix(
                     "information and is collinear with the intercept; remove it from 'covariates'.",
                     column=c,
                 )
-            blocks.append(col.reshape(n, 1))
+            columns.append((c, col))
             names.append(c)
             terms.append(Term(column=c, kind="numeric", names=(c,)))
-    if blocks:
-        matrix = np.ascontiguousarray(np.hstack(blocks)) if len(blocks) > 1 else np.ascontiguousarray(blocks[0])
-    else:
-        matrix = np.empty((n, 0), dtype=np.float64)
+    matrix = np.empty((n, len(columns)), dtype=np.float64)
+    for j, (_, content) in enumerate(columns):
+        if isinstance(content, tuple):
+            values, level = content
+            matrix[:, j] = values == level
+        else:
+            matrix[:, j] = content
     return Design(matrix=matrix, names=tuple(names), terms=tuple(terms), drop_reference=drop_reference)
 
 

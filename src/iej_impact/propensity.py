@@ -128,6 +128,45 @@ class Linearization:
             out = out + self.parent.matrix() @ self.cross.T @ self.a_inv.T
         return out
 
+    def blocks(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``psi_i = sum_b L_b (r_b,i z_b,i)`` as a list of (r_b, z_b, L_b)."""
+        out = [(self.r, self.z, self.a_inv)]
+        if self.parent is not None and self.cross is not None:
+            chain = self.a_inv @ self.cross
+            out += [(r, z, chain @ lb) for r, z, lb in self.parent.blocks()]
+        return out
+
+    def covariance(self, clusters: np.ndarray | None = None, transform: np.ndarray | None = None) -> np.ndarray:
+        """Covariance of ``T theta_hat`` from the influence function, without forming the n x k matrix.
+
+        Robust: ``sum_i psi_i psi_i' / n^2``; with integer ``clusters``, psi is summed within clusters
+        and multiplied by G/(G-1) (as :func:`~iej_impact.inference.se_from_influence`).
+        """
+        blocks = self.blocks()
+        n = self.z.shape[0]
+        if clusters is None:
+            parts = [(r[:, None] * z, lb) for r, z, lb in blocks]
+            factor = 1.0
+        else:
+            codes = np.asarray(clusters)
+            present = np.bincount(codes) > 0
+            g = int(present.sum())
+            parts = []
+            for r, z, lb in blocks:
+                sums = np.column_stack([np.bincount(codes, weights=r * z[:, j])[present] for j in range(z.shape[1])])
+                parts.append((sums, lb))
+            factor = g / (g - 1) if g > 1 else float("nan")
+        k = self.a_inv.shape[0]
+        cov = np.zeros((k, k))
+        for i, (gi, li) in enumerate(parts):
+            for j, (gj, lj) in enumerate(parts):
+                if j < i:
+                    continue
+                term = li @ (gi.T @ gj) @ lj.T
+                cov += term if i == j else term + term.T
+        cov *= factor / n**2
+        return cov if transform is None else transform @ cov @ transform.T
+
 
 @dataclass(frozen=True, eq=False)
 class BinaryFit:
@@ -162,6 +201,12 @@ def _link_parts(eta: np.ndarray, y: np.ndarray, link: str, *, hessian: bool = Tr
     r = np.where(is1, np.exp(log_phi - log_cdf_pos), -np.exp(log_phi - log_cdf_neg))
     h = r * (r + eta) if hessian else r
     return p, ll, r, h, np.exp(log_phi)
+
+
+def _weighted_gram(z: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``Z' diag(v) Z`` for v >= 0, as a symmetric rank-k update (one BLAS syrk on sqrt(v) Z)."""
+    zv = z * np.sqrt(v)[:, None]
+    return zv.T @ zv
 
 
 def check_gram(gram: np.ndarray, names: Sequence[str], func: str, what: str, *, tol: float = 1e-10) -> None:
@@ -221,7 +266,7 @@ def fit_binary(
     expected one).
     """
     n = z.shape[0]
-    check_gram((z * w[:, None]).T @ z, names, func, what)
+    check_gram(_weighted_gram(z, w), names, func, what)
     ybar = float(np.dot(w, y) / w.sum())
     gamma = np.zeros(z.shape[1])
     ybar = min(max(ybar, 1e-6), 1 - 1e-6)
@@ -233,7 +278,7 @@ def fit_binary(
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         grad = z.T @ (w * r)
-        hess = (z * (w * h)[:, None]).T @ z
+        hess = _weighted_gram(z, w * h)
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
@@ -252,7 +297,7 @@ def fit_binary(
             converged = True
             break
     p, ll_i, r, h, dens = _link_parts(eta, y, link)
-    hess = (z * (w * h)[:, None]).T @ z / n
+    hess = _weighted_gram(z, w * h) / n
     try:
         a_inv = np.linalg.inv(hess)
     except np.linalg.LinAlgError:
@@ -771,8 +816,7 @@ def _fit_propensity(
 def _sandwich(lin: Linearization) -> np.ndarray:
     """Robust covariance of the (scaled) coefficients: A^-1 B A^-1 / n."""
     n = lin.z.shape[0]
-    g = lin.r[:, None] * lin.z
-    b = g.T @ g / n
+    b = _weighted_gram(lin.z, lin.r**2) / n
     return lin.a_inv @ b @ lin.a_inv.T / n
 
 

@@ -48,7 +48,7 @@ from ._validation import (
 from .design import Design, design_matrix, scaled_with_intercept, unscale_matrix
 from .errors import DataError, EstimationError, SpecificationError
 from .inference import Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
-from .propensity import Linearization, _sampling_weights, check_gram, ess, fit_binary, row_ids
+from .propensity import Linearization, _sampling_weights, _weighted_gram, check_gram, ess, fit_binary, row_ids
 from .results import EffectResult
 
 __all__ = ["regression_adjustment"]
@@ -261,7 +261,7 @@ def fit_outcome(
     z, y, n = inp.z, inp.y, inp.n
     what = f"{arm}-arm outcome model"
     if kind == "linear":
-        gram = (z * rw[:, None]).T @ z
+        gram = _weighted_gram(z, rw)
         check_gram(gram, inp.design.names, inp.func, what)
         beta = np.linalg.solve(gram, z.T @ (rw * y))
         pred = z @ beta
@@ -299,25 +299,9 @@ def coefficient_table(inp: Inputs, fits: Sequence[OutcomeFit]) -> pd.DataFrame:
     names = ["Intercept", *inp.design.names]
     cols: dict[str, np.ndarray] = {}
     for f in fits:
-        infl = f.lin.matrix() @ t.T
         cols[f.arm] = t @ f.params
-        cols[f"{f.arm}_std_error"] = np.sqrt(np.diag(influence_cov(infl, inp.clusters)))
+        cols[f"{f.arm}_std_error"] = np.sqrt(np.maximum(np.diag(f.lin.covariance(inp.clusters, t)), 0.0))
     return pd.DataFrame(cols, index=pd.Index(names, name="term"))
-
-
-def influence_cov(infl: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
-    """Covariance of a vector estimator from its n x k influence matrix: robust, or summed by cluster
-    with the factor G/(G-1) (as :func:`~iej_impact.inference.se_from_influence`)."""
-    n = infl.shape[0]
-    if clusters is None:
-        return infl.T @ infl / n**2
-    g = int(clusters.max()) + 1
-    sums = np.zeros((g, infl.shape[1]))
-    np.add.at(sums, clusters, infl)
-    present = np.bincount(clusters, minlength=g) > 0
-    sums = sums[present]
-    k = sums.shape[0]
-    return sums.T @ sums * (k / (k - 1)) / n**2
 
 
 # =============================================================================================
