@@ -38,8 +38,7 @@ def _coverage_data(rng: np.random.Generator, n: int) -> pd.DataFrame:
 
 
 def _att_truth() -> float:
-    """ATT = TAU + 0.5 E[x1 | D = 1], by numerical integration over x1 (x2 integrated analytically is not
-    needed: the expectation of x1 given D weights by the score)."""
+    """ATT = TAU + 0.5 E[x1 | D = 1], with E[x1 | D = 1] = E[x1 e(X)] / E[e(X)] integrated on a grid over (x1, x2)."""
     g = np.linspace(-8, 8, 1601)
     x1, x2 = np.meshgrid(g, g, indexing="ij")
     dens = np.exp(-0.5 * (x1**2 + x2**2))
