@@ -63,15 +63,12 @@ from ._validation import (
     check_covariates,
     check_dataframe,
     check_number,
-    check_numeric,
-    describe_rows,
-    example_rows,
 )
 from .did import METHODS, iqr_se, panel_2x2, pscore_fit, rademacher_draws, rc_2x2, sup_t_critical
-from .errors import DataError, EstimationError, MissingDataWarning, OverlapWarning, SpecificationError
+from .errors import EstimationError, MissingDataWarning, OverlapWarning, SpecificationError
 from .event_study import WaldTest, plot_event_times
 from .inference import Bootstrap, Clustered, Inference, normal_ci, parse_inference
-from .panel import check_design, check_panel
+from .panel import StaggeredPanel, prepare_staggered
 from .results import TIDY_COLUMNS, Result, Summary, jsonable
 
 __all__ = ["att_gt", "GroupTimeResult", "AggregateResult"]
@@ -636,9 +633,9 @@ def att_gt(
     if covs:
         check_covariates(data, covs, _FUNC)
 
-    prep = _prepare(data, outcome=outcome, unit=unit_col, time=time, cohort=cohort, covs=covs, weights=weights,
-                    never_treated=never_treated, cluster_cols=cluster_cols, control_group=control_group,
-                    anticipation=antic, unbalanced=unbalanced)
+    prep = prepare_staggered(data, outcome=outcome, unit=unit_col, time=time, cohort=cohort, covs=covs,
+                             weights=weights, never_treated=never_treated, cluster_cols=cluster_cols,
+                             control_group=control_group, anticipation=antic, unbalanced=unbalanced, func=_FUNC)
     cells = _estimate_cells(prep, control_group=control_group, method=method, anticipation=antic,
                             base_period=base_period, trim_level=trim_level)
     seed = None
@@ -689,201 +686,7 @@ def normal_z(alpha: float) -> float:
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
-@dataclass
-class _Prepared:
-    unit_ids: np.ndarray
-    cohort_unit: np.ndarray
-    w_unit: np.ndarray
-    clusters: np.ndarray | None
-    periods: np.ndarray
-    balanced: bool
-    # balanced panel: n x T outcomes and T x n x k covariates; long: row arrays
-    y_wide: np.ndarray | None
-    x_wide: np.ndarray | None
-    x_invariant: bool
-    row_unit: np.ndarray | None
-    row_time: np.ndarray | None
-    y_row: np.ndarray | None
-    x_row: np.ndarray | None
-    w_row: np.ndarray | None
-    design: str
-    notes: list[str]
-    sizes: pd.DataFrame
-
-
-def _prepare(data: pd.DataFrame, *, outcome: str, unit: str | None, time: str, cohort: str, covs: list[str],
-             weights: str | None, never_treated: float | None, cluster_cols: list[str], control_group: str,
-             anticipation: int, unbalanced: str) -> _Prepared:
-    notes: list[str] = []
-    tvals = check_numeric(data, time, _FUNC)
-    gser = data[cohort]
-    if not (pd.api.types.is_numeric_dtype(gser) or gser.isna().all()):
-        coerced = pd.to_numeric(gser, errors="coerce")
-        bad = coerced.isna() & gser.notna()
-        raise DataError(f"{_FUNC}(): cohort column '{cohort}' must hold first treatment periods (numbers, in the "
-                        f"units of '{time}'), missing for never-treated units; found {describe_rows(data, bad)} with "
-                        f"values {list(pd.unique(gser[bad]))[:5]}.", column=cohort, rows=example_rows(data, bad))
-    g = gser.to_numpy(dtype=float, na_value=np.nan)
-    if never_treated is not None:
-        g = np.where(g == float(never_treated), np.nan, g)
-    elif np.any(g == 0) and tvals.min() > 0:
-        mask = g == 0
-        raise DataError(
-            f"{_FUNC}(): cohort column '{cohort}' is 0 in {describe_rows(data, mask)}, a period before the panel "
-            f"starts ({time} >= {tvals.min():g}). Never-treated units are coded as missing here: if 0 means never "
-            f"treated, pass never_treated=0 (or recode to NaN).", column=cohort, rows=example_rows(data, mask))
-    codes_all = uniques_all = None
-    if unit is not None:
-        if data[unit].isna().any():
-            check_panel(data, unit=unit, time=time, func=_FUNC)
-        codes_all, uniques_all = pd.factorize(data[unit], sort=True)
-        _fast_panel_check(data, unit, time, g, tvals, codes_all, len(uniques_all))
-    y = data[outcome]
-    if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
-        check_numeric(data, outcome, _FUNC)
-    yv = y.to_numpy(dtype=float, na_value=np.nan)
-    xv = np.column_stack([check_numeric(data, c, _FUNC, allow_missing=True) for c in covs]) if covs else None
-    missing = np.isnan(yv) | (np.isnan(xv).any(axis=1) if xv is not None else False)
-    if missing.any():
-        warnings.warn(f"{_FUNC}(): {describe_rows(data, missing)} have a missing outcome or covariate and are "
-                      "dropped.", MissingDataWarning, stacklevel=3)
-        notes.append(f"{int(missing.sum())} rows with a missing outcome or covariate were dropped.")
-    wv = np.ones(len(data)) if weights is None else check_numeric(data, weights, _FUNC)
-    if weights is not None and (wv <= 0).any():
-        raise DataError(f"{_FUNC}(): weights column '{weights}' must be > 0; see {describe_rows(data, wv <= 0)}.",
-                        column=weights, rows=example_rows(data, wv <= 0))
-    keep = ~missing
-    rows = np.flatnonzero(keep)
-    if codes_all is not None and uniques_all is not None:
-        present = np.bincount(codes_all[rows], minlength=len(uniques_all)) > 0
-        codes = (np.cumsum(present) - 1)[codes_all[rows]]
-        uniques = np.asarray(uniques_all)[present]
-    else:
-        codes, uniques = np.arange(len(rows)), rows
-    n = len(uniques)
-    tv, gv, yk, wk = tvals[rows], g[rows], yv[rows], wv[rows]
-    xk = xv[rows] if xv is not None else None
-    first_row = np.full(n, -1)
-    first_row[codes[::-1]] = np.arange(len(codes))[::-1]
-    cohort_unit = gv[first_row]
-    w_unit = (np.ones(n) if weights is None
-              else np.bincount(codes, weights=wk, minlength=n) / np.bincount(codes, minlength=n))
-    if unit is not None and weights is not None:
-        if np.any(np.abs(wk - w_unit[codes]) > 1e-12 * np.abs(w_unit[codes])):
-            bad = np.zeros(len(data), dtype=bool)
-            bad[rows[np.abs(wk - w_unit[codes]) > 1e-12 * np.abs(w_unit[codes])]] = True
-            raise DataError(f"{_FUNC}(): weights column '{weights}' varies within unit in {describe_rows(data, bad)}; "
-                            "panel weights must be constant within unit.", column=weights, rows=example_rows(data, bad))
-    periods = np.unique(tv)
-    late = ~np.isnan(cohort_unit) & (cohort_unit > periods[-1])
-    if late.any():
-        notes.append(f"{int(late.sum())} units first treated after the last period ({periods[-1]:g}) count as "
-                     "never treated.")
-        cohort_unit = np.where(late, np.nan, cohort_unit)
-    check_design(cohort_unit, periods, control_group=control_group, anticipation=anticipation,
-                 units=np.asarray(uniques), func=_FUNC, cohort=cohort)
-    always = ~np.isnan(cohort_unit) & (cohort_unit <= periods[0])
-    n_input_units = n
-    if always.any():
-        warnings.warn(f"{_FUNC}(): {int(always.sum())} units are treated in or before the first period "
-                      f"({periods[0]:g}) and are dropped (e.g. {', '.join(map(str, uniques[always][:5]))}).",
-                      MissingDataWarning, stacklevel=3)
-        notes.append(f"{int(always.sum())} always-treated units (first treated at or before {periods[0]:g}) dropped.")
-    never_any = np.isnan(cohort_unit[~always]).any()
-    drop_rows = always[codes]
-    if control_group == "not_yet_treated" and not never_any:
-        gmax = np.nanmax(cohort_unit[~always])
-        drop_rows = drop_rows | (tv >= gmax - anticipation)
-        notes.append(f"No never-treated unit: periods from {gmax - anticipation:g} on are dropped and the last "
-                     f"cohort ({gmax:g}) serves only as a comparison group.")
-    # clusters (per unit)
-    clusters_unit = None
-    if cluster_cols:
-        cl = data.iloc[rows][cluster_cols]
-        if cl.isna().any(axis=1).any():
-            raise DataError(f"{_FUNC}(): cluster column(s) {cluster_cols} have missing values.", column=cluster_cols[0])
-        ccodes = cl.groupby(cluster_cols, sort=True).ngroup().to_numpy() if len(cluster_cols) > 1 else \
-            pd.factorize(cl.iloc[:, 0], sort=True)[0]
-        per_unit = ccodes[first_row]
-        if np.any(per_unit[codes] != ccodes):
-            raise DataError(f"{_FUNC}(): cluster column(s) {cluster_cols} vary within unit; clusters must contain "
-                            "whole units.", column=cluster_cols[0])
-        clusters_unit = per_unit
-    # final selection
-    keep_rows = ~drop_rows
-    keep_units = ~always
-    new_code = np.cumsum(keep_units) - 1
-    codes2 = new_code[codes[keep_rows]]
-    tv2, yk2, wk2 = tv[keep_rows], yk[keep_rows], wk[keep_rows]
-    xk2 = xk[keep_rows] if xk is not None else None
-    uniques2 = np.asarray(uniques)[keep_units]
-    cohort2, w_unit2 = cohort_unit[keep_units], w_unit[keep_units]
-    clusters2 = None
-    if clusters_unit is not None:
-        clusters2 = pd.factorize(clusters_unit[keep_units], sort=True)[0]
-    periods2 = np.unique(tv2)
-    tcode = np.searchsorted(periods2, tv2)
-    n2, n_t = len(uniques2), len(periods2)
-    counts = np.bincount(codes2, minlength=n2)
-    balanced = unit is not None and bool(np.all(counts == n_t))
-    if unit is not None and not balanced and unbalanced == "drop":
-        full = counts == n_t
-        warnings.warn(f"{_FUNC}(): {int((~full).sum())} units are not observed in every period and are dropped "
-                      "(unbalanced='drop').", MissingDataWarning, stacklevel=3)
-        notes.append(f"{int((~full).sum())} units not observed in every period were dropped (unbalanced='drop').")
-        rk = full[codes2]
-        remap = np.cumsum(full) - 1
-        codes2, tv2, yk2, wk2, tcode = remap[codes2[rk]], tv2[rk], yk2[rk], wk2[rk], tcode[rk]
-        xk2 = xk2[rk] if xk2 is not None else None
-        uniques2, cohort2, w_unit2 = uniques2[full], cohort2[full], w_unit2[full]
-        if clusters2 is not None:
-            clusters2 = pd.factorize(clusters2[full], sort=True)[0]
-        n2 = len(uniques2)
-        balanced = True
-    k = 1 + len(covs)
-    sizes = pd.DataFrame({"units": [n_input_units, n2], "rows": [int(len(data)), int(len(yk2))],
-                          "treated_units": [int(np.sum(~np.isnan(g[first_row]) if n else 0)),
-                                            int(np.sum(~np.isnan(cohort2)))],
-                          "never_treated_units": [int(np.sum(np.isnan(g[first_row]))), int(np.sum(np.isnan(cohort2)))]},
-                         index=pd.Index(["input", "used"], name="sample"))
-    if balanced:
-        y_wide = np.full((n2, n_t), np.nan)
-        y_wide[codes2, tcode] = yk2
-        x_wide = None
-        invariant = True
-        if xk2 is not None:
-            x_wide = np.empty((n_t, n2, k))
-            x_wide[:, :, 0] = 1.0
-            x_wide[tcode, codes2, 1:] = xk2
-            invariant = bool(np.all(x_wide == x_wide[:1]))
-        design = f"balanced panel of {n2} units x {n_t} periods"
-        return _Prepared(uniques2, cohort2, w_unit2, clusters2, periods2, True, y_wide, x_wide, invariant,
-                         None, None, None, None, None, design, notes, sizes)
-    x_row = None if xk2 is None else np.column_stack([np.ones(len(yk2)), xk2])
-    design = (f"unbalanced panel of {n2} units ({len(yk2)} observations), repeated-cross-section 2x2 estimators"
-              if unit is not None else f"repeated cross-sections ({n2} observations)")
-    if unit is not None:
-        notes.append("Unbalanced panel: each 2x2 comparison uses every observation in its two periods "
-                     "(R did's allow_unbalanced_panel); influence functions are summed by unit.")
-    return _Prepared(uniques2, cohort2, w_unit2, clusters2, periods2, False, None, None, True,
-                     codes2, tcode, yk2, x_row, wk2, design, notes, sizes)
-
-
-def _fast_panel_check(data: pd.DataFrame, unit: str, time: str, g: np.ndarray, tvals: np.ndarray,
-                      ucode: np.ndarray, n: int) -> None:
-    """Duplicate (unit, time) rows or a cohort varying within unit: check_panel() raises with ids and counts."""
-    tcode, tids = pd.factorize(tvals)
-    t = len(tids)
-    dup = np.bincount(ucode.astype(np.int64) * t + tcode, minlength=n * t).max(initial=0) > 1
-    first = np.full(n, -1)
-    first[ucode[::-1]] = np.arange(len(ucode))[::-1]
-    gu = g[first][ucode]
-    varying = ~((gu == g) | (np.isnan(gu) & np.isnan(g)))
-    if dup or varying.any():
-        check_panel(data[[unit, time]].assign(__g=g), unit=unit, time=time, cohort="__g", func=_FUNC)
-
-
-def _estimate_cells(p: _Prepared, *, control_group: str, method: str, anticipation: int, base_period: str,
+def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, anticipation: int, base_period: str,
                     trim_level: float) -> dict[str, Any]:
     periods = p.periods
     n_t = len(periods)
@@ -952,7 +755,7 @@ def _estimate_cells(p: _Prepared, *, control_group: str, method: str, anticipati
             "estimate": est, "n_treated": n_treat, "n_control": n_ctrl, "psi": psi}
 
 
-def _panel_batch(p: _Prepared, treated: np.ndarray, control: np.ndarray, specs: list[tuple[Any, ...]],
+def _panel_batch(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, specs: list[tuple[Any, ...]],
                  cols: list[int], method: str, trim_level: float, est: np.ndarray, psi: np.ndarray,
                  n_treat: np.ndarray, n_ctrl: np.ndarray) -> str:
     """Cells of one cohort sharing a comparison group and covariates, on a balanced panel."""
@@ -981,7 +784,7 @@ def _panel_batch(p: _Prepared, treated: np.ndarray, control: np.ndarray, specs: 
     return ""
 
 
-def _rc_cell(p: _Prepared, treated: np.ndarray, control: np.ndarray, cur: int, pre: int, method: str,
+def _rc_cell(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, cur: int, pre: int, method: str,
              trim_level: float, rows_by_t: list[np.ndarray], j: int, est: np.ndarray, psi: np.ndarray,
              n_treat: np.ndarray, n_ctrl: np.ndarray) -> str:
     """One cell from the rows observed in its two periods (unbalanced panel or repeated cross-sections)."""
