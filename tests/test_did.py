@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from iej_impact.did import did, logit_fit, rademacher_draws
-from iej_impact.errors import DataError, PanelStructureError, SpecificationError
+from iej_impact.errors import DataError, OverlapWarning, PanelStructureError, SpecificationError
 from iej_impact.inference import Bootstrap
 
 DATA = Path(__file__).parent / "reference" / "data"
@@ -132,3 +132,27 @@ def test_errors(two: pd.DataFrame) -> None:
         did(two, method="aipw", **kw)
     with pytest.raises(DataError, match="binary"):
         did(two.assign(d=two["d"] * 2), **kw)
+
+
+def test_matched_did_recovers_the_effect_under_selection_on_observables() -> None:
+    from iej_impact.did import matched_did
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    x = rng.normal(size=n)  # selection and trends both depend on x
+    d = (rng.random(n) < 1 / (1 + np.exp(-(1.2 * x - 1.0)))).astype(int)
+    y0 = x + rng.normal(scale=0.5, size=n)
+    y1 = y0 + 0.6 * x + 1.0 * d + rng.normal(scale=0.3, size=n)
+    frame = pd.DataFrame({"id": np.r_[np.arange(n), np.arange(n)], "y": np.r_[y0, y1], "d": np.r_[d, d],
+                          "p": np.r_[np.zeros(n, int), np.ones(n, int)], "x": np.r_[x, x]})
+    naive = did(frame, outcome="y", treatment="d", post="p", unit="id")
+    with pytest.warns(OverlapWarning, match="no control match within caliper"):
+        res = matched_did(frame, outcome="y", treatment="d", post="p", unit="id", covariates=["x"],
+                          match_pre_outcome=False, random_state=1)
+    assert abs(naive.estimate - 1.0) > 0.3
+    assert abs(res.estimate - 1.0) < 4 * res.std_error
+    assert "matched pairs" in res.notes[0]
+    assert res.sample_sizes.loc["matched", "treated"] + res.diagnostics["n_unmatched_treated"] == d.sum()
+    assert res.diagnostics["match"].balance() is not None
+    with pytest.raises(SpecificationError, match="needs something to match on"):
+        matched_did(frame, outcome="y", treatment="d", post="p", unit="id", match_pre_outcome=False)

@@ -252,7 +252,7 @@ def event_study(
     >>> y = 0.1 * u + 0.2 * t + np.where(t >= g, 1.0, 0.0)
     >>> res = event_study(pd.DataFrame({"u": u, "t": t, "g": g, "y": y}), outcome="y", unit="u", time="t",
     ...                   cohort="g", window=(-2, 2))
-    >>> res.table["estimate"].round(6).tolist()
+    >>> [abs(round(v, 6)) for v in res.table["estimate"]]
     [0.0, 0.0, 1.0, 1.0, 1.0]
     """
     from .twfe import demean, panel_index, within_fit
