@@ -134,7 +134,7 @@ def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = No
         ax.set_ylabel("Effect")
         if title:
             ax.set_title(title)
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=4, frameon=False, borderaxespad=0.2)
+        ax.legend(loc="best", frameon=False, fontsize=7.5)
     return ax
 
 

@@ -220,7 +220,7 @@ class AggregateResult(Result):
         if self.kind != "dynamic":
             frame["post"] = True
         return plot_event_times(frame, x=self.level_column, ax=ax, xlabel=xlabel,
-                                title=f"{self.estimand} on {self.outcome}")
+                                title=f"ATT by {self.level_column.replace('_', ' ')} on {self.outcome} ({self.kind} aggregation)")
 
 
 @dataclass(frozen=True)
@@ -350,6 +350,9 @@ class GroupTimeResult(Result):
                         label=f"g = {_level(g)}")
                 ax.plot(x[~post], sub["estimate"].to_numpy()[~post], "o", color=colour, markersize=4,
                         markerfacecolor="white")
+            times = sorted(t["time"].unique())
+            if len(times) <= 24:
+                ax.set_xticks([float(v) for v in times], labels=[str(_level(v)) for v in times])
             ax.set_xlabel("Period (filled: treated; hollow: before entry)")
             ax.set_ylabel("ATT(g, t)")
             ax.set_title(f"Group-time ATTs on {self.outcome}")
@@ -420,7 +423,7 @@ def _aggregate(res: GroupTimeResult, kind: str, min_e: float, max_e: float, bala
         keep = np.flatnonzero(post & (e >= min_e) & (e <= max_e))
         _require(keep, kind)
         overall, ocol = combo(keep, pg[keep] / pg[keep].sum(), True)
-        estimand = "ATT (simple: post-treatment cells weighted by cohort size)"
+        estimand = "Overall ATT: post-treatment ATT(g,t) weighted by cohort size"
     elif kind == "group":
         for g in groups_all:
             keep = np.flatnonzero(post & (cell_g == g) & (e >= min_e) & (e <= max_e))
@@ -436,7 +439,7 @@ def _aggregate(res: GroupTimeResult, kind: str, min_e: float, max_e: float, bala
         overall = float(np.dot(pl / pl.sum(), by_est))
         ocol = np.column_stack(by_cols) @ (pl / pl.sum()) + _wif_dot(
             np.array([code_of[g] for g in lv]), pl, np.array(by_est), cohort_code, w)
-        estimand = "ATT (group: cohort averages weighted by cohort size)"
+        estimand = "Overall ATT: cohort averages of post-treatment ATT(g,t), weighted by cohort size"
     elif kind == "dynamic":
         include = ok.copy()
         if balance_e is not None:
@@ -456,7 +459,7 @@ def _aggregate(res: GroupTimeResult, kind: str, min_e: float, max_e: float, bala
         _require(pos, kind)
         overall = float(np.mean(np.array(by_est)[pos]))
         ocol = np.column_stack(by_cols)[:, pos].mean(axis=1)
-        estimand = "ATT (dynamic: average over event times e >= 0)"
+        estimand = "Overall ATT: average of the event-time ATTs over e >= 0"
     else:
         for period in np.unique(cell_t[cell_t >= cell_g.min()]):
             keep = np.flatnonzero((cell_t == period) & post)
@@ -469,7 +472,7 @@ def _aggregate(res: GroupTimeResult, kind: str, min_e: float, max_e: float, bala
         _require(np.array(levels), kind)
         overall = float(np.mean(by_est))
         ocol = np.column_stack(by_cols).mean(axis=1)
-        estimand = "ATT (calendar: average over periods)"
+        estimand = "Overall ATT: average of the calendar-period ATTs"
     for lv_value in levels:
         if kind == "dynamic":
             sel = (e == lv_value) & ok
@@ -498,12 +501,13 @@ def _aggregate(res: GroupTimeResult, kind: str, min_e: float, max_e: float, bala
         if col_name else pd.DataFrame()
     n_treated = int(np.sum(~np.isnan(cohort) & np.isin(cohort, groups_all)))
     return AggregateResult(
-        kind=kind, method=res.method, estimand=estimand, outcome=res.outcome, estimate=overall,
+        kind=kind, method=res.method, estimand="ATT", outcome=res.outcome, estimate=overall,
         std_error=float(se_all[0]), ci=(lo, hi), p_value=pval, inference=res.inference,
         n_treated=n_treated, n_control=res.n_units - n_treated, by=by, alpha=res.alpha, critical_value=crit,
         spec={"kind": kind, "min_e": None if np.isinf(min_e) else min_e, "max_e": None if np.isinf(max_e) else max_e,
               "balance_e": balance_e, "att_gt": dict(res.spec)},
-        notes=tuple(notes) + (("Uniform band: sup-t critical value from the same multiplier draws.",)
+        notes=(estimand + ".", *notes) + ((f"Multiplier bootstrap ({inf.spec.reps} Rademacher draws, seed {inf.seed}), "
+                                         "the same draws as the ATT(g,t).",) if inf.seed is not None else ()) + (("Uniform band: sup-t critical value from the same multiplier draws.",)
                               if np.isfinite(crit) else ()),
         influence=ocol, by_influence=np.column_stack(by_cols) if by_cols else None,
     )
