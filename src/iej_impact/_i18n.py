@@ -94,7 +94,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "n_control": {"fr": "N témoins", "en": "N control"},
     "true_value": {"fr": "Valeur vraie", "en": "True value"},
     "bias": {"fr": "Biais", "en": "Bias"},
-    "covered": {"fr": "IC contient la valeur vraie", "en": "CI covers truth"},
+    "covered": {"fr": "IC couvre la vraie valeur", "en": "CI covers truth"},
     "effects_empty": {"fr": "Aucun résultat ne comporte d'estimation ponctuelle.",
                       "en": "No result carries a point estimate."},
     "effects_caption": {
@@ -269,6 +269,9 @@ def format_value(value: object, language: str, digits: int = 4) -> str:
     if isinstance(value, (int, np.integer)):
         return format_int(value, language)
     if isinstance(value, (float, np.floating)):
+        f = float(value)
+        if f.is_integer() and abs(f) >= 1:  # counts stored as floats (columns with missing values)
+            return format_int(int(f), language)
         return format_number(value, language, digits)
     if pd.api.types.is_scalar(value) and pd.isna(value):
         return t("na", language)

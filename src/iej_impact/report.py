@@ -57,7 +57,7 @@ CSS = """
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff;
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 1.5rem 3rem; }
+main { max-width: 90rem; margin: 0 auto; padding: 1.5rem 1.5rem 3rem; }
 h1 { font-size: 1.7rem; margin: 0 0 1rem; color: var(--accent); }
 h2 { font-size: 1.25rem; margin: 2.2rem 0 0.6rem; padding-bottom: 0.2rem; border-bottom: 2px solid var(--accent); }
 h3 { font-size: 1.05rem; margin: 1.4rem 0 0.4rem; }
@@ -299,22 +299,27 @@ def _effects_section(results: Mapping[str, object], truths: Mapping[str, float |
         levels = sorted({r["ci_level"] for r in rows})
         one_level = len(levels) == 1
         ci_header = t("ci", language, level=format_percent(levels[0], language)) if one_level else t("ci_mixed", language)
-        headers = [t(k, language) for k in ("name", "method", "estimand", "outcome", "estimate", "std_error")]
-        headers += [ci_header] + [t(k, language) for k in ("p_value", "inference", "n_treated", "n_control")]
-        numeric = [False] * 4 + [True] * 4 + [False] + [True] * 2
+        # the columns a reader compares (estimate, CI, and on synthetic data the truth) come first
+        headers = [t(k, language) for k in ("name", "estimand", "outcome", "estimate", "std_error")] + [ci_header]
+        numeric = [False] * 3 + [True] * 3
         with_truth = bool(truths)
         if with_truth:
             headers += [t(k, language) for k in ("true_value", "bias", "covered")]
             numeric += [True, True, False]
+        headers += [t(k, language) for k in ("p_value", "method", "inference", "n_treated", "n_control")]
+        numeric += [True, False, False, True, True]
         table = _Table(headers, numeric, "effects")
         for r in rows:
             ci = format_interval(r["ci_lower"], r["ci_upper"], language, _DIGITS)
             if not one_level:
                 ci += f" ({format_percent(r['ci_level'], language)})"
             cells = [
-                r["name"], _text(r["method"], language), _text(r["estimand"], language), _text(r["outcome"], language),
+                r["name"], _text(r["estimand"], language), _text(r["outcome"], language),
                 format_number(r["estimate"], language, _DIGITS), format_number(r["std_error"], language, _DIGITS), ci,
-                format_pvalue(r["p_value"], language), _inference_label(r["inference"], r["inference_by"], language),
+            ]
+            tail = [
+                format_pvalue(r["p_value"], language), _text(r["method"], language),
+                _inference_label(r["inference"], r["inference_by"], language),
                 format_int(r["n_treated"], language), format_int(r["n_control"], language),
             ]
             if with_truth:
@@ -327,7 +332,7 @@ def _effects_section(results: Mapping[str, object], truths: Mapping[str, float |
                 )
                 cells += [format_number(truth, language, _DIGITS), format_number(bias, language, _DIGITS),
                           format_bool(covered, language)]
-            table.add(cells)
+            table.add(cells + tail)
         parts.append(table.html())
         parts.append(f"<p class='caption'>{_esc(t('effects_caption', language))}</p>")
         if with_truth:
