@@ -152,9 +152,9 @@ def test_truth_columns_only_when_truths_given(tmp_path, flow, results):
     # bias = estimate - truth; covered = ci_lower <= truth <= ci_upper
     assert rows["psm_emploi"]["Valeur vraie"] == "0,0400"
     assert rows["psm_emploi"]["Biais"] == "0,0031"
-    assert rows["psm_emploi"]["IC contient la valeur vraie"] == "oui"
+    assert rows["psm_emploi"]["IC couvre la vraie valeur"] == "oui"
     assert rows["ipw_gain"]["Biais"] == "665,5000"
-    assert rows["ipw_gain"]["IC contient la valeur vraie"] == "non"
+    assert rows["ipw_gain"]["IC couvre la vraie valeur"] == "non"
     partial = build(tmp_path, flow, results, name="partial.html", language="en", truths={"psm_emploi": 0.1})
     rows = effects_by_name(partial)
     assert rows["psm_emploi"]["Bias"] == "-0.0569" and rows["psm_emploi"]["CI covers truth"] == "no"
