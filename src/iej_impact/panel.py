@@ -183,7 +183,7 @@ class StaggeredPanel:
     balanced: bool
     # balanced panel: n x T outcomes and T x n x k covariates; long: row arrays
     y_wide: np.ndarray | None
-    x_wide: np.ndarray | None
+    x_wide: np.ndarray | None  # T x n x k (1 x n x k when the covariates are time-invariant)
     x_invariant: bool
     row_unit: np.ndarray | None
     row_time: np.ndarray | None
@@ -341,10 +341,17 @@ def prepare_staggered(data: pd.DataFrame, *, outcome: str, unit: str | None, tim
         x_wide = None
         invariant = True
         if xk2 is not None:
-            x_wide = np.empty((n_t, n2, k))
+            first2 = np.full(n2, -1)
+            first2[codes2[::-1]] = np.arange(len(codes2))[::-1]
+            invariant = bool(np.all(xk2 == xk2[first2][codes2]))
+            if invariant:  # one n x k matrix serves every period
+                x_wide = np.empty((1, n2, k))
+                x_wide[0, :, 1:] = xk2[first2]
+            else:
+                x_wide = np.empty((n_t * n2, k))
+                x_wide[tcode * n2 + codes2, 1:] = xk2
+                x_wide = x_wide.reshape(n_t, n2, k)
             x_wide[:, :, 0] = 1.0
-            x_wide[tcode, codes2, 1:] = xk2
-            invariant = bool(np.all(x_wide == x_wide[:1]))
         design = f"balanced panel of {n2} units x {n_t} periods"
         return StaggeredPanel(uniques2, cohort2, w_unit2, clusters2, periods2, True, y_wide, x_wide, invariant,
                          None, None, None, None, None, design, notes, sizes)

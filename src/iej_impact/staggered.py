@@ -773,7 +773,7 @@ def _panel_batch(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, sp
     ysub = p.y_wide[idx]
     dy = ysub[:, [sp[1] for sp in specs]] - ysub[:, [sp[2] for sp in specs]]
     w = p.w_unit[idx]
-    x = None if p.x_wide is None else p.x_wide[min(specs[0][1], specs[0][2])][idx]
+    x = None if p.x_wide is None else p.x_wide[0 if p.x_invariant else min(specs[0][1], specs[0][2])][idx]
     try:
         ps = None
         if x is not None and method in ("ipw", "dr"):
