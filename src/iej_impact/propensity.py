@@ -572,6 +572,8 @@ class PropensityScore(Result):
             ax.set_xlabel("propensity score")
             ax.set_ylabel("density (control below the axis)")
             ax.set_title(f"Overlap of the propensity score ({self.model})")
+            top = float(max(h1.max(initial=0.0), 1e-12))
+            ax.set_ylim(ax.get_ylim()[0], top * 1.25)  # room for the legend above the treated bars
             ax.legend(loc="upper center", frameon=False, ncols=2)
         return ax
 
