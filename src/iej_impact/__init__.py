@@ -4,9 +4,12 @@ Plain functions take a DataFrame plus column names and return frozen result obje
 plots and reports only read those objects; the YAML runner calls the same functions.
 """
 
+from .balance import BalanceTable, balance_table
 from .checks import merge_reentries, validate_table
 from .config import ESTIMATORS, load_config
 from .datamodel import TABLES, codelist, codelist_version
+from .did import did, matched_did
+from .doubly_robust import doubly_robust
 from .errors import (
     ConfigError,
     DataError,
@@ -19,17 +22,25 @@ from .errors import (
     SmallSampleWarning,
     SpecificationError,
 )
+from .event_study import EventStudyResult, event_study
+from .indicators import IndicatorTable, programme_indicators
 from .inference import AbadieImbens, Bootstrap, Clustered, PairCluster, Robust
 from .io import load_data, stack_arms, write_table
 from .matching import MatchResult, match, psm
 from .naive import difference_in_means
+from .panel import check_panel, cohort_from_treatment, period_from_dates
 from .parsing import parse_bool, parse_dates, parse_number, parse_share
 from .plotting import plot_effects, plot_sample_flow
+from .propensity import PropensityScore, propensity_score
+from .regression import regression_adjustment
 from .report import build_report
 from .results import EffectResult, Summary
 from .runner import RunResult, run, validate
 from .sample import Sample, SampleFlow, define_sample
+from .staggered import AggregateResult, GroupTimeResult, att_gt
 from .synthetic import SyntheticCohort, simulate_cohort
+from .twfe import twfe
+from .weighting import ipw
 
 __version__ = "0.1.0"
 
@@ -37,19 +48,25 @@ __all__ = [
     "ESTIMATORS",
     "TABLES",
     "AbadieImbens",
+    "AggregateResult",
+    "BalanceTable",
     "Bootstrap",
     "Clustered",
     "ConfigError",
     "DataError",
     "EffectResult",
     "EstimationError",
+    "EventStudyResult",
+    "GroupTimeResult",
     "IejImpactError",
     "IejImpactWarning",
     "ImbalanceWarning",
+    "IndicatorTable",
     "MatchResult",
     "MissingDataWarning",
     "OverlapWarning",
     "PairCluster",
+    "PropensityScore",
     "Robust",
     "RunResult",
     "Sample",
@@ -59,25 +76,39 @@ __all__ = [
     "Summary",
     "SyntheticCohort",
     "__version__",
+    "att_gt",
+    "balance_table",
     "build_report",
+    "check_panel",
     "codelist",
     "codelist_version",
+    "cohort_from_treatment",
     "define_sample",
+    "did",
     "difference_in_means",
+    "doubly_robust",
+    "event_study",
+    "ipw",
     "load_config",
     "load_data",
     "match",
+    "matched_did",
     "merge_reentries",
     "parse_bool",
     "parse_dates",
     "parse_number",
     "parse_share",
+    "period_from_dates",
     "plot_effects",
     "plot_sample_flow",
+    "programme_indicators",
+    "propensity_score",
     "psm",
+    "regression_adjustment",
     "run",
     "simulate_cohort",
     "stack_arms",
+    "twfe",
     "validate",
     "validate_table",
     "write_table",

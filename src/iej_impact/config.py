@@ -20,14 +20,16 @@ import yaml
 
 from ._validation import suggest
 from .balance import balance_table
-from .did import did
+from .did import did, matched_did
 from .doubly_robust import doubly_robust
 from .errors import ConfigError
+from .event_study import event_study
 from .indicators import programme_indicators
 from .matching import psm
 from .naive import difference_in_means
 from .regression import regression_adjustment
 from .staggered import att_gt
+from .twfe import twfe
 from .weighting import ipw
 
 __all__ = ["ESTIMATORS", "AnalysisSpec", "RunConfig", "load_config", "parse_config", "bind_analysis"]
@@ -40,6 +42,9 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "ipw": ipw,
     "doubly_robust": doubly_robust,
     "did": did,
+    "matched_did": matched_did,
+    "twfe": twfe,
+    "event_study": event_study,
     "att_gt": att_gt,
     "balance_table": balance_table,
     "programme_indicators": programme_indicators,
