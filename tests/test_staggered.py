@@ -324,3 +324,19 @@ def test_monte_carlo_synthetic_cohort_att_gt_covers_truth_twfe_is_biased() -> No
     assert 0.91 <= covered / cells <= 0.98
     # TWFE is pulled towards zero by the negatively weighted long-exposure cells: > 3 SE below the truth
     assert np.mean(tw_bias) < -3 * np.sqrt(np.sum(tw_var)) / len(tw_var)
+
+
+def test_single_cohort_two_periods_att_gt_equals_did_equals_twfe(mpdta: pd.DataFrame) -> None:
+    """With one treated cohort, never-treated controls and two periods, the three estimators are the
+    same 2x2 comparison: att_gt = did = twfe (point estimates; SEs differ only by their conventions)."""
+    from iej_impact.twfe import twfe
+
+    two = mpdta[mpdta["year"].isin([2003, 2004]) & mpdta["first.treat"].isin([0, 2004])].copy()
+    res = att_gt(two, outcome="lemp", unit="countyreal", time="year", cohort="first.treat", never_treated=0)
+    two["d"] = (two["first.treat"] == 2004).astype(int)
+    two["p"] = (two["year"] == 2004).astype(int)
+    two["dp"] = two["d"] * two["p"]
+    ref = did(two, outcome="lemp", treatment="d", post="p", unit="countyreal")
+    fe = twfe(two, outcome="lemp", unit="countyreal", time="year", treatment="dp")
+    assert res.table["estimate"].iloc[0] == pytest.approx(ref.estimate, abs=1e-12)
+    assert fe.estimate == pytest.approx(ref.estimate, abs=1e-10)
