@@ -92,7 +92,8 @@ class Clustered(Inference):
         return {"type": "clustered", "by": self.by if isinstance(self.by, str) else list(self.by)}
 
     def describe(self) -> str:
-        return f"cluster-robust standard error by {', '.join(self.columns)} (factor G/(G-1)), normal CI"
+        return (f"cluster-robust standard error by {', '.join(self.columns)} (small-sample factor: see the "
+                "estimator's notes), normal CI")
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Bootstrap(Inference):
 
     def describe(self) -> str:
         unit = f"clusters of {self.cluster}" if self.cluster else "units"
-        return f"bootstrap standard error ({self.reps} resamples of {unit}), normal CI"
+        return f"bootstrap standard error ({self.reps} draws over {unit}; scheme in the estimator's notes)"
 
 
 @dataclass(frozen=True)
