@@ -133,6 +133,9 @@ class MatchResult(Result):
     sample_sizes : All / Matched / Unmatched / Discarded per arm, with effective sample sizes.
     spec : the arguments of the call (provenance).
     notes : conventions and caveats shown in summaries.
+    propensity_model : the fitted :class:`~iej_impact.propensity.PropensityScore` when the score
+        was estimated here (None for a ``score``/``distance`` column); its linearization feeds the
+        Abadie-Imbens (2016) adjustment of the standard error.
     """
 
     data: pd.DataFrame = field(repr=False)
@@ -152,6 +155,7 @@ class MatchResult(Result):
     sample_sizes: pd.DataFrame = field(repr=False)
     spec: Mapping[str, object] = field(default_factory=dict, repr=False)
     notes: tuple[str, ...] = ()
+    propensity_model: Any = field(default=None, repr=False)
 
     # -- views -----------------------------------------------------------------------------
     @property
@@ -228,9 +232,11 @@ class MatchResult(Result):
             self.data, treatment=self.treatment, covariates=list(self.covariates), weights=self.weights, **kwargs
         )
 
-    def estimate(self, outcome: str, *, se: object = "auto", alpha: float = 0.05) -> Any:
+    def estimate(
+        self, outcome: str, *, se: object = None, alpha: float = 0.05, ps_adjustment: bool = True
+    ) -> Any:
         """Effect estimate on the matched sample (see :func:`estimate_effect`)."""
-        return estimate_effect(self, outcome, se=se, alpha=alpha)
+        return estimate_effect(self, outcome, se=se, alpha=alpha, ps_adjustment=ps_adjustment)
 
     # -- display / export ----------------------------------------------------------------------
     def summary(self) -> Summary:
@@ -416,6 +422,7 @@ def match(
 
     # ---- the score / distance ------------------------------------------------------------------
     propensity: np.ndarray | None = None
+    ps_fit = None
     if column_distance:
         dist = _numeric_column(data, distance)
         distance_name = distance
@@ -436,7 +443,7 @@ def match(
                 "with a precomputed score as 'score' (or as 'distance')."
             )
         else:
-            propensity = _propensity(data, treatment, covs, ps_model)
+            propensity, ps_fit = _propensity(data, treatment, covs, ps_model)
         logit = _logit(propensity)
         dist = propensity if distance == "propensity" else logit
         distance_name = distance
@@ -588,6 +595,7 @@ def match(
         sample_sizes=sizes,
         spec=spec,
         notes=tuple(notes),
+        propensity_model=ps_fit,
     )
 
 
@@ -623,8 +631,8 @@ def _numeric_column(data: pd.DataFrame, column: str) -> np.ndarray:
     return arr
 
 
-def _propensity(data: pd.DataFrame, treatment: str, covariates: list[str], model: object) -> np.ndarray:
-    """Estimated propensity score, from :func:`iej_impact.propensity.propensity_score`."""
+def _propensity(data: pd.DataFrame, treatment: str, covariates: list[str], model: object) -> tuple[np.ndarray, Any]:
+    """Estimated propensity score and its fit, from :func:`iej_impact.propensity.propensity_score`."""
     from .propensity import propensity_score
 
     ps = propensity_score(data, treatment=treatment, covariates=covariates, model=model)
@@ -633,7 +641,7 @@ def _propensity(data: pd.DataFrame, treatment: str, covariates: list[str], model
         raise EstimationError(
             f"{_FUNC}(): the propensity-score model returned {scores.shape[0]} scores for {len(data)} rows."
         )
-    return scores
+    return scores, ps
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -1031,7 +1039,9 @@ _SE_BY_METHOD = {
 }
 
 
-def estimate_effect(result: MatchResult, outcome: str, *, se: object = None, alpha: float = 0.05) -> EffectResult:
+def estimate_effect(
+    result: MatchResult, outcome: str, *, se: object = None, alpha: float = 0.05, ps_adjustment: bool = True
+) -> EffectResult:
     """Difference in weighted mean outcomes between the arms of a matched sample, with its SE.
 
     tau_hat = sum_i w_i D_i Y_i / sum_i w_i D_i - sum_i w_i (1 - D_i) Y_i / sum_i w_i (1 - D_i),
@@ -1056,9 +1066,29 @@ def estimate_effect(result: MatchResult, outcome: str, *, se: object = None, alp
         V = (1/N_f^2) [ sum_t (tau_t - tau_hat)^2 + sum_j (K_j^2 - Q_j) sigma_j^2 ],
 
     tau_t = +-(Y_t - sum_j a_tj Y_j), and sigma_j^2 = J/(J+1) (Y_j - mean of its J = 2 nearest
-    same-arm neighbours on the distance)^2. It treats the distance (e.g. an estimated propensity
-    score) as known; Abadie & Imbens (2016) show that for the ATT this can be conservative or
-    anti-conservative, so the result carries a note. ``pair_cluster`` is the cluster-robust SE of the
+    same-arm neighbours on the distance)^2.
+
+    When the score was estimated here by a parametric model (``ps_model="logit"`` or ``"probit"``,
+    maximum likelihood) and the units were matched on it (``distance="propensity"`` or ``"logit"``),
+    the variance is adjusted for the estimation of the score (Abadie & Imbens 2016, Theorem 2), as
+    Stata's ``teffects psmatch`` does. For the ATT (ATC: the same with the arms swapped),
+
+        V_adj = V - (c' I^{-1} c - g' I^{-1} g) / N,
+
+    with I the per-unit Fisher information of the score model,
+    c = (1/N_1) sum_i f_i [cov(X, Y | p_i, D = 1) + p_i / (1 - p_i) cov(X, Y | p_i, D = 0)] and
+    g = d tau / d theta = (1/N_1) sum_i f_i X_i (Y_i(1)^ - Y_i(0)^ - tau_hat), summed over all N units,
+    f_i = dp/d(X'theta) at unit i, Y_i(w)^ the observed outcome or the mean of the unit's matches
+    in arm w (controls are matched to their ``ratio`` nearest treated units with replacement for
+    this), and cov(X, Y | p_i, D = w) the sample covariance over the L = 4 units of arm w nearest to
+    unit i on the distance (unit i included when it is in arm w): Abadie & Imbens' (2016, section 4)
+    estimator. The ATT adjustment can have either sign. ``ps_adjustment=False`` gives the 2006 SE
+    (the score treated as known); a score given as a column (``score=``, ``distance=<column>``) or
+    from a non-parametric model is always treated as known, and the note says so. The theory
+    assumes matching with replacement and that every focal unit is matched; after matching without
+    replacement or with a caliper the adjustment is an approximation (noted in the result).
+
+    ``pair_cluster`` is the cluster-robust SE of the
     weighted regression of Y on (1, D), clusters = pairs/subclasses, with the factor
     G/(G-1) (N-1)/(N-2) (R's sandwich::vcovCL default type HC1, as the MatchIt vignette uses);
     valid for matching without replacement (Austin & Small 2014; Abadie & Spiess 2022).
@@ -1104,13 +1134,37 @@ def estimate_effect(result: MatchResult, outcome: str, *, se: object = None, alp
     n1 = int((used & d).sum())
     n0 = int((used & ~d).sum())
     notes = list(result.notes)
+    diagnostics_extra: dict[str, object] = {}
     if isinstance(inference, AbadieImbens):
         y_any = pd.to_numeric(y_all, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         std_error = _abadie_imbens_se(result, yfull, y_any, estimate)
-        notes.append(
-            "Abadie-Imbens (2006) standard error with J = 2 same-arm neighbours for the conditional variance; "
-            "the matching distance is treated as known (no Abadie-Imbens 2016 adjustment for an estimated score)."
-        )
+        base = "Abadie-Imbens standard error with J = 2 same-arm neighbours for the conditional variance"
+        why_known = _ps_adjustment_unavailable(result)
+        if why_known is None and ps_adjustment:
+            se_2006 = std_error
+            delta = _ps_adjustment_term(result, y_any, estimate)
+            var_adj = std_error**2 + delta
+            if var_adj <= 0:
+                raise EstimationError(
+                    f"psm(): the Abadie-Imbens (2016) adjustment for the estimated propensity score gives a "
+                    f"non-positive variance ({std_error**2:.4g} {delta:+.4g}); the sample is too small for it. "
+                    "Use ps_adjustment=False (score treated as known) or se='pair_cluster'."
+                )
+            std_error = math.sqrt(var_adj)
+            diagnostics_extra["se_score_known"] = se_2006
+            notes.append(
+                f"{base}, adjusted for the estimated propensity score (Abadie & Imbens 2016); "
+                f"treating the score as known would give {se_2006:.6g}."
+            )
+            if not result.spec.get("replace") or result.caliper is not None or bool(result.spec.get("exact")):
+                notes.append(
+                    "The Abadie-Imbens (2016) adjustment is derived for matching with replacement with every focal "
+                    "unit matched; after matching without replacement, a caliper or exact matching it is an "
+                    "approximation (se='pair_cluster' is the alternative without replacement)."
+                )
+        else:
+            reason = "not adjusted by request (ps_adjustment=False)" if why_known is None else why_known
+            notes.append(f"{base} (Abadie & Imbens 2006); the propensity score is treated as known: {reason}.")
     else:
         # weighted regression of Y on (1, D): influence function of the difference in weighted means
         n = int(used.sum())
@@ -1151,8 +1205,9 @@ def estimate_effect(result: MatchResult, outcome: str, *, se: object = None, alp
         n_control=n0,
         alpha=alpha,
         sample_sizes=result.sample_sizes,
-        diagnostics={"matching": result},
-        spec={**dict(result.spec), "outcome": outcome, "se": inference.to_dict()},
+        diagnostics={"matching": result, **diagnostics_extra},
+        spec={**dict(result.spec), "outcome": outcome, "se": inference.to_dict(),
+              "ps_adjustment": bool(ps_adjustment)},
         notes=tuple(notes),
     )
 
@@ -1209,6 +1264,126 @@ def _abadie_imbens_se(result: MatchResult, y: np.ndarray, y_any: np.ndarray, est
     return float(np.sqrt(var))
 
 
+def _ps_adjustment_unavailable(result: MatchResult) -> str | None:
+    """Why the Abadie-Imbens (2016) adjustment does not apply to ``result`` (None: it applies)."""
+    ps = result.propensity_model
+    if ps is None:
+        if result.distance_name not in DISTANCES:
+            return f"it was given as the distance column '{result.distance_name}'"
+        return f"it was given as the column '{result.spec.get('score')}'"
+    if getattr(ps, "fit", None) is None:
+        return f"the {ps.model!r} model has no parametric likelihood to adjust for"
+    if result.distance_name not in ("propensity", "logit"):
+        return "units were matched on a Mahalanobis distance, not on the score"
+    if ps.sampling_weights is not None:
+        return "the score was fitted with sampling weights"
+    return None
+
+
+def _nearest_in_arm(dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int) -> np.ndarray:
+    """(len(query), size) rows of the ``size`` units of ``arm_rows`` nearest to each query unit on ``dist``.
+
+    A query unit that belongs to the arm is its own nearest unit. Ties go to the unit earlier in the
+    (distance, row) order. With fewer than ``size`` units in the arm, all of them (padded by repetition).
+    """
+    rows = arm_rows[stable_argsort(dist[arm_rows])]
+    m = rows.shape[0]
+    x = dist[rows]
+    pos = np.searchsorted(x, dist[query], side="left")
+    offs = np.arange(-size, size + 1)
+    cand = pos[:, None] + offs
+    valid = (cand >= 0) & (cand < m)
+    cdist = np.where(valid, np.abs(x[np.clip(cand, 0, m - 1)] - dist[query][:, None]), np.inf)
+    pick = np.argsort(cdist, axis=1, kind="stable")[:, : min(size, m)]
+    out = rows[np.clip(np.take_along_axis(cand, pick, axis=1), 0, m - 1)]
+    if out.shape[1] < size:
+        out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
+    return out
+
+
+def _local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """(n, k) sample covariances of the columns of ``z`` with ``y`` over each row's neighbour set ``nb``."""
+    size = nb.shape[1]
+    k = z.shape[1]
+    sz = np.zeros((nb.shape[0], k))
+    szy = np.zeros((nb.shape[0], k))
+    sy = np.zeros(nb.shape[0])
+    for col in range(size):
+        idx = nb[:, col]
+        zi = z[idx]
+        sz += zi
+        szy += zi * y[idx][:, None]
+        sy += y[idx]
+    return (szy - sz * (sy / size)[:, None]) / (size - 1)
+
+
+def _ps_adjustment_term(result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4) -> float:
+    """Abadie & Imbens (2016) correction added to the 2006 variance (see :func:`_ps_adjustment_parts`)."""
+    c, g, a_inv, n_fit = _ps_adjustment_parts(result, y_any, estimate, size)
+    ct = c + g  # covariance of the estimator's influence with the score of the propensity model
+    return float((g @ a_inv @ g - ct @ a_inv @ ct) / n_fit)
+
+
+def _ps_adjustment_parts(
+    result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Pieces (c, g, I^-1, N) of the Abadie & Imbens (2016) correction for the ATT/ATC.
+
+    Stated for the ATT with focal arm 1; the ATC swaps the arms (p -> 1 - p), which leaves both
+    quadratic forms unchanged. Sums run over the units not discarded with an outcome; I is the
+    per-unit information of the score model on its (centred and scaled) design, which leaves the
+    quadratic forms unchanged.
+    """
+    ps = result.propensity_model
+    fit = ps.fit
+    z = fit.lin.z
+    a_inv = fit.lin.a_inv
+    n_fit = z.shape[0]
+    f = np.asarray(fit.dens, dtype=float)
+    p = np.asarray(ps.scores, dtype=float)
+    d = result.treated
+    atc = result.estimand == "ATC"
+    focal = ~d if atc else d
+    p_f = 1.0 - p if atc else p
+    sign = -1.0 if atc else 1.0
+    keep = ~result.discarded & np.isfinite(y_any)
+    y = np.where(keep, y_any, 0.0)
+    dist = result.distance
+    f_rows = np.flatnonzero(focal & keep)
+    o_rows = np.flatnonzero(~focal & keep)
+    # imputed outcomes: focal units from their matches; the other arm matched to `ratio` focal units
+    mm = result.match_matrix
+    ratio = mm.shape[1]
+    focal_all = np.flatnonzero(focal)
+    k = (mm >= 0).sum(axis=1)
+    has = (k > 0) & keep[focal_all]
+    y_other = np.full(d.shape[0], np.nan)
+    y_other[focal_all[has]] = np.where(mm[has] >= 0, y[np.maximum(mm[has], 0)], 0.0).sum(axis=1) / k[has]
+    back = nearest_match(dist, ~focal, eligible=keep, ratio=ratio, replace=True)
+    o_all = np.flatnonzero(~focal)
+    kb = (back >= 0).sum(axis=1)
+    ok = (kb > 0) & keep[o_all]
+    y_focal = np.full(d.shape[0], np.nan)
+    y_focal[o_all[ok]] = np.where(back[ok] >= 0, y[np.maximum(back[ok], 0)], 0.0).sum(axis=1) / kb[ok]
+    unit_effect = np.zeros(d.shape[0])
+    unit_effect[focal_all[has]] = y[focal_all[has]] - y_other[focal_all[has]]
+    unit_effect[o_all[ok]] = y_focal[o_all[ok]] - y[o_all[ok]]
+    used = np.zeros(d.shape[0], dtype=bool)
+    used[focal_all[has]] = True
+    used[o_all[ok]] = True
+    tau_f = sign * estimate
+    n_f = float(has.sum())
+    # conditional covariances of (X, Y) given the score within each arm, by local matching
+    rows = np.flatnonzero(used)
+    cov_f = _local_covariance(z, y, _nearest_in_arm(dist, f_rows, rows, size))
+    cov_o = _local_covariance(z, y, _nearest_in_arm(dist, o_rows, rows, size))
+    fr = f[rows]
+    odds = p_f[rows] / (1.0 - p_f[rows])
+    c = (fr[:, None] * (cov_f + odds[:, None] * cov_o)).sum(axis=0) / n_f
+    g = (z[rows] * (fr * (unit_effect[rows] - tau_f))[:, None]).sum(axis=0) / n_f
+    return c, g, a_inv, n_fit
+
+
 def psm(
     data: pd.DataFrame,
     *,
@@ -1234,13 +1409,16 @@ def psm(
     se: object = None,
     alpha: float = 0.05,
     random_state: int | None = None,
+    ps_adjustment: bool = True,
 ) -> EffectResult:
     """Propensity-score matching estimate: :func:`match` followed by :func:`estimate_effect`.
 
     Every argument but ``outcome``, ``se`` and ``alpha`` is passed to :func:`match` (see there for
-    the matching conventions); ``se`` and ``alpha`` to :func:`estimate_effect` (see there for the
-    standard errors; None = the method's default: Abadie-Imbens for nearest-neighbour matching,
-    pair/subclass-clustered for subclassification, robust for radius and kernel matching).
+    the matching conventions); ``se``, ``alpha`` and ``ps_adjustment`` to :func:`estimate_effect`
+    (see there for the standard errors; None = the method's default: Abadie-Imbens for
+    nearest-neighbour matching, adjusted for the estimated score (Abadie & Imbens 2016) when a
+    logit/probit score was fitted here and ``ps_adjustment`` is True; pair/subclass-clustered for
+    subclassification; robust for radius and kernel matching).
 
     Returns
     -------
@@ -1282,4 +1460,4 @@ def psm(
         score=score,
         random_state=random_state,
     )
-    return estimate_effect(result, outcome, se=se, alpha=alpha)
+    return estimate_effect(result, outcome, se=se, alpha=alpha, ps_adjustment=ps_adjustment)
