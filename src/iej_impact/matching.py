@@ -238,6 +238,12 @@ class MatchResult(Result):
         """Effect estimate on the matched sample (see :func:`estimate_effect`)."""
         return estimate_effect(self, outcome, se=se, alpha=alpha, ps_adjustment=ps_adjustment)
 
+    def sensitivity(self, outcome: str, **kwargs: Any) -> Any:
+        """Rosenbaum bounds for this 1:1 matching (see :func:`iej_impact.sensitivity.rosenbaum_bounds`)."""
+        from .sensitivity import rosenbaum_bounds
+
+        return rosenbaum_bounds(self, outcome=outcome, **kwargs)
+
     # -- display / export ----------------------------------------------------------------------
     def summary(self) -> Summary:
         spec = {
