@@ -37,6 +37,7 @@ from .report import build_report
 from .results import EffectResult, Summary
 from .runner import RunResult, run, validate
 from .sample import Sample, SampleFlow, define_sample
+from .sensitivity import SensitivityResult, rosenbaum_bounds
 from .staggered import AggregateResult, GroupTimeResult, att_gt
 from .synthetic import SyntheticCohort, simulate_cohort
 from .twfe import twfe
@@ -70,6 +71,7 @@ __all__ = [
     "Robust",
     "RunResult",
     "Sample",
+    "SensitivityResult",
     "SampleFlow",
     "SmallSampleWarning",
     "SpecificationError",
@@ -105,6 +107,7 @@ __all__ = [
     "propensity_score",
     "psm",
     "regression_adjustment",
+    "rosenbaum_bounds",
     "run",
     "simulate_cohort",
     "stack_arms",
