@@ -1307,20 +1307,25 @@ def _nearest_in_arm(dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, s
     return out
 
 
-def _local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray) -> np.ndarray:
-    """(n, k) sample covariances of the columns of ``z`` with ``y`` over each row's neighbour set ``nb``."""
+def _summed_local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """sum_r w_r cov_r(z, y): weighted sum over query rows r of the sample covariance of each column of
+    ``z`` with ``y`` over the row's neighbour set ``nb[r]`` (L units, denominator L - 1).
+
+    With S_z(r), S_y(r) the neighbour sums, cov_r = [sum_{k in nb(r)} z_k y_k - S_z(r) S_y(r) / L] / (L - 1),
+    so the weighted sum is sum_k z_k [W_k y_k - V_k / L] / (L - 1), with W_k the total weight of the
+    query rows having k as a neighbour and V_k the same total of w_r S_y(r): two ``bincount`` calls and
+    one product with ``z``, instead of gathering the (n, L, dim z) neighbour covariates. ``y`` is
+    centred first (covariances do not change), which keeps the differences well conditioned.
+    """
     size = nb.shape[1]
-    k = z.shape[1]
-    sz = np.zeros((nb.shape[0], k))
-    szy = np.zeros((nb.shape[0], k))
-    sy = np.zeros(nb.shape[0])
-    for col in range(size):
-        idx = nb[:, col]
-        zi = z[idx]
-        sz += zi
-        szy += zi * y[idx][:, None]
-        sy += y[idx]
-    return (szy - sz * (sy / size)[:, None]) / (size - 1)
+    flat = nb.ravel()
+    yc = y - float(np.mean(y[flat])) if flat.shape[0] else y
+    s_y = yc[nb].sum(axis=1)
+    n = z.shape[0]
+    big_w = np.bincount(flat, weights=np.repeat(w, size), minlength=n)
+    big_v = np.bincount(flat, weights=np.repeat(w * s_y, size), minlength=n)
+    coef = (big_w * yc - big_v / size) / (size - 1)
+    return z.T @ coef
 
 
 def _ps_adjustment_term(result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4) -> float:
@@ -1381,11 +1386,13 @@ def _ps_adjustment_parts(
     n_f = float(has.sum())
     # conditional covariances of (X, Y) given the score within each arm, by local matching
     rows = np.flatnonzero(used)
-    cov_f = _local_covariance(z, y, _nearest_in_arm(dist, f_rows, rows, size))
-    cov_o = _local_covariance(z, y, _nearest_in_arm(dist, o_rows, rows, size))
+    rows = rows[stable_argsort(dist[rows])]  # sorted queries make the neighbour searches cache-friendly
     fr = f[rows]
     odds = p_f[rows] / (1.0 - p_f[rows])
-    c = (fr[:, None] * (cov_f + odds[:, None] * cov_o)).sum(axis=0) / n_f
+    c = (
+        _summed_local_covariance(z, y, _nearest_in_arm(dist, f_rows, rows, size), fr)
+        + _summed_local_covariance(z, y, _nearest_in_arm(dist, o_rows, rows, size), fr * odds)
+    ) / n_f
     g = (z[rows] * (fr * (unit_effect[rows] - tau_f))[:, None]).sum(axis=0) / n_f
     return c, g, a_inv, n_fit
 
