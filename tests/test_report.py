@@ -308,3 +308,16 @@ def test_number_formatting_by_language():
     assert _i18n.format_pvalue(0.0456, "fr") == "0,046"
     assert _i18n.format_percent(0.9, "fr") == f"90{NNBSP}%"
     assert _i18n.format_interval(-1.5, 2.25, "en", 1) == "[-1.5, 2.2]"
+
+
+def test_count_columns_with_missing_values_show_zero_as_an_integer() -> None:
+    """A count column made float by a suppressed (missing) cell prints 0 as '0', shares keep decimals."""
+    from iej_impact.report import _frame_html
+
+    frame = pd.DataFrame({"numerator": [0.0, float("nan"), 4051.0], "value": [0.0, float("nan"), 0.5557]})
+    html_text = _frame_html(frame, 4, "fr")
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html_text)
+    assert cells[0] == "0"
+    assert cells[1] == "0,0000"
+    assert cells[4] == "4\u202f051" or cells[4].replace("\u00a0", " ").replace("\u202f", " ") == "4 051"
+    assert cells[5] == "0,5557"

@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from ._i18n import (
@@ -450,10 +451,19 @@ def _frame_html(frame: pd.DataFrame, digits: int, language: str) -> str:
     numeric = ([False] if show_index else []) + [
         bool(pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])) for c in frame.columns
     ]
+    # float columns holding only whole numbers are counts stored as floats (a missing value makes a count
+    # column float): show their zeros as "0", not "0.0000"
+    count_cols = [
+        bool(pd.api.types.is_float_dtype(frame[c]) and np.all(np.mod(frame[c].dropna().to_numpy(), 1.0) == 0))
+        for c in frame.columns
+    ]
     table = _Table(headers, numeric)
     for idx, row in zip(frame.index, frame.itertuples(index=False), strict=True):
         cells = [_translate_label(idx, language)] if show_index else []
-        cells += [format_value(v, language, digits) for v in row]
+        cells += [
+            format_int(int(v), language) if is_count and np.isfinite(v) else format_value(v, language, digits)
+            for v, is_count in zip(row, count_cols, strict=True)
+        ]
         table.add(cells)
     return table.html()
 
