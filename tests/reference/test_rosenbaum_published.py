@@ -180,8 +180,9 @@ def _check_hlsens(res, walsh: np.ndarray, ref: dict, start: float, pr: float = 0
 
 def test_lead_hlsens(rb22):
     """rbounds hlsens(trt, ctrl) (man/hlsens.Rd), grid of step 0.1. At Gamma = 1 it prints
-    stats::wilcox.test(exact = FALSE)'s estimate, 15.5 (root of the continuity-corrected statistic), where
-    the median of the Walsh averages (ours, and DOS's) is 15.0."""
+    stats::wilcox.test(exact = FALSE)'s estimate, 15.5, computed after dropping the zero difference, where
+    the median of the Walsh averages of all 33 pairs (ours, and DOS's) is 15.0; for Gamma > 1 hlsens itself
+    uses all pairs."""
     ref = rb22["lead"]
     pairs = np.column_stack([ref["treated"], ref["control"]]).astype(float)
     res = rosenbaum_bounds(pairs, gammas=ref["hlsens"]["gamma"])
