@@ -1,0 +1,400 @@
+"""Effects and standard errors of nearest-neighbour matching estimators (private).
+
+Used by :func:`iej_impact.matching.estimate_effect`. Three pieces:
+
+* :func:`nn_effects`: the unit-level effects imputed by the matched sets of a
+  :class:`~iej_impact.matching.MatchResult` (ATT, ATC or ATE; with or without ties), optionally
+  bias-corrected (Abadie & Imbens 2011), the estimate, and the Abadie-Imbens (2006) variance.
+* :func:`ps_adjustment_parts` / :func:`ps_adjustment_parts_ate`: the pieces of the Abadie &
+  Imbens (2016) correction of that variance for a propensity score estimated by maximum
+  likelihood (logit/probit), for the ATT/ATC and for the ATE.
+* :func:`ps_adjustment_unavailable`: why the correction does not apply, when it does not.
+
+References
+----------
+Abadie, A. & Imbens, G. (2006). Large sample properties of matching estimators for average
+treatment effects. Econometrica 74(1), 235-267.
+Abadie, A. & Imbens, G. (2011). Bias-corrected matching estimators for average treatment effects.
+Journal of Business & Economic Statistics 29(1), 1-11.
+Abadie, A. & Imbens, G. (2016). Matching on the estimated propensity score. Econometrica 84(2),
+781-807.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ._matched_sets import (
+    MatchSets,
+    RangeSets,
+    abadie_imbens_variance,
+    knn_ranges,
+    same_arm_sigma2,
+    sets_from_matrix,
+    weighted_least_squares,
+)
+from ._nearest import nearest_match, stable_argsort
+from ._validation import describe_rows, example_rows
+from .errors import DataError, EstimationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .matching import MatchResult
+
+__all__ = [
+    "NNEffects",
+    "nn_effects",
+    "ps_adjustment_unavailable",
+    "ps_adjustment_parts",
+    "ps_adjustment_parts_ate",
+    "ps_adjustment_term",
+    "nearest_in_arm",
+    "summed_local_covariance",
+    "sigma2_kind",
+    "VARIANCE_NEIGHBOURS",
+]
+
+#: J, the number of same-arm neighbours of the conditional-variance estimator (Abadie & Imbens
+#: 2006 use J = 2 in their application; Stata's vce(robust) default is nn(2)).
+VARIANCE_NEIGHBOURS = 2
+_SCORE_DISTANCES = ("propensity", "logit")
+
+
+@dataclass(frozen=True)
+class NNEffects:
+    """Unit-level results of a nearest-neighbour matching estimator.
+
+    Attributes
+    ----------
+    estimate : tau_hat, the mean of ``tau`` over ``own``.
+    tau : (n,) Y_i(1)^ - Y_i(0)^ for the units in ``own`` (0 elsewhere).
+    own : (n,) units whose missing potential outcome is imputed (matched focal units).
+    k, kk : (n,) sum over the matched sets holding the unit of 1/size and of 1/size^2.
+    y1, y0 : (n,) observed or imputed potential outcomes (NaN where not defined).
+    variance : Abadie-Imbens (2006) variance of ``estimate`` (score treated as known).
+    slopes : arm of the units matched ("treated"/"control") -> slopes of the bias-correction
+        regression fitted on the other arm (empty without bias correction).
+    """
+
+    estimate: float
+    tau: np.ndarray
+    own: np.ndarray
+    k: np.ndarray
+    kk: np.ndarray
+    y1: np.ndarray
+    y0: np.ndarray
+    variance: float
+    slopes: Mapping[str, np.ndarray]
+
+
+def _usage(sets: Mapping[str, MatchSets], n: int) -> tuple[np.ndarray, np.ndarray]:
+    k = np.zeros(n)
+    kk = np.zeros(n)
+    for s in sets.values():
+        a, b = s.usage()
+        k += a
+        kk += b
+    return k, kk
+
+
+def nn_effects(
+    result: MatchResult,
+    y_any: np.ndarray,
+    bias_columns: Sequence[str] | None = None,
+    func: str = "psm",
+    *,
+    neighbours: int = VARIANCE_NEIGHBOURS,
+    sigma2: str = "auto",
+) -> NNEffects:
+    """Imputed unit effects, estimate and Abadie-Imbens (2006) variance from the matched sets.
+
+    Without bias correction, the missing potential outcome of a matched unit is the mean outcome
+    of its matches. With ``bias_columns`` (Abadie & Imbens 2011), for the units matched in arm a
+    (their matches in arm w = 1 - a), mu_w(x) = b_0 + b' x is fitted by least squares on the units
+    of arm w weighted by K_j (the number of times unit j is used as a match, each use counting
+    1/size of the set), and the imputation becomes mean_j [Y_j + mu_w(X_i) - mu_w(X_j)]. The
+    variance has the same form with the corrected unit effects (AI 2011, section 4).
+
+    ``neighbours`` (J) and ``sigma2`` choose the conditional-variance estimator (see
+    :func:`iej_impact._matched_sets.same_arm_sigma2`; "auto" = "ai2006", or "sample" when the
+    matching kept ties).
+    """
+    sets = result.match_sets
+    if sets is None:  # pragma: no cover - guarded by the caller
+        raise EstimationError(f"{func}(): this matching result has no matched sets.")
+    n = result.weights.shape[0]
+    d = result.treated
+    own = np.zeros(n, dtype=bool)
+    for s in sets.values():
+        own[s.focal[s.matched]] = True
+    k, kk = _usage(sets, n)
+    used = own | (k > 0)
+    y = np.where(used, y_any, 0.0)
+    y1 = np.where(d, y_any, np.nan)
+    y0 = np.where(~d, y_any, np.nan)
+    zmat = None
+    if bias_columns:
+        zmat = _bias_matrix(result, bias_columns, used, func)
+    slopes: dict[str, np.ndarray] = {}
+    for arm, s in sets.items():
+        m = s.matched
+        f = s.focal[m]
+        imputed = s.mean(y)[m]
+        if zmat is not None:
+            w_arm = s.usage()[0]
+            coef = _bias_slopes(zmat, y, w_arm, bias_columns, "control" if arm == "treated" else "treated", func)
+            imputed = imputed + (zmat[f] - s.mean(zmat)[m]) @ coef
+            slopes[arm] = coef
+        if arm == "treated":
+            y0[f] = imputed
+        else:
+            y1[f] = imputed
+    tau = np.where(own, y1 - y0, 0.0)
+    estimate = float(np.mean(tau[own]))
+    ties = bool(result.spec.get("ties"))
+    kind = sigma2_kind(sigma2, ties)
+    s2 = np.zeros(n)
+    finite = np.isfinite(y_any)
+    y_clean = np.nan_to_num(y_any)
+    for arm_mask in (d, ~d):
+        rows = np.flatnonzero(arm_mask & ~result.discarded & finite)
+        if rows.size:
+            s2 += same_arm_sigma2(result.distance, y_clean, rows, int(neighbours), ties=ties, kind=kind)
+    variance = abadie_imbens_variance(own, tau, estimate, k, kk, s2)
+    return NNEffects(estimate=estimate, tau=tau, own=own, k=k, kk=kk, y1=y1, y0=y0, variance=variance,
+                     slopes=slopes)
+
+
+def sigma2_kind(sigma2: str, ties: bool) -> str:
+    """The conditional-variance estimator behind ``sigma2`` ("auto": "sample" with ties, else "ai2006")."""
+    if sigma2 == "auto":
+        return "sample" if ties else "ai2006"
+    return sigma2
+
+
+def _bias_matrix(result: MatchResult, columns: Sequence[str], used: np.ndarray, func: str) -> np.ndarray:
+    """The bias-correction covariates as a float matrix; missing values among used units are an error."""
+    data = result.data
+    out = np.empty((len(data), len(columns)))
+    for c, col in enumerate(columns):
+        s = data[col]
+        if pd.api.types.is_bool_dtype(s):
+            s = s.astype(float)
+        if not pd.api.types.is_numeric_dtype(s):
+            raise DataError(
+                f"{func}(): bias_adjust column '{col}' must be numeric (a regressor of the bias correction); it has "
+                f"dtype {s.dtype}. Encode it as 0/1 indicator columns and list those.",
+                column=col,
+            )
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(v) & used
+        if bad.any():
+            raise DataError(
+                f"{func}(): bias_adjust column '{col}' is missing for {describe_rows(data, bad)} in the matched "
+                "sample; drop these units before matching or leave the column out of bias_adjust.",
+                column=col,
+                rows=example_rows(data, bad),
+            )
+        out[:, c] = np.where(np.isfinite(v), v, 0.0)
+    return out
+
+
+def _bias_slopes(
+    z: np.ndarray, y: np.ndarray, w: np.ndarray, columns: Sequence[str], arm: str, func: str
+) -> np.ndarray:
+    """Slopes of the weighted regression of Y on (1, Z) over the units of ``arm`` used as matches."""
+    n_used = int((w > 0).sum())
+    coef, rank = weighted_least_squares(z, y, w)
+    p = z.shape[1]
+    if rank < p + 1:
+        use = w > 0
+        const = [columns[c] for c in range(p) if np.ptp(z[use, c]) == 0] if n_used else list(columns)
+        hint = f" ({', '.join(repr(c) for c in const)} constant there)" if const else ""
+        raise EstimationError(
+            f"{func}(): the bias-correction regression on {list(columns)} cannot be fitted on the {n_used} {arm} "
+            f"units used as matches: its design (intercept + {p} columns) has rank {rank}{hint}. Drop collinear "
+            "or constant columns from bias_adjust, or match more units (larger ratio)."
+        )
+    return coef
+
+
+# =============================================================================================
+# Abadie & Imbens (2016): estimated propensity score
+# =============================================================================================
+def ps_adjustment_unavailable(result: MatchResult) -> str | None:
+    """Why the Abadie-Imbens (2016) adjustment does not apply to ``result`` (None: it applies)."""
+    ps = result.propensity_model
+    if ps is None:
+        if result.distance_name not in ("propensity", "logit", "mahalanobis"):
+            return f"it was given as the distance column '{result.distance_name}'"
+        return f"it was given as the column '{result.spec.get('score')}'"
+    if getattr(ps, "fit", None) is None:
+        return f"the {ps.model!r} model has no parametric likelihood to adjust for"
+    if result.distance_name not in _SCORE_DISTANCES:
+        return "units were matched on a Mahalanobis distance, not on the score"
+    if ps.sampling_weights is not None:
+        return "the score was fitted with sampling weights"
+    return None
+
+
+def nearest_in_arm(dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int) -> np.ndarray:
+    """(len(query), size) rows of the ``size`` units of ``arm_rows`` nearest to each query unit on ``dist``.
+
+    A query unit that belongs to the arm is its own nearest unit. Ties go to the unit earlier in the
+    (distance, row) order. With fewer than ``size`` units in the arm, all of them (padded by repetition).
+    """
+    rows = arm_rows[stable_argsort(dist[arm_rows])]
+    m = rows.shape[0]
+    x = dist[rows]
+    pos = np.searchsorted(x, dist[query], side="left")
+    offs = np.arange(-size, size + 1)
+    cand = pos[:, None] + offs
+    valid = (cand >= 0) & (cand < m)
+    cdist = np.where(valid, np.abs(x[np.clip(cand, 0, m - 1)] - dist[query][:, None]), np.inf)
+    pick = np.argsort(cdist, axis=1, kind="stable")[:, : min(size, m)]
+    out = rows[np.clip(np.take_along_axis(cand, pick, axis=1), 0, m - 1)]
+    if out.shape[1] < size:
+        out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
+    return out
+
+
+def summed_local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """sum_r w_r cov_r(z, y): weighted sum over query rows r of the sample covariance of each column of
+    ``z`` with ``y`` over the row's neighbour set ``nb[r]`` (L units, denominator L - 1).
+
+    With S_z(r), S_y(r) the neighbour sums, cov_r = [sum_{k in nb(r)} z_k y_k - S_z(r) S_y(r) / L] / (L - 1),
+    so the weighted sum is sum_k z_k [W_k y_k - V_k / L] / (L - 1), with W_k the total weight of the
+    query rows having k as a neighbour and V_k the same total of w_r S_y(r): two ``bincount`` calls and
+    one product with ``z``, instead of gathering the (n, L, dim z) neighbour covariates. ``y`` is
+    centred first (covariances do not change), which keeps the differences well conditioned.
+    """
+    size = nb.shape[1]
+    flat = nb.ravel()
+    yc = y - float(np.mean(y[flat])) if flat.shape[0] else y
+    s_y = yc[nb].sum(axis=1)
+    n = z.shape[0]
+    big_w = np.bincount(flat, weights=np.repeat(w, size), minlength=n)
+    big_v = np.bincount(flat, weights=np.repeat(w * s_y, size), minlength=n)
+    coef = (big_w * yc - big_v / size) / (size - 1)
+    return z.T @ coef
+
+
+def _back_match(result: MatchResult, focal: np.ndarray, keep: np.ndarray) -> MatchSets:
+    """Units of the non-focal arm matched to their ``ratio`` nearest focal units (for dtau/dtheta)."""
+    ratio = int(result.spec.get("ratio", 1))
+    dist = result.distance
+    n = dist.shape[0]
+    o_all = np.flatnonzero(~focal)
+    if result.spec.get("ties"):
+        rs = knn_ranges(dist, o_all, np.flatnonzero(focal & keep), ratio)
+        return RangeSets(focal=rs.focal, n=n, pool=rs.pool, lo=rs.lo, hi=np.where(keep[o_all], rs.hi, rs.lo))
+    back = nearest_match(dist, ~focal, eligible=keep, ratio=ratio, replace=True)
+    back[~keep[o_all]] = -1
+    return sets_from_matrix(back, o_all, n)
+
+
+def ps_adjustment_parts(
+    result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4, effects: NNEffects | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Pieces (c, g, I^-1, N) of the Abadie & Imbens (2016) correction for the ATT/ATC.
+
+    Stated for the ATT with focal arm 1; the ATC swaps the arms (p -> 1 - p), which leaves both
+    quadratic forms unchanged. Sums run over the units not discarded with an outcome; I is the
+    per-unit information of the score model on its (centred and scaled) design, which leaves the
+    quadratic forms unchanged.
+
+    c = (1/N_1) sum_i f_i [cov(X, Y | p_i, D = 1) + p_i/(1 - p_i) cov(X, Y | p_i, D = 0)] and
+    g = dtau/dtheta = (1/N_1) sum_i f_i X_i (Y_i(1)^ - Y_i(0)^ - tau_hat), over every unit: the
+    focal units' imputations are those of the estimator (``effects``; bias-corrected if it was),
+    the other arm's come from matching each of its units to its ``ratio`` nearest focal units.
+    """
+    ps = result.propensity_model
+    fit = ps.fit
+    z = fit.lin.z
+    a_inv = fit.lin.a_inv
+    n_fit = z.shape[0]
+    f = np.asarray(fit.dens, dtype=float)
+    p = np.asarray(ps.scores, dtype=float)
+    d = result.treated
+    atc = result.estimand == "ATC"
+    focal = ~d if atc else d
+    p_f = 1.0 - p if atc else p
+    sign = -1.0 if atc else 1.0
+    keep = ~result.discarded & np.isfinite(y_any)
+    y = np.where(keep, y_any, 0.0)
+    dist = result.distance
+    if effects is None:
+        effects = nn_effects(result, y_any)
+    f_rows = np.flatnonzero(focal & keep)
+    o_rows = np.flatnonzero(~focal & keep)
+    has = effects.own & keep
+    back = _back_match(result, focal, keep)
+    ok = back.matched
+    o_ok = back.focal[ok]
+    y_focal = back.mean(y)[ok]
+    unit_effect = np.zeros(d.shape[0])
+    unit_effect[has] = sign * effects.tau[has]
+    unit_effect[o_ok] = y_focal - y[o_ok]
+    used = has.copy()
+    used[o_ok] = True
+    tau_f = sign * estimate
+    n_f = float(has.sum())
+    rows = np.flatnonzero(used)
+    rows = rows[stable_argsort(dist[rows])]  # sorted queries make the neighbour searches cache-friendly
+    fr = f[rows]
+    odds = p_f[rows] / (1.0 - p_f[rows])
+    c = (
+        summed_local_covariance(z, y, nearest_in_arm(dist, f_rows, rows, size), fr)
+        + summed_local_covariance(z, y, nearest_in_arm(dist, o_rows, rows, size), fr * odds)
+    ) / n_f
+    g = (z[rows] * (fr * (unit_effect[rows] - tau_f))[:, None]).sum(axis=0) / n_f
+    return c, g, a_inv, n_fit
+
+
+def ps_adjustment_term(
+    result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4, effects: NNEffects | None = None
+) -> float:
+    """Abadie & Imbens (2016) correction added to the 2006 variance of the ATT/ATC.
+
+    -(c'I^-1 c + 2 c'I^-1 g) / N = [g'I^-1 g - (c + g)'I^-1 (c + g)] / N (see :func:`ps_adjustment_parts`).
+    """
+    c, g, a_inv, n_fit = ps_adjustment_parts(result, y_any, estimate, size, effects)
+    ct = c + g  # covariance of the estimator's influence with the score of the propensity model
+    return float((g @ a_inv @ g - ct @ a_inv @ ct) / n_fit)
+
+
+def ps_adjustment_parts_ate(
+    result: MatchResult, y_any: np.ndarray, effects: NNEffects, size: int = 4
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pieces (c, I^-1, N) of the Abadie & Imbens (2016, Theorem 1) correction for the ATE.
+
+    c = (1/N) sum_i f_i [cov(X, Y | p_i, D = 1) / p_i + cov(X, Y | p_i, D = 0) / (1 - p_i)] over
+    the N matched units, cov(X, Y | p_i, D = w) being the sample covariance over the L = ``size``
+    units of arm w nearest to unit i on the distance (section 4 of the paper); under
+    unconfoundedness cov(X, Y | p, D = w) = cov(X, mu(w, X) | p). The variance is V - c'I^-1 c / N.
+    """
+    ps = result.propensity_model
+    fit = ps.fit
+    z = fit.lin.z
+    a_inv = fit.lin.a_inv
+    n_fit = z.shape[0]
+    f = np.asarray(fit.dens, dtype=float)
+    p = np.asarray(ps.scores, dtype=float)
+    d = result.treated
+    keep = ~result.discarded & np.isfinite(y_any)
+    y = np.where(keep, y_any, 0.0)
+    dist = result.distance
+    rows = np.flatnonzero(effects.own)
+    rows = rows[stable_argsort(dist[rows])]
+    fr = f[rows]
+    c = (
+        summed_local_covariance(z, y, nearest_in_arm(dist, np.flatnonzero(d & keep), rows, size), fr / p[rows])
+        + summed_local_covariance(
+            z, y, nearest_in_arm(dist, np.flatnonzero(~d & keep), rows, size), fr / (1.0 - p[rows])
+        )
+    ) / rows.shape[0]
+    return c, a_inv, n_fit
