@@ -119,9 +119,35 @@ class Bootstrap(Inference):
 
 @dataclass(frozen=True)
 class AbadieImbens(Inference):
-    """Abadie-Imbens (2006, 2016) standard error for nearest-neighbour matching."""
+    """Abadie-Imbens (2006, 2016) standard error for nearest-neighbour matching.
+
+    ``neighbours``: J, the number of same-arm units whose outcomes estimate each unit's
+    conditional variance (Stata's ``vce(robust, nn(J))``, R Matching's ``Var.calc = J``).
+    ``sigma2``: "ai2006" (J/(J+1) (Y_i - mean of the J)^2, Abadie & Imbens 2006 eq. 14),
+    "sample" (sample variance of Y over the unit and its J neighbours, as R Matching and Stata)
+    or "auto" (the first, or the second when matching keeps ties).
+    """
+
+    neighbours: int = 2
+    sigma2: str = "auto"
 
     _name: ClassVar[str] = "abadie_imbens"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.neighbours, bool) or not isinstance(self.neighbours, (int, np.integer)) or self.neighbours < 1:
+            raise SpecificationError(
+                f"the 'neighbours' of se='abadie_imbens' must be an integer >= 1; got {self.neighbours!r}."
+            )
+        if self.sigma2 not in ("auto", "ai2006", "sample"):
+            raise SpecificationError(
+                f"the 'sigma2' of se='abadie_imbens' must be one of {{'auto', 'ai2006', 'sample'}}; got {self.sigma2!r}."
+            )
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": self.name, "neighbours": int(self.neighbours), "sigma2": self.sigma2}
+
+    def describe(self) -> str:
+        return f"Abadie-Imbens standard error for matching estimators ({self.neighbours} same-arm neighbours)"
 
 
 @dataclass(frozen=True)
