@@ -71,6 +71,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._matched_sets import ListSets, MatchSets, RangeSets, knn_ranges, sets_from_matrix
+from ._matching_inference import (
+    NNEffects,
+    nn_effects,
+    ps_adjustment_parts_ate,
+    ps_adjustment_unavailable,
+    sigma2_kind,
+)
+from ._matching_inference import ps_adjustment_parts as _ps_adjustment_parts  # noqa: F401  (re-exported for tests)
+from ._matching_inference import ps_adjustment_term as _ps_adjustment_term
 from ._nearest import NO_MATCH, focal_order, nearest_match, stable_argsort
 from ._validation import (
     as_column_list,
@@ -136,6 +146,10 @@ class MatchResult(Result):
     propensity_model : the fitted :class:`~iej_impact.propensity.PropensityScore` when the score
         was estimated here (None for a ``score``/``distance`` column); its linearization feeds the
         Abadie-Imbens (2016) adjustment of the standard error.
+    match_sets : nearest-neighbour matching: the matched sets, keyed by the arm of the units
+        being matched ("treated": matches of treated units among controls; "control": the
+        reverse; both for the ATE). With ``ties=True`` or the ATE, ``match_matrix`` is None (sets
+        vary in size) and ``match_sets`` is the record of the matching.
     """
 
     data: pd.DataFrame = field(repr=False)
@@ -156,6 +170,7 @@ class MatchResult(Result):
     spec: Mapping[str, object] = field(default_factory=dict, repr=False)
     notes: tuple[str, ...] = ()
     propensity_model: Any = field(default=None, repr=False)
+    match_sets: Mapping[str, MatchSets] | None = field(default=None, repr=False)
 
     # -- views -----------------------------------------------------------------------------
     @property
@@ -194,6 +209,8 @@ class MatchResult(Result):
         ``distance_difference`` (|d_treated - d_control| on the matching distance).
         Nearest-neighbour matching only.
         """
+        if self.match_matrix is None and self.match_sets is not None:
+            return self._pairs_from_sets()
         if self.match_matrix is None:
             raise SpecificationError(
                 f"pairs() is defined for method='nearest' only; this result used method={self.method!r}, where "
@@ -220,6 +237,36 @@ class MatchResult(Result):
         )
         return out
 
+    def _pairs_from_sets(self) -> pd.DataFrame:
+        """pairs() for matched sets (ties kept, or the ATE): k numbers a set's members by distance, then row.
+
+        For the ATE a column ``focal`` says which unit's counterfactual the pair imputes.
+        """
+        labels = self.data.index.to_numpy()
+        frames = []
+        for arm, sets in (self.match_sets or {}).items():
+            pos, rows = sets.pairs()
+            f_rows = sets.focal[pos]
+            diff = np.abs(self.distance[f_rows] - self.distance[rows])
+            order = np.lexsort((rows, diff, pos))
+            pos, rows, f_rows, diff = pos[order], rows[order], f_rows[order], diff[order]
+            start = np.concatenate([[0], np.flatnonzero(np.diff(pos)) + 1]) if pos.size else np.zeros(0, int)
+            rank = np.arange(pos.shape[0]) - np.repeat(start, np.diff(np.concatenate([start, [pos.shape[0]]])))
+            t_rows, c_rows = (f_rows, rows) if arm == "treated" else (rows, f_rows)
+            frame = pd.DataFrame(
+                {
+                    "treated": labels[t_rows],
+                    "control": labels[c_rows],
+                    "k": rank + 1,
+                    "subclass": pd.array([pd.NA] * pos.shape[0], dtype="Int64"),
+                    "distance_difference": diff,
+                }
+            )
+            if self.estimand == "ATE":
+                frame.insert(0, "focal", arm)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
     def balance(self, **kwargs: Any) -> Any:
         """Covariate balance before and after matching: ``balance_table`` with these weights.
 
@@ -233,10 +280,18 @@ class MatchResult(Result):
         )
 
     def estimate(
-        self, outcome: str, *, se: object = None, alpha: float = 0.05, ps_adjustment: bool = True
+        self,
+        outcome: str,
+        *,
+        se: object = None,
+        alpha: float = 0.05,
+        ps_adjustment: bool = True,
+        bias_adjust: bool | Sequence[str] = False,
     ) -> Any:
         """Effect estimate on the matched sample (see :func:`estimate_effect`)."""
-        return estimate_effect(self, outcome, se=se, alpha=alpha, ps_adjustment=ps_adjustment)
+        return estimate_effect(
+            self, outcome, se=se, alpha=alpha, ps_adjustment=ps_adjustment, bias_adjust=bias_adjust
+        )
 
     def sensitivity(self, outcome: str, **kwargs: Any) -> Any:
         """Rosenbaum bounds for this 1:1 matching (see :func:`iej_impact.sensitivity.rosenbaum_bounds`)."""
@@ -251,8 +306,8 @@ class MatchResult(Result):
             "estimand": self.estimand,
             "distance": self.distance_name,
         }
-        for key in ("ratio", "replace", "order", "discard", "exact", "subclasses", "kernel"):
-            if key in self.spec and self.spec[key] not in (None, (), []):
+        for key in ("ratio", "replace", "ties", "order", "discard", "exact", "subclasses", "kernel"):
+            if key in self.spec and self.spec[key] not in (None, (), []) and not (key == "ties" and not self.spec[key]):
                 spec[key] = self.spec[key]
         if self.caliper is not None:
             spec["caliper"] = f"{self.caliper:.6g} (distance units)"
@@ -306,6 +361,7 @@ def match(
     bandwidth: float | None = None,
     score: str | None = None,
     random_state: int | None = None,
+    ties: bool = False,
 ) -> MatchResult:
     """Match treated and control units; return weights, subclasses and the sample-size table.
 
@@ -314,8 +370,10 @@ def match(
     data : one row per unit; never modified.
     treatment : 0/1 (or bool) treatment column.
     covariates : columns of the propensity-score model (and of the balance table).
-    estimand : "ATT" (treated units are matched to controls) or "ATC" (controls are matched to
-        treated units); "ATE" for ``method="subclass"`` only.
+    estimand : "ATT" (treated units are matched to controls), "ATC" (controls are matched to
+        treated units) or "ATE" (``method="subclass"``, or ``method="nearest"`` with
+        ``replace=True``: every treated unit is matched to its ``ratio`` nearest controls and
+        every control to its ``ratio`` nearest treated units, Abadie & Imbens 2006).
     ps_model : "logit", "probit", "gbm" or an object with ``fit``/``predict_proba``; passed to
         :func:`iej_impact.propensity.propensity_score`. Unused when ``distance`` is a column.
     method : "nearest", "subclass", "radius" or "kernel" (see the module docstring).
@@ -342,6 +400,13 @@ def match(
     score : column holding a propensity score estimated elsewhere (values in (0, 1)); used instead
         of fitting ``ps_model`` for ``distance`` "propensity", "logit" and "mahalanobis".
     random_state : seed for ``order="random"``.
+    ties : nearest-neighbour matching with replacement only. False (default): exactly ``ratio``
+        matches per unit, ties in the distance broken by MatchIt's rule (data order). True: every
+        unit of the other arm at a distance equal to that of the ``ratio``-th nearest is kept too,
+        each member of the matched set weighing 1 / (size of the set), as Stata's ``teffects``
+        and R Matching's ``Match(ties = TRUE)`` do; the result then does not depend on the row
+        order. Distances are equal when they differ by floating-point noise only
+        (:func:`iej_impact._matched_sets.tie_tolerance`).
 
     Returns
     -------
@@ -375,13 +440,29 @@ def match(
     covs = as_column_list("covariates", covariates, _FUNC)
     exact_cols = as_column_list("exact", exact, _FUNC)
     method = str(check_choice("method", method, METHODS, _FUNC))
-    allowed_est = ("ATT", "ATC", "ATE") if method == "subclass" else ("ATT", "ATC")
-    if isinstance(estimand, str) and estimand.upper() == "ATE" and method != "subclass":
+    allowed_est = ("ATT", "ATC", "ATE") if method in ("subclass", "nearest") else ("ATT", "ATC")
+    if isinstance(estimand, str) and estimand.upper() == "ATE" and method not in ("subclass", "nearest"):
         raise SpecificationError(
             f"the 'estimand' parameter of match() must be one of {{'ATT', 'ATC'}} for method={method!r}; got 'ATE'. "
-            "Use method='subclass' for the ATE by matching, or ipw() / doubly_robust()."
+            f"{method.capitalize()} matching imputes the counterfactual of one arm only; for the ATE use "
+            "method='nearest' with replace=True, method='subclass', or ipw() / doubly_robust()."
         )
     estimand = check_estimand(estimand, _FUNC, allowed_est)
+    if not isinstance(ties, (bool, np.bool_)):
+        raise SpecificationError(f"the 'ties' parameter of match() must be True or False; got {ties!r}.")
+    if method == "nearest" and estimand == "ATE" and not replace:
+        raise SpecificationError(
+            "estimand='ATE' with method='nearest' needs replace=True: every treated unit is matched to controls "
+            "and every control to treated units, so the smaller arm must serve as matches many times over (and "
+            "without replacement the matched sets would depend on the matching order). Pass replace=True, or use "
+            "method='subclass', ipw() or doubly_robust() for the ATE."
+        )
+    if ties and (method != "nearest" or not replace):
+        raise SpecificationError(
+            f"ties=True applies to nearest-neighbour matching with replacement (method='nearest', replace=True); "
+            f"got method={method!r}, replace={replace!r}. Without replacement a tied control can serve one unit "
+            "only, so ties are broken in data order (MatchIt's rule): pass ties=False, or replace=True."
+        )
     caliper_scale = str(check_choice("caliper_scale", caliper_scale, CALIPER_SCALES, _FUNC))
     discard = str(check_choice("discard", discard, DISCARDS, _FUNC))
     kernel = str(check_choice("kernel", kernel, KERNELS, _FUNC))
@@ -488,35 +569,58 @@ def match(
     bandwidth_raw = None
     rng = np.random.default_rng(random_state)
     subclass = np.full(n, -1, dtype=np.int64)
+    match_sets: dict[str, MatchSets] | None = None
     if method == "nearest":
         ford = focal_order(dist[focal], order, rng)
+        z = None
         if distance == "mahalanobis":
             mcols = as_column_list("mahalanobis", mahalanobis, _FUNC) if mahalanobis is not None else covs
             check_columns(data, mcols, _FUNC, role="Mahalanobis covariate")
             _check_no_missing(data, mcols, "Mahalanobis covariate")
             z = _mahalanobis_space(data, mcols, d_arr, eligible)
-            match_matrix = _mahalanobis_match(
-                z, dist, focal, eligible, ford, ratio, bool(replace), caliper_raw, strata
-            )
             notes.append(
                 "Mahalanobis distance on " + ", ".join(mcols) + " (pooled within-arm covariance)"
                 + (" within a caliper on the logit propensity score." if caliper_raw is not None else ".")
             )
-        else:
-            match_matrix = nearest_match(
-                dist, focal, eligible=eligible, order=ford, ratio=ratio, replace=bool(replace),
-                caliper=caliper_raw, strata=strata,
+        if estimand == "ATE" or ties:
+            match_sets = _replacement_sets(
+                dist, z, d_arr, eligible, ratio, caliper_raw, strata, estimand, bool(ties)
             )
-        weights = _weights_from_matrix(match_matrix, focal, n)
-        if not replace:
-            subclass = _pair_ids(match_matrix, focal)
-        notes.append(
-            "Nearest-neighbour matching with MatchIt's conventions: units ordered by (distance, data row); "
-            "the nearest available control before or after a focal unit, the one before at equal distance"
-            + ("; without replacement, matched in order " + repr(order) + (", in rounds for 1:k" if ratio > 1 else "")
-               if not replace else "; with replacement")
-            + "."
-        )
+            weights = _weights_from_sets(match_sets, d_arr, estimand)
+        else:
+            if z is not None:
+                match_matrix = _mahalanobis_match(
+                    z, dist, focal, eligible, ford, ratio, bool(replace), caliper_raw, strata
+                )
+            else:
+                match_matrix = nearest_match(
+                    dist, focal, eligible=eligible, order=ford, ratio=ratio, replace=bool(replace),
+                    caliper=caliper_raw, strata=strata,
+                )
+            weights = _weights_from_matrix(match_matrix, focal, n)
+            if not replace:
+                subclass = _pair_ids(match_matrix, focal)
+            match_sets = {"treated" if estimand == "ATT" else "control": sets_from_matrix(
+                match_matrix, np.flatnonzero(focal), n)}
+        if ties:
+            notes.append(
+                f"Nearest-neighbour matching with replacement, {ratio} match(es) per unit with ties kept: every unit "
+                f"of the other arm as close as the {_ordinal(ratio)} nearest is a match, each of a unit's matches "
+                "weighing 1 / (number of its matches)."
+            )
+        else:
+            notes.append(
+                "Nearest-neighbour matching with MatchIt's conventions: units ordered by (distance, data row); "
+                "the nearest available control before or after a focal unit, the one before at equal distance"
+                + ("; without replacement, matched in order " + repr(order)
+                   + (", in rounds for 1:k" if ratio > 1 else "") if not replace else "; with replacement")
+                + "."
+            )
+        if estimand == "ATE":
+            notes.append(
+                "ATE by matching (Abadie & Imbens 2006): treated units matched to controls and controls to treated "
+                "units; a unit's weight is 1 + sum of 1/(number of matches) over the units it serves as a match."
+            )
     elif method == "subclass":
         subclass = _subclassify(dist, d_arr, eligible, subclasses, estimand, notes)
         weights = _subclass_weights(subclass, d_arr, estimand)
@@ -533,17 +637,22 @@ def match(
             raise EstimationError("match(): the kernel bandwidth is 0 (the distance is constant); pass 'bandwidth'.")
         weights = _kernel_weights(dist, focal, eligible, bandwidth_raw, kernel, strata)
 
+    if estimand == "ATE" and method == "nearest":
+        _check_ate_matched(data, match_sets, d_arr, eligible, caliper, caliper_scale, exact_cols, notes)
     matched_focal = int(((weights > 0) & focal & eligible).sum())
     arm_f = "control" if estimand == "ATC" else "treated"
     arm_c = "treated" if estimand == "ATC" else "control"
-    if matched_focal == 0 or not ((weights > 0) & ~focal).any():
+    nearest_ate = estimand == "ATE" and method == "nearest"
+    if not nearest_ate and (matched_focal == 0 or not ((weights > 0) & ~focal).any()):
         why = f" within caliper={caliper} ({'SD of the distance' if caliper_scale == 'sd' else 'raw'})" if caliper else ""
         raise EstimationError(
             f"match(): no {arm_f} unit found a {arm_c} match{why} ({n_f_kept} {arm_f} and {n_c_kept} {arm_c} "
             "units available). Widen the caliper, relax 'exact', or check the overlap of the propensity score."
         )
     unmatched_focal = focal & eligible & (weights == 0)
-    if unmatched_focal.any():
+    if ties and estimand != "ATE":
+        unmatched_focal = focal & eligible & ~_own_mask(match_sets, n)
+    if unmatched_focal.any() and not nearest_ate:
         k = int(unmatched_focal.sum())
         reason = f"within caliper={caliper} ({caliper_scale})" if caliper is not None else "available"
         if exact_cols and caliper is None:
@@ -577,6 +686,7 @@ def match(
         "bandwidth": bandwidth,
         "score": score,
         "random_state": random_state,
+        "ties": bool(ties),
     }
     if caliper_raw is not None and caliper_scale == "sd":
         notes.append(
@@ -602,6 +712,7 @@ def match(
         spec=spec,
         notes=tuple(notes),
         propensity_model=ps_fit,
+        match_sets=match_sets,
     )
 
 
@@ -693,6 +804,121 @@ def _rescale_controls(w: np.ndarray, focal: np.ndarray) -> np.ndarray:
     if total > 0:
         w[ctrl] *= ctrl.sum() / total
     return w
+
+
+def _ordinal(k: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def _replacement_sets(
+    dist: np.ndarray,
+    z: np.ndarray | None,
+    treat: np.ndarray,
+    eligible: np.ndarray,
+    ratio: int,
+    caliper: float | None,
+    strata: np.ndarray | None,
+    estimand: str,
+    ties: bool,
+) -> dict[str, MatchSets]:
+    """Matched sets with replacement for the arms being matched (both for the ATE).
+
+    Key "treated": every treated unit's matches among the controls; "control": the reverse.
+    Discarded units neither get nor serve as matches (their sets are empty).
+    """
+    n = dist.shape[0]
+    arms = ("treated", "control") if estimand == "ATE" else ("control",) if estimand == "ATC" else ("treated",)
+    out: dict[str, MatchSets] = {}
+    for arm in arms:
+        f_mask = treat if arm == "treated" else ~treat
+        f_rows = np.flatnonzero(f_mask)
+        if z is not None:
+            out[arm] = _mahalanobis_sets(z, dist, f_mask, eligible, ratio, caliper, strata, ties)
+        elif ties:
+            rs = knn_ranges(dist, f_rows, np.flatnonzero(~f_mask & eligible), ratio, caliper=caliper, strata=strata)
+            hi = np.where(eligible[f_rows], rs.hi, rs.lo)
+            out[arm] = RangeSets(focal=rs.focal, n=n, pool=rs.pool, lo=rs.lo, hi=hi)
+        else:
+            mm = nearest_match(
+                dist, f_mask, eligible=eligible, ratio=ratio, replace=True, caliper=caliper, strata=strata
+            )
+            out[arm] = sets_from_matrix(mm, f_rows, n)
+    return out
+
+
+def _own_mask(sets: Mapping[str, MatchSets] | None, n: int) -> np.ndarray:
+    """(n,) bool: units whose own counterfactual is imputed (focal units with at least one match)."""
+    own = np.zeros(n, dtype=bool)
+    for s in (sets or {}).values():
+        own[s.focal[s.matched]] = True
+    return own
+
+
+def _usage(sets: Mapping[str, MatchSets], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(K, KK): over all matched sets, sum of 1/size and of 1/size^2 for each unit used as a match."""
+    k = np.zeros(n)
+    kk = np.zeros(n)
+    for s in sets.values():
+        a, b = s.usage()
+        k += a
+        kk += b
+    return k, kk
+
+
+def _weights_from_sets(sets: Mapping[str, MatchSets], treat: np.ndarray, estimand: str) -> np.ndarray:
+    """Matching weights from matched sets.
+
+    ATE: 1 (if the unit is matched) + K, K = sum of 1/size over the sets the unit belongs to, so
+    that the weighted difference in means is the matching estimator. ATT/ATC: MatchIt's weights
+    (focal units 1, the other arm K rescaled to sum to its number of matched units).
+    """
+    n = treat.shape[0]
+    own = _own_mask(sets, n)
+    k, _ = _usage(sets, n)
+    w = own.astype(float) + k
+    if estimand == "ATE":
+        return w
+    focal = ~treat if estimand == "ATC" else treat
+    w[focal] = own[focal].astype(float)
+    return _rescale_controls(w, focal)
+
+
+def _check_ate_matched(
+    data: pd.DataFrame,
+    sets: Mapping[str, MatchSets] | None,
+    treat: np.ndarray,
+    eligible: np.ndarray,
+    caliper: float | None,
+    caliper_scale: str,
+    exact_cols: list[str],
+    notes: list[str],
+) -> None:
+    """ATE: every arm needs matched units; units left without a match are dropped with a warning."""
+    n = treat.shape[0]
+    own = _own_mask(sets, n)
+    for arm, mask in (("treated", treat), ("control", ~treat)):
+        other = "control" if arm == "treated" else "treated"
+        if not (own & mask).any():
+            raise EstimationError(
+                f"match(): no {arm} unit found a {other} match ({int((mask & eligible).sum())} {arm} and "
+                f"{int((~mask & eligible).sum())} {other} units available"
+                + (f", caliper={caliper} ({caliper_scale})" if caliper is not None else "")
+                + "). Widen the caliper, relax 'exact', or check the overlap of the propensity score."
+            )
+    lost = eligible & ~own
+    if lost.any():
+        reason = f"within caliper={caliper} ({caliper_scale})" if caliper is not None else "available"
+        if exact_cols and caliper is None:
+            reason = "in their exact-matching cell"
+        msg = (
+            f"{int((lost & treat).sum())} treated and {int((lost & ~treat).sum())} control units have no match "
+            f"{reason} and are dropped ({describe_rows(data, lost)}); the estimate then refers to the matched "
+            "units only, not the full ATE."
+        )
+        warnings.warn(msg, OverlapWarning, stacklevel=3)
+        notes.append(msg)
 
 
 def _pair_ids(mm: np.ndarray, focal: np.ndarray) -> np.ndarray:
@@ -976,6 +1202,58 @@ def _mahalanobis_space(data: pd.DataFrame, columns: list[str], treat: np.ndarray
     return x @ (vecs * inv_sqrt)
 
 
+def _mahalanobis_sets(
+    z: np.ndarray,
+    score: np.ndarray,
+    focal: np.ndarray,
+    eligible: np.ndarray,
+    ratio: int,
+    caliper: float | None,
+    strata: np.ndarray | None,
+    ties: bool,
+) -> MatchSets:
+    """Mahalanobis matching with replacement as matched sets (ties kept when ``ties``).
+
+    Candidates: eligible units of the other arm within the caliper on ``score`` (and the stratum);
+    matches: the ``ratio`` nearest in the Mahalanobis metric, ties to the earlier data row, or with
+    ``ties`` every candidate as close as the ``ratio``-th nearest.
+    """
+    n = score.shape[0]
+    focal_rows = np.flatnonzero(focal)
+    if not ties:
+        mm = _mahalanobis_match(z, score, focal, eligible, np.arange(focal_rows.shape[0]), ratio, True, caliper, strata)
+        return sets_from_matrix(mm, focal_rows, n)
+    ctrl = np.flatnonzero(~focal & eligible)
+    ctrl = ctrl[stable_argsort(score[ctrl])]
+    cs = score[ctrl]
+    cal = np.inf if caliper is None else caliper
+    sizes = np.zeros(focal_rows.shape[0], dtype=np.int64)
+    chunks: list[np.ndarray] = []
+    for p, t in enumerate(focal_rows.tolist()):
+        if not eligible[t]:
+            continue
+        if np.isfinite(cal):
+            lo = int(np.searchsorted(cs, score[t] - cal, side="left"))
+            hi = int(np.searchsorted(cs, score[t] + cal, side="right"))
+        else:
+            lo, hi = 0, cs.shape[0]
+        ok = np.abs(cs[lo:hi] - score[t]) <= cal
+        if strata is not None:
+            ok &= strata[ctrl[lo:hi]] == strata[t]
+        rows = ctrl[lo:hi][ok]
+        if rows.size == 0:
+            continue
+        d2 = np.sum((z[rows] - z[t]) ** 2, axis=1)
+        kth = np.partition(d2, min(ratio, d2.size) - 1)[min(ratio, d2.size) - 1]
+        keep = rows[d2 <= kth + 64 * np.finfo(float).eps * max(float(d2.max()), 1.0)]
+        keep.sort()
+        sizes[p] = keep.size
+        chunks.append(keep)
+    indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    indices = np.concatenate(chunks).astype(np.int64) if chunks else np.zeros(0, dtype=np.int64)
+    return ListSets(focal=focal_rows, n=n, indptr=indptr, indices=indices)
+
+
 def _mahalanobis_match(
     z: np.ndarray,
     score: np.ndarray,
@@ -1046,13 +1324,37 @@ _SE_BY_METHOD = {
 
 
 def estimate_effect(
-    result: MatchResult, outcome: str, *, se: object = None, alpha: float = 0.05, ps_adjustment: bool = True
+    result: MatchResult,
+    outcome: str,
+    *,
+    se: object = None,
+    alpha: float = 0.05,
+    ps_adjustment: bool = True,
+    bias_adjust: bool | Sequence[str] = False,
 ) -> EffectResult:
     """Difference in weighted mean outcomes between the arms of a matched sample, with its SE.
 
     tau_hat = sum_i w_i D_i Y_i / sum_i w_i D_i - sum_i w_i (1 - D_i) Y_i / sum_i w_i (1 - D_i),
     with the matching weights w (for the ATT, the mean over matched treated units of Y_i minus the
-    mean of their matches' outcomes; for the ATC, the same with the arms swapped).
+    mean of their matches' outcomes; for the ATC, the same with the arms swapped). For
+    nearest-neighbour matching with replacement this is the matching estimator
+    tau_hat = (1/N) sum_i [Y_i(1)^ - Y_i(0)^] over the N matched units being matched (treated for
+    the ATT, controls for the ATC, all units for the ATE), with Y_i(w)^ = Y_i in the unit's own
+    arm and the mean outcome of its matches in the other arm (Abadie & Imbens 2006, eq. 2-4).
+
+    Bias correction (``bias_adjust``; nearest-neighbour matching with replacement only): True
+    (the matching covariates: ``mahalanobis`` covariates for a Mahalanobis distance, else the
+    ``covariates`` of the score model, else the matching distance itself) or a list of numeric
+    columns Z. Abadie & Imbens (2011): for the units matched in arm a, with matches in arm w,
+    mu_w(z) = b_0 + b' z is fitted by least squares on the units of arm w used as matches, each
+    weighted by K_j = sum over the matched sets holding j of 1/(size of the set), which is what
+    R Matching's ``BiasAdjust`` does (its regression weights ``Kcount``; read in its source,
+    version 4.10-8); then Y_i(w)^ = mean_j [Y_j + mu_w(Z_i) - mu_w(Z_j)]. Only the arms being
+    imputed are fitted (controls for the ATT, treated units for the ATC, both for the ATE). The
+    Abadie-Imbens SE is computed with the corrected unit effects (AI 2011, section 4; as Matching
+    and Stata's ``teffects nnmatch, biasadj()``). The correction removes the conditional bias of
+    matching on several continuous covariates, which vanishes too slowly (AI 2006, Theorem 1);
+    matching on a one-dimensional score it changes little.
 
     Inference (``se``; None = the method's default, listed first):
 
@@ -1094,6 +1396,19 @@ def estimate_effect(
     assumes matching with replacement and that every focal unit is matched; after matching without
     replacement or with a caliper the adjustment is an approximation (noted in the result).
 
+    For the ATE (nearest-neighbour matching with replacement, Abadie & Imbens 2016, Theorem 1):
+
+        V_adj = V - c' I^{-1} c / N,
+        c = (1/N) sum_i f_i [cov(X, Y | p_i, D = 1) / p_i + cov(X, Y | p_i, D = 0) / (1 - p_i)],
+
+    the conditional covariances estimated by local matching as for the ATT; the adjustment can
+    only lower the variance.
+
+    With ``ties=True`` matched sets and the J same-arm neighbours of sigma_j^2 keep every unit as
+    close as the last one, and sigma_j^2 = m/(m+1) (Y_j - mean of the m neighbours)^2. For the ATE
+    (any set sizes) V = N^-2 [sum_i (tau_i - tau_hat)^2 + sum_j (K_j^2 + 2 K_j - Q_j) sigma_j^2]
+    (AI 2006, Theorem 7, with K_j^2 + (2M - 1)/M K_j for M matches without ties).
+
     ``pair_cluster`` is the cluster-robust SE of the
     weighted regression of Y on (1, D), clusters = pairs/subclasses, with the factor
     G/(G-1) (N-1)/(N-2) (R's sandwich::vcovCL default type HC1, as the MatchIt vignette uses);
@@ -1103,19 +1418,30 @@ def estimate_effect(
     References
     ----------
     Abadie, A. & Imbens, G. (2006). Large sample properties of matching estimators for average
-    treatment effects. Econometrica 74(1). Abadie, A. & Imbens, G. (2016). Matching on the
-    estimated propensity score. Econometrica 84(2). Abadie, A. & Spiess, J. (2022). Robust
+    treatment effects. Econometrica 74(1). Abadie, A. & Imbens, G. (2011). Bias-corrected matching
+    estimators for average treatment effects. JBES 29(1). Abadie, A. & Imbens, G. (2016). Matching
+    on the estimated propensity score. Econometrica 84(2). Abadie, A. & Spiess, J. (2022). Robust
     post-matching inference. JASA 117(538).
     """
     func = "psm"
     data = result.data
     check_columns(data, [outcome], func, role="outcome")
     check_number("alpha", alpha, func, low=0.0, high=0.5, low_open=True)
+    if not isinstance(ps_adjustment, (bool, np.bool_)):
+        raise SpecificationError(f"the 'ps_adjustment' parameter of {func}() must be True or False; got {ps_adjustment!r}.")
+    bias_cols = _bias_columns(result, bias_adjust, func)
     allowed = _SE_BY_METHOD[result.method]
     if result.method == "nearest" and result.spec.get("replace"):
         allowed = ("abadie_imbens", "robust", "clustered")
+    if bias_cols:
+        allowed = ("abadie_imbens",)
     if se is None:
         se = allowed[0]
+    if bias_cols and not isinstance(se, AbadieImbens) and se != "abadie_imbens":
+        raise SpecificationError(
+            f"bias_adjust applies with se='abadie_imbens' only (the standard error of the bias-corrected matching "
+            f"estimator, Abadie & Imbens 2011); got se={se!r}. Drop 'se' or pass bias_adjust=False."
+        )
     inference = parse_inference(se, func, allowed)
     w = result.weights
     used = w > 0
@@ -1141,14 +1467,46 @@ def estimate_effect(
     n0 = int((used & ~d).sum())
     notes = list(result.notes)
     diagnostics_extra: dict[str, object] = {}
+    y_any = pd.to_numeric(y_all, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    effects: NNEffects | None = None
+    if result.method == "nearest" and result.match_sets is not None and (
+        isinstance(inference, AbadieImbens) or bias_cols or result.estimand == "ATE" or result.spec.get("ties")
+    ):
+        ai = inference if isinstance(inference, AbadieImbens) else AbadieImbens()
+        effects = nn_effects(result, y_any, bias_cols, func, neighbours=ai.neighbours, sigma2=ai.sigma2)
+        if bias_cols or result.estimand == "ATE" or result.spec.get("ties"):
+            estimate = effects.estimate  # = the weighted difference in means up to rounding, unless bias-corrected
+    if bias_cols and effects is not None:
+        diagnostics_extra["bias_adjust"] = {
+            "columns": list(bias_cols),
+            "slopes": {arm: dict(zip(bias_cols, map(float, b), strict=True)) for arm, b in effects.slopes.items()},
+        }
+        notes.append(
+            "Bias-corrected matching (Abadie & Imbens 2011): imputed outcomes adjusted by a least-squares "
+            f"regression on {', '.join(bias_cols)} fitted on the units used as matches, weighted by the number of "
+            "times each is used; the uncorrected estimate is "
+            f"{mu1 - mu0:.6g}."
+        )
     if isinstance(inference, AbadieImbens):
-        y_any = pd.to_numeric(y_all, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        std_error = _abadie_imbens_se(result, yfull, y_any, estimate)
-        base = "Abadie-Imbens standard error with J = 2 same-arm neighbours for the conditional variance"
-        why_known = _ps_adjustment_unavailable(result)
+        if effects is None:
+            raise SpecificationError("se='abadie_imbens' applies to nearest-neighbour matching only.")
+        std_error = math.sqrt(effects.variance)
+        kind = sigma2_kind(inference.sigma2, bool(result.spec.get("ties")))
+        base = (
+            f"Abadie-Imbens standard error with J = {inference.neighbours} same-arm neighbours for the conditional "
+            "variance ("
+            + ("J/(J+1) (Y_i - their mean)^2, AI 2006 eq. 14" if kind == "ai2006"
+               else "sample variance over the unit and its neighbours, as R Matching's Var.calc and Stata's nn()")
+            + (", ties kept)" if result.spec.get("ties") else ")")
+        )
+        why_known = ps_adjustment_unavailable(result)
         if why_known is None and ps_adjustment:
             se_2006 = std_error
-            delta = _ps_adjustment_term(result, y_any, estimate)
+            if result.estimand == "ATE":
+                c, a_inv, n_fit = ps_adjustment_parts_ate(result, y_any, effects)
+                delta = -float(c @ a_inv @ c) / n_fit
+            else:
+                delta = _ps_adjustment_term(result, y_any, effects.estimate, effects=effects)
             var_adj = std_error**2 + delta
             if var_adj <= 0:
                 raise EstimationError(
@@ -1213,188 +1571,41 @@ def estimate_effect(
         sample_sizes=result.sample_sizes,
         diagnostics={"matching": result, **diagnostics_extra},
         spec={**dict(result.spec), "outcome": outcome, "se": inference.to_dict(),
-              "ps_adjustment": bool(ps_adjustment)},
+              "ps_adjustment": bool(ps_adjustment), "bias_adjust": list(bias_cols) if bias_cols else False},
         notes=tuple(notes),
     )
 
 
-def _same_arm_sigma2(dist: np.ndarray, y: np.ndarray, arm_rows: np.ndarray, j: int = 2) -> np.ndarray:
-    """Abadie-Imbens conditional variance: J/(J+1) (Y_i - mean of J nearest same-arm units)^2."""
-    rows = arm_rows[stable_argsort(dist[arm_rows])]
-    m = rows.shape[0]
-    out = np.zeros(dist.shape[0])
-    if m <= j:
-        out[rows] = np.var(y[rows], ddof=1) if m > 1 else 0.0
-        return out
-    x = dist[rows]
-    yy = y[rows]
-    pos = np.arange(m)
-    offs = np.arange(1, j + 1)
-    cand = np.concatenate([pos[:, None] - offs, pos[:, None] + offs], axis=1)
-    valid = (cand >= 0) & (cand < m)
-    cdist = np.where(valid, np.abs(x[np.clip(cand, 0, m - 1)] - x[:, None]), np.inf)
-    pick = np.argsort(cdist, axis=1, kind="stable")[:, :j]
-    nb = np.take_along_axis(cand, pick, axis=1)
-    mean_nb = yy[nb].mean(axis=1)
-    out[rows] = j / (j + 1.0) * (yy - mean_nb) ** 2
-    return out
-
-
-def _abadie_imbens_se(result: MatchResult, y: np.ndarray, y_any: np.ndarray, estimate: float) -> float:
-    """Abadie-Imbens (2006) SE; ``y`` outcome of matched rows (0 elsewhere), ``y_any`` all rows (NaN allowed)."""
-    mm = result.match_matrix
-    if mm is None:
-        raise SpecificationError("se='abadie_imbens' applies to nearest-neighbour matching only.")
-    d = result.treated
-    focal = ~d if result.estimand == "ATC" else d
-    sign = -1.0 if result.estimand == "ATC" else 1.0
-    focal_rows = np.flatnonzero(focal)
-    k = (mm >= 0).sum(axis=1)
-    has = k > 0
-    nf = int(has.sum())
-    rows, cols = np.nonzero(mm[has] >= 0)
-    mmh = mm[has]
-    kh = k[has]
-    a = 1.0 / kh[rows]
-    ctrl = mmh[rows, cols]
-    yhat = np.bincount(rows, weights=a * y[ctrl], minlength=nf)
-    tau_t = sign * (y[focal_rows[has]] - yhat)
-    n = d.shape[0]
-    kk = np.bincount(ctrl, weights=a, minlength=n)
-    qq = np.bincount(ctrl, weights=a * a, minlength=n)
-    other = np.flatnonzero(~focal & (kk > 0))
-    # sigma^2 from same-arm neighbours among the units kept (not discarded) with an outcome
-    kept_other = np.flatnonzero(~focal & ~result.discarded & np.isfinite(y_any))
-    sig = _same_arm_sigma2(result.distance, np.nan_to_num(y_any), kept_other)
-    var = (np.sum((tau_t - estimate) ** 2) + np.sum((kk[other] ** 2 - qq[other]) * sig[other])) / nf**2
-    return float(np.sqrt(var))
-
-
-def _ps_adjustment_unavailable(result: MatchResult) -> str | None:
-    """Why the Abadie-Imbens (2016) adjustment does not apply to ``result`` (None: it applies)."""
-    ps = result.propensity_model
-    if ps is None:
-        if result.distance_name not in DISTANCES:
-            return f"it was given as the distance column '{result.distance_name}'"
-        return f"it was given as the column '{result.spec.get('score')}'"
-    if getattr(ps, "fit", None) is None:
-        return f"the {ps.model!r} model has no parametric likelihood to adjust for"
-    if result.distance_name not in ("propensity", "logit"):
-        return "units were matched on a Mahalanobis distance, not on the score"
-    if ps.sampling_weights is not None:
-        return "the score was fitted with sampling weights"
-    return None
-
-
-def _nearest_in_arm(dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int) -> np.ndarray:
-    """(len(query), size) rows of the ``size`` units of ``arm_rows`` nearest to each query unit on ``dist``.
-
-    A query unit that belongs to the arm is its own nearest unit. Ties go to the unit earlier in the
-    (distance, row) order. With fewer than ``size`` units in the arm, all of them (padded by repetition).
-    """
-    rows = arm_rows[stable_argsort(dist[arm_rows])]
-    m = rows.shape[0]
-    x = dist[rows]
-    pos = np.searchsorted(x, dist[query], side="left")
-    offs = np.arange(-size, size + 1)
-    cand = pos[:, None] + offs
-    valid = (cand >= 0) & (cand < m)
-    cdist = np.where(valid, np.abs(x[np.clip(cand, 0, m - 1)] - dist[query][:, None]), np.inf)
-    pick = np.argsort(cdist, axis=1, kind="stable")[:, : min(size, m)]
-    out = rows[np.clip(np.take_along_axis(cand, pick, axis=1), 0, m - 1)]
-    if out.shape[1] < size:
-        out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
-    return out
-
-
-def _summed_local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """sum_r w_r cov_r(z, y): weighted sum over query rows r of the sample covariance of each column of
-    ``z`` with ``y`` over the row's neighbour set ``nb[r]`` (L units, denominator L - 1).
-
-    With S_z(r), S_y(r) the neighbour sums, cov_r = [sum_{k in nb(r)} z_k y_k - S_z(r) S_y(r) / L] / (L - 1),
-    so the weighted sum is sum_k z_k [W_k y_k - V_k / L] / (L - 1), with W_k the total weight of the
-    query rows having k as a neighbour and V_k the same total of w_r S_y(r): two ``bincount`` calls and
-    one product with ``z``, instead of gathering the (n, L, dim z) neighbour covariates. ``y`` is
-    centred first (covariances do not change), which keeps the differences well conditioned.
-    """
-    size = nb.shape[1]
-    flat = nb.ravel()
-    yc = y - float(np.mean(y[flat])) if flat.shape[0] else y
-    s_y = yc[nb].sum(axis=1)
-    n = z.shape[0]
-    big_w = np.bincount(flat, weights=np.repeat(w, size), minlength=n)
-    big_v = np.bincount(flat, weights=np.repeat(w * s_y, size), minlength=n)
-    coef = (big_w * yc - big_v / size) / (size - 1)
-    return z.T @ coef
-
-
-def _ps_adjustment_term(result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4) -> float:
-    """Abadie & Imbens (2016) correction added to the 2006 variance (see :func:`_ps_adjustment_parts`)."""
-    c, g, a_inv, n_fit = _ps_adjustment_parts(result, y_any, estimate, size)
-    ct = c + g  # covariance of the estimator's influence with the score of the propensity model
-    return float((g @ a_inv @ g - ct @ a_inv @ ct) / n_fit)
-
-
-def _ps_adjustment_parts(
-    result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Pieces (c, g, I^-1, N) of the Abadie & Imbens (2016) correction for the ATT/ATC.
-
-    Stated for the ATT with focal arm 1; the ATC swaps the arms (p -> 1 - p), which leaves both
-    quadratic forms unchanged. Sums run over the units not discarded with an outcome; I is the
-    per-unit information of the score model on its (centred and scaled) design, which leaves the
-    quadratic forms unchanged.
-    """
-    ps = result.propensity_model
-    fit = ps.fit
-    z = fit.lin.z
-    a_inv = fit.lin.a_inv
-    n_fit = z.shape[0]
-    f = np.asarray(fit.dens, dtype=float)
-    p = np.asarray(ps.scores, dtype=float)
-    d = result.treated
-    atc = result.estimand == "ATC"
-    focal = ~d if atc else d
-    p_f = 1.0 - p if atc else p
-    sign = -1.0 if atc else 1.0
-    keep = ~result.discarded & np.isfinite(y_any)
-    y = np.where(keep, y_any, 0.0)
-    dist = result.distance
-    f_rows = np.flatnonzero(focal & keep)
-    o_rows = np.flatnonzero(~focal & keep)
-    # imputed outcomes: focal units from their matches; the other arm matched to `ratio` focal units
-    mm = result.match_matrix
-    ratio = mm.shape[1]
-    focal_all = np.flatnonzero(focal)
-    k = (mm >= 0).sum(axis=1)
-    has = (k > 0) & keep[focal_all]
-    y_other = np.full(d.shape[0], np.nan)
-    y_other[focal_all[has]] = np.where(mm[has] >= 0, y[np.maximum(mm[has], 0)], 0.0).sum(axis=1) / k[has]
-    back = nearest_match(dist, ~focal, eligible=keep, ratio=ratio, replace=True)
-    o_all = np.flatnonzero(~focal)
-    kb = (back >= 0).sum(axis=1)
-    ok = (kb > 0) & keep[o_all]
-    y_focal = np.full(d.shape[0], np.nan)
-    y_focal[o_all[ok]] = np.where(back[ok] >= 0, y[np.maximum(back[ok], 0)], 0.0).sum(axis=1) / kb[ok]
-    unit_effect = np.zeros(d.shape[0])
-    unit_effect[focal_all[has]] = y[focal_all[has]] - y_other[focal_all[has]]
-    unit_effect[o_all[ok]] = y_focal[o_all[ok]] - y[o_all[ok]]
-    used = np.zeros(d.shape[0], dtype=bool)
-    used[focal_all[has]] = True
-    used[o_all[ok]] = True
-    tau_f = sign * estimate
-    n_f = float(has.sum())
-    # conditional covariances of (X, Y) given the score within each arm, by local matching
-    rows = np.flatnonzero(used)
-    rows = rows[stable_argsort(dist[rows])]  # sorted queries make the neighbour searches cache-friendly
-    fr = f[rows]
-    odds = p_f[rows] / (1.0 - p_f[rows])
-    c = (
-        _summed_local_covariance(z, y, _nearest_in_arm(dist, f_rows, rows, size), fr)
-        + _summed_local_covariance(z, y, _nearest_in_arm(dist, o_rows, rows, size), fr * odds)
-    ) / n_f
-    g = (z[rows] * (fr * (unit_effect[rows] - tau_f))[:, None]).sum(axis=0) / n_f
-    return c, g, a_inv, n_fit
+def _bias_columns(result: MatchResult, bias_adjust: object, func: str) -> list[str] | None:
+    """The columns of the bias correction (None: no correction), after checking it applies."""
+    if bias_adjust is False or bias_adjust is None:
+        return None
+    if result.method != "nearest" or not result.spec.get("replace"):
+        what = f"method={result.method!r}" if result.method != "nearest" else "matching without replacement"
+        raise SpecificationError(
+            f"bias_adjust is defined for nearest-neighbour matching with replacement (Abadie & Imbens 2011); this "
+            f"result used {what}. Match with method='nearest', replace=True, or pass bias_adjust=False"
+            + (" (radius, kernel and subclass estimators average over many units instead)." if result.method != "nearest"
+               else ".")
+        )
+    if bias_adjust is True or (isinstance(bias_adjust, (np.bool_,)) and bool(bias_adjust)):
+        if result.distance_name == "mahalanobis":
+            cols = list(result.spec.get("mahalanobis") or result.covariates)
+        else:
+            cols = list(result.covariates)
+        if not cols:
+            if result.distance_name in DISTANCES:
+                cols = [str(result.spec.get("score"))]
+            else:
+                cols = [result.distance_name]
+        return cols
+    cols = as_column_list("bias_adjust", bias_adjust, func)
+    if not cols:
+        raise SpecificationError(
+            f"the 'bias_adjust' parameter of {func}() must be True, False or a non-empty list of columns; got []."
+        )
+    check_columns(result.data, cols, func, role="bias_adjust column")
+    return cols
 
 
 def psm(
@@ -1423,11 +1634,15 @@ def psm(
     alpha: float = 0.05,
     random_state: int | None = None,
     ps_adjustment: bool = True,
+    ties: bool = False,
+    bias_adjust: bool | Sequence[str] = False,
 ) -> EffectResult:
     """Propensity-score matching estimate: :func:`match` followed by :func:`estimate_effect`.
 
-    Every argument but ``outcome``, ``se`` and ``alpha`` is passed to :func:`match` (see there for
-    the matching conventions); ``se``, ``alpha`` and ``ps_adjustment`` to :func:`estimate_effect`
+    Every argument but ``outcome``, ``se``, ``alpha``, ``ps_adjustment`` and ``bias_adjust`` is
+    passed to :func:`match` (see there for the matching conventions, ``estimand="ATE"`` and
+    ``ties``); ``se``, ``alpha``, ``ps_adjustment`` and ``bias_adjust`` (Abadie-Imbens 2011 bias
+    correction: False, True or a list of columns) to :func:`estimate_effect`
     (see there for the standard errors; None = the method's default: Abadie-Imbens for
     nearest-neighbour matching, adjusted for the estimated score (Abadie & Imbens 2016) when a
     logit/probit score was fitted here and ``ps_adjustment`` is True; pair/subclass-clustered for
@@ -1472,5 +1687,6 @@ def psm(
         bandwidth=bandwidth,
         score=score,
         random_state=random_state,
+        ties=ties,
     )
-    return estimate_effect(result, outcome, se=se, alpha=alpha, ps_adjustment=ps_adjustment)
+    return estimate_effect(result, outcome, se=se, alpha=alpha, ps_adjustment=ps_adjustment, bias_adjust=bias_adjust)
