@@ -29,16 +29,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._matched_sets import (
-    MatchSets,
-    RangeSets,
-    abadie_imbens_variance,
-    knn_ranges,
-    same_arm_sigma2,
-    sets_from_matrix,
-    weighted_least_squares,
-)
-from ._nearest import nearest_match, stable_argsort
+from ._matched_sets import MatchSets, abadie_imbens_variance, same_arm_sigma2, weighted_least_squares
+from ._nearest import stable_argsort
 from ._validation import describe_rows, example_rows
 from .errors import DataError, EstimationError
 
@@ -283,88 +275,103 @@ def summed_local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray, w: np.
     return z.T @ coef
 
 
-def _back_match(result: MatchResult, focal: np.ndarray, keep: np.ndarray) -> MatchSets:
-    """Units of the non-focal arm matched to their ``ratio`` nearest focal units (for dtau/dtheta)."""
-    ratio = int(result.spec.get("ratio", 1))
-    dist = result.distance
-    n = dist.shape[0]
-    o_all = np.flatnonzero(~focal)
-    if result.spec.get("ties"):
-        rs = knn_ranges(dist, o_all, np.flatnonzero(focal & keep), ratio)
-        return RangeSets(focal=rs.focal, n=n, pool=rs.pool, lo=rs.lo, hi=np.where(keep[o_all], rs.hi, rs.lo))
-    back = nearest_match(dist, ~focal, eligible=keep, ratio=ratio, replace=True)
-    back[~keep[o_all]] = -1
-    return sets_from_matrix(back, o_all, n)
+def _local_pieces(result: MatchResult, y_any: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Per-unit ingredients of the Abadie & Imbens (2016) corrections, over the units kept.
 
-
-def ps_adjustment_parts(
-    result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4, effects: NNEffects | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Pieces (c, g, I^-1, N) of the Abadie & Imbens (2016) correction for the ATT/ATC.
-
-    Stated for the ATT with focal arm 1; the ATC swaps the arms (p -> 1 - p), which leaves both
-    quadratic forms unchanged. Sums run over the units not discarded with an outcome; I is the
-    per-unit information of the score model on its (centred and scaled) design, which leaves the
-    quadratic forms unchanged.
-
-    c = (1/N_1) sum_i f_i [cov(X, Y | p_i, D = 1) + p_i/(1 - p_i) cov(X, Y | p_i, D = 0)] and
-    g = dtau/dtheta = (1/N_1) sum_i f_i X_i (Y_i(1)^ - Y_i(0)^ - tau_hat), over every unit: the
-    focal units' imputations are those of the estimator (``effects``; bias-corrected if it was),
-    the other arm's come from matching each of its units to its ``ratio`` nearest focal units.
+    For every unit i not discarded with an outcome (rows sorted by distance), the L = ``size``
+    units of each arm nearest to it on the distance (i itself among them when it belongs to the
+    arm): their mean outcome estimates E[Y | p_i, D = w] = E[Y(w) | p_i], and the sample
+    covariance of the score model's design z with Y over them estimates
+    cov(X, mu(w, X) | p_i) (AI 2016, section 4). Returned as neighbour index arrays, the rows and
+    the model pieces; the covariances are summed on demand by :func:`summed_local_covariance`.
     """
     ps = result.propensity_model
     fit = ps.fit
-    z = fit.lin.z
-    a_inv = fit.lin.a_inv
-    n_fit = z.shape[0]
-    f = np.asarray(fit.dens, dtype=float)
-    p = np.asarray(ps.scores, dtype=float)
-    d = result.treated
-    atc = result.estimand == "ATC"
-    focal = ~d if atc else d
-    p_f = 1.0 - p if atc else p
-    sign = -1.0 if atc else 1.0
     keep = ~result.discarded & np.isfinite(y_any)
-    y = np.where(keep, y_any, 0.0)
     dist = result.distance
-    if effects is None:
-        effects = nn_effects(result, y_any)
-    f_rows = np.flatnonzero(focal & keep)
-    o_rows = np.flatnonzero(~focal & keep)
-    has = effects.own & keep
-    back = _back_match(result, focal, keep)
-    ok = back.matched
-    o_ok = back.focal[ok]
-    y_focal = back.mean(y)[ok]
-    unit_effect = np.zeros(d.shape[0])
-    unit_effect[has] = sign * effects.tau[has]
-    unit_effect[o_ok] = y_focal - y[o_ok]
-    used = has.copy()
-    used[o_ok] = True
-    tau_f = sign * estimate
-    n_f = float(has.sum())
-    rows = np.flatnonzero(used)
+    d = result.treated
+    rows = np.flatnonzero(keep)
     rows = rows[stable_argsort(dist[rows])]  # sorted queries make the neighbour searches cache-friendly
-    fr = f[rows]
-    odds = p_f[rows] / (1.0 - p_f[rows])
-    c = (
-        summed_local_covariance(z, y, nearest_in_arm(dist, f_rows, rows, size), fr)
-        + summed_local_covariance(z, y, nearest_in_arm(dist, o_rows, rows, size), fr * odds)
-    ) / n_f
-    g = (z[rows] * (fr * (unit_effect[rows] - tau_f))[:, None]).sum(axis=0) / n_f
-    return c, g, a_inv, n_fit
+    y = np.where(keep, y_any, 0.0)
+    return {
+        "rows": rows,
+        "y": y,
+        "z": fit.lin.z,
+        "a_inv": fit.lin.a_inv,
+        "f": np.asarray(fit.dens, dtype=float)[rows],
+        "p": np.asarray(ps.scores, dtype=float)[rows],
+        "nb1": nearest_in_arm(dist, np.flatnonzero(d & keep), rows, size),
+        "nb0": nearest_in_arm(dist, np.flatnonzero(~d & keep), rows, size),
+        "mean1": _leave_one_out_mean(y, nearest_in_arm(dist, np.flatnonzero(d & keep), rows, size + 1), rows),
+        "mean0": _leave_one_out_mean(y, nearest_in_arm(dist, np.flatnonzero(~d & keep), rows, size + 1), rows),
+    }
 
 
-def ps_adjustment_term(
-    result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4, effects: NNEffects | None = None
-) -> float:
-    """Abadie & Imbens (2016) correction added to the 2006 variance of the ATT/ATC.
+def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Mean of y over the first L of the L + 1 neighbours ``nb`` of each row, the row itself left out.
 
-    -(c'I^-1 c + 2 c'I^-1 g) / N = [g'I^-1 g - (c + g)'I^-1 (c + g)] / N (see :func:`ps_adjustment_parts`).
+    E[Y(w) | p_i] for g must not use Y_i itself: Y_i co-varies with X_i beyond p_i, which would
+    bias sum_i f_i X_i m_w(p_i) by (1/L) sum_i f_i cov(X, Y | p_i, D = w).
     """
-    c, g, a_inv, n_fit = ps_adjustment_parts(result, y_any, estimate, size, effects)
-    ct = c + g  # covariance of the estimator's influence with the score of the propensity model
-    return float((g @ a_inv @ g - ct @ a_inv @ ct) / n_fit)
+    size = nb.shape[1] - 1
+    is_self = nb == rows[:, None]
+    has_self = is_self.any(axis=1)
+    drop = np.where(has_self, np.argmax(is_self, axis=1), size)
+    keep = np.ones(nb.shape, dtype=bool)
+    keep[np.arange(nb.shape[0]), drop] = False
+    return (y[nb] * keep).sum(axis=1) / size
+
+
+def ps_adjustment_parts(
+    result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Pieces (c_t, dtau/dtheta, I^-1, N) of the Abadie & Imbens (2016, Theorem 2) correction, ATT/ATC.
+
+    Stated for the ATT (the ATC swaps the arms, p -> 1 - p, which leaves the quadratic forms
+    unchanged). With f_i = dp/d(X'theta) at unit i, N_1 the number of matched focal units and sums
+    over every unit kept (the sample analogues of E[.] / E[p(X)]):
+
+        c_t = (1/N_1) sum_i f_i X_i (m_1(p_i) - m_0(p_i) - tau_hat)
+              + (1/N_1) sum_i f_i [cov(X, Y | p_i, D = 1) + p_i/(1 - p_i) cov(X, Y | p_i, D = 0)],
+        dtau/dtheta = (1/N_1) sum_i f_i X_i (mu_1(X_i) - mu_0(X_i) - tau_hat)
+                    = (1/N_1) sum_i f_i X_i (m_1(p_i) - m_0(p_i) - tau_hat)
+                      + (1/N_1) sum_i f_i [cov(X, Y | p_i, D = 1) - cov(X, Y | p_i, D = 0)],
+
+    m_w(p) = E[Y(w) | p(X) = p] estimated by the mean outcome of the L nearest units of arm w
+    (unit i itself left out), and
+    the covariances by local matching (:func:`_local_pieces`). The second line of dtau/dtheta uses
+    mu_w(X) = m_w(p) + (mu_w(X) - m_w(p)) and E[X (mu_w(X) - m_w(p)) | p] = cov(X, mu_w(X) | p).
+    Then V_adj = V - c_t' I^-1 c_t / N + (dtau/dtheta)' I^-1 (dtau/dtheta) / N. I is the per-unit
+    information of the score model on its (centred and scaled) design, which leaves the quadratic
+    forms unchanged.
+    """
+    parts = _local_pieces(result, y_any, size)
+    rows, y, z, f, p = parts["rows"], parts["y"], parts["z"], parts["f"], parts["p"]
+    atc = result.estimand == "ATC"
+    nb_f, nb_o = (parts["nb0"], parts["nb1"]) if atc else (parts["nb1"], parts["nb0"])
+    p_f = 1.0 - p if atc else p
+    tau_f = -estimate if atc else estimate
+    d = result.treated
+    focal = ~d if atc else d
+    own = np.zeros(d.shape[0], dtype=bool)
+    for sets in (result.match_sets or {}).values():
+        own[sets.focal[sets.matched]] = True
+    n_f = float((own & focal).sum())
+    m_f, m_o = (parts["mean0"], parts["mean1"]) if atc else (parts["mean1"], parts["mean0"])
+    g_m = (z[rows] * (f * (m_f - m_o - tau_f))[:, None]).sum(axis=0) / n_f
+    cov_f = summed_local_covariance(z, y, nb_f, f) / n_f
+    cov_o = summed_local_covariance(z, y, nb_o, f) / n_f
+    cov_o_odds = summed_local_covariance(z, y, nb_o, f * p_f / (1.0 - p_f)) / n_f
+    c_t = g_m + cov_f + cov_o_odds
+    dtau = g_m + cov_f - cov_o
+    return c_t, dtau, parts["a_inv"], z.shape[0]
+
+
+def ps_adjustment_term(result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4) -> float:
+    """Abadie & Imbens (2016, Theorem 2) term added to the 2006 variance of the ATT/ATC:
+    [dtau' I^-1 dtau - c_t' I^-1 c_t] / N (see :func:`ps_adjustment_parts`); of either sign."""
+    c_t, dtau, a_inv, n_fit = ps_adjustment_parts(result, y_any, estimate, size)
+    return float((dtau @ a_inv @ dtau - c_t @ a_inv @ c_t) / n_fit)
 
 
 def ps_adjustment_parts_ate(
@@ -373,28 +380,13 @@ def ps_adjustment_parts_ate(
     """Pieces (c, I^-1, N) of the Abadie & Imbens (2016, Theorem 1) correction for the ATE.
 
     c = (1/N) sum_i f_i [cov(X, Y | p_i, D = 1) / p_i + cov(X, Y | p_i, D = 0) / (1 - p_i)] over
-    the N matched units, cov(X, Y | p_i, D = w) being the sample covariance over the L = ``size``
-    units of arm w nearest to unit i on the distance (section 4 of the paper); under
-    unconfoundedness cov(X, Y | p, D = w) = cov(X, mu(w, X) | p). The variance is V - c'I^-1 c / N.
+    the units kept, N the number of matched units, cov(X, Y | p_i, D = w) the sample covariance
+    over the L = ``size`` units of arm w nearest to unit i on the distance (section 4 of the paper);
+    under unconfoundedness cov(X, Y | p, D = w) = cov(X, mu(w, X) | p). The variance is
+    V - c' I^-1 c / N: estimating the score never increases the ATE's variance.
     """
-    ps = result.propensity_model
-    fit = ps.fit
-    z = fit.lin.z
-    a_inv = fit.lin.a_inv
-    n_fit = z.shape[0]
-    f = np.asarray(fit.dens, dtype=float)
-    p = np.asarray(ps.scores, dtype=float)
-    d = result.treated
-    keep = ~result.discarded & np.isfinite(y_any)
-    y = np.where(keep, y_any, 0.0)
-    dist = result.distance
-    rows = np.flatnonzero(effects.own)
-    rows = rows[stable_argsort(dist[rows])]
-    fr = f[rows]
-    c = (
-        summed_local_covariance(z, y, nearest_in_arm(dist, np.flatnonzero(d & keep), rows, size), fr / p[rows])
-        + summed_local_covariance(
-            z, y, nearest_in_arm(dist, np.flatnonzero(~d & keep), rows, size), fr / (1.0 - p[rows])
-        )
-    ) / rows.shape[0]
-    return c, a_inv, n_fit
+    parts = _local_pieces(result, y_any, size)
+    y, z, f, p = parts["y"], parts["z"], parts["f"], parts["p"]
+    n_own = float(effects.own.sum())
+    c = (summed_local_covariance(z, y, parts["nb1"], f / p) + summed_local_covariance(z, y, parts["nb0"], f / (1.0 - p)))
+    return c / n_own, parts["a_inv"], z.shape[0]

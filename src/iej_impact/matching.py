@@ -1506,7 +1506,7 @@ def estimate_effect(
                 c, a_inv, n_fit = ps_adjustment_parts_ate(result, y_any, effects)
                 delta = -float(c @ a_inv @ c) / n_fit
             else:
-                delta = _ps_adjustment_term(result, y_any, effects.estimate, effects=effects)
+                delta = _ps_adjustment_term(result, y_any, effects.estimate)
             var_adj = std_error**2 + delta
             if var_adj <= 0:
                 raise EstimationError(
