@@ -1433,16 +1433,14 @@ def estimate_effect(
     allowed = _SE_BY_METHOD[result.method]
     if result.method == "nearest" and result.spec.get("replace"):
         allowed = ("abadie_imbens", "robust", "clustered")
-    if bias_cols:
-        allowed = ("abadie_imbens",)
     if se is None:
         se = allowed[0]
-    if bias_cols and not isinstance(se, AbadieImbens) and se != "abadie_imbens":
+    inference = parse_inference(se, func, allowed)
+    if bias_cols and not isinstance(inference, AbadieImbens):
         raise SpecificationError(
             f"bias_adjust applies with se='abadie_imbens' only (the standard error of the bias-corrected matching "
-            f"estimator, Abadie & Imbens 2011); got se={se!r}. Drop 'se' or pass bias_adjust=False."
+            f"estimator, Abadie & Imbens 2011); got se={inference.name!r}. Drop 'se' or pass bias_adjust=False."
         )
-    inference = parse_inference(se, func, allowed)
     w = result.weights
     used = w > 0
     y_all = data[outcome]
