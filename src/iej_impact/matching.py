@@ -570,9 +570,9 @@ def match(
     rng = np.random.default_rng(random_state)
     subclass = np.full(n, -1, dtype=np.int64)
     match_sets: dict[str, MatchSets] | None = None
+    z: np.ndarray | None = None
     if method == "nearest":
         ford = focal_order(dist[focal], order, rng)
-        z = None
         if distance == "mahalanobis":
             mcols = as_column_list("mahalanobis", mahalanobis, _FUNC) if mahalanobis is not None else covs
             check_columns(data, mcols, _FUNC, role="Mahalanobis covariate")
