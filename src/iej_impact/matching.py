@@ -17,6 +17,10 @@ Methods
     on ``mahalanobis`` covariates (pooled within-arm covariance, as MatchIt >= 4.4), among controls
     within the caliper on the logit of the propensity score; ties go to the first control in data
     order.
+    With replacement, ``ties=True`` keeps every control as close as the ``ratio``-th nearest
+    (Stata's ``teffects``, R Matching), and ``estimand="ATE"`` matches every treated unit to
+    controls and every control to treated units (Abadie & Imbens 2006); the matched sets are then
+    in ``MatchResult.match_sets`` (see :mod:`iej_impact._matched_sets`).
 ``subclass``
     Subclassification on quantiles of the focal arm's score (MatchIt's ``method = "subclass"``):
     breaks at the ``subclasses`` quantiles (R type 7) of the focal units' score (all units' score for
@@ -1351,8 +1355,8 @@ def estimate_effect(
     R Matching's ``BiasAdjust`` does (its regression weights ``Kcount``; read in its source,
     version 4.10-8); then Y_i(w)^ = mean_j [Y_j + mu_w(Z_i) - mu_w(Z_j)]. Only the arms being
     imputed are fitted (controls for the ATT, treated units for the ATC, both for the ATE). The
-    Abadie-Imbens SE is computed with the corrected unit effects (AI 2011, section 4; as Matching
-    and Stata's ``teffects nnmatch, biasadj()``). The correction removes the conditional bias of
+    Abadie-Imbens SE is computed with the corrected unit effects (AI 2011, section 4; as R
+    Matching does, to 1e-12 in tests/reference/test_matching_r.py). The correction removes the conditional bias of
     matching on several continuous covariates, which vanishes too slowly (AI 2006, Theorem 1);
     matching on a one-dimensional score it changes little.
 
@@ -1367,47 +1371,48 @@ def estimate_effect(
     The bootstrap is not offered: it is invalid for nearest-neighbour matching (Abadie & Imbens
     2008, Econometrica 76(6)).
 
-    ``abadie_imbens`` is Abadie & Imbens' (2006) estimator for matching estimators, extended to a
-    variable number of matches per unit: with a_tj = 1/#J(t) for the matches J(t) of focal unit t,
-    K_j = sum_t a_tj and Q_j = sum_t a_tj^2 for the other arm,
+    ``abadie_imbens`` is Abadie & Imbens' (2006) estimator for matching estimators, extended to any
+    estimand and a variable number of matches per unit. With own_i = 1 for the units whose
+    counterfactual is imputed (matched treated units for the ATT, controls for the ATC, all
+    matched units for the ATE; N of them), tau_i = Y_i(1)^ - Y_i(0)^ (bias-corrected if
+    requested), and K_j, Q_j the sums of 1/#J(l) and 1/#J(l)^2 over the matched sets J(l) holding
+    unit j,
 
-        V = (1/N_f^2) [ sum_t (tau_t - tau_hat)^2 + sum_j (K_j^2 - Q_j) sigma_j^2 ],
+        V = N^-2 [ sum_{own} (tau_i - tau_hat)^2 + sum_j (K_j^2 + 2 own_j K_j - Q_j) sigma_j^2 ]
 
-    tau_t = +-(Y_t - sum_j a_tj Y_j), and sigma_j^2 = J/(J+1) (Y_j - mean of its J = 2 nearest
-    same-arm neighbours on the distance)^2.
+    (AI 2006: K^2 - Q for the ATT, K^2 + (2M - 1)/M K for the ATE with M matches and no ties).
+    sigma_j^2 comes from the J = ``neighbours`` (default 2) nearest units of j's own arm on the
+    distance (the logit score for Mahalanobis matching): ``sigma2="ai2006"``,
+    J/(J+1) (Y_j - their mean)^2 (AI 2006, eq. 14; m/(m+1) with m tied neighbours), or
+    ``"sample"``, the sample variance of Y over j and its neighbours (R Matching's
+    ``Var.calc = J``); the default ``"auto"`` takes the first without ties and the second with
+    ``ties=True``. Choose with ``se={"type": "abadie_imbens", "neighbours": 1, "sigma2": "sample"}``.
 
     When the score was estimated here by a parametric model (``ps_model="logit"`` or ``"probit"``,
     maximum likelihood) and the units were matched on it (``distance="propensity"`` or ``"logit"``),
-    the variance is adjusted for the estimation of the score (Abadie & Imbens 2016, Theorem 2), as
-    Stata's ``teffects psmatch`` does. For the ATT (ATC: the same with the arms swapped),
+    the variance is adjusted for the estimation of the score (Abadie & Imbens 2016), as Stata's
+    ``teffects psmatch`` does. With I the per-unit Fisher information of the score model,
+    f_i = dp/d(X'theta) at unit i, sums over every unit kept, cov_w(i) = cov(X, Y | p_i, D = w) and
+    m_w(i) = E[Y(w) | p_i] estimated over the L = 4 units of arm w nearest to unit i on the score
+    (AI 2016, section 4; unit i left out of the means):
 
-        V_adj = V - (c' I^{-1} c - g' I^{-1} g) / N,
+    * ATE (Theorem 1): V_adj = V - c' I^{-1} c / N with
+      c = (1/N) sum_i f_i [cov_1(i) / p_i + cov_0(i) / (1 - p_i)]; never larger than V.
+    * ATT (Theorem 2; ATC: the arms swapped), N_1 matched treated units:
+      V_adj = V - c_t' I^{-1} c_t / N + (dtau/dtheta)' I^{-1} (dtau/dtheta) / N, with
+      c_t = (1/N_1) sum_i f_i X_i (m_1(i) - m_0(i) - tau_hat)
+            + (1/N_1) sum_i f_i [cov_1(i) + p_i / (1 - p_i) cov_0(i)] and
+      dtau/dtheta = (1/N_1) sum_i f_i X_i (m_1(i) - m_0(i) - tau_hat) + (1/N_1) sum_i f_i [cov_1(i) - cov_0(i)],
+      the sample analogue of E[f X (mu_1(X) - mu_0(X) - tau)] / P(D = 1). Of either sign.
 
-    with I the per-unit Fisher information of the score model,
-    c = (1/N_1) sum_i f_i [cov(X, Y | p_i, D = 1) + p_i / (1 - p_i) cov(X, Y | p_i, D = 0)] and
-    g = d tau / d theta = (1/N_1) sum_i f_i X_i (Y_i(1)^ - Y_i(0)^ - tau_hat), summed over all N units,
-    f_i = dp/d(X'theta) at unit i, Y_i(w)^ the observed outcome or the mean of the unit's matches
-    in arm w (controls are matched to their ``ratio`` nearest treated units with replacement for
-    this), and cov(X, Y | p_i, D = w) the sample covariance over the L = 4 units of arm w nearest to
-    unit i on the distance (unit i included when it is in arm w): Abadie & Imbens' (2016, section 4)
-    estimator. The ATT adjustment can have either sign. ``ps_adjustment=False`` gives the 2006 SE
-    (the score treated as known); a score given as a column (``score=``, ``distance=<column>``) or
-    from a non-parametric model is always treated as known, and the note says so. The theory
-    assumes matching with replacement and that every focal unit is matched; after matching without
-    replacement or with a caliper the adjustment is an approximation (noted in the result).
-
-    For the ATE (nearest-neighbour matching with replacement, Abadie & Imbens 2016, Theorem 1):
-
-        V_adj = V - c' I^{-1} c / N,
-        c = (1/N) sum_i f_i [cov(X, Y | p_i, D = 1) / p_i + cov(X, Y | p_i, D = 0) / (1 - p_i)],
-
-    the conditional covariances estimated by local matching as for the ATT; the adjustment can
-    only lower the variance.
-
-    With ``ties=True`` matched sets and the J same-arm neighbours of sigma_j^2 keep every unit as
-    close as the last one, and sigma_j^2 = m/(m+1) (Y_j - mean of the m neighbours)^2. For the ATE
-    (any set sizes) V = N^-2 [sum_i (tau_i - tau_hat)^2 + sum_j (K_j^2 + 2 K_j - Q_j) sigma_j^2]
-    (AI 2006, Theorem 7, with K_j^2 + (2M - 1)/M K_j for M matches without ties).
+    Versions before this one used V - (c'I^-1 c + 2 c'I^-1 g) / N for the ATT, with g from the
+    matched imputations; it over-corrects when outcomes depend on X beyond the score (Monte Carlo
+    in docs/explanation/matching-methods.md and tests/test_matching_ate.py). ``ps_adjustment=False``
+    gives the 2006 SE (the score treated as known); a score given as a column (``score=``,
+    ``distance=<column>``) or from a non-parametric model is always treated as known, and the note
+    says so. The theory assumes matching with replacement and that every unit being matched is
+    matched; after matching without replacement or with a caliper the adjustment is an
+    approximation (noted in the result).
 
     ``pair_cluster`` is the cluster-robust SE of the
     weighted regression of Y on (1, D), clusters = pairs/subclasses, with the factor
