@@ -331,9 +331,10 @@ def same_arm_sigma2(
     ``kind="ai2006"``: sigma_i^2 = m/(m + 1) (Y_i - mean of the m neighbours)^2, Abadie & Imbens
     (2006, eq. 14) with m = J; the factor m/(m + 1) keeps it unbiased for a common variance when
     ties make m > J. ``kind="sample"``: the sample variance (denominator m) of Y over unit i and
-    its m neighbours, as R Matching's ``Var.calc = J`` and Stata's ``teffects ..., vce(robust,
-    nn(J))`` compute it. The two coincide for m = 1. An arm with at most J units gets its sample
-    variance. Rows outside ``arm_rows`` get 0.
+    its m neighbours, as R Matching's ``Var.calc = J`` computes it (Stata's manual describes a
+    sample variance over the nn(J) within-arm matches; not checked against Stata output). The two
+    coincide for m = 1. An arm with at most J units gets its sample variance. Rows outside
+    ``arm_rows`` get 0.
     """
     if kind not in ("ai2006", "sample"):
         raise ValueError(f"unknown conditional-variance estimator {kind!r}")

@@ -1499,7 +1499,7 @@ def estimate_effect(
             f"Abadie-Imbens standard error with J = {inference.neighbours} same-arm neighbours for the conditional "
             "variance ("
             + ("J/(J+1) (Y_i - their mean)^2, AI 2006 eq. 14" if kind == "ai2006"
-               else "sample variance over the unit and its neighbours, as R Matching's Var.calc and Stata's nn()")
+               else "sample variance over the unit and its neighbours, as R Matching's Var.calc")
             + (", ties kept)" if result.spec.get("ties") else ")")
         )
         why_known = ps_adjustment_unavailable(result)
