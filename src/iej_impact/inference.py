@@ -124,7 +124,7 @@ class AbadieImbens(Inference):
     ``neighbours``: J, the number of same-arm units whose outcomes estimate each unit's
     conditional variance (Stata's ``vce(robust, nn(J))``, R Matching's ``Var.calc = J``).
     ``sigma2``: "ai2006" (J/(J+1) (Y_i - mean of the J)^2, Abadie & Imbens 2006 eq. 14),
-    "sample" (sample variance of Y over the unit and its J neighbours, as R Matching and Stata)
+    "sample" (sample variance of Y over the unit and its J neighbours, as R Matching)
     or "auto" (the first, or the second when matching keeps ties).
     """
 
