@@ -152,9 +152,10 @@ def nn_effects(
     s2 = np.zeros(n)
     finite = np.isfinite(y_any)
     y_clean = np.nan_to_num(y_any)
+    needed = (k * k + 2.0 * own * k - kk) != 0  # units whose sigma^2 enters the variance
     for arm_mask in (d, ~d):
         rows = np.flatnonzero(arm_mask & ~result.discarded & finite)
-        if rows.size:
+        if rows.size and needed[arm_mask].any():
             s2 += same_arm_sigma2(result.distance, y_clean, rows, int(neighbours), ties=ties, kind=kind)
     variance = abadie_imbens_variance(own, tau, estimate, k, kk, s2)
     return NNEffects(estimate=estimate, tau=tau, own=own, k=k, kk=kk, y1=y1, y0=y0, variance=variance,
@@ -241,14 +242,14 @@ def nearest_in_arm(dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, si
     """
     rows = arm_rows[stable_argsort(dist[arm_rows])]
     m = rows.shape[0]
-    x = dist[rows]
-    pos = np.searchsorted(x, dist[query], side="left")
-    offs = np.arange(-size, size + 1)
-    cand = pos[:, None] + offs
-    valid = (cand >= 0) & (cand < m)
-    cdist = np.where(valid, np.abs(x[np.clip(cand, 0, m - 1)] - dist[query][:, None]), np.inf)
-    pick = np.argsort(cdist, axis=1, kind="stable")[:, : min(size, m)]
-    out = rows[np.clip(np.take_along_axis(cand, pick, axis=1), 0, m - 1)]
+    # pad with +-inf sentinels so that every candidate index is valid (no masks, no clipping)
+    x = np.concatenate([np.full(size, -np.inf), dist[rows], np.full(size + 1, np.inf)])
+    q = dist[query]
+    pos = np.searchsorted(x, q, side="left")  # = insertion point in the arm + size
+    cand = pos[:, None] + np.arange(-size, size + 1)
+    pick = np.argsort(np.abs(x[cand] - q[:, None]), axis=1, kind="stable")[:, : min(size, m)]
+    padded_rows = np.concatenate([np.repeat(rows[:1], size), rows, np.repeat(rows[-1:], size + 1)])
+    out = padded_rows[np.take_along_axis(cand, pick, axis=1)]
     if out.shape[1] < size:
         out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
     return out
@@ -293,18 +294,20 @@ def _local_pieces(result: MatchResult, y_any: np.ndarray, size: int) -> dict[str
     rows = np.flatnonzero(keep)
     rows = rows[stable_argsort(dist[rows])]  # sorted queries make the neighbour searches cache-friendly
     y = np.where(keep, y_any, 0.0)
-    return {
+    out: dict[str, np.ndarray] = {
         "rows": rows,
         "y": y,
         "z": fit.lin.z,
         "a_inv": fit.lin.a_inv,
         "f": np.asarray(fit.dens, dtype=float)[rows],
         "p": np.asarray(ps.scores, dtype=float)[rows],
-        "nb1": nearest_in_arm(dist, np.flatnonzero(d & keep), rows, size),
-        "nb0": nearest_in_arm(dist, np.flatnonzero(~d & keep), rows, size),
-        "mean1": _leave_one_out_mean(y, nearest_in_arm(dist, np.flatnonzero(d & keep), rows, size + 1), rows),
-        "mean0": _leave_one_out_mean(y, nearest_in_arm(dist, np.flatnonzero(~d & keep), rows, size + 1), rows),
     }
+    for w, arm in ((1, d), (0, ~d)):
+        # the L + 1 nearest (sorted by distance): the first L for covariances, all but i for means
+        nb = nearest_in_arm(dist, np.flatnonzero(arm & keep), rows, size + 1)
+        out[f"nb{w}"] = nb[:, :size]
+        out[f"mean{w}"] = _leave_one_out_mean(y, nb, rows)
+    return out
 
 
 def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.ndarray:
