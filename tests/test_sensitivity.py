@@ -240,3 +240,23 @@ def test_option_errors():
         rosenbaum_bounds(big, method="exact")
     with pytest.raises(DataError, match="no pairs with a non-zero difference"):
         rosenbaum_bounds(np.zeros((5, 2)), test="wilcoxon")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"replace": True, "ties": True}, "ties=True"),
+        ({"replace": True, "estimand": "ATE"}, "estimand='ATE'"),
+        ({"method": "subclass"}, "method='subclass'"),
+    ],
+)
+def test_results_without_one_to_one_pairs_say_why_and_how_to_rematch(kwargs, reason):
+    rng = np.random.default_rng(0)
+    x = np.round(rng.normal(size=400), 1)
+    d = (rng.random(400) < 1 / (1 + np.exp(-x))).astype(int)
+    df = pd.DataFrame({"x": x, "d": d, "y": x + d + rng.normal(size=400)})
+    res = match(df, treatment="d", covariates=["x"], **kwargs)
+    with pytest.raises(SpecificationError, match="1:1 matched pairs") as err:
+        res.sensitivity("y")
+    assert reason in str(err.value)
+    assert "ties=False" in str(err.value)

@@ -26,7 +26,7 @@ from .event_study import EventStudyResult, event_study
 from .indicators import IndicatorTable, programme_indicators
 from .inference import AbadieImbens, Bootstrap, Clustered, PairCluster, Robust
 from .io import load_data, stack_arms, write_table
-from .matching import MatchResult, match, psm
+from .matching import MatchResult, estimate_effect, match, psm
 from .naive import difference_in_means
 from .panel import check_panel, cohort_from_treatment, period_from_dates
 from .parsing import parse_bool, parse_dates, parse_number, parse_share
@@ -89,6 +89,7 @@ __all__ = [
     "did",
     "difference_in_means",
     "doubly_robust",
+    "estimate_effect",
     "event_study",
     "ipw",
     "load_config",

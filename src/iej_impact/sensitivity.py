@@ -173,9 +173,15 @@ def _pairs_from_match(result: Any, outcome: str) -> tuple[np.ndarray, np.ndarray
     notes: list[str] = []
     mm = getattr(result, "match_matrix", None)
     if mm is None:
+        spec = getattr(result, "spec", {}) or {}
+        why = [f"method={result.method!r}"]
+        if result.method == "nearest":
+            why = [f"estimand={result.estimand!r}"] if result.estimand == "ATE" else []
+            if spec.get("ties"):
+                why.append("ties=True (matched sets of variable size)")
         raise SpecificationError(
-            f"{_FUNC}() needs matched pairs: this matching result used method={result.method!r}. "
-            "Use method='nearest' with ratio=1."
+            f"{_FUNC}() needs 1:1 matched pairs; this matching result has none ({', '.join(why) or 'no pairs'}). "
+            "Re-match with method='nearest', ratio=1, ties=False and estimand 'ATT' or 'ATC'."
         )
     if mm.shape[1] != 1:
         raise SpecificationError(
