@@ -193,3 +193,36 @@ def test_monte_carlo_coverage_with_the_estimated_score():
     # the correction matters here: the unadjusted SE is at least 8% too large
     assert se_known.mean() / est.std() > 1.08
     assert cover_known > cover_adj
+
+
+@pytest.mark.slow
+def test_monte_carlo_adjusted_se_without_replacement_and_caliper():
+    """The default evaluator's specification, outside the theory of Abadie & Imbens (2016): 1:1
+    matching *without* replacement, caliper 0.2 SD of the logit score, logit score on 12 covariates
+    (6 continuous, 6 binary; the benchmark's design, ATT = 0.5, outcome linear in all covariates),
+    n = 4,000 (about 7% treated), 300 replications. Measured here: mean adjusted SE 0.112 against a
+    Monte Carlo SD of 0.114 (ratio 0.98), coverage 0.950; the SE treating the score as known and the
+    pair-clustered SE are both about 21% too large (coverage 0.977). At n = 20,000: ratio 1.01,
+    coverage 0.957 (adjusted) against 1.24 and 0.983."""
+    k, n, reps = 12, 4000, 300
+    names = [f"x{i}" for i in range(k)]
+    est, se_adj, se_known = np.empty(reps), np.empty(reps), np.empty(reps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OverlapWarning)
+        for r in range(reps):
+            rng = np.random.default_rng(1000 + r)
+            x = rng.normal(size=(n, k))
+            x[:, 6:] = (x[:, 6:] > 0.3).astype(float)
+            index = -2.6 + x @ np.linspace(0.5, -0.3, k) * 0.8
+            d = (rng.random(n) < 1 / (1 + np.exp(-index))).astype(int)
+            frame = pd.DataFrame(x, columns=names)
+            frame["d"] = d
+            frame["y"] = 1 + x @ np.linspace(0.2, 1.0, k) + 0.5 * d + rng.normal(size=n)
+            res = psm(frame, outcome="y", treatment="d", covariates=names, distance="logit", caliper=0.2)
+            est[r], se_adj[r], se_known[r] = res.estimate, res.std_error, res.diagnostics["se_score_known"]
+    sd = est.std(ddof=1)
+    cover_adj = np.mean(np.abs(est - 0.5) <= 1.959964 * se_adj)
+    assert abs(est.mean() - 0.5) < 0.25 * se_adj.mean()
+    assert 0.92 <= cover_adj <= 0.98
+    assert 0.9 < se_adj.mean() / sd < 1.1
+    assert se_known.mean() / sd > 1.1  # estimating the score makes the matched ATT more precise here
