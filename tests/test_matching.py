@@ -517,3 +517,29 @@ def test_user_clustered_se_equals_pair_cluster_when_clusters_are_the_pairs(small
     assert again.inference.name == "clustered"
     with pytest.raises(SpecificationError, match="bootstrap"):
         res.estimate("y", se={"type": "bootstrap", "reps": 10})
+
+
+def test_row_order_tie_breaking_with_replacement_warns_with_the_count():
+    """A discrete score: every treated unit has several controls at the same distance. With
+    ties=False the pick is by row order (MatchIt's rule), which the TieWarning says, with the count;
+    ties=True uses every tied control and gives the same estimate whatever the row order."""
+    from iej_impact.errors import TieWarning
+
+    rng = np.random.default_rng(5)
+    n = 600
+    g = rng.integers(0, 4, size=n)
+    d = (rng.random(n) < 0.2 + 0.1 * g).astype(int)
+    y = g + d + rng.normal(size=n)
+    df = pd.DataFrame({"g": g.astype(float), "d": d, "y": y, "ps": 0.2 + 0.1 * g})
+    with pytest.warns(TieWarning, match=rf"{int(d.sum())} of {int(d.sum())} matched units \(100.0%\)"):
+        psm(df, outcome="y", treatment="d", covariates=[], distance="ps", replace=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TieWarning)
+        a = psm(df, outcome="y", treatment="d", covariates=[], distance="ps", replace=True, ties=True)
+        b = psm(df.iloc[::-1], outcome="y", treatment="d", covariates=[], distance="ps", replace=True, ties=True)
+    assert a.estimate == pytest.approx(b.estimate, rel=1e-12)
+    # a continuous score has no ties: no warning
+    df["ps"] = 0.2 + 0.1 * g + rng.uniform(0, 0.01, size=n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TieWarning)
+        psm(df, outcome="y", treatment="d", covariates=[], distance="ps", replace=True)

@@ -21,6 +21,7 @@ from .errors import (
     OverlapWarning,
     SmallSampleWarning,
     SpecificationError,
+    TieWarning,
 )
 from .event_study import EventStudyResult, event_study
 from .indicators import IndicatorTable, programme_indicators
@@ -75,6 +76,7 @@ __all__ = [
     "SampleFlow",
     "SmallSampleWarning",
     "SpecificationError",
+    "TieWarning",
     "Summary",
     "SyntheticCohort",
     "__version__",

@@ -131,3 +131,7 @@ class SmallSampleWarning(IejImpactWarning):
 
 class EligibilityWarning(IejImpactWarning):
     """Participants outside the programme's eligibility rules."""
+
+
+class TieWarning(IejImpactWarning):
+    """Matches were chosen among units tied on the distance by a rule (data order), not by the data."""

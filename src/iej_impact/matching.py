@@ -98,7 +98,7 @@ from ._validation import (
     describe_rows,
     example_rows,
 )
-from .errors import DataError, EstimationError, OverlapWarning, SpecificationError
+from .errors import DataError, EstimationError, OverlapWarning, SpecificationError, TieWarning
 from .inference import (
     AbadieImbens,
     Clustered,
@@ -602,6 +602,8 @@ def match(
                     caliper=caliper_raw, strata=strata,
                 )
             weights = _weights_from_matrix(match_matrix, focal, n)
+            if replace and z is None:
+                _warn_broken_ties(data, dist, focal, eligible, strata, match_matrix, notes)
             if not replace:
                 subclass = _pair_ids(match_matrix, focal)
             match_sets = {"treated" if estimand == "ATT" else "control": sets_from_matrix(
@@ -723,6 +725,68 @@ def match(
 # =============================================================================================
 # helpers: input
 # =============================================================================================
+def _warn_broken_ties(
+    data: pd.DataFrame,
+    dist: np.ndarray,
+    focal: np.ndarray,
+    eligible: np.ndarray,
+    strata: np.ndarray | None,
+    mm: np.ndarray,
+    notes: list[str],
+) -> None:
+    """Warn when, with replacement and ``ties=False``, focal units' last match was picked by row order
+    among other-arm units at exactly the same distance.
+
+    For each focal unit with matches, let delta be the distance to its farthest (k-th) match; the
+    choice depended on the tie rule when more eligible units of the other arm (in its exact-matching
+    cell) lie at exactly distance delta than the unit has matches at that distance. With a discrete
+    score (categorical covariates only) this is common, and when the data are sorted by anything
+    related to the outcome the row-order rule can bias the estimate; ``ties=True`` (Abadie & Imbens
+    2006; Stata's teffects, R Matching) uses every tied unit instead.
+    """
+    f_rows = np.flatnonzero(focal)
+    has = mm[:, 0] >= 0
+    if not has.any():
+        return
+    rows = f_rows[has]
+    m = mm[has]
+    valid = m >= 0
+    gap = np.where(valid, np.abs(dist[np.maximum(m, 0)] - dist[rows][:, None]), -np.inf)
+    delta = gap.max(axis=1)
+    at_delta = (valid & (gap == delta[:, None])).sum(axis=1)
+    other = ~focal & eligible
+    key_other = dist[other]
+    key_query_lo = dist[rows] - delta
+    key_query_hi = dist[rows] + delta
+    if strata is not None:
+        # shift each cell to its own range so that searches stay within the unit's cell
+        codes = pd.factorize(strata)[0].astype(float)
+        span = float(np.ptp(dist)) * 4.0 + 1.0
+        key_other = key_other + codes[other] * span
+        key_query_lo = key_query_lo + codes[rows] * span
+        key_query_hi = key_query_hi + codes[rows] * span
+    srt = np.sort(key_other)
+
+    def count_at(v: np.ndarray) -> np.ndarray:
+        return np.searchsorted(srt, v, side="right") - np.searchsorted(srt, v, side="left")
+
+    n_eq = count_at(key_query_lo) + np.where(delta > 0, count_at(key_query_hi), 0)
+    broken = n_eq > at_delta
+    if not broken.any():
+        return
+    mask = np.zeros(dist.shape[0], dtype=bool)
+    mask[rows[broken]] = True
+    k = int(broken.sum())
+    msg = (
+        f"{k} of {rows.shape[0]} matched units ({100.0 * k / rows.shape[0]:.1f}%) had more units of the other arm at "
+        f"exactly the distance of their last match than matches: the tie was broken by data row order "
+        f"(MatchIt's rule), so the estimate depends on how the rows are sorted ({describe_rows(data, mask)}). "
+        "Pass ties=True to use every tied unit (Abadie & Imbens 2006; Stata's teffects, R Matching)."
+    )
+    warnings.warn(msg, TieWarning, stacklevel=3)
+    notes.append(msg)
+
+
 def _check_no_missing(data: pd.DataFrame, columns: Sequence[str], role: str) -> None:
     for c in columns:
         na = data[c].isna().to_numpy()
