@@ -157,3 +157,42 @@ def test_unknown_table_is_a_config_error(tmp_path, capsys):
                                             "table": "particpations"}])
     assert main(["run", str(cfg)]) == 2
     assert "analyses[0].table: unknown table 'particpations'" in capsys.readouterr().err
+
+
+def test_psm_sensitivity_key_adds_rosenbaum_bounds_to_the_results(tmp_path):
+    """``sensitivity:`` on a psm analysis stores ``<name>.sensitivity`` (rosenbaum_bounds on its matching)."""
+    from iej_impact.matching import psm
+    from iej_impact.sensitivity import rosenbaum_bounds
+
+    covs = ["age", "female", "isced_0_2"]
+    analyses = [{"name": "m", "estimator": "psm", "outcome": "employed_12m", "covariates": covs,
+                 "sensitivity": {"gammas": [1, 1.5, 2]}}]
+    cfg = write_config(tmp_path, analyses=analyses)
+    assert main(["run", str(cfg)]) == 0
+    res = json.loads((tmp_path / "out" / "results.json").read_text())["results"]
+    sens = res["m.sensitivity"]
+    assert sens["bounds"]["gamma"] == [1.0, 1.5, 2.0] and sens["test"] == "mcnemar"
+    # the same numbers as the library calls on the same sample
+    persons = simulate_cohort(600, seed=3).persons.query("age >= 17")
+    direct = rosenbaum_bounds(psm(persons, outcome="employed_12m", treatment="treated", covariates=covs)
+                              .diagnostics["matching"], outcome="employed_12m", gammas=[1, 1.5, 2])
+    assert sens["bounds"]["p_upper"] == pytest.approx(list(direct.to_frame()["p_upper"]), rel=1e-12)
+    assert sens["critical_gamma"] == pytest.approx(direct.critical_gamma, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("sensitivity", "estimator", "pattern"),
+    [
+        ({"gamas": [1, 2]}, "psm", r"sensitivity\.gamas: unknown option 'gamas'.*Did you mean 'gammas'"),
+        (True, "ipw", r"sensitivity: Rosenbaum bounds apply to matched pairs"),
+        ("yes", "psm", r"sensitivity: must be true, false or a mapping"),
+    ],
+)
+def test_bad_sensitivity_key_names_its_location(tmp_path, sensitivity, estimator, pattern):
+    from iej_impact.config import load_config
+    from iej_impact.errors import ConfigError
+
+    analyses = [{"name": "m", "estimator": estimator, "outcome": "employed_12m", "covariates": ["age"],
+                 "sensitivity": sensitivity}]
+    with pytest.raises(ConfigError, match=pattern):
+        load_config(write_config(tmp_path, analyses=analyses))

@@ -51,7 +51,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
 }
 
 #: ``table`` picks the input table of an analysis (default: the main table, which the sample rules apply to)
-RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table")
+RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table", "sensitivity")
 #: ``definitions`` holds YAML anchors (e.g. a covariate list) reused below; it is not read otherwise
 TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description", "definitions")
 PROJECT_KEYS = ("name", "output_dir", "seed")
@@ -84,6 +84,8 @@ class AnalysisSpec:
     plots: tuple[str, ...] = ()
     aggregate: tuple[str, ...] = ()
     table: str | None = None
+    #: options of the Rosenbaum bounds computed on the analysis' matching (None: none computed)
+    sensitivity: dict[str, Any] | None = None
 
     @property
     def location(self) -> str:
@@ -130,7 +132,8 @@ class RunConfig:
             "analyses": [
                 {"name": a.name, "estimator": a.estimator, **({"table": a.table} if a.table else {}), **a.params,
                  **({"plots": list(a.plots)} if a.plots else {}),
-                 **({"aggregate": list(a.aggregate)} if a.aggregate else {})}
+                 **({"aggregate": list(a.aggregate)} if a.aggregate else {}),
+                 **({"sensitivity": a.sensitivity} if a.sensitivity is not None else {})}
                 for a in self.analyses
             ],
             "report": self.report,
@@ -281,6 +284,7 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
     table = entry.get("table")
     if table is not None and not isinstance(table, str):
         raise ConfigError(f"must be a table name; got {table!r}.", location=f"analyses[{i}].table")
+    sensitivity = _parse_sensitivity(entry.get("sensitivity"), est, f"analyses[{i}].sensitivity")
     params = {k: v for k, v in entry.items() if k not in RESERVED_ANALYSIS_KEYS}
     fn = ESTIMATORS[est]
     sig = inspect.signature(fn)
@@ -291,7 +295,28 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
                 f"unknown parameter '{key}' for {est}(); accepted: {accepted}.{suggest(key, accepted)}",
                 location=f"analyses[{i}].{key}")
     return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
-                        table=table)
+                        table=table, sensitivity=sensitivity)
+
+
+def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] | None:
+    """``sensitivity:`` of a psm analysis: false/absent (none), true (defaults) or rosenbaum_bounds() options."""
+    if value is None or value is False:
+        return None
+    if estimator != "psm":
+        raise ConfigError(f"Rosenbaum bounds apply to matched pairs: 'sensitivity' is for estimator 'psm', not {estimator!r}.",
+                          location=loc)
+    if value is True:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"must be true, false or a mapping of rosenbaum_bounds() options; got {value!r}.", location=loc)
+    from .sensitivity import rosenbaum_bounds
+
+    accepted = [p for p in inspect.signature(rosenbaum_bounds).parameters if p not in ("result_or_pairs", "outcome")]
+    for key in value:
+        if key not in accepted:
+            raise ConfigError(f"unknown option '{key}' of rosenbaum_bounds(); accepted: {accepted}.{suggest(key, accepted)}",
+                              location=f"{loc}.{key}")
+    return dict(value)
 
 
 def bind_analysis(

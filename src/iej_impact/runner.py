@@ -291,6 +291,12 @@ def run(
                 results[f"{spec.name}.{kind}"] = res.aggregate(kind)
             except (DataError, SpecificationError) as exc:
                 raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
+        if spec.sensitivity is not None:
+            try:
+                results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
+                    kwargs["outcome"], **spec.sensitivity)
+            except (DataError, SpecificationError) as exc:
+                raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
         for kind in spec.plots:
             if not hasattr(res, f"plot_{kind}"):
                 avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
