@@ -1417,7 +1417,10 @@ def estimate_effect(
     mu_w(z) = b_0 + b' z is fitted by least squares on the units of arm w used as matches, each
     weighted by K_j = sum over the matched sets holding j of 1/(size of the set), which is what
     R Matching's ``BiasAdjust`` does (its regression weights ``Kcount``; read in its source,
-    version 4.10-8); then Y_i(w)^ = mean_j [Y_j + mu_w(Z_i) - mu_w(Z_j)]. Only the arms being
+    version 4.10-8) and Abadie, Drukker, Herr & Imbens' Stata ``nnmatch`` (version 1.3.1, the
+    predecessor of ``teffects nnmatch``: a regression over the matched pairs weighted 1/#J(i),
+    i.e. K_j per unit; Stata's ``teffects biasadj()`` itself was not checked against Stata output);
+    then Y_i(w)^ = mean_j [Y_j + mu_w(Z_i) - mu_w(Z_j)]. Only the arms being
     imputed are fitted (controls for the ATT, treated units for the ATC, both for the ATE). The
     Abadie-Imbens SE is computed with the corrected unit effects (AI 2011, section 4; as R
     Matching does, to 1e-12 in tests/reference/test_matching_r.py). The correction removes the conditional bias of
