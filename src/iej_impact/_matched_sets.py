@@ -31,6 +31,7 @@ standardised distance) treats nearby but distinct distances as tied; this module
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ __all__ = [
     "tie_tolerance",
     "knn_ranges",
     "sets_from_matrix",
+    "total_usage",
     "same_arm_sigma2",
     "abadie_imbens_variance",
     "weighted_least_squares",
@@ -477,3 +479,14 @@ def weighted_least_squares(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple
     tol = sv.max() * max(a.shape) * np.finfo(float).eps if sv.size else 0.0
     rank = int(np.sum(sv > tol))
     return coef / scale, rank + 1
+
+
+def total_usage(sets: Mapping[str, MatchSets], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(K, KK): over all matched sets, sum of 1/size and of 1/size^2 for each unit used as a match."""
+    k = np.zeros(n)
+    kk = np.zeros(n)
+    for s in sets.values():
+        a, b = s.usage()
+        k += a
+        kk += b
+    return k, kk

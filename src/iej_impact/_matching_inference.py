@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._matched_sets import MatchSets, abadie_imbens_variance, same_arm_sigma2, weighted_least_squares
+from ._matched_sets import abadie_imbens_variance, same_arm_sigma2, total_usage, weighted_least_squares
 from ._nearest import stable_argsort
 from ._validation import describe_rows, example_rows
 from .errors import DataError, EstimationError
@@ -83,16 +83,6 @@ class NNEffects:
     slopes: Mapping[str, np.ndarray]
 
 
-def _usage(sets: Mapping[str, MatchSets], n: int) -> tuple[np.ndarray, np.ndarray]:
-    k = np.zeros(n)
-    kk = np.zeros(n)
-    for s in sets.values():
-        a, b = s.usage()
-        k += a
-        kk += b
-    return k, kk
-
-
 def nn_effects(
     result: MatchResult,
     y_any: np.ndarray,
@@ -123,7 +113,7 @@ def nn_effects(
     own = np.zeros(n, dtype=bool)
     for s in sets.values():
         own[s.focal[s.matched]] = True
-    k, kk = _usage(sets, n)
+    k, kk = total_usage(sets, n)
     used = own | (k > 0)
     y = np.where(used, y_any, 0.0)
     y1 = np.where(d, y_any, np.nan)

@@ -75,7 +75,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._matched_sets import ListSets, MatchSets, RangeSets, knn_ranges, sets_from_matrix
+from ._matched_sets import ListSets, MatchSets, RangeSets, knn_ranges, sets_from_matrix, total_usage
 from ._matching_inference import (
     NNEffects,
     nn_effects,
@@ -924,17 +924,6 @@ def _own_mask(sets: Mapping[str, MatchSets] | None, n: int) -> np.ndarray:
     return own
 
 
-def _usage(sets: Mapping[str, MatchSets], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(K, KK): over all matched sets, sum of 1/size and of 1/size^2 for each unit used as a match."""
-    k = np.zeros(n)
-    kk = np.zeros(n)
-    for s in sets.values():
-        a, b = s.usage()
-        k += a
-        kk += b
-    return k, kk
-
-
 def _weights_from_sets(sets: Mapping[str, MatchSets], treat: np.ndarray, estimand: str) -> np.ndarray:
     """Matching weights from matched sets.
 
@@ -944,7 +933,7 @@ def _weights_from_sets(sets: Mapping[str, MatchSets], treat: np.ndarray, estiman
     """
     n = treat.shape[0]
     own = _own_mask(sets, n)
-    k, _ = _usage(sets, n)
+    k, _ = total_usage(sets, n)
     w = own.astype(float) + k
     if estimand == "ATE":
         return w
