@@ -660,9 +660,7 @@ def match(
         unmatched_focal = focal & eligible & ~_own_mask(match_sets, n)
     if unmatched_focal.any() and not nearest_ate:
         k = int(unmatched_focal.sum())
-        reason = f"within caliper={caliper} ({caliper_scale})" if caliper is not None else "available"
-        if exact_cols and caliper is None:
-            reason = "in their exact-matching cell"
+        reason = _no_match_reason(caliper, caliper_scale, exact_cols)
         msg = (
             f"{k} of {n_f_kept} {arm_f} units have no {arm_c} match {reason} and are dropped "
             f"({describe_rows(data, unmatched_focal)}); the estimate then refers to the matched {arm_f} units "
@@ -916,6 +914,13 @@ def _replacement_sets(
     return out
 
 
+def _no_match_reason(caliper: float | None, caliper_scale: str, exact_cols: Sequence[str]) -> str:
+    """How to say why a unit found no match: outside the caliper, alone in its exact cell, or none left."""
+    if caliper is not None:
+        return f"within caliper={caliper} ({caliper_scale})"
+    return "in their exact-matching cell" if exact_cols else "available"
+
+
 def _own_mask(sets: Mapping[str, MatchSets] | None, n: int) -> np.ndarray:
     """(n,) bool: units whose own counterfactual is imputed (focal units with at least one match)."""
     own = np.zeros(n, dtype=bool)
@@ -966,9 +971,7 @@ def _check_ate_matched(
             )
     lost = eligible & ~own
     if lost.any():
-        reason = f"within caliper={caliper} ({caliper_scale})" if caliper is not None else "available"
-        if exact_cols and caliper is None:
-            reason = "in their exact-matching cell"
+        reason = _no_match_reason(caliper, caliper_scale, exact_cols)
         msg = (
             f"{int((lost & treat).sum())} treated and {int((lost & ~treat).sum())} control units have no match "
             f"{reason} and are dropped ({describe_rows(data, lost)}); the estimate then refers to the matched "
