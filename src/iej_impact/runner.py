@@ -328,13 +328,38 @@ def run(
 def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
     if rd.synthetic is None:
         return {}
+    from .staggered import AggregateResult, GroupTimeResult
+
     out: dict[str, float | None] = {}
     truth = rd.synthetic.truth
     for name, res in results.items():
         outcome, estimand = getattr(res, "outcome", None), getattr(res, "estimand", None)
+        parent = results.get(name.rsplit(".", 1)[0]) if "." in name else None
+        if isinstance(res, AggregateResult) and isinstance(parent, GroupTimeResult):
+            out[name] = _aggregated_truth(parent, res.kind, rd.synthetic.group_time)
+            continue
         hit = truth[(truth["outcome"] == outcome) & (truth["estimand"] == estimand)]
         out[name] = float(hit["value"].iloc[0]) if len(hit) else None
     return out
+
+
+def _aggregated_truth(parent: Any, kind: str, group_time: pd.DataFrame) -> float | None:
+    """True value of an aggregation of ATT(g,t): the same aggregation (same cells, same cohort-size
+    weights, which do not depend on the estimates) applied to the synthetic cohort's true ATT(g,t).
+    None when a cell estimated has no true value (e.g. an outcome the cohort does not simulate)."""
+    import dataclasses
+
+    gt = group_time[group_time["outcome"] == parent.outcome].set_index(["group", "time"])["att"]
+    table = parent.table.copy()
+    key = pd.MultiIndex.from_arrays([table["group"].to_numpy(dtype=float), table["time"].to_numpy(dtype=float)])
+    gt.index = pd.MultiIndex.from_arrays([gt.index.get_level_values(0).astype(float),
+                                          gt.index.get_level_values(1).astype(float)])
+    true_att = gt.reindex(key).to_numpy(dtype=float)
+    estimated = pd.notna(table["estimate"]).to_numpy()
+    if (estimated & pd.isna(true_att)).any():
+        return None
+    table["estimate"] = pd.Series(true_att, index=table.index).where(estimated)
+    return float(dataclasses.replace(parent, table=table).aggregate(kind).estimate)
 
 
 def _warning_records(caught: list[warnings.WarningMessage], where: str) -> list[dict[str, str]]:
