@@ -257,11 +257,11 @@ def _greedy_without_replacement(
         # other control available later is at least as far); they claim nothing
         can = np.where(take_b, db, da) <= cal
         idx_can = np.flatnonzero(can)
-        _, first = np.unique(pre[idx_can], return_index=True)
-        winner = np.zeros(todo.shape[0], dtype=bool)
-        winner[idx_can[first]] = True
+        # claimant of each control: the first unit (smallest position in matching order) wanting it
         claim = np.full(m, todo.shape[0], dtype=np.int64)  # position of the claimant, or "never"
-        claim[pre[winner]] = np.flatnonzero(winner)
+        np.minimum.at(claim, pre[idx_can], idx_can)
+        winner = np.zeros(todo.shape[0], dtype=bool)
+        winner[idx_can] = claim[pre[idx_can]] == idx_can
         losers = np.flatnonzero(can & ~winner)
         pick = np.where(winner, pre, NO_MATCH)
         if losers.shape[0]:
