@@ -169,7 +169,7 @@ def test_multiplier_bootstrap_is_seeded_and_close_to_analytic(mpdta: pd.DataFram
     ratio = boot.table["std_error"] / analytic.table["std_error"]
     assert ratio.between(0.85, 1.15).all()
     # uniform band wider than the pointwise interval, critical value between z and a Bonferroni bound
-    assert 1.96 < boot.critical_value < 3.2
+    assert 1.96 < boot.critical_value < 3.2  # Bonferroni over the 12 ATT(g,t) cells: z(1 - 0.05/24) = 2.87
     assert (boot.table["band_upper"] - boot.table["band_lower"] > boot.table["ci_upper"] - boot.table["ci_lower"]).all()
     dyn = boot.aggregate("dynamic")
     assert np.isfinite(dyn.critical_value) and dyn.by["band_lower"].notna().all()

@@ -210,6 +210,9 @@ def test_lalonde_psens_and_hlsens(rb22, rb21):
     np.testing.assert_allclose(res.p_upper, ref["psens"]["upper"], rtol=0, atol=5e-5 + 1e-12)
     np.testing.assert_allclose(res.p_lower, ref["psens"]["lower"], rtol=0, atol=5e-5 + 1e-12)
     assert 1.1 < res.critical_gamma < 1.2  # psens: 0.0304 at Gamma = 1.1, 0.0818 at 1.2
+    # and it is where the upper bound crosses alpha (psens prints only a 0.1 grid)
+    at = rosenbaum_bounds(pairs, gammas=[res.critical_gamma])
+    assert at.p_upper[0] == pytest.approx(0.05, abs=1e-6)
     _check_hlsens(res, _walsh(diff), ref["hlsens"], ref["hl_start"])
 
 
