@@ -281,35 +281,7 @@ def _ranges_1d(
     radius = np.partition(cd, kk - 1, axis=1)[:, kk - 1]
     if caliper is not None:
         radius = np.minimum(radius, float(caliper))
-    r = radius + tol
-    lo = np.searchsorted(x, q - r, side="left")
-    hi = np.searchsorted(x, q + r, side="right")
-    # q - r and q + r are rounded: move each boundary by whole blocks of equal values until the
-    # exact rule |x_j - q| <= r holds (a block of equal values is all in or all out)
-    for _ in range(4):
-        changed = False
-        inner = (lo < m) & (lo < hi)
-        out_l = inner & (np.abs(x[np.minimum(lo, m - 1)] - q) > r)
-        if out_l.any():
-            lo[out_l] = np.searchsorted(x, x[lo[out_l]], side="right")
-            changed = True
-        in_l = (lo > 0) & (np.abs(x[np.maximum(lo - 1, 0)] - q) <= r)
-        if in_l.any():
-            lo[in_l] = np.searchsorted(x, x[lo[in_l] - 1], side="left")
-            changed = True
-        inner = (hi > 0) & (hi > lo)
-        out_h = inner & (np.abs(x[np.maximum(hi - 1, 0)] - q) > r)
-        if out_h.any():
-            hi[out_h] = np.searchsorted(x, x[hi[out_h] - 1], side="left")
-            changed = True
-        in_h = (hi < m) & (np.abs(x[np.minimum(hi, m - 1)] - q) <= r)
-        if in_h.any():
-            hi[in_h] = np.searchsorted(x, x[hi[in_h]], side="right")
-            changed = True
-        if not changed:
-            break
-    hi = np.maximum(hi, lo)
-    return lo.astype(np.int64), hi.astype(np.int64)
+    return exact_window(x, q, radius + tol)
 
 
 # =============================================================================================
@@ -408,30 +380,42 @@ def _block_variance(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, mean: np.ndar
 
 def _within(x: np.ndarray, radius: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """[lo, hi) of the sorted ``x`` with |x_j - x_i| <= radius_i + tol, for every i (i included)."""
+    return exact_window(x, x, radius + tol)
+
+
+def exact_window(x: np.ndarray, q: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[lo, hi) of the sorted ``x`` holding exactly the x_j with |x_j - q_i| <= r_i, for each query i.
+
+    A first ``searchsorted`` on q - r and q + r can be off by rounding; each boundary is then moved
+    by whole blocks of equal values until the exact rule holds (a block of equal values is all in
+    or all out).
+    """
     m = x.shape[0]
-    r = radius + tol
-    lo = np.searchsorted(x, x - r, side="left")
-    hi = np.searchsorted(x, x + r, side="right")
+    lo = np.searchsorted(x, q - r, side="left")
+    hi = np.searchsorted(x, q + r, side="right")
     for _ in range(4):
         changed = False
-        out_l = np.abs(x[lo] - x) > r
+        inner = (lo < m) & (lo < hi)
+        out_l = inner & (np.abs(x[np.minimum(lo, m - 1)] - q) > r)
         if out_l.any():
             lo[out_l] = np.searchsorted(x, x[lo[out_l]], side="right")
             changed = True
-        in_l = (lo > 0) & (np.abs(x[np.maximum(lo - 1, 0)] - x) <= r)
+        in_l = (lo > 0) & (np.abs(x[np.maximum(lo - 1, 0)] - q) <= r)
         if in_l.any():
             lo[in_l] = np.searchsorted(x, x[lo[in_l] - 1], side="left")
             changed = True
-        out_h = np.abs(x[hi - 1] - x) > r
+        inner = (hi > 0) & (hi > lo)
+        out_h = inner & (np.abs(x[np.maximum(hi - 1, 0)] - q) > r)
         if out_h.any():
             hi[out_h] = np.searchsorted(x, x[hi[out_h] - 1], side="left")
             changed = True
-        in_h = (hi < m) & (np.abs(x[np.minimum(hi, m - 1)] - x) <= r)
+        in_h = (hi < m) & (np.abs(x[np.minimum(hi, m - 1)] - q) <= r)
         if in_h.any():
             hi[in_h] = np.searchsorted(x, x[hi[in_h]], side="right")
             changed = True
         if not changed:
             break
+    hi = np.maximum(hi, lo)
     return lo.astype(np.int64), hi.astype(np.int64)
 
 
