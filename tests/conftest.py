@@ -20,3 +20,14 @@ def rng() -> np.random.Generator:
 def nsw() -> pd.DataFrame:
     """Dehejia-Wahba NSW experimental sample (see tests/reference/generate/extract_nsw.py)."""
     return pd.read_csv(REFERENCE_DATA / "nsw_dw.csv")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which iej_impact the suite imports (the installed wheel under `make test`) and the versions."""
+    import importlib.metadata as md
+
+    import iej_impact
+
+    names = ("numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "matplotlib", "pyarrow")
+    versions = ", ".join(f"{n} {md.version(n)}" for n in names)
+    return [f"iej_impact from {Path(iej_impact.__file__).parent}", versions]
