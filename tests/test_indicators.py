@@ -831,3 +831,15 @@ def test_config_style_call_binds_keyword_arguments():
         res = programme_indicators(*bound.args, **bound.kwargs)
     assert res.spec["min_cell_size"] == 5 and res.table["scope"].astype(str).eq("TEST").all()
     assert len(res.comparison)
+
+
+def test_own_wilson_equals_statsmodels_over_counts_sizes_and_levels():
+    from iej_impact._indicator_engine import wilson
+
+    n = np.repeat([1, 2, 5, 17, 100, 5000], 7).astype(float)
+    c = np.round(n * np.tile([0, 0.01, 0.2, 0.5, 0.77, 0.99, 1.0], 6))
+    for alpha in (0.01, 0.05, 0.1, 0.32):
+        lo, hi = wilson(c, n, alpha)
+        ref_lo, ref_hi = proportion_confint(c, n, alpha=alpha, method="wilson")
+        np.testing.assert_allclose(lo, np.clip(ref_lo, 0, 1), rtol=0, atol=1e-13)
+        np.testing.assert_allclose(hi, np.clip(ref_hi, 0, 1), rtol=0, atol=1e-13)

@@ -2,11 +2,17 @@
 
 Plain functions take a DataFrame plus column names and return frozen result objects; tables,
 plots and reports only read those objects; the YAML runner calls the same functions.
+
+Estimating needs numpy, pandas and scipy only: the names that need matplotlib (plots), PyYAML
+(configuration runs) or the report machinery are imported on first use (PEP 562 ``__getattr__``),
+so ``import iej_impact`` does not pay for them.
 """
+
+from importlib import import_module
+from typing import Any
 
 from .balance import BalanceTable, balance_table
 from .checks import merge_reentries, validate_table
-from .config import ESTIMATORS, load_config
 from .datamodel import TABLES, codelist, codelist_version
 from .did import did, matched_did
 from .doubly_robust import doubly_robust
@@ -31,12 +37,9 @@ from .matching import MatchResult, estimate_effect, match, psm
 from .naive import difference_in_means
 from .panel import check_panel, cohort_from_treatment, period_from_dates
 from .parsing import parse_bool, parse_dates, parse_number, parse_share
-from .plotting import plot_effects, plot_sample_flow
 from .propensity import PropensityScore, propensity_score
 from .regression import regression_adjustment
-from .report import build_report
 from .results import EffectResult, Summary
-from .runner import RunResult, run, validate
 from .sample import Sample, SampleFlow, define_sample
 from .sensitivity import SensitivityResult, rosenbaum_bounds
 from .staggered import AggregateResult, GroupTimeResult, att_gt
@@ -45,6 +48,31 @@ from .twfe import twfe
 from .weighting import ipw
 
 __version__ = "0.1.0"
+
+#: public names imported on first use: name -> module (relative to this package)
+_LAZY = {
+    "ESTIMATORS": ".config",
+    "load_config": ".config",
+    "plot_effects": ".plotting",
+    "plot_sample_flow": ".plotting",
+    "build_report": ".report",
+    "RunResult": ".runner",
+    "run": ".runner",
+    "validate": ".runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'iej_impact' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "ESTIMATORS",

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from statsmodels.stats.proportion import proportion_confint
+from scipy import sparse, stats
 
 from .disclosure import Relations, margin_relations, primary_suppression, secondary_suppression
 
@@ -163,15 +162,22 @@ def aggregate(
 
 
 def wilson(count: np.ndarray, nobs: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval (statsmodels ``proportion_confint(method="wilson")``); NaN where nobs <= 0."""
+    """Wilson (1927) score interval; equals statsmodels ``proportion_confint(method="wilson")`` (tested).
+
+    NaN where nobs <= 0. Written here so that indicators do not import statsmodels.
+    """
     count = np.asarray(count, dtype=float)
     nobs = np.asarray(nobs, dtype=float)
     lo = np.full(count.shape, np.nan)
     hi = np.full(count.shape, np.nan)
     ok = np.isfinite(nobs) & (nobs > 0) & np.isfinite(count)
     if ok.any():
-        low, upp = proportion_confint(count[ok], nobs[ok], alpha=alpha, method="wilson")
-        lo[ok], hi[ok] = np.clip(low, 0.0, 1.0), np.clip(upp, 0.0, 1.0)
+        # p~ = (c + z^2/2) / (n + z^2), half-width z sqrt(c (n - c) / n + z^2 / 4) / (n + z^2)
+        c, n = count[ok], nobs[ok]
+        z = float(stats.norm.isf(alpha / 2))
+        centre = (c + z * z / 2) / (n + z * z)
+        half = z * np.sqrt(np.maximum(c * (n - c) / n, 0.0) + z * z / 4) / (n + z * z)
+        lo[ok], hi[ok] = np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
     return lo, hi
 
 

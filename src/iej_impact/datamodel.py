@@ -30,7 +30,6 @@ from importlib import resources
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 
 from ._validation import suggest
 from .errors import SpecificationError, UnknownCodeError
@@ -66,6 +65,8 @@ _PACKAGE_DIR = "codelists"
 
 @lru_cache(maxsize=1)
 def _index() -> dict[str, Any]:
+    import yaml  # imported here: estimating does not need PyYAML
+
     text = resources.files("iej_impact").joinpath(_PACKAGE_DIR, "index.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
