@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ._validation import short_repr, suggest
 from ._yaml import read_yaml
 from .balance import balance_table
@@ -73,6 +71,8 @@ REPORT_FORMATS = ("html",)
 PATH_PARAMS = ("operations", "published")
 #: parameters of estimators that name columns (checked by `validate`)
 COLUMN_PARAMS = ("outcome", "treatment", "covariates", "weights", "unit", "time", "cohort", "post", "exact", "by")
+#: the parameters among them that name exactly one column (checked to be strings when the config is read)
+SINGLE_COLUMN_PARAMS = ("outcome", "treatment", "weights", "unit", "time", "cohort", "post")
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
 
@@ -378,6 +378,9 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError(
                 f"unknown parameter '{key}' for {est}(); accepted: {accepted}.{suggest(key, accepted)}",
                 location=f"analyses[{i}].{key}")
+        if key in SINGLE_COLUMN_PARAMS and params[key] is not None and not isinstance(params[key], str):
+            raise ConfigError(f"must be a column name (a string); got {short_repr(params[key])}.",
+                              location=f"analyses[{i}].{key}")
     return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
                         table=table, sensitivity=sensitivity)
 

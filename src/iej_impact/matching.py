@@ -87,6 +87,7 @@ from ._matching_inference import ps_adjustment_parts as _ps_adjustment_parts  # 
 from ._matching_inference import ps_adjustment_term as _ps_adjustment_term
 from ._nearest import NO_MATCH, focal_order, nearest_match, stable_argsort
 from ._validation import (
+    arguments_checked,
     as_column_list,
     check_binary,
     check_choice,
@@ -95,7 +96,6 @@ from ._validation import (
     check_estimand,
     check_number,
     check_numeric,
-    arguments_checked,
     describe_rows,
     example_rows,
     physical_memory,

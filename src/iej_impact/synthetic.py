@@ -1064,14 +1064,23 @@ class SyntheticCohort:
         return paths
 
 
-#: memory budget per simulated person (tables, panel rows and the work arrays of a run on them)
-_BYTES_PER_PERSON = 16 * 2**10
+#: memory budget per simulated person and per panel row (about 4 times what the simulation itself
+#: takes, for the tables, their copies and the work arrays of a run on them)
+_BYTES_PER_PERSON, _BYTES_PER_PANEL_ROW = 2 * 2**10, 320
 
 
-def max_participants(comparison_ratio: float = 2.0) -> int:
-    """The largest ``n_participants`` whose cohort (with ``comparison_ratio`` comparison youths per
-    participant) fits in this machine's physical memory, at 16 KiB per person."""
-    return max(10, int(physical_memory() // (_BYTES_PER_PERSON * (1.0 + float(comparison_ratio)))))
+def _bytes_per_person(panel: str = "window", months_before: int = 12, months_after: int = 18) -> int:
+    rows = {"none": 0, "window": months_before + months_after + 1,
+            "balanced": (36 + months_after) - (13 - months_before) + 1}.get(panel, 0)
+    return _BYTES_PER_PERSON + _BYTES_PER_PANEL_ROW * rows
+
+
+def max_participants(comparison_ratio: float = 2.0, panel: str = "window", months_before: int = 12,
+                     months_after: int = 18) -> int:
+    """The largest ``n_participants`` whose cohort (``comparison_ratio`` comparison youths per
+    participant, the given panel) fits in this machine's physical memory, with a 4-fold margin."""
+    per_person = _bytes_per_person(panel, months_before, months_after) * (1.0 + float(comparison_ratio))
+    return max(10, int(physical_memory() // per_person))
 
 
 def simulate_cohort(
@@ -1111,19 +1120,20 @@ def simulate_cohort(
     """
     check_number("n_participants", n_participants, _FUNC, low=10, integer=True)
     ratio = check_number("comparison_ratio", comparison_ratio, _FUNC, low=0.0, low_open=True, high=100.0)
-    limit = max_participants(ratio)
-    if n_participants > limit:
-        raise SpecificationError(
-            f"the 'n_participants' parameter of {_FUNC}() must be <= {limit} on this machine (a cohort with "
-            f"{comparison_ratio:g} comparison youths per participant needs about {_BYTES_PER_PERSON // 1024} KiB per "
-            f"person and the machine has {physical_memory() / 2**30:.1f} GiB of memory); got {n_participants}."
-        )
-    n1 = int(n_participants)
-    arguments_checked()
     seed_ = int(check_number("seed", seed, _FUNC, low=0, integer=True))
     check_choice("panel", panel, ("window", "balanced", "none"), _FUNC)
     mb = int(check_number("months_before", months_before, _FUNC, low=0, high=36, integer=True))
     ma = int(check_number("months_after", months_after, _FUNC, low=0, high=36, integer=True))
+    limit = max_participants(ratio, panel, mb, ma)
+    if n_participants > limit:
+        raise SpecificationError(
+            f"the 'n_participants' parameter of {_FUNC}() must be <= {limit} on this machine (a cohort with "
+            f"{comparison_ratio:g} comparison youths per participant and panel={panel!r} needs about "
+            f"{_bytes_per_person(panel, mb, ma) // 1024} KiB per person, and the machine has "
+            f"{physical_memory() / 2**30:.1f} GiB of memory); got {n_participants}."
+        )
+    n1 = int(n_participants)
+    arguments_checked()
     n0 = max(1, int(round(ratio * n1)))
     n = n1 + n0
 
