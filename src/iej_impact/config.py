@@ -334,7 +334,8 @@ def parameter_location(exc: BaseException, base: str, params: Mapping[str, Any])
     if m and m.group(1) in params:
         return f"{base}.{m.group(1)}"
     if m and m.group(1) in ("reps", "neighbours", "sigma2", "se") and "se" in params:
-        return f"{base}.se"
+        se = params["se"]
+        return f"{base}.se.{m.group(1)}" if isinstance(se, Mapping) and m.group(1) in se else f"{base}.se"
     return base
 
 

@@ -120,7 +120,7 @@ def test_bootstrap_reps_capped_c58(tmp_path, capsys, monkeypatch):
     path = write(tmp_path, cfg)
     no_estimation(monkeypatch)
     for command in ("validate", "run"):
-        assert_user_error(capsys, [command, str(path)], "analyses[0].se:", "<= 100000")
+        assert_user_error(capsys, [command, str(path)], "analyses[0].se.reps:", "<= 100000")
 
 
 def test_validate_runs_no_estimator_and_checks_every_analysis(tmp_path, capsys, monkeypatch):
@@ -334,3 +334,66 @@ def test_empty_output_dir_is_refused_c67(tmp_path, capsys, monkeypatch, command)
     argv = ["run", str(path), "--output-dir", ""] if command == "run" else ["simulate", "--output-dir", ""]
     assert_user_error(capsys, argv, "--output-dir", "empty path")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cfg.yaml", "data.csv"]
+
+
+# ---- the library side: the same checks for API users --------------------------------------
+def test_every_estimator_stops_after_its_checks(monkeypatch):
+    """check_arguments() reaches every configurable estimator's stop point without estimating
+    (an estimator without one would raise RuntimeError here, and validate would have estimated)."""
+    from iej_impact import did, matched_did
+    from iej_impact._validation import check_arguments
+    from iej_impact.synthetic import simulate_cohort
+
+    no_estimation(monkeypatch)
+    rng = np.random.default_rng(1)
+    units = np.repeat(np.arange(40), 2)
+    panel = pd.DataFrame({"id": units, "post": np.tile([0, 1], 40), "d": (units < 20).astype(int),
+                          "x": np.repeat(rng.normal(size=40), 2), "y": rng.normal(size=80)})
+    check_arguments(did, panel, outcome="y", treatment="d", post="post", unit="id")
+    check_arguments(matched_did, panel, outcome="y", treatment="d", post="post", unit="id", covariates=["x"])
+    cohort = simulate_cohort(100, seed=1, panel="none")
+    check_arguments(lambda _d, **kw: simulate_cohort(**kw), None, n_participants=100)
+    with pytest.raises(RuntimeError, match="no arguments_checked"):
+        check_arguments(lambda d: None, cohort.persons)
+
+
+def test_demo_configuration_validates_without_estimating(monkeypatch, capsys):
+    """The demo uses ten of the estimators: validate passes it with result construction disabled."""
+    no_estimation(monkeypatch)
+    demo = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
+    code, err = exit_and_err(capsys, ["validate", str(demo)])
+    assert code == 0, err
+
+
+def test_library_caps_for_api_users():
+    """C45, C58, C59 in the Python API: the functions themselves refuse impossible sizes at once."""
+    from iej_impact import psm
+    from iej_impact.errors import SpecificationError
+    from iej_impact.inference import Bootstrap
+    from iej_impact.synthetic import simulate_cohort
+
+    df = pd.DataFrame({"d": [0, 1] * 10, "x": np.arange(20.0), "y": np.arange(20.0)})
+    t0 = time.perf_counter()
+    with pytest.raises(SpecificationError, match="'ratio' parameter of match\\(\\) must be <= .* on this machine"):
+        psm(df, outcome="y", treatment="d", covariates=["x"], ratio=10**12)
+    with pytest.raises(SpecificationError, match="'reps' parameter of Bootstrap\\(\\) must be <= 100000"):
+        Bootstrap(reps=10**12)
+    with pytest.raises(SpecificationError, match="'n_participants' .* must be <= \\d+ on this machine"):
+        simulate_cohort(10**12)
+    with pytest.raises(SpecificationError, match="se.type"):
+        psm(df, outcome="y", treatment="d", covariates=["x"], se={"type": "jackknife"})
+    assert time.perf_counter() - t0 < 5
+
+
+def test_short_repr_bounds_huge_values():
+    """Messages never format a huge value in full (C72d)."""
+    from iej_impact._validation import check_number, short_repr
+    from iej_impact.errors import SpecificationError
+
+    leaf = ["x"] * 10
+    for _ in range(8):
+        leaf = [leaf] * 10  # 10**9 leaves, shared
+    assert len(short_repr(leaf)) <= 80 and len(short_repr("a" * 10**6)) <= 80
+    with pytest.raises(SpecificationError) as info:
+        check_number("caliper", leaf, "match")
+    assert len(str(info.value)) < 200
