@@ -84,7 +84,7 @@ def test_existing_output_needs_force(tmp_path, capsys):
         ({"project": {"seed": "seven"}}, "project.seed: must be an integer"),
         ({"data": {"path": "missing.csv"}}, "missing.csv"),
         ({"analyses": [{"name": "a", "estimator": "difference_in_means", "outcome": "employed_99m"}]},
-         "analyses[0] (a): difference_in_means(): column 'employed_99m' not found"),
+         "analyses[0].outcome: column 'employed_99m' not found"),
     ],
 )
 def test_config_errors_exit_2_with_location_and_leave_nothing(tmp_path, capsys, override, expected):

@@ -7,9 +7,13 @@ what, where, the value found, and the fix.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
-from collections.abc import Iterable, Sequence
-from typing import Literal
+import os
+import reprlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,8 +29,26 @@ ID_COLUMNS: tuple[str, ...] = ("participation_id", "person_id", "unit_id", "id")
 MAX_EXAMPLES = 5
 
 
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for a message, at most ``limit`` characters.
+
+    Containers are shown a few items and levels deep (``reprlib``), so a huge or deeply shared
+    value (e.g. a YAML alias bomb) never makes a message grow with its size.
+    """
+    r = reprlib.Repr()
+    r.maxlevel, r.maxdict, r.maxlist, r.maxtuple, r.maxset = 3, 4, 6, 6, 6
+    r.maxstring = r.maxother = r.maxlong = limit
+    try:
+        text = r.repr(value)
+    except Exception:  # a repr that fails must not hide the original error
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def suggest(value: object, allowed: Iterable[str]) -> str:
     """Return " Did you mean 'x'?" for the closest allowed string, or ''."""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool) or len(str(value)) > 200:
+        return ""
     match = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1, cutoff=0.6)
     return f" Did you mean '{match[0]}'?" if match else ""
 
@@ -40,7 +62,7 @@ def check_choice(name: str, value: object, allowed: Sequence[object], func: str)
     if value not in allowed:
         shown = "{" + ", ".join(repr(a) for a in allowed) + "}"
         raise SpecificationError(
-            f"the '{name}' parameter of {func}() must be one of {shown}; got {value!r}."
+            f"the '{name}' parameter of {func}() must be one of {shown}; got {short_repr(value)}."
             + suggest(value, [str(a) for a in allowed])
         )
     return value
@@ -69,15 +91,15 @@ def check_number(
     )
     if isinstance(value, bool) or not ok_type:
         kind = "an integer" if integer else "a number"
-        raise SpecificationError(f"the '{name}' parameter of {func}() must be {kind}; got {value!r}.")
+        raise SpecificationError(f"the '{name}' parameter of {func}() must be {kind}; got {short_repr(value)}.")
     v = float(value)
     if not np.isfinite(v):
-        raise SpecificationError(f"the '{name}' parameter of {func}() must be finite; got {value!r}.")
+        raise SpecificationError(f"the '{name}' parameter of {func}() must be finite; got {short_repr(value)}.")
     if low is not None and (v < low or (low_open and v == low)):
         op = ">" if low_open else ">="
-        raise SpecificationError(f"the '{name}' parameter of {func}() must be {op} {low}; got {value!r}.")
+        raise SpecificationError(f"the '{name}' parameter of {func}() must be {op} {low}; got {short_repr(value)}.")
     if high is not None and v > high:
-        raise SpecificationError(f"the '{name}' parameter of {func}() must be <= {high}; got {value!r}.")
+        raise SpecificationError(f"the '{name}' parameter of {func}() must be <= {high}; got {short_repr(value)}.")
     return v
 
 
@@ -92,11 +114,11 @@ def as_column_list(name: str, value: object, func: str) -> list[str]:
         bad = [v for v in out if not isinstance(v, str)]
         if bad:
             raise SpecificationError(
-                f"the '{name}' parameter of {func}() must be column names (strings); got {bad[:3]!r}."
+                f"the '{name}' parameter of {func}() must be column names (strings); got {short_repr(bad[:3])}."
             )
         return out
     raise SpecificationError(
-        f"the '{name}' parameter of {func}() must be a column name or a list of column names; got {value!r}."
+        f"the '{name}' parameter of {func}() must be a column name or a list of column names; got {short_repr(value)}."
     )
 
 
@@ -214,7 +236,7 @@ def check_covariates(data: pd.DataFrame, covariates: Sequence[str], func: str) -
             raise DataError(f"{func}(): covariate '{c}' is missing for every row.", column=c)
         if s.nunique(dropna=True) < 2:
             raise DataError(
-                f"{func}(): covariate '{c}' is constant (every row is {_plain(s.dropna().iloc[0])!r}); "
+                f"{func}(): covariate '{c}' is constant (every row is {short_repr(_plain(s.dropna().iloc[0]))}); "
                 "it carries no information; remove it from 'covariates'.",
                 column=c,
             )
@@ -236,3 +258,61 @@ def _short_list(items: Iterable[object], k: int = 12) -> str:
     items = list(items)
     head = ", ".join(map(str, items[:k]))
     return head + (f", ... ({len(items)} in all)" if len(items) > k else "")
+
+
+# ---- sizes the machine can hold -------------------------------------------------------------
+#: assumed physical memory when the operating system does not say (bytes)
+_FALLBACK_MEMORY = 8 * 2**30
+
+
+def physical_memory() -> int:
+    """Physical memory of the machine in bytes (8 GiB when the system does not tell)."""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return _FALLBACK_MEMORY
+    return int(pages * size) if pages > 0 and size > 0 else _FALLBACK_MEMORY
+
+
+# ---- argument checks without estimating (``iej-impact validate``) ----------------------------
+_DRY_RUN: contextvars.ContextVar[bool] = contextvars.ContextVar("iej_impact_dry_run", default=False)
+
+
+class ArgumentsChecked(BaseException):
+    """Raised by :func:`arguments_checked` in a dry run: the function's arguments passed its checks.
+
+    A ``BaseException`` so that no ``except Exception`` on the way can swallow it.
+    """
+
+
+def arguments_checked() -> None:
+    """Mark the end of a public function's argument and column checks (the estimation starts after).
+
+    A no-op, except inside :func:`check_arguments`, where it stops the function there.
+    """
+    if _DRY_RUN.get():
+        raise ArgumentsChecked
+
+
+def check_arguments(func: Callable[..., Any], data: pd.DataFrame, **kwargs: Any) -> None:
+    """Run ``func``'s own argument and column checks on ``data`` and stop before any estimation.
+
+    Raises what the checks raise (SpecificationError, DataError); returns None when they pass.
+    A function that reaches its end without calling :func:`arguments_checked` is a bug (it would
+    have estimated): RuntimeError.
+    """
+    with _dry_run():
+        try:
+            func(data, **kwargs)
+        except ArgumentsChecked:
+            return
+    raise RuntimeError(f"{getattr(func, '__name__', func)}() has no arguments_checked() point")
+
+
+@contextmanager
+def _dry_run() -> Iterator[None]:
+    token = _DRY_RUN.set(True)
+    try:
+        yield
+    finally:
+        _DRY_RUN.reset(token)

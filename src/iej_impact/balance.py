@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import (
+    arguments_checked,
     as_column_list,
     check_binary,
     check_choice,
@@ -403,6 +404,7 @@ def balance_table(
             if not (after_w[arm] > 0).any():
                 raise DataError(f"{func}(): every {label} unit has weight 0; balance after weighting is undefined.")
     design = design_matrix(data, covs, func=func, drop_reference=False)
+    arguments_checked()
     x_all = design.matrix
     is_bin = design.binary_columns()
     m1b, m0b, v1, v0 = _arm_moments(x_all, t, base, is_bin)

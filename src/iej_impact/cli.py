@@ -19,6 +19,13 @@ from .errors import ConfigError, DataError, EstimationError, SpecificationError
 EXIT_OK, EXIT_FAILED, EXIT_USER = 0, 1, 2
 
 
+def _folder(text: str) -> Path:
+    """An --output-dir value: a non-empty path ('' would silently mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; give the output folder (e.g. runs/npdc)")
+    return Path(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iej-impact", description="Counterfactual impact evaluation of youth-employment programmes.")
     p.add_argument("--version", action="version", version=f"iej-impact {__version__}")
@@ -26,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run every analysis in a YAML config")
     r.add_argument("config", type=Path)
-    r.add_argument("--output-dir", type=Path, default=None, help="overrides project.output_dir")
+    r.add_argument("--output-dir", type=_folder, default=None, help="overrides project.output_dir")
     r.add_argument("--force", action="store_true", help="replace an existing output directory")
     r.add_argument("--only", nargs="+", metavar="NAME", help="run only these analyses")
     r.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -36,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--debug", action="store_true")
 
     s = sub.add_parser("simulate", help="write the synthetic IEJ cohort and its true effects")
-    s.add_argument("--output-dir", type=Path, default=Path("synthetic_cohort"))
+    s.add_argument("--output-dir", type=_folder, default=Path("synthetic_cohort"))
     s.add_argument("--seed", type=int, default=20180101)
     s.add_argument("--n-participants", type=int, default=5000)
     s.add_argument("--comparison-ratio", type=float, default=2.0)

@@ -8,21 +8,22 @@ YAML location and a suggestion. See docs/how-to/config.md and interface.md.
 
 from __future__ import annotations
 
+import codecs
 import inspect
 import os
 import re
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ._validation import suggest
+from ._validation import short_repr, suggest
+from ._yaml import read_yaml
 from .balance import balance_table
 from .did import did, matched_did
 from .doubly_robust import doubly_robust
-from .errors import ConfigError
+from .errors import ConfigError, SpecificationError
 from .event_study import event_study
 from .indicators import programme_indicators
 from .matching import psm
@@ -70,6 +71,8 @@ REPORT_FORMATS = ("html",)
 PATH_PARAMS = ("operations", "published")
 #: parameters of estimators that name columns (checked by `validate`)
 COLUMN_PARAMS = ("outcome", "treatment", "covariates", "weights", "unit", "time", "cohort", "post", "exact", "by")
+#: the parameters among them that name exactly one column (checked to be strings when the config is read)
+SINGLE_COLUMN_PARAMS = ("outcome", "treatment", "weights", "unit", "time", "cohort", "post")
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
 
@@ -141,17 +144,13 @@ class RunConfig:
 
 
 def load_config(path: str | Path) -> RunConfig:
-    """Read and check a YAML run configuration."""
+    """Read and check a YAML run configuration (UTF-8 text; see :mod:`iej_impact._yaml` for the YAML rules)."""
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"configuration file not found: {path}")
-    try:
-        with path.open(encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    raw = read_yaml(path)
+    if raw is None:
+        raise ConfigError(f"{path}: the configuration file is empty (or holds only comments); see docs/how-to/config.md.")
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{path}: the configuration must be a YAML mapping (key: value); got {type(raw).__name__}.")
     return parse_config(raw, base_dir=path.resolve().parent, path=path)
 
 
@@ -161,15 +160,16 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
         raise ConfigError(f"the configuration must be a YAML mapping; got {type(raw).__name__}.")
     _check_keys(raw, TOP_KEYS, "")
     version = raw.get("version", 1)
-    if version != 1:
-        raise ConfigError(f"unsupported configuration version {version!r}; this release reads version 1.", location="version")
+    if isinstance(version, bool) or version != 1:
+        raise ConfigError(f"unsupported configuration version {short_repr(version)}; this release reads version 1.",
+                          location="version")
     project = dict(_mapping(raw.get("project", {}), "project"))
     _check_keys(project, PROJECT_KEYS, "project")
-    if "seed" in project and (not isinstance(project["seed"], int) or isinstance(project["seed"], bool)):
-        raise ConfigError(f"must be an integer; got {project['seed']!r}.", location="project.seed")
+    if "seed" in project:
+        _seed(project["seed"], "project.seed")
     for key in ("name", "output_dir"):
-        if key in project and not isinstance(project[key], str):
-            raise ConfigError(f"must be a string; got {project[key]!r}.", location=f"project.{key}")
+        if key in project and (not isinstance(project[key], str) or not project[key].strip()):
+            raise ConfigError(f"must be a non-empty string; got {short_repr(project[key])}.", location=f"project.{key}")
 
     if "data" not in raw:
         raise ConfigError("missing 'data' section (give data.path, data.participants + data.comparison, or data.synthetic).")
@@ -184,21 +184,10 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
         raise ConfigError("'participants' needs 'comparison' (the comparison cohort file).", location="data")
     for key in ("path", "participants", "comparison"):
         if key in data and not isinstance(data[key], str):
-            raise ConfigError(f"must be a file path (string); got {data[key]!r}.", location=f"data.{key}")
-    for key in ("columns", "codes", "parse"):
-        if key in data:
-            _mapping(data[key], f"data.{key}")
+            raise ConfigError(f"must be a file path (string); got {short_repr(data[key])}.", location=f"data.{key}")
+    _reader_options(data, "data")
     if "synthetic" in data:
-        syn = dict(_mapping(data["synthetic"] or {}, "data.synthetic"))
-        _check_keys(syn, SYNTHETIC_KEYS, "data.synthetic")
-        table = syn.get("table", "persons")
-        if table not in SYNTHETIC_TABLES:
-            raise ConfigError(f"must be one of {list(SYNTHETIC_TABLES)}; got {table!r}.{suggest(table, SYNTHETIC_TABLES)}",
-                              location="data.synthetic.table")
-        for key in ("n_participants", "seed"):
-            if key in syn and (not isinstance(syn[key], int) or isinstance(syn[key], bool)):
-                raise ConfigError(f"must be an integer; got {syn[key]!r}.", location=f"data.synthetic.{key}")
-        data["synthetic"] = syn
+        data["synthetic"] = _synthetic(data["synthetic"])
     if "tables" in data:
         tables = dict(_mapping(data["tables"], "data.tables"))
         for tname, tspec in tables.items():
@@ -213,6 +202,7 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
             _check_keys(tspec, TABLE_KEYS, loc)
             if not isinstance(tspec.get("path"), str):
                 raise ConfigError("needs 'path' (a file path).", location=loc)
+            _reader_options(tspec, loc)
             tables[tname] = tspec
         data["tables"] = tables
 
@@ -225,6 +215,7 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
         if not isinstance(filters, list) or not all(isinstance(f, str) for f in filters):
             raise ConfigError("must be a list of pandas query strings.", location="sample.filters")
         sample["filters"] = filters
+    _check_sample_roles(sample)
 
     raw_analyses = raw.get("analyses")
     if not isinstance(raw_analyses, list) or not raw_analyses:
@@ -238,7 +229,7 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
     for a in analyses:
         if a.table is not None and a.table not in known_tables:
             raise ConfigError(
-                f"unknown table {a.table!r}; tables: {sorted(known_tables)} ('main' is data.path / the stacked arms / "
+                f"unknown table {short_repr(a.table)}; tables: {sorted(known_tables)} ('main' is data.path / the stacked arms / "
                 f"data.synthetic.table).{suggest(a.table, known_tables)}", location=f"{a.location}.table")
 
     report = dict(_mapping(raw.get("report", {}) or {}, "report"))
@@ -246,14 +237,106 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
     report.setdefault("title", project.get("name", "iej_impact"))
     report.setdefault("language", "fr")
     report.setdefault("formats", ["html"])
+    if not isinstance(report["title"], str):
+        raise ConfigError(f"must be a string; got {short_repr(report['title'])}.", location="report.title")
     if report["language"] not in ("fr", "en"):
-        raise ConfigError(f"must be 'fr' or 'en'; got {report['language']!r}.", location="report.language")
+        raise ConfigError(f"must be 'fr' or 'en'; got {short_repr(report['language'])}.", location="report.language")
     if not isinstance(report["formats"], list) or any(f not in REPORT_FORMATS for f in report["formats"]):
-        raise ConfigError(f"must be a list drawn from {list(REPORT_FORMATS)} ([] writes no report); got {report['formats']!r}.",
-                          location="report.formats")
+        raise ConfigError(f"must be a list drawn from {list(REPORT_FORMATS)} ([] writes no report); got "
+                          f"{short_repr(report['formats'])}.", location="report.formats")
 
     return RunConfig(base_dir=Path(base_dir), project=project, data=data, sample=sample, analyses=tuple(analyses),
                      report=report, version=1, path=path, raw=dict(raw))
+
+
+#: largest seed numpy's legacy generators accept (random_state of the matching functions)
+MAX_SEED = 2**32 - 1
+#: sample roles that name one column
+SAMPLE_ROLE_KEYS = ("unit", "time", "cohort", "treatment", "id_column")
+
+
+def _seed(value: Any, loc: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise ConfigError(f"must be an integer from 0 to {MAX_SEED} (2**32 - 1); got {short_repr(value)}.", location=loc)
+    return value
+
+
+def _reader_options(spec: dict[str, Any], loc: str) -> None:
+    """Check the file-reading options of ``data`` or of a ``data.tables`` entry (in place: ``sep: '\\t'``
+    written with single quotes becomes a tab)."""
+    for key in ("columns", "codes", "parse"):
+        if key in spec:
+            _mapping(spec[key], f"{loc}.{key}")
+    if "sep" in spec:
+        sep = spec["sep"]
+        if sep == "\\t":
+            spec["sep"] = sep = "\t"
+        if not isinstance(sep, str) or len(sep) != 1:
+            raise ConfigError(f"the field separator must be one character (e.g. ';', ',' or \"\\t\" for a tab); "
+                              f"got {short_repr(sep)}.", location=f"{loc}.sep")
+    if "encoding" in spec:
+        enc = spec["encoding"]
+        try:
+            ok = isinstance(enc, str) and bool(codecs.lookup(enc))
+        except LookupError:
+            ok = False
+        if not ok:
+            raise ConfigError(f"unknown text encoding {short_repr(enc)}; use e.g. utf-8, cp1252 or latin-1.",
+                              location=f"{loc}.encoding")
+    if "sheet" in spec and (isinstance(spec["sheet"], bool) or not isinstance(spec["sheet"], (str, int))):
+        raise ConfigError(f"must be a sheet name or number; got {short_repr(spec['sheet'])}.", location=f"{loc}.sheet")
+
+
+def _synthetic(value: Any) -> dict[str, Any]:
+    """``data.synthetic``: keys, the table, and simulate_cohort()'s own argument checks with their YAML location."""
+    from .synthetic import simulate_cohort
+
+    syn = dict(_mapping(value or {}, "data.synthetic"))
+    _check_keys(syn, SYNTHETIC_KEYS, "data.synthetic")
+    table = syn.get("table", "persons")
+    if table not in SYNTHETIC_TABLES:
+        raise ConfigError(f"must be one of {list(SYNTHETIC_TABLES)}; got {short_repr(table)}.{suggest(table, SYNTHETIC_TABLES)}",
+                          location="data.synthetic.table")
+    if "seed" in syn:
+        _seed(syn["seed"], "data.synthetic.seed")
+    from ._validation import check_arguments
+
+    args = {k: syn[k] for k in ("n_participants", "comparison_ratio", "panel") if k in syn}
+    try:
+        check_arguments(lambda _data, **kw: simulate_cohort(**kw), None, **args)
+    except SpecificationError as exc:
+        raise ConfigError(str(exc), location=parameter_location(exc, "data.synthetic", args)) from None
+    return syn
+
+
+def _check_sample_roles(sample: dict[str, Any]) -> None:
+    for key in SAMPLE_ROLE_KEYS:
+        if key in sample and (not isinstance(sample[key], str) or not sample[key]):
+            raise ConfigError(f"must be a column name (a string); got {short_repr(sample[key])}.", location=f"sample.{key}")
+    if "never_treated" in sample and isinstance(sample["never_treated"], (list, dict)):
+        raise ConfigError("must be one value (e.g. 0 or 9999) that also means 'never treated' in the cohort column; "
+                          f"got {short_repr(sample['never_treated'])}.", location="sample.never_treated")
+    if "dropna" in sample:
+        cols = sample["dropna"]
+        cols = [cols] if isinstance(cols, str) else cols
+        if not isinstance(cols, list) or not all(isinstance(c, str) for c in cols):
+            raise ConfigError(f"must be a list of column names; got {short_repr(sample['dropna'])}.", location="sample.dropna")
+        sample["dropna"] = cols
+
+
+_PARAM_RE = re.compile(r"the '([A-Za-z_]+)(?:\.[A-Za-z_]+)?' (?:parameter|of se=)")
+
+
+def parameter_location(exc: BaseException, base: str, params: Mapping[str, Any]) -> str:
+    """``base.<key>`` when the library's message names a parameter the config sets
+    ("the 'caliper' parameter of match() ..."), else ``base``."""
+    m = _PARAM_RE.search(str(exc))
+    if m and m.group(1) in params:
+        return f"{base}.{m.group(1)}"
+    if m and m.group(1) in ("reps", "neighbours", "sigma2", "se") and "se" in params:
+        se = params["se"]
+        return f"{base}.se.{m.group(1)}" if isinstance(se, Mapping) and m.group(1) in se else f"{base}.se"
+    return base
 
 
 def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
@@ -262,15 +345,16 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
     name = entry.get("name")
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ConfigError(
-            f"needs a 'name': letters, digits, '_' or '-', starting with a letter; got {name!r}.", location=f"{loc}.name")
+            f"needs a 'name': letters, digits, '_' or '-', starting with a letter; got {short_repr(name)}.",
+            location=f"{loc}.name")
     if name in seen:
-        raise ConfigError(f"duplicate analysis name {name!r}; names are the keys of results.json.", location=f"{loc}.name")
+        raise ConfigError(f"duplicate analysis name {short_repr(name)}; names are the keys of results.json.", location=f"{loc}.name")
     seen.add(name)
     loc = f"analyses[{i}] ({name})"
     est = entry.get("estimator")
-    if est not in ESTIMATORS:
+    if not isinstance(est, str) or est not in ESTIMATORS:
         raise ConfigError(
-            f"unknown estimator {est!r}; available: {sorted(ESTIMATORS)}.{suggest(est, ESTIMATORS)}",
+            f"unknown estimator {short_repr(est)}; available: {sorted(ESTIMATORS)}.{suggest(est, ESTIMATORS)}",
             location=f"analyses[{i}].estimator")
     plots = entry.get("plots", []) or []
     aggregate = entry.get("aggregate", []) or []
@@ -281,9 +365,10 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError("must be a list of names.", location=f"analyses[{i}].{key}")
     plots = [plots] if isinstance(plots, str) else plots
     aggregate = [aggregate] if isinstance(aggregate, str) else aggregate
+    _check_outputs(est, plots, aggregate, f"analyses[{i}]")
     table = entry.get("table")
     if table is not None and not isinstance(table, str):
-        raise ConfigError(f"must be a table name; got {table!r}.", location=f"analyses[{i}].table")
+        raise ConfigError(f"must be a table name; got {short_repr(table)}.", location=f"analyses[{i}].table")
     sensitivity = _parse_sensitivity(entry.get("sensitivity"), est, f"analyses[{i}].sensitivity")
     params = {k: v for k, v in entry.items() if k not in RESERVED_ANALYSIS_KEYS}
     fn = ESTIMATORS[est]
@@ -294,8 +379,29 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError(
                 f"unknown parameter '{key}' for {est}(); accepted: {accepted}.{suggest(key, accepted)}",
                 location=f"analyses[{i}].{key}")
+        if key in SINGLE_COLUMN_PARAMS and params[key] is not None and not isinstance(params[key], str):
+            raise ConfigError(f"must be a column name (a string); got {short_repr(params[key])}.",
+                              location=f"analyses[{i}].{key}")
     return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
                         table=table, sensitivity=sensitivity)
+
+
+def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -> None:
+    """``plots`` and ``aggregate`` must exist on the estimator's result class (read from its return type)."""
+    result_cls = typing.get_type_hints(ESTIMATORS[est]).get("return")
+    avail = sorted(m[5:] for m in dir(result_cls) if m.startswith("plot_"))
+    for kind in plots:
+        if kind not in avail:
+            raise ConfigError(f"no plot {short_repr(kind)} for {est}(); available: {avail}.{suggest(kind, avail)}",
+                              location=f"{loc}.plots")
+    if aggregate and not hasattr(result_cls, "aggregate"):
+        raise ConfigError(f"{est}() results cannot be aggregated (only att_gt results can).", location=f"{loc}.aggregate")
+    if aggregate:
+        kinds = typing.get_args(typing.get_type_hints(result_cls.aggregate).get("kind"))
+        for kind in aggregate:
+            if kinds and kind not in kinds:
+                raise ConfigError(f"unknown aggregation {short_repr(kind)}; one of {list(kinds)}.{suggest(kind, kinds)}",
+                                  location=f"{loc}.aggregate")
 
 
 def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] | None:
@@ -303,12 +409,12 @@ def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] |
     if value is None or value is False:
         return None
     if estimator != "psm":
-        raise ConfigError(f"Rosenbaum bounds apply to matched pairs: 'sensitivity' is for estimator 'psm', not {estimator!r}.",
+        raise ConfigError(f"Rosenbaum bounds apply to matched pairs: 'sensitivity' is for estimator 'psm', not {short_repr(estimator)}.",
                           location=loc)
     if value is True:
         return {}
     if not isinstance(value, Mapping):
-        raise ConfigError(f"must be true, false or a mapping of rosenbaum_bounds() options; got {value!r}.", location=loc)
+        raise ConfigError(f"must be true, false or a mapping of rosenbaum_bounds() options; got {short_repr(value)}.", location=loc)
     from .sensitivity import rosenbaum_bounds
 
     accepted = [p for p in inspect.signature(rosenbaum_bounds).parameters if p not in ("result_or_pairs", "outcome")]

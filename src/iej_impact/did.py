@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import (
+    arguments_checked,
     as_column_list,
     check_binary,
     check_choice,
@@ -433,6 +434,7 @@ def did(
             if not np.any((d == arm) & (p == period)):
                 raise DataError(f"{_FUNC}(): no {label} observation in the {plabel} period ({treatment} = {int(arm)}, "
                                 f"{post} = {int(period)}); the 2x2 design needs all four cells.", column=treatment)
+    arguments_checked()
 
     if unit is not None:
         frame, rows = _panel_rows(data, unit, treatment, post, weights)

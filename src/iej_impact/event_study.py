@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from ._validation import (
+    arguments_checked,
     as_column_list,
     check_columns,
     check_dataframe,
@@ -306,6 +307,7 @@ def event_study(
     if empty:
         raise DataError(f"{func}(): no treated observation at event time(s) {empty} within the window {window}; "
                         "narrow the window.")
+    arguments_checked()
     z = demean(np.column_stack([y, dummies, *x]), idx, w)
     fit = within_fit(z[:, 0], z[:, 1:], w, idx, clusters, small_sample)
     k = len(levels)

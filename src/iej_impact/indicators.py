@@ -58,7 +58,7 @@ from ._indicator_engine import TOTAL_LEVEL, aggregate, code_dimensions
 from ._indicator_published import COMPARISON_COLUMNS, compare_published, load_published
 from ._indicator_registry import REGISTRY_VERSION, select_indicators
 from ._indicator_rules import Prepared, RuleOptions, prepare
-from ._validation import as_column_list, check_choice, check_columns, check_dataframe, check_number
+from ._validation import arguments_checked, as_column_list, check_choice, check_columns, check_dataframe, check_number
 from .disclosure import DEFAULT_MIN_CELL_SIZE
 from .errors import DataError, SpecificationError
 from .results import Result, Summary, jsonable
@@ -387,6 +387,7 @@ def programme_indicators(
                        late_exit_status=late_exit_status, six_month_window_days=int(six_month_window_days),
                        weights=weights, isced_map=isced_map, yei_age=yei_age)
     prep = prepare(data, opts)
+    arguments_checked()
     notes = list(prep.notes)
     if count == "person":
         prep, dropped = _person_level(prep, person_rule, ref)

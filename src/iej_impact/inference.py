@@ -96,16 +96,21 @@ class Clustered(Inference):
                 "estimator's notes), normal CI")
 
 
+#: most bootstrap resamples accepted (the standard error is stable long before; more only costs time and memory)
+MAX_BOOTSTRAP_REPS = 100_000
+
+
 @dataclass(frozen=True)
 class Bootstrap(Inference):
-    """Bootstrap standard error: ``reps`` resamples of units (or of clusters ``cluster``)."""
+    """Bootstrap standard error: ``reps`` resamples of units (or of clusters ``cluster``), 2 to
+    ``MAX_BOOTSTRAP_REPS`` (100,000)."""
 
     reps: int = 999
     cluster: str | None = None
     random_state: int | None = None
 
     def __post_init__(self) -> None:
-        check_number("reps", self.reps, "Bootstrap", low=2, integer=True)
+        check_number("reps", self.reps, "Bootstrap", low=2, high=MAX_BOOTSTRAP_REPS, integer=True)
 
     _name: ClassVar[str] = "bootstrap"
 

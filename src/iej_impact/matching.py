@@ -87,6 +87,7 @@ from ._matching_inference import ps_adjustment_parts as _ps_adjustment_parts  # 
 from ._matching_inference import ps_adjustment_term as _ps_adjustment_term
 from ._nearest import NO_MATCH, focal_order, nearest_match, stable_argsort
 from ._validation import (
+    arguments_checked,
     as_column_list,
     check_binary,
     check_choice,
@@ -97,6 +98,8 @@ from ._validation import (
     check_numeric,
     describe_rows,
     example_rows,
+    physical_memory,
+    short_repr,
 )
 from .errors import DataError, EstimationError, OverlapWarning, SpecificationError, TieWarning
 from .inference import (
@@ -113,6 +116,8 @@ from .results import EffectResult, Result, Summary, jsonable
 __all__ = ["match", "MatchResult", "psm", "estimate_effect"]
 
 _FUNC = "match"
+#: bytes per (unit, neighbour) slot of nearest-neighbour matching (index, distance and work arrays)
+_BYTES_PER_MATCH_SLOT = 64
 
 Method = Literal["nearest", "subclass", "radius", "kernel"]
 METHODS: tuple[str, ...] = ("nearest", "subclass", "radius", "kernel")
@@ -474,6 +479,13 @@ def match(
         order = "smallest" if estimand == "ATC" else "largest"
     order = str(check_choice("order", order, ORDERS, _FUNC))
     ratio = int(check_number("ratio", ratio, _FUNC, low=1, integer=True))
+    max_ratio = max(1, physical_memory() // (_BYTES_PER_MATCH_SLOT * len(data)))
+    if ratio > max_ratio:
+        raise SpecificationError(
+            f"the 'ratio' parameter of match() must be <= {max_ratio} for {len(data)} units on this machine "
+            f"(1:{ratio} matching would need {ratio * len(data) * _BYTES_PER_MATCH_SLOT / 2**30:.3g} GiB of memory); "
+            f"got {ratio}."
+        )
     subclasses = int(check_number("subclasses", subclasses, _FUNC, low=2, integer=True))
     if not isinstance(replace, (bool, np.bool_)):
         raise SpecificationError(f"the 'replace' parameter of match() must be True or False; got {replace!r}.")
@@ -510,6 +522,7 @@ def match(
     d_arr = check_binary(data, treatment, _FUNC).astype(bool)
     n = d_arr.shape[0]
     _check_no_missing(data, covs + exact_cols, "covariate")
+    arguments_checked()
 
     # ---- the score / distance ------------------------------------------------------------------
     propensity: np.ndarray | None = None
@@ -1494,9 +1507,7 @@ def estimate_effect(
     if not isinstance(ps_adjustment, (bool, np.bool_)):
         raise SpecificationError(f"the 'ps_adjustment' parameter of {func}() must be True or False; got {ps_adjustment!r}.")
     bias_cols = _bias_columns(result, bias_adjust, func)
-    allowed = _SE_BY_METHOD[result.method]
-    if result.method == "nearest" and result.spec.get("replace"):
-        allowed = ("abadie_imbens", "robust", "clustered")
+    allowed = _se_allowed(result.method, bool(result.spec.get("replace")))
     if se is None:
         se = allowed[0]
     inference = parse_inference(se, func, allowed)
@@ -1638,6 +1649,27 @@ def estimate_effect(
     )
 
 
+def _se_allowed(method: str, replace: bool) -> tuple[str, ...]:
+    """The standard errors offered after matching with ``method`` (pairs exist only without replacement)."""
+    if method == "nearest" and replace:
+        return ("abadie_imbens", "robust", "clustered")
+    return _SE_BY_METHOD[method]
+
+
+def _check_effect_options(data: pd.DataFrame, method: object, replace: object, se: object, alpha: object,
+                          ps_adjustment: object) -> None:
+    """psm()'s checks of the options of :func:`estimate_effect`, run before matching so that a wrong
+    ``se`` or ``alpha`` is reported at once (and by ``iej-impact validate``)."""
+    check_number("alpha", alpha, "psm", low=0.0, high=0.5, low_open=True)
+    if not isinstance(ps_adjustment, (bool, np.bool_)):
+        raise SpecificationError(f"the 'ps_adjustment' parameter of psm() must be True or False; got {short_repr(ps_adjustment)}.")
+    if se is None or not isinstance(method, str) or method not in _SE_BY_METHOD:
+        return  # the default; or a method match() refuses with its own message
+    inference = parse_inference(se, "psm", _se_allowed(method, replace is True or replace is np.True_))
+    if isinstance(inference, Clustered):
+        check_columns(data, inference.columns, "psm", role="cluster column")
+
+
 def _bias_columns(result: MatchResult, bias_adjust: object, func: str) -> list[str] | None:
     """The columns of the bias correction (None: no correction), after checking it applies."""
     if bias_adjust is False or bias_adjust is None:
@@ -1728,6 +1760,7 @@ def psm(
     """
     check_dataframe(data, "psm")
     check_columns(data, [outcome], "psm", role="outcome")
+    _check_effect_options(data, method, replace, se, alpha, ps_adjustment)
     result = match(
         data,
         treatment=treatment,

@@ -27,7 +27,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._validation import check_binary, check_columns, check_dataframe, check_estimand, check_number, check_numeric
+from ._validation import (
+    arguments_checked,
+    check_binary,
+    check_columns,
+    check_dataframe,
+    check_estimand,
+    check_number,
+    check_numeric,
+)
 from .errors import DataError
 from .inference import (
     Bootstrap,
@@ -107,6 +115,7 @@ def difference_in_means(
     if min(n1, n0) < 2:
         raise DataError(f"{_FUNC}(): each arm needs at least 2 units; found {n1} treated and {n0} control.")
 
+    arguments_checked()
     estimate, psi = _estimate_and_influence(y, d, w)
     n = len(y)
     if isinstance(inference, Clustered):

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import (
+    arguments_checked,
     as_column_list,
     check_binary,
     check_choice,
@@ -509,6 +510,7 @@ def regression_adjustment(
     inp = prepare(data, func=_FUNC, outcome=outcome, treatment=treatment, covariates=covariates,
                   estimand=estimand, weights=weights, se=se, alpha=alpha, outcome_model=outcome_model)
     check_constant_within_arms(inp)
+    arguments_checked()
     w = inp.w
     s = inp.population()
     fits = []

@@ -24,7 +24,17 @@ from typing import Any
 import pandas as pd
 
 from ._progress import progress
-from .config import COLUMN_PARAMS, PATH_PARAMS, SYNTHETIC_TABLES, RunConfig, bind_analysis, load_config
+from ._validation import check_arguments, suggest
+from .config import (
+    COLUMN_PARAMS,
+    PATH_PARAMS,
+    SYNTHETIC_TABLES,
+    AnalysisSpec,
+    RunConfig,
+    bind_analysis,
+    load_config,
+    parameter_location,
+)
 from .errors import ConfigError, DataError, EstimationError, SpecificationError
 from .results import jsonable
 from .sample import Sample, define_sample
@@ -71,20 +81,21 @@ class RunResult:
     truths: dict[str, float | None] = field(default_factory=dict)
 
 
-def load_run_data(cfg: RunConfig) -> RunData:
+def load_run_data(cfg: RunConfig, *, every_table: bool = False) -> RunData:
     """Load the configured input (a file, two stacked files, or the synthetic cohort).
 
+    ``every_table``: also open the ``data.tables`` no analysis uses (``validate`` checks them all).
     Data errors are re-raised as ConfigError located at ``data`` (the message names the file).
     """
     try:
-        return _load_run_data(cfg)
+        return _load_run_data(cfg, every_table)
     except (DataError, SpecificationError) as exc:
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError(str(exc), location="data") from exc
 
 
-def _load_run_data(cfg: RunConfig) -> RunData:
+def _load_run_data(cfg: RunConfig, every_table: bool = False) -> RunData:
     from .io import file_sha256, load_data, stack_arms
 
     data = cfg.data
@@ -93,7 +104,7 @@ def _load_run_data(cfg: RunConfig) -> RunData:
     extra: dict[str, pd.DataFrame] = {}
     extra_inputs: list[dict[str, Any]] = []
     for name, spec in data.get("tables", {}).items():
-        if name not in used:
+        if name not in used and not every_table:
             continue
         opts = {k: v for k, v in spec.items() if k != "path"}
         path = cfg.resolve(spec["path"])
@@ -197,45 +208,83 @@ def _sample_roles(cfg: RunConfig, rd: RunData) -> dict[str, Any]:
 def _define(cfg: RunConfig, rd: RunData) -> Sample:
     roles = _sample_roles(cfg, rd)
     # panel roles (unit/time/cohort) describe whichever table has those columns (often the panel,
-    # not the main person table); analyses still get them as arguments, and a typo is caught there.
+    # not the main person table): a role must be a column of the main table or of a table the
+    # analyses use; it applies to the main sample only when the main table has it.
+    used = _tables_used(cfg)
+    frames = [rd.frame] + [f for name, f in rd.extra.items() if name in used]
     for role in ("unit", "time", "cohort"):
-        if role in roles and roles[role] not in rd.frame.columns:
+        if role not in roles:
+            continue
+        if not any(roles[role] in f.columns for f in frames):
+            columns = sorted({str(c) for f in frames for c in f.columns})
+            raise ConfigError(
+                f"column {roles[role]!r} not found in the data (nor in a table the analyses use)."
+                f"{suggest(roles[role], columns)}", location=f"sample.{role}")
+        if roles[role] not in rd.frame.columns:
             roles.pop(role)
     if "cohort" not in roles:
         roles.pop("never_treated", None)
     try:
         return define_sample(rd.frame, **roles)
     except (DataError, SpecificationError) as exc:
-        raise ConfigError(str(exc), location="sample") from exc
+        column = getattr(exc, "column", None)
+        key = next((k for k in ("treatment", "unit", "time", "cohort", "id_column") if column and roles.get(k) == column),
+                   None)
+        raise ConfigError(str(exc), location=f"sample.{key}" if key else "sample") from exc
 
 
 def validate(config: str | Path | RunConfig) -> dict[str, Any]:
-    """Parse the config, load the data, check columns and bind every analysis; no estimation.
+    """Parse the config, load the data (every declared table), define the sample, and run every
+    analysis' own argument and column checks without estimating anything.
 
     Returns a short report (rows, columns, analyses checked). Raises ConfigError / DataError.
     """
     cfg = config if isinstance(config, RunConfig) else load_config(config)
-    rd = load_run_data(cfg)
+    rd = load_run_data(cfg, every_table=True)
     samples = _Samples(cfg, rd)
-    roles = _sample_roles(cfg, rd)
-    checked = []
-    for spec in cfg.analyses:
-        sample = samples.for_analysis(spec)
-        kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
-        for key in COLUMN_PARAMS:
-            if key not in kwargs or kwargs[key] is None:
-                continue
-            cols = [kwargs[key]] if isinstance(kwargs[key], str) else list(kwargs[key])
-            missing = [c for c in cols if isinstance(c, str) and c not in sample.data.columns]
-            if missing:
-                from ._validation import suggest
-
-                raise ConfigError(
-                    f"column {missing[0]!r} not found in the data.{suggest(missing[0], map(str, sample.data.columns))}",
-                    location=f"{spec.location}.{key}")
-        checked.append(spec.name)
+    checked = _check_analyses(cfg, rd, samples, cfg.analyses)
     return {"rows": len(rd.frame), "rows_in_sample": len(samples.main.data), "columns": list(map(str, rd.frame.columns)),
             "analyses": checked}
+
+
+def _check_analyses(cfg: RunConfig, rd: RunData, samples: _Samples, analyses: Any) -> list[str]:
+    """Bind each analysis and run its function's checks (columns, then parameters) on its sample,
+    stopping each before it estimates; ConfigError with the YAML location on the first problem."""
+    roles = _sample_roles(cfg, rd)
+    checked = []
+    for spec in analyses:
+        sample = samples.for_analysis(spec)
+        kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
+        _check_columns(spec, kwargs, sample.data)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the run records the warnings; the checks need not repeat them
+                check_arguments(spec.function, sample.data, **kwargs)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=_location(spec, exc)) from exc
+        checked.append(spec.name)
+    return checked
+
+
+def _check_columns(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
+    """Column-naming parameters (and ``se: {by: ...}``) must name columns of the analysis' table."""
+    named: list[tuple[str, Any]] = [(key, kwargs[key]) for key in COLUMN_PARAMS if kwargs.get(key) is not None]
+    se = kwargs.get("se")
+    if isinstance(se, Mapping):
+        named += [(f"se.{key}", se[key]) for key in ("by", "cluster") if se.get(key) is not None]
+    for key, value in named:
+        cols = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        missing = [c for c in cols if isinstance(c, str) and c not in frame.columns]
+        if missing:
+            raise ConfigError(
+                f"column {missing[0]!r} not found in the data.{suggest(missing[0], map(str, frame.columns))}",
+                location=f"{spec.location}.{key}")
+
+
+def _location(spec: AnalysisSpec, exc: BaseException) -> str:
+    """``analyses[i].<parameter>`` when the message names a parameter the analysis sets, else ``analyses[i] (name)``."""
+    where = parameter_location(exc, spec.location, spec.params)
+    return where if where != spec.location else f"{spec.location} ({spec.name})"
 
 
 def run(
@@ -264,6 +313,7 @@ def run(
     tick = time.perf_counter()
     samples = _Samples(cfg, rd)
     sample = samples.main
+    _check_analyses(cfg, rd, samples, analyses)  # every user error before the first estimation
     timings["define_sample"] = time.perf_counter() - tick
     roles = _sample_roles(cfg, rd)
 
@@ -279,7 +329,7 @@ def run(
                 warnings.simplefilter("always")
                 res = spec.function(samples.for_analysis(spec).data, **kwargs)
         except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=where) from exc
+            raise ConfigError(str(exc), location=_location(spec, exc)) from exc
         except EstimationError as exc:
             raise EstimationError(f"{where}: {exc}") from exc
         run_warnings[spec.name] = _warning_records(caught, where)

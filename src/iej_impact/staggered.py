@@ -57,6 +57,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from ._validation import (
+    arguments_checked,
     as_column_list,
     check_choice,
     check_columns,
@@ -640,6 +641,7 @@ def att_gt(
     prep = prepare_staggered(data, outcome=outcome, unit=unit_col, time=time, cohort=cohort, covs=covs,
                              weights=weights, never_treated=never_treated, cluster_cols=cluster_cols,
                              control_group=control_group, anticipation=antic, unbalanced=unbalanced, func=_FUNC)
+    arguments_checked()
     cells = _estimate_cells(prep, control_group=control_group, method=method, anticipation=antic,
                             base_period=base_period, trim_level=trim_level)
     seed = None

@@ -206,7 +206,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr, ndtri
 
-from ._validation import check_choice, check_estimand, check_number
+from ._validation import arguments_checked, check_choice, check_estimand, check_number, physical_memory
 from .errors import SpecificationError
 from .results import jsonable
 
@@ -1064,6 +1064,25 @@ class SyntheticCohort:
         return paths
 
 
+#: memory budget per simulated person and per panel row (about 4 times what the simulation itself
+#: takes, for the tables, their copies and the work arrays of a run on them)
+_BYTES_PER_PERSON, _BYTES_PER_PANEL_ROW = 2 * 2**10, 320
+
+
+def _bytes_per_person(panel: str = "window", months_before: int = 12, months_after: int = 18) -> int:
+    rows = {"none": 0, "window": months_before + months_after + 1,
+            "balanced": (36 + months_after) - (13 - months_before) + 1}.get(panel, 0)
+    return _BYTES_PER_PERSON + _BYTES_PER_PANEL_ROW * rows
+
+
+def max_participants(comparison_ratio: float = 2.0, panel: str = "window", months_before: int = 12,
+                     months_after: int = 18) -> int:
+    """The largest ``n_participants`` whose cohort (``comparison_ratio`` comparison youths per
+    participant, the given panel) fits in this machine's physical memory, with a 4-fold margin."""
+    per_person = _bytes_per_person(panel, months_before, months_after) * (1.0 + float(comparison_ratio))
+    return max(10, int(physical_memory() // per_person))
+
+
 def simulate_cohort(
     n_participants: int = 5000,
     *,
@@ -1079,7 +1098,8 @@ def simulate_cohort(
 
     Parameters
     ----------
-    n_participants : number of participants (persons), at least 10.
+    n_participants : number of participants (persons), at least 10 and at most
+        :func:`max_participants` (what the machine's memory holds).
     comparison_ratio : comparison youths per participant (> 0); their number is rounded.
     seed : seed of the numpy generator; the same seed and arguments give identical tables.
     panel : ``"window"`` (each person from entry - months_before to entry + months_after),
@@ -1098,12 +1118,22 @@ def simulate_cohort(
     >>> round(cohort.true_effect("employed_12m", "ATT"), 3) > 0
     True
     """
-    n1 = int(check_number("n_participants", n_participants, _FUNC, low=10, integer=True))
+    check_number("n_participants", n_participants, _FUNC, low=10, integer=True)
     ratio = check_number("comparison_ratio", comparison_ratio, _FUNC, low=0.0, low_open=True, high=100.0)
     seed_ = int(check_number("seed", seed, _FUNC, low=0, integer=True))
     check_choice("panel", panel, ("window", "balanced", "none"), _FUNC)
     mb = int(check_number("months_before", months_before, _FUNC, low=0, high=36, integer=True))
     ma = int(check_number("months_after", months_after, _FUNC, low=0, high=36, integer=True))
+    limit = max_participants(ratio, panel, mb, ma)
+    if n_participants > limit:
+        raise SpecificationError(
+            f"the 'n_participants' parameter of {_FUNC}() must be <= {limit} on this machine (a cohort with "
+            f"{comparison_ratio:g} comparison youths per participant and panel={panel!r} needs about "
+            f"{_bytes_per_person(panel, mb, ma) // 1024} KiB per person, and the machine has "
+            f"{physical_memory() / 2**30:.1f} GiB of memory); got {n_participants}."
+        )
+    n1 = int(n_participants)
+    arguments_checked()
     n0 = max(1, int(round(ratio * n1)))
     n = n1 + n0
 

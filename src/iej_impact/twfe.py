@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import (
+    arguments_checked,
     as_column_list,
     check_binary,
     check_choice,
@@ -366,6 +367,7 @@ def twfe(
                             column=cluster_cols[0], rows=example_rows(data, mask))
         clusters = (idx.unit if cluster_cols == [unit] else pd.factorize(cl.iloc[:, 0], sort=True)[0]
                     if len(cluster_cols) == 1 else cl.groupby(cluster_cols, sort=True).ngroup().to_numpy())
+    arguments_checked()
     z = demean(np.column_stack([y, d, *x]), idx, w)
     keep_x = []
     for j, c in enumerate(covs):

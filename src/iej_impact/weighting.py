@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validation import check_choice, check_number
+from ._validation import arguments_checked, check_choice, check_number
 from .errors import EstimationError, OverlapWarning, SpecificationError
 from .inference import Inference
 from .propensity import (
@@ -191,6 +191,7 @@ def propensity_step(
     func = inp.func
     model_name, model_obj = _check_model(ps_model, func, "ps_model")
     rule = parse_trim(trim, func)
+    arguments_checked()
     ps = _fit_propensity(inp.data, inp.d, inp.ps_design, inp.sw, model_name, model_obj, treatment=inp.treatment,
                          covariates=inp.ps_covariates, weights_column=inp.weights_column,
                          random_state=random_state, max_iter=60, func=func, z=inp.ps_z,
