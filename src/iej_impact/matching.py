@@ -1516,6 +1516,7 @@ def estimate_effect(
             column=outcome,
             rows=example_rows(data, na),
         )
+    check_numeric(data, outcome, func, allow_missing=True)  # text or inf anywhere in the outcome: not an outcome
     y = check_numeric(data.loc[used], outcome, func)
     yfull = np.zeros(len(data))
     yfull[used] = y
