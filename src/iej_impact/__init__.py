@@ -13,6 +13,7 @@ from .doubly_robust import doubly_robust
 from .errors import (
     ConfigError,
     DataError,
+    DuplicateIdWarning,
     EstimationError,
     IejImpactError,
     IejImpactWarning,
@@ -57,6 +58,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "EffectResult",
+    "DuplicateIdWarning",
     "EstimationError",
     "EventStudyResult",
     "GroupTimeResult",
