@@ -122,10 +122,16 @@ def text_number_error(
 
 
 def mixed_text_numbers(s: pd.Series) -> bool:
-    """True when a text (object/string) column holds at least one value that reads as a number.
+    """True when a text (object/string) column is not plainly a category.
 
-    Such a column is not taken as categorical: either it is a numeric column with stray text (a
-    typo, a decimal comma, "nc"), or a category column whose codes look like numbers, which has to
-    be declared a category.
+    That is: some of its values read as numbers and some are not plain numbers, i.e. numbers with
+    stray text (a typo, "nc") or numbers written with a decimal comma or thousands separators. Such
+    a column is either numeric and misread, or a category whose codes look like numbers, which has
+    to be declared one. A text column holding plain numbers only (``"1"``, ``"2"``...) stays a
+    category: it cannot come out of a file read without declaring it text, and in Python
+    ``astype(str)`` is the usual way to ask for R's ``factor()``.
     """
-    return any(number_like(v) for v in pd.unique(s.dropna()))
+    values = pd.unique(s.dropna())
+    if all(_plain_number(v) for v in values):
+        return False
+    return any(number_like(v) for v in values)

@@ -6,8 +6,9 @@ One place turns a DataFrame and a list of covariate names into a float64 matrix,
 :func:`~iej_impact.balance.balance_table` all see the same columns:
 
 * numeric columns are used as they are (booleans become 0/1);
-* pandas ``Categorical`` columns, and text/object columns none of whose values reads as a number,
-  are expanded to one 0/1 dummy per level, named ``column[level]``; for model matrices the *reference level* is dropped (the first level of a
+* pandas ``Categorical`` columns, and text/object columns that are either words only or plain
+  numbers only (``astype(str)``, R's ``factor()``), are expanded to one 0/1 dummy per level, named
+  ``column[level]``; for model matrices the *reference level* is dropped (the first level of a
   pandas ``Categorical``, else the smallest value in sorted order, as R and patsy do), for balance
   tables every level is kept (as cobalt does);
 * missing or infinite values are a :class:`~iej_impact.errors.DataError` that counts them per
@@ -113,12 +114,12 @@ def _is_categorical(s: pd.Series) -> bool:
 
 
 def _check_declared_kind(data: pd.DataFrame, covs: Sequence[str], func: str) -> None:
-    """A text column enters as a category only when none of its values reads as a number.
+    """A text column enters as a category only when it is plainly one (see :func:`mixed_text_numbers`).
 
     A pandas ``Categorical`` is a declared category and always expands to dummies. A text
-    (object/string) column holding numbers is either numeric with stray text (``abc``, a decimal
-    comma ``20,5``, ``nc``) or a category coded with numbers; neither is guessed: DataError naming
-    the values and the declaration that settles it.
+    (object/string) column mixing numbers and other values is either numeric with stray text
+    (``abc``, a decimal comma ``20,5``, ``nc``) or a category coded with numbers; neither is
+    guessed: DataError naming the values and the declaration that settles it.
     """
     for c in covs:
         s = data[c]
@@ -152,7 +153,7 @@ def design_matrix(
     ----------
     data : the analysis data, one row per unit.
     covariates : column names. Numeric and boolean columns enter as they are; categorical columns
-        and text columns without number-like values are expanded to 0/1 dummies named
+        and text columns of words only or of plain numbers only are expanded to 0/1 dummies named
         ``column[level]``.
     func : name of the public function calling, used in error messages.
     drop_reference : leave out the first level of each categorical covariate (model matrices);
@@ -166,8 +167,8 @@ def design_matrix(
     ------
     DataError
         A covariate is absent, has missing or infinite values (counted per covariate, with example
-        rows), is text mixing numbers and other values (or numbers stored as text), or a
-        categorical covariate has a single level.
+        rows), is text mixing numbers and other values, or a categorical covariate has a single
+        level.
     """
     covs = as_column_list("covariates", covariates, func)
     if len(set(covs)) != len(covs):
