@@ -16,6 +16,7 @@ unique (DataError); a detected one that repeats gives a :class:`~iej_impact.erro
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,8 +24,6 @@ import numpy as np
 import pandas as pd
 
 from ._validation import ID_COLUMNS, as_column_list, check_binary, check_columns, describe_rows, suggest
-import warnings
-
 from .errors import DataError, DuplicateIdWarning, PanelStructureError, SpecificationError
 from .results import Result, Summary, jsonable
 
