@@ -52,7 +52,7 @@ def test_treatment_without_variation(df):
 
 
 def test_wrong_type_names_values_and_rows(df):
-    with pytest.raises(DataError, match=r"'text' must be numeric.*\['x'\].*person_id P3"):
+    with pytest.raises(DataError, match=r"'text' must be numeric.*'x' \(1 row\).*person_id P3"):
         check_numeric(df, "text", "f")
 
 

@@ -19,6 +19,7 @@ from .doubly_robust import doubly_robust
 from .errors import (
     ConfigError,
     DataError,
+    DuplicateIdWarning,
     EstimationError,
     IejImpactError,
     IejImpactWarning,
@@ -85,6 +86,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "EffectResult",
+    "DuplicateIdWarning",
     "EstimationError",
     "EventStudyResult",
     "GroupTimeResult",

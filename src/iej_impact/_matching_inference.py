@@ -221,6 +221,9 @@ def ps_adjustment_unavailable(result: MatchResult) -> str | None:
         return "units were matched on a Mahalanobis distance, not on the score"
     if ps.sampling_weights is not None:
         return "the score was fitted with sampling weights"
+    if not getattr(ps, "converged", True):
+        return ("the score's model did not converge (units with fitted scores of 0 or 1: separation), so its "
+                "likelihood has no maximum to expand around")
     return None
 
 

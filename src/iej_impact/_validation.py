@@ -202,20 +202,24 @@ def check_binary(data: pd.DataFrame, column: str, func: str, *, require_both: bo
 
 
 def check_numeric(data: pd.DataFrame, column: str, func: str, *, allow_missing: bool = False) -> np.ndarray:
-    """Return a float array for ``column``; raise on non-numeric content or (unless allowed) NaN."""
+    """Return a float array for ``column``; raise on non-numeric content, infinite values or (unless allowed) NaN."""
     s = data[column]
     if pd.api.types.is_bool_dtype(s):
         s = s.astype(float)
     if not pd.api.types.is_numeric_dtype(s):
-        coerced = pd.to_numeric(s, errors="coerce")
-        bad = coerced.isna() & s.notna()
-        raise DataError(
-            f"{func}(): column '{column}' must be numeric; it has dtype {s.dtype} with non-numeric values "
-            f"{list(map(_plain, pd.unique(s[bad])[:5]))} in {describe_rows(data, bad)}.",
-            column=column,
-            rows=example_rows(data, bad),
-        )
+        from ._numeric_text import text_number_error
+
+        raise text_number_error(data, column, func)
     arr = s.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(arr).any():
+        mask = np.isinf(arr)
+        raise DataError(
+            f"{func}(): column '{column}' has infinite values (inf or -inf) in {describe_rows(data, mask)}; "
+            "they are not measurements (often a division by zero upstream). Correct them in the source, or set them "
+            "to missing and drop those rows with a sample filter.",
+            column=column,
+            rows=example_rows(data, mask),
+        )
     if not allow_missing and np.isnan(arr).any():
         mask = np.isnan(arr)
         raise DataError(

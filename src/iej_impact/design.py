@@ -6,12 +6,18 @@ One place turns a DataFrame and a list of covariate names into a float64 matrix,
 :func:`~iej_impact.balance.balance_table` all see the same columns:
 
 * numeric columns are used as they are (booleans become 0/1);
-* text, categorical and object columns are expanded to one 0/1 dummy per level, named
+* pandas ``Categorical`` columns, and text/object columns that are either words only or plain
+  numbers only (``astype(str)``, R's ``factor()``), are expanded to one 0/1 dummy per level, named
   ``column[level]``; for model matrices the *reference level* is dropped (the first level of a
   pandas ``Categorical``, else the smallest value in sorted order, as R and patsy do), for balance
   tables every level is kept (as cobalt does);
 * missing or infinite values are a :class:`~iej_impact.errors.DataError` that counts them per
-  column and names example rows: a model silently fitted on fewer rows would change the estimand.
+  column and names example rows: a model silently fitted on fewer rows would change the estimand;
+* a text column some of whose values read as numbers (``abc`` among ages, decimal commas ``20,5``
+  read without a parser) is a :class:`~iej_impact.errors.DataError` naming the values, their
+  counts, example rows and the ``parse:`` declaration that reads them (``fr_number``), or how to
+  declare the column a category (``parse: {col: category}`` or a pandas ``Categorical``): it is
+  never silently turned into one dummy per value.
 
 The intercept is *not* part of the design: the fitting code adds it (and scales the columns, see
 :func:`scaled_with_intercept`), so a user's constant column is reported as an error rather than
@@ -26,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._numeric_text import mixed_text_numbers, text_number_error
 from ._validation import _plain, as_column_list, check_columns, describe_rows, example_rows
 from .errors import DataError
 
@@ -106,6 +113,22 @@ def _is_categorical(s: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(s)
 
 
+def _check_declared_kind(data: pd.DataFrame, covs: Sequence[str], func: str) -> None:
+    """A text column enters as a category only when it is plainly one (see :func:`mixed_text_numbers`).
+
+    A pandas ``Categorical`` is a declared category and always expands to dummies. A text
+    (object/string) column mixing numbers and other values is either numeric with stray text
+    (``abc``, a decimal comma ``20,5``, ``nc``) or a category coded with numbers; neither is
+    guessed: DataError naming the values and the declaration that settles it.
+    """
+    for c in covs:
+        s = data[c]
+        if isinstance(s.dtype, pd.CategoricalDtype) or not _is_categorical(s):
+            continue
+        if mixed_text_numbers(s):
+            raise text_number_error(data, c, func, role="covariate", categorical_hint=True)
+
+
 def _levels(s: pd.Series) -> list[object]:
     if isinstance(s.dtype, pd.CategoricalDtype):
         present = set(pd.unique(s.dropna()))
@@ -129,8 +152,9 @@ def design_matrix(
     Parameters
     ----------
     data : the analysis data, one row per unit.
-    covariates : column names. Numeric and boolean columns enter as they are; text, object and
-        categorical columns are expanded to 0/1 dummies named ``column[level]``.
+    covariates : column names. Numeric and boolean columns enter as they are; categorical columns
+        and text columns of words only or of plain numbers only are expanded to 0/1 dummies named
+        ``column[level]``.
     func : name of the public function calling, used in error messages.
     drop_reference : leave out the first level of each categorical covariate (model matrices);
         False keeps every level (balance tables).
@@ -143,7 +167,8 @@ def design_matrix(
     ------
     DataError
         A covariate is absent, has missing or infinite values (counted per covariate, with example
-        rows), or a categorical covariate has a single level.
+        rows), is text mixing numbers and other values, or a categorical covariate has a single
+        level.
     """
     covs = as_column_list("covariates", covariates, func)
     if len(set(covs)) != len(covs):
@@ -151,6 +176,7 @@ def design_matrix(
         raise DataError(f"{func}(): covariate(s) {dup} listed more than once in 'covariates'; list each once.",
                         column=dup[0])
     check_columns(data, covs, func, role="covariate")
+    _check_declared_kind(data, covs, func)
     n = len(data)
 
     # missing values: one message for every covariate that has any, with counts

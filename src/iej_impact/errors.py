@@ -29,6 +29,8 @@ __all__ = [
     "MissingDataWarning",
     "SmallSampleWarning",
     "EligibilityWarning",
+    "TieWarning",
+    "DuplicateIdWarning",
 ]
 
 
@@ -135,3 +137,7 @@ class EligibilityWarning(IejImpactWarning):
 
 class TieWarning(IejImpactWarning):
     """Matches were chosen among units tied on the distance by a rule (data order), not by the data."""
+
+
+class DuplicateIdWarning(IejImpactWarning):
+    """The column naming rows in the exclusion table holds the same value on several rows."""

@@ -117,11 +117,16 @@ def read_table(
             enc = "utf-8-sig" if encoding in (None, "utf-8", "utf8", "UTF-8") else encoding
             frame = pd.read_csv(path, sep=delimiter, encoding=enc, dtype=dtype)
             _check_separator(frame, delimiter, label)
+            header = pd.read_csv(path, sep=delimiter, encoding=enc, header=None, nrows=1, dtype=str)
+            _check_unique_header(header, path, label)
             return frame
         if kind == "parquet":
             return pd.read_parquet(path)
         if kind == "excel":
-            return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=dtype)
+            where = sheet if sheet is not None else 0
+            frame = pd.read_excel(path, sheet_name=where, dtype=dtype)
+            _check_unique_header(pd.read_excel(path, sheet_name=where, header=None, nrows=1, dtype=str), path, label)
+            return frame
         if kind == "stata":
             return pd.read_stata(path)
         return pd.read_sas(path, format="sas7bdat", encoding=encoding or "infer")
@@ -151,6 +156,26 @@ def read_table(
             "corrupt, truncated or of another type than its extension says.",
             source=label,
         ) from exc
+
+
+def _check_unique_header(header: pd.DataFrame, path: Path, label: str) -> None:
+    """Refuse a header row naming a column twice (pandas would rename the second ``age`` to ``age.1``)."""
+    if len(header) == 0:
+        return
+    seen: dict[str, list[int]] = {}
+    for pos, name in enumerate(header.iloc[0].tolist()):
+        if not (isinstance(name, float) and np.isnan(name)):  # an empty header cell is pandas' "Unnamed: i"
+            seen.setdefault(str(name), []).append(pos + 1)
+    dup = {name: pos for name, pos in seen.items() if len(pos) > 1}
+    if dup:
+        shown = "; ".join(f"{name!r} in columns {', '.join(map(str, pos))}" for name, pos in list(dup.items())[:5])
+        raise DataError(
+            f"the header of {path.name!r} names {'a column' if len(dup) == 1 else 'columns'} more than once ({shown}); "
+            "each column name must be unique, otherwise one of them would be renamed and the other used without a "
+            "word. Rename the duplicates in the file (or drop the extra column).",
+            column=next(iter(dup)),
+            source=label,
+        )
 
 
 def _check_separator(frame: pd.DataFrame, sep: str, label: str) -> None:
@@ -376,8 +401,8 @@ def load_data(
 
     Raises
     ------
-    DataError : missing file, unsupported extension, unreadable file, unknown column in
-        ``columns``/``codes``; :class:`ParseError` for values not matching a parser;
+    DataError : missing file, unsupported extension, unreadable file, a file with a header but no
+        rows, a header naming a column twice (CSV, Excel), unknown column in ``columns``/``codes``; :class:`ParseError` for values not matching a parser;
         :class:`UnknownCodeError` for values outside a code list. Messages start with the file name.
 
     Examples
@@ -406,6 +431,9 @@ def load_data(
             text += [inverse.get(c.name, c.name) for c in schema if c.dtype == "str"]
         frame = read_table(path, sheet=sheet, sep=sep, encoding=encoding, text_columns=tuple(dict.fromkeys(text)),
                            source_name=label)
+        if len(frame) == 0:
+            raise DataError(f"{path.name!r} has a header ({len(frame.columns)} columns) but no data rows; check that "
+                            "this is the right file and that it was fully exported.", source=label)
     else:
         raise SpecificationError(
             f"load_data() expects a file path or a pandas DataFrame as 'source'; got {type(source).__name__}."

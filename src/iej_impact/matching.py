@@ -426,8 +426,10 @@ def match(
     DataError : missing columns, non-binary treatment, one arm empty, missing or non-numeric
         values in the covariates, exact-matching columns or the distance.
     SpecificationError : an option is not allowed (names the allowed values).
-    EstimationError : no unit left after ``discard``, or no focal unit matched (e.g. caliper too
-        narrow). A caliper that leaves *some* focal units unmatched gives an :class:`OverlapWarning`
+    EstimationError : no unit left after ``discard``, no focal unit matched (e.g. caliper too
+        narrow), or units the estimand needs have a fitted score of exactly 0 or 1 (separation: no
+        possible counterpart) and were matched all the same; dropping them with ``discard`` or a
+        caliper leaves the score's OverlapWarning and an estimate for the units kept. A caliper that leaves *some* focal units unmatched gives an :class:`OverlapWarning`
         with the count; the estimand then refers to the matched focal units only.
 
     Notes
@@ -486,6 +488,8 @@ def match(
             f"(1:{ratio} matching would need {ratio * len(data) * _BYTES_PER_MATCH_SLOT / 2**30:.3g} GiB of memory); "
             f"got {ratio}."
         )
+    if random_state is not None:
+        random_state = int(check_number("random_state", random_state, _FUNC, low=0, integer=True))
     subclasses = int(check_number("subclasses", subclasses, _FUNC, low=2, integer=True))
     if not isinstance(replace, (bool, np.bool_)):
         raise SpecificationError(f"the 'replace' parameter of match() must be True or False; got {replace!r}.")
@@ -615,8 +619,8 @@ def match(
                     caliper=caliper_raw, strata=strata,
                 )
             weights = _weights_from_matrix(match_matrix, focal, n)
-            if replace and z is None:
-                _warn_broken_ties(data, dist, focal, eligible, strata, match_matrix, notes)
+            if z is None:
+                _warn_broken_ties(data, dist, focal, eligible, strata, match_matrix, notes, bool(replace))
             if not replace:
                 subclass = _pair_ids(match_matrix, focal)
             match_sets = {"treated" if estimand == "ATT" else "control": sets_from_matrix(
@@ -668,6 +672,8 @@ def match(
             f"match(): no {arm_f} unit found a {arm_c} match{why} ({n_f_kept} {arm_f} and {n_c_kept} {arm_c} "
             "units available). Widen the caliper, relax 'exact', or check the overlap of the propensity score."
         )
+    if propensity is not None:
+        _refuse_separated_matches(data, propensity, d_arr, weights, estimand, ps_fit)
     unmatched_focal = focal & eligible & (weights == 0)
     if ties and estimand != "ATE":
         unmatched_focal = focal & eligible & ~_own_mask(match_sets, n)
@@ -744,9 +750,10 @@ def _warn_broken_ties(
     strata: np.ndarray | None,
     mm: np.ndarray,
     notes: list[str],
+    replace: bool = True,
 ) -> None:
-    """Warn when, with replacement and ``ties=False``, focal units' last match was picked by row order
-    among other-arm units at exactly the same distance.
+    """Warn when, with ``ties=False``, focal units' last match was picked by row order among other-arm
+    units at exactly the same distance (with or without replacement).
 
     For each focal unit with matches, let delta be the distance to its farthest (k-th) match; the
     choice depended on the tie rule when more eligible units of the other arm (in its exact-matching
@@ -754,6 +761,11 @@ def _warn_broken_ties(
     score (categorical covariates only) this is common, and when the data are sorted by anything
     related to the outcome the row-order rule can bias the estimate; ``ties=True`` (Abadie & Imbens
     2006; Stata's teffects, R Matching) uses every tied unit instead.
+
+    Without replacement the same count is made over all eligible units of the other arm (taken or
+    not): when a tied control was taken by another focal unit, which of the two got it was decided
+    by the matching order, itself data order among focal units with equal distances. Either way a
+    re-sorted input can give another estimate.
     """
     f_rows = np.flatnonzero(focal)
     has = mm[:, 0] >= 0
@@ -788,14 +800,55 @@ def _warn_broken_ties(
     mask = np.zeros(dist.shape[0], dtype=bool)
     mask[rows[broken]] = True
     k = int(broken.sum())
+    if replace:
+        fix = "Pass ties=True to use every tied unit (Abadie & Imbens 2006; Stata's teffects, R Matching)."
+    else:
+        fix = ("To get a result that does not depend on the row order, match with replace=True, ties=True (every tied "
+               "unit is used; Abadie & Imbens 2006, Stata's teffects, R Matching), or add a continuous covariate to "
+               "the score so that fewer units tie; at least sort the rows by a stable identifier before matching so "
+               "that the result can be reproduced (order='random' with a random_state draws the matching order "
+               "reproducibly, but still from the rows in data order).")
     msg = (
         f"{k} of {rows.shape[0]} matched units ({100.0 * k / rows.shape[0]:.1f}%) had more units of the other arm at "
-        f"exactly the distance of their last match than matches: the tie was broken by data row order "
-        f"(MatchIt's rule), so the estimate depends on how the rows are sorted ({describe_rows(data, mask)}). "
-        "Pass ties=True to use every tied unit (Abadie & Imbens 2006; Stata's teffects, R Matching)."
+        f"exactly the distance of their last match than matches"
+        + ("" if replace else " (matching without replacement)")
+        + f": the tie was broken by data row order (MatchIt's rule), so the estimate depends on how the rows are "
+        f"sorted ({describe_rows(data, mask)}). " + fix
     )
     warnings.warn(msg, TieWarning, stacklevel=3)
     notes.append(msg)
+
+
+def _refuse_separated_matches(
+    data: pd.DataFrame, p: np.ndarray, d: np.ndarray, weights: np.ndarray, estimand: str, ps_fit: Any
+) -> None:
+    """Units the estimand needs, with a score of 1 (treated; 0 for controls), left in the matched sample.
+
+    A score at 0 or 1 to machine precision (complete or quasi-complete separation, see
+    :func:`iej_impact.propensity.propensity_score`) says that no unit of the other arm shares those
+    covariate values: any match is outside common support and the effect is not identified for these
+    units (ipw() refuses the same data). When ``discard`` or a caliper removed them, the OverlapWarning
+    of the score stands and the estimate refers to the units kept.
+    """
+    from .propensity import SCORE_EPS, separation_hints
+
+    at1, at0 = p > 1 - SCORE_EPS, p < SCORE_EPS
+    need = {"ATT": d & at1, "ATC": ~d & at0}.get(estimand, (d & at1) | (~d & at0))
+    bad = need & (weights > 0)
+    if not bad.any():
+        return
+    design = getattr(ps_fit, "design", None)
+    hints = separation_hints(design, d) if design is not None else []
+    hint = f" Likely cause: {'; '.join(hints[:3])}." if hints else ""
+    n1, n0 = int((bad & d).sum()), int((bad & ~d).sum())
+    raise EstimationError(
+        f"{_FUNC}(): the propensity-score model separates the arms: {int(bad.sum())} units the {estimand} needs "
+        f"({n1} treated with a score of 1, {n0} control with a score of 0, to within {SCORE_EPS:g}; "
+        f"{describe_rows(data, bad)}) have no possible counterpart in the other arm, yet were matched; the effect "
+        f"is not identified for them.{hint} Drop or merge the covariate or category that separates the arms, "
+        "restrict the sample to comparable units, or drop these units explicitly with discard='both' (or a "
+        "caliper); the estimate then refers to the units kept."
+    )
 
 
 def _check_no_missing(data: pd.DataFrame, columns: Sequence[str], role: str) -> None:
@@ -1527,6 +1580,7 @@ def estimate_effect(
             column=outcome,
             rows=example_rows(data, na),
         )
+    check_numeric(data, outcome, func, allow_missing=True)  # text or inf anywhere in the outcome: not an outcome
     y = check_numeric(data.loc[used], outcome, func)
     yfull = np.zeros(len(data))
     yfull[used] = y

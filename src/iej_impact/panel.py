@@ -227,12 +227,16 @@ def prepare_staggered(data: pd.DataFrame, *, outcome: str, unit: str | None, tim
             check_panel(data, unit=unit, time=time, func=func)
         codes_all, uniques_all = pd.factorize(data[unit], sort=True)
         _fast_panel_check(data, unit, time, g, tvals, codes_all, len(uniques_all), func)
-    y = data[outcome]
-    if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
-        check_numeric(data, outcome, func)
-    yv = y.to_numpy(dtype=float, na_value=np.nan)
+    yv = check_numeric(data, outcome, func, allow_missing=True)
     xv = np.column_stack([check_numeric(data, c, func, allow_missing=True) for c in covs]) if covs else None
     missing = np.isnan(yv) | (np.isnan(xv).any(axis=1) if xv is not None else False)
+    if missing.all():
+        counts = [f"outcome '{outcome}': {int(np.isnan(yv).sum())}"]
+        counts += [f"covariate '{c}': {int(np.isnan(xv[:, j]).sum())}" for j, c in enumerate(covs)] if covs else []
+        first = outcome if np.isnan(yv).all() or not covs else covs[int(np.argmax(np.isnan(xv).sum(axis=0)))]
+        raise DataError(f"{func}(): every one of the {len(data)} rows has a missing outcome or covariate (missing "
+                        f"values: {'; '.join(counts)}), so no row is left to estimate from. Check that '{outcome}' is "
+                        "the right column and that it was read as numbers.", column=first)
     if missing.any():
         warnings.warn(f"{func}(): {describe_rows(data, missing)} have a missing outcome or covariate and are "
                       "dropped.", MissingDataWarning, stacklevel=3)

@@ -537,7 +537,7 @@ def parse_bool(
 # --------------------------------------------------------------------------------------------
 
 _SPEC_KEYS = ("type", "style", "scale", "format", "estimate_column", "nc_column")
-_SPEC_TYPES = ("number", "share", "date", "bool")
+_SPEC_TYPES = ("number", "share", "date", "bool", "category")
 _SHORTHANDS: dict[str, dict[str, object]] = {
     "fr_number": {"type": "number", "style": "fr"},
     "en_number": {"type": "number", "style": "en"},
@@ -547,6 +547,7 @@ _SHORTHANDS: dict[str, dict[str, object]] = {
     "percent": {"type": "share", "style": "fr", "scale": "percent"},
     "date": {"type": "date", "format": "iso"},
     "bool": {"type": "bool"},
+    "category": {"type": "category"},
 }
 
 
@@ -554,7 +555,7 @@ _SHORTHANDS: dict[str, dict[str, object]] = {
 class ParserSpec:
     """A resolved per-column parser declaration."""
 
-    type: Literal["number", "share", "date", "bool"]
+    type: Literal["number", "share", "date", "bool", "category"]
     style: NumberStyle = "fr"
     scale: ShareScale = "fraction"
     format: str = "iso"
@@ -567,7 +568,9 @@ def parser_spec(spec: str | Mapping[str, object], *, column: str = "column") -> 
 
     Strings: ``"fr_number"``, ``"en_number"``, ``"share"`` (= ``fr_share``), ``"en_share"``,
     ``"percent"`` (a share written 0-100), ``"date"`` (ISO), ``"date:%d/%m/%Y"``, ``"date:iso"``,
-    ``"bool"``. Mappings: ``{type: number|share|date|bool, style: fr|en, scale: fraction|percent,
+    ``"bool"``, ``"category"`` (the text as read, as a pandas ``Categorical``: a covariate that
+    enters models as one indicator per value even when its codes look like numbers, e.g. French
+    département codes ``01`` ... ``2A``). Mappings: ``{type: number|share|date|bool|category, style: fr|en, scale: fraction|percent,
     format: ..., estimate_column: ..., nc_column: ...}``; ``type`` may also be a shorthand.
     """
     if isinstance(spec, str):
@@ -653,4 +656,6 @@ def parse_column(
                                     source=source, rows=rows)}
     if resolved.type == "date":
         return {column: parse_dates(series, format=resolved.format, column=column, source=source, rows=rows)}
+    if resolved.type == "category":
+        return {column: series.astype("category")}
     return {column: parse_bool(series, column=column, source=source, rows=rows)}

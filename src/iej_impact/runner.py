@@ -177,7 +177,7 @@ class _Samples:
 
     def __init__(self, cfg: RunConfig, rd: RunData) -> None:
         self.cfg, self.rd = cfg, rd
-        self.main = _define(cfg, rd)
+        self.main, self.warnings = _define(cfg, rd)
         self.extra: dict[str, Sample] = {}
 
     def for_analysis(self, spec: Any) -> Sample:
@@ -205,7 +205,8 @@ def _sample_roles(cfg: RunConfig, rd: RunData) -> dict[str, Any]:
     return roles
 
 
-def _define(cfg: RunConfig, rd: RunData) -> Sample:
+def _define(cfg: RunConfig, rd: RunData) -> tuple[Sample, list[dict[str, str]]]:
+    """The main sample, and the warnings defining it raised (echoed on stderr, kept in results.json)."""
     roles = _sample_roles(cfg, rd)
     # panel roles (unit/time/cohort) describe whichever table has those columns (often the panel,
     # not the main person table): a role must be a column of the main table or of a table the
@@ -225,12 +226,15 @@ def _define(cfg: RunConfig, rd: RunData) -> Sample:
     if "cohort" not in roles:
         roles.pop("never_treated", None)
     try:
-        return define_sample(rd.frame, **roles)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sample = define_sample(rd.frame, **roles)
     except (DataError, SpecificationError) as exc:
         column = getattr(exc, "column", None)
         key = next((k for k in ("treatment", "unit", "time", "cohort", "id_column") if column and roles.get(k) == column),
                    None)
         raise ConfigError(str(exc), location=f"sample.{key}" if key else "sample") from exc
+    return sample, _warning_records(caught, "sample")
 
 
 def validate(config: str | Path | RunConfig) -> dict[str, Any]:
@@ -362,6 +366,8 @@ def run(
         "sample_flow": sample.flow.to_dict(),
         "manifest": manifest,
     }
+    if samples.warnings:
+        results_json["sample_warnings"] = samples.warnings
     if samples.extra:
         results_json["sample_flow_tables"] = {name: s.flow.to_dict() for name, s in sorted(samples.extra.items())}
     if rd.synthetic is not None:

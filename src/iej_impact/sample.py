@@ -2,13 +2,21 @@
 
 ``define_sample`` applies the run's sample rules in order (filters, complete cases, panel roles)
 and records every step in a :class:`SampleFlow`: rows in, rows out, per arm, with the reason.
-Excluded rows are kept in an exclusion table (row id, step, reason, arm), so that every input
-row is either in the analysis sample or excluded with a reason, and the counts add up
-(MatchIt's sample-size table, generalised to the whole pipeline).
+Excluded rows are kept in an exclusion table (row id, input row position, step, reason, arm), so
+that every input row is either in the analysis sample or excluded with a reason, and the counts
+add up (MatchIt's sample-size table, generalised to the whole pipeline).
+
+Row identifiers: the exclusion table names rows by ``id_column`` (default: the first of
+participation_id, person_id, unit_id, id present) and by ``row``, the 0-based position of the row
+in the input table (for a CSV file with one header line, file line = row + 2). When the rows are
+not a panel (``unit`` and ``time`` not both given), an ``id_column`` declared by the user must be
+unique (DataError); a detected one that repeats gives a :class:`~iej_impact.errors.DuplicateIdWarning`
+(the ``row`` column still identifies each excluded row).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import ID_COLUMNS, as_column_list, check_binary, check_columns, describe_rows, suggest
-from .errors import DataError, PanelStructureError, SpecificationError
+from .errors import DataError, DuplicateIdWarning, PanelStructureError, SpecificationError
 from .results import Result, Summary, jsonable
 
 __all__ = ["SampleFlow", "Sample", "define_sample"]
@@ -29,7 +37,8 @@ class SampleFlow(Result):
     """Row accounting: one row per step (input, each filter, each drop), and the excluded rows.
 
     ``table`` has columns step, rows_in, rows_out, treated_out, control_out, reason.
-    ``exclusions`` has one row per excluded input row: row_id, step, reason, arm.
+    ``exclusions`` has one row per excluded input row: row_id, row (0-based position in the
+    input table), step, reason, arm.
     """
 
     table: pd.DataFrame
@@ -87,6 +96,7 @@ class _FlowRecorder:
         self.id_column = id_column
         self.rows: list[dict[str, object]] = []
         self.excluded: list[pd.DataFrame] = []
+        self.positions = np.arange(len(data))  # input-row position of each row still in the sample
         self.record(data, data, "input", "rows read")
 
     def _arm_counts(self, frame: pd.DataFrame) -> tuple[int | None, int | None]:
@@ -110,7 +120,9 @@ class _FlowRecorder:
                 arm = np.full(len(gone), "all", dtype=object)
             else:
                 arm = np.where(gone[self.treatment].to_numpy() == 1, "treated", "control").astype(object)
-            self.excluded.append(pd.DataFrame({"row_id": ids, "step": step, "reason": reason, "arm": arm}))
+            self.excluded.append(pd.DataFrame({"row_id": ids, "row": self.positions[drop_mask], "step": step,
+                                               "reason": reason, "arm": arm}))
+        self.positions = self.positions[~drop_mask]
         self.record(data, kept, step, reason)
         return kept
 
@@ -121,7 +133,7 @@ class _FlowRecorder:
         exclusions = (
             pd.concat(self.excluded, ignore_index=True)
             if self.excluded
-            else pd.DataFrame({"row_id": [], "step": [], "reason": [], "arm": []})
+            else pd.DataFrame({"row_id": [], "row": np.zeros(0, dtype=np.int64), "step": [], "reason": [], "arm": []})
         )
         flow = SampleFlow(table=table, exclusions=exclusions)
         flow.check_balanced()
@@ -166,11 +178,16 @@ def define_sample(
     dropna = as_column_list("dropna", dropna, "define_sample")
     roles = {k: v for k, v in {"treatment": treatment, "unit": unit, "time": time, "cohort": cohort}.items() if v}
     check_columns(data, [*roles.values(), *dropna], "define_sample")
+    declared_id = id_column is not None
     if id_column is None:
         id_column = next((c for c in ID_COLUMNS if c in data.columns), None)
     elif id_column not in data.columns:
         check_columns(data, [id_column], "define_sample", role="id column")
+    if len(data) == 0:
+        raise DataError("define_sample(): the data have no rows; there is nothing to analyse.")
     frame = data.copy()
+    if not (unit is not None and time is not None) and id_column is not None:
+        _check_unique_ids(frame, id_column, declared_id)
     if treatment is not None:
         check_binary(frame, treatment, "define_sample", require_both=False)
         frame[treatment] = frame[treatment].astype(int)
@@ -216,7 +233,7 @@ def define_sample(
                 column=cohort,
             )
     if len(frame) == 0:
-        raise DataError("the sample rules exclude every row; relax the filters: " + "; ".join(filters))
+        raise DataError(_nothing_left(rec.rows))
     return Sample(data=frame, flow=rec.flow(), treatment=treatment, unit=unit, time=time, cohort=cohort, roles=roles)
 
 
@@ -225,3 +242,41 @@ def _undefined_name(message: str) -> str | None:
 
     m = re.search(r"name '([^']+)' is not defined", message)
     return m.group(1) if m else None
+
+
+def _check_unique_ids(frame: pd.DataFrame, id_column: str, declared: bool) -> None:
+    """Rows of a non-panel table must be told apart by the id column (exclusions are traced by it)."""
+    dup = frame[id_column].duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    top = frame.loc[dup, id_column].value_counts().head(3)
+    shown = ", ".join(f"{v!r} ({n} rows)" for v, n in top.items())
+    what = (f"column '{id_column}' holds the same value on several rows: {int(dup.sum())} of {len(frame)} rows share "
+            f"{_n_values(int(frame.loc[dup, id_column].nunique()))} (e.g. {shown})")
+    if declared:
+        raise DataError(
+            f"define_sample(): the id column must identify rows, but {what}. Deduplicate the rows, declare another "
+            "id_column, or declare unit and time if the table is a panel.",
+            column=id_column,
+        )
+    warnings.warn(
+        f"define_sample(): {what}; it does not identify rows, so excluded rows are told apart by their position "
+        "('row' in the exclusion table). Check for duplicated records, or declare a unique id_column.",
+        DuplicateIdWarning,
+        stacklevel=3,
+    )
+
+
+def _nothing_left(steps: list[dict[str, object]]) -> str:
+    """Which rules removed the rows, when no row is left (a header-only table has no step at all)."""
+    n_in = steps[0]["rows_in"] if steps else 0
+    if not n_in:
+        return "define_sample(): the data have no rows; there is nothing to analyse."
+    parts = [f"{s['step']} ({s['reason']}) excludes {int(s['rows_in']) - int(s['rows_out'])} of {s['rows_in']} rows"
+             for s in steps[1:] if int(s["rows_in"]) > int(s["rows_out"])]
+    return (f"the sample rules exclude every row of the {n_in} read: " + "; ".join(parts)
+            + ". Relax these rules, or check that the columns they use hold what you expect.")
+
+
+def _n_values(k: int) -> str:
+    return f"{k} value{'s' if k != 1 else ''}"
