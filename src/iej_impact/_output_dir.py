@@ -137,7 +137,8 @@ def _check_replaceable(t: OutputTarget) -> None:
     if doc is None or not isinstance(doc.get("files"), list):
         raise t.refuse(
             f"{shown} already exists and was not written by iej-impact (it has no valid {MARKER} file), so "
-            f"--force does not replace it. If you no longer need it, remove it yourself; or {keep.lower()}.")
+            f"--force does not replace it (output directories of iej-impact versions before the marker have "
+            f"none either). If you no longer need it, remove it yourself; or {keep.lower()}.")
     written = set(map(str, doc["files"]))
     extra = [e for e in _entries(p) if e not in written and e != MARKER and Path(e).name not in _OS_FILES]
     if extra:
