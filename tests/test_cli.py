@@ -66,14 +66,20 @@ def test_results_json_identical_on_rerun(tmp_path):
 
 
 def test_existing_output_needs_force(tmp_path, capsys):
+    """A previous run's directory is replaced only with --force; a folder iej-impact did not write never is."""
     cfg = write_config(tmp_path)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("x")
     assert main(["run", str(cfg)]) == 2
     assert "--force" in capsys.readouterr().err
-    assert (tmp_path / "out" / "keep.txt").exists()
-    assert main(["run", str(cfg), "--force"]) == 0
-    assert not (tmp_path / "out" / "keep.txt").exists() and (tmp_path / "out" / "results.json").exists()
+    assert main(["run", str(cfg), "--force"]) == 2
+    assert "not written by iej-impact" in capsys.readouterr().err
+    assert (tmp_path / "out" / "keep.txt").read_text() == "x"
+    assert main(["run", str(cfg), "--output-dir", str(tmp_path / "prev")]) == 0
+    assert main(["run", str(cfg), "--output-dir", str(tmp_path / "prev")]) == 2
+    assert "already exists; pass --force" in capsys.readouterr().err
+    assert main(["run", str(cfg), "--output-dir", str(tmp_path / "prev"), "--force"]) == 0
+    assert (tmp_path / "prev" / "results.json").exists()
 
 
 @pytest.mark.parametrize(

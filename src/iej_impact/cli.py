@@ -2,28 +2,26 @@
 
 Exit codes: 0 success; 2 the user's config or data is wrong (one message naming the YAML
 location, file, column or rows; no traceback unless ``--debug``); 1 an estimation failed or an
-internal error.
+internal error; 130 / 143 interrupted by Ctrl-C (SIGINT) / SIGTERM, after removing the
+partial outputs (one line on stderr, no traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
 from .errors import ConfigError, DataError, EstimationError, SpecificationError
 
 EXIT_OK, EXIT_FAILED, EXIT_USER = 0, 1, 2
-
-
-def _folder(text: str) -> Path:
-    """An --output-dir value: a non-empty path ('' would silently mean the current folder)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("an empty path; give the output folder (e.g. runs/npdc)")
-    return Path(text)
+EXIT_SIGINT, EXIT_SIGTERM = 128 + 2, 128 + 15  # the shell's codes for a command ended by these signals
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,8 +31,8 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run every analysis in a YAML config")
     r.add_argument("config", type=Path)
-    r.add_argument("--output-dir", type=_folder, default=None, help="overrides project.output_dir")
-    r.add_argument("--force", action="store_true", help="replace an existing output directory")
+    r.add_argument("--output-dir", default=None, help="overrides project.output_dir (relative to the current directory)")
+    r.add_argument("--force", action="store_true", help="replace a previous output directory of iej-impact")
     r.add_argument("--only", nargs="+", metavar="NAME", help="run only these analyses")
     r.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -43,15 +41,41 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--debug", action="store_true")
 
     s = sub.add_parser("simulate", help="write the synthetic IEJ cohort and its true effects")
-    s.add_argument("--output-dir", type=_folder, default=Path("synthetic_cohort"))
+    s.add_argument("--output-dir", default="synthetic_cohort")
     s.add_argument("--seed", type=int, default=20180101)
     s.add_argument("--n-participants", type=int, default=5000)
     s.add_argument("--comparison-ratio", type=float, default=2.0)
     s.add_argument("--panel", choices=["window", "balanced", "none"], default="window")
     s.add_argument("--format", choices=["csv", "parquet"], default="csv")
-    s.add_argument("--force", action="store_true", help="replace an existing output directory")
+    s.add_argument("--force", action="store_true", help="replace a previous output directory of iej-impact")
     s.add_argument("--debug", action="store_true")
     return p
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when SIGTERM arrives, so the clean-up paths of Ctrl-C run for it too."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Turn SIGTERM (timeout, CI cancellation, docker stop) into :class:`Terminated` while a command runs.
+
+    Only in the main thread and only when SIGTERM has its default disposition (an ignored SIGTERM
+    stays ignored); the previous handler is restored afterwards.
+    """
+    install = (threading.current_thread() is threading.main_thread()
+               and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+    if install:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        if install:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +85,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors exit 2, --help/--version exit 0
         return int(exc.code or 0)
+    try:
+        with _sigterm_interrupts():
+            return _command(args)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: outputs were cleaned up on the way out
+        name = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
+        if args.debug:
+            traceback.print_exception(exc, file=sys.stderr)
+        print(f"iej-impact: interrupted ({name})", file=sys.stderr)
+        return EXIT_SIGTERM if name == "SIGTERM" else EXIT_SIGINT
+
+
+def _command(args: argparse.Namespace) -> int:
     try:
         if args.command == "run":
             return _run(args)
@@ -104,26 +140,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    import os
-    import shutil
-
+    from ._output_dir import check_output_dir, staged
     from .synthetic import simulate_cohort
 
-    out: Path = args.output_dir
-    if out.exists() and not args.force:
-        raise ConfigError(f"output directory {out} already exists; pass --force to replace it.", location="--output-dir")
+    target = check_output_dir(args.output_dir, kind="simulate", force=args.force, location="--output-dir")
     cohort = simulate_cohort(args.n_participants, comparison_ratio=args.comparison_ratio, seed=args.seed, panel=args.panel)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    try:
+    with staged(target) as tmp:
         cohort.write(tmp, format=args.format)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    print(f"Synthetic cohort ({args.n_participants} participants, seed {args.seed}) written to {out}")
+    print(f"Synthetic cohort ({args.n_participants} participants, seed {args.seed}) written to {args.output_dir}")
     return EXIT_OK
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
 import sys
 import time
 import warnings
@@ -23,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._output_dir import OutputTarget, check_output_dir, staged
 from ._progress import progress
 from ._validation import check_arguments, suggest
 from .config import (
@@ -302,9 +301,8 @@ def run(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cfg = config if isinstance(config, RunConfig) else load_config(config)
-    out = Path(output_dir) if output_dir is not None else cfg.output_dir
-    if out.exists() and not force:
-        raise ConfigError(f"output directory {out} already exists; pass --force to replace it.", location="project.output_dir")
+    target = _output_target(cfg, output_dir, force)
+    out = target.path
     analyses = [a for a in cfg.analyses if not only or a.name in only]
     if only:
         unknown = sorted(set(only) - {a.name for a in cfg.analyses})
@@ -374,7 +372,7 @@ def run(
         results_json["synthetic_truth"] = jsonable(rd.synthetic.truth)
 
     tick = time.perf_counter()
-    report_path = _write_outputs(out, force, cfg, samples, results, plots, truths, results_json, manifest, timings, t0)
+    report_path = _write_outputs(target, cfg, samples, results, plots, truths, results_json, manifest, timings, t0)
     timings["write_outputs"] = time.perf_counter() - tick
     final_report = out / report_path.name if report_path else None
     return RunResult(output_dir=out, results=results, sample=sample, results_json=results_json, manifest=manifest,
@@ -480,18 +478,38 @@ def _manifest(cfg: RunConfig, rd: RunData, sample: Sample) -> dict[str, Any]:
     })
 
 
-def _write_outputs(out: Path, force: bool, cfg: RunConfig, samples: _Samples, results: Mapping[str, Any],
+def _output_target(cfg: RunConfig, output_dir: str | Path | None, force: bool) -> OutputTarget:
+    """Check the output directory before any data is read (see ``_output_dir`` for the rules)."""
+    if output_dir is not None:
+        raw, location = output_dir, "--output-dir"
+    else:
+        given = cfg.project.get("output_dir")
+        raw = cfg.output_dir if given is None or given.strip() else given
+        location = "project.output_dir"
+    return check_output_dir(raw, kind="run", force=force, location=location, inputs=_input_files(cfg),
+                            config_dir=cfg.base_dir)
+
+
+def _input_files(cfg: RunConfig) -> list[Path]:
+    """Every file the run reads: the config, data files, extra tables, files named by analyses."""
+    files = [cfg.path] if cfg.path is not None else []
+    files += [cfg.resolve(cfg.data[k]) for k in ("path", "participants", "comparison") if k in cfg.data]
+    files += [cfg.resolve(spec["path"]) for spec in cfg.data.get("tables", {}).values()]
+    names = _table_names(cfg)
+    for spec in cfg.analyses:
+        files += [cfg.resolve(v) for k, v in spec.params.items()
+                  if k in PATH_PARAMS and isinstance(v, str) and v not in names]
+    return files
+
+
+def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, results: Mapping[str, Any],
                    plots: Mapping[str, list[str]], truths: Mapping[str, float | None], results_json: dict[str, Any],
                    manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
     from .io import write_table
     from .plotting import plot_effects, plot_sample_flow, save_figure
 
     sample = samples.main
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    try:
+    with staged(target) as tmp:
         (tmp / "tables").mkdir(parents=True)
         (tmp / "figures").mkdir()
         for name, res in results.items():
@@ -530,19 +548,7 @@ def _write_outputs(out: Path, force: bool, cfg: RunConfig, samples: _Samples, re
         full_manifest["command"] = " ".join(sys.argv)
         (tmp / "manifest.json").write_text(_dumps(jsonable(full_manifest)), encoding="utf-8")
 
-        old = None
-        if out.exists():
-            if not force:
-                raise ConfigError(f"output directory {out} already exists; pass --force to replace it.")
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return report_path
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return report_path
 
 
 def _effects_frame(results: Mapping[str, Any], truths: Mapping[str, float | None]) -> pd.DataFrame:

@@ -332,7 +332,7 @@ def test_empty_output_dir_is_refused_c67(tmp_path, capsys, monkeypatch, command)
     path = write(tmp_path)
     monkeypatch.chdir(tmp_path)
     argv = ["run", str(path), "--output-dir", ""] if command == "run" else ["simulate", "--output-dir", ""]
-    assert_user_error(capsys, argv, "--output-dir", "empty path")
+    assert_user_error(capsys, argv, "--output-dir", "empty")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cfg.yaml", "data.csv"]
 
 
