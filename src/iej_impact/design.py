@@ -113,7 +113,7 @@ def _is_categorical(s: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(s)
 
 
-def _check_declared_kind(data: pd.DataFrame, covs: Sequence[str], func: str) -> None:
+def check_covariate_kinds(data: pd.DataFrame, covs: Sequence[str], func: str) -> None:
     """A text column enters as a category only when it is plainly one (see :func:`mixed_text_numbers`).
 
     A pandas ``Categorical`` is a declared category and always expands to dummies. A text
@@ -176,7 +176,7 @@ def design_matrix(
         raise DataError(f"{func}(): covariate(s) {dup} listed more than once in 'covariates'; list each once.",
                         column=dup[0])
     check_columns(data, covs, func, role="covariate")
-    _check_declared_kind(data, covs, func)
+    check_covariate_kinds(data, covs, func)
     n = len(data)
 
     # missing values: one message for every covariate that has any, with counts

@@ -101,6 +101,7 @@ from ._validation import (
     physical_memory,
     short_repr,
 )
+from .design import check_covariate_kinds
 from .errors import DataError, EstimationError, OverlapWarning, SpecificationError, TieWarning
 from .inference import (
     AbadieImbens,
@@ -526,6 +527,7 @@ def match(
     d_arr = check_binary(data, treatment, _FUNC).astype(bool)
     n = d_arr.shape[0]
     _check_no_missing(data, covs + exact_cols, "covariate")
+    check_covariate_kinds(data, covs, _FUNC)  # text among numbers: refused here, so `validate` finds it too
     arguments_checked()
 
     # ---- the score / distance ------------------------------------------------------------------

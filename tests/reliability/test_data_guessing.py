@@ -96,6 +96,12 @@ def test_D19_cli_exit_2(tmp_path, base, capsys):
     err = capsys.readouterr().err
     assert "covariate 'age' must be numeric" in err and "'abc' (1 row)" in err
     assert not (tmp_path / "out").exists()
+    # validate finds it too (psm and ipw), without estimating
+    for analysis in (PSM, {"name": "ipw1", "estimator": "ipw", "outcome": "employed_12m", "covariates": COVS}):
+        run_cli(tmp_path, "\n".join(text) + "\n", analyses=[analysis])
+        capsys.readouterr()
+        assert main(["validate", str(tmp_path / "cfg.yaml")]) == 2
+        assert "covariate 'age' must be numeric" in capsys.readouterr().err
 
 
 def test_D18_decimal_commas_without_parser_suggest_fr_number(tmp_path, base, capsys):
