@@ -206,6 +206,9 @@ def _define(cfg: RunConfig, rd: RunData) -> Sample:
     try:
         return define_sample(rd.frame, **roles)
     except (DataError, SpecificationError) as exc:
+        where = getattr(exc, "location", None)  # a filter's error names filters[i]
+        if where:
+            raise ConfigError(exc.detail, location=f"sample.{where}") from exc  # type: ignore[attr-defined]
         raise ConfigError(str(exc), location="sample") from exc
 
 
