@@ -331,7 +331,7 @@ class _Checker:
             self.check(node.right, d)
         elif isinstance(node, ast.Compare):
             self.check(node.left, d)
-            for op, right in zip(node.ops, node.comparators):
+            for op, right in zip(node.ops, node.comparators, strict=True):
                 if isinstance(op, (ast.Is, ast.IsNot)):
                     self.refuse("'is' (write isna(x) / notna(x), or ==)", node)
                 if isinstance(op, (ast.In, ast.NotIn)) or (
@@ -355,7 +355,7 @@ class _Checker:
         func = node.func
         if isinstance(func, ast.Name):
             if func.id not in _FUNCTIONS:
-                self.refuse(f"'{func.id}' (a function call)", func)
+                self.refuse(f"'{self.names.get(func.id, func.id)}' (a function call)", func)
             self.arguments(node, 1, literal=False, d=d)
             return
         if not isinstance(func, ast.Attribute):
@@ -370,6 +370,8 @@ class _Checker:
             self.column(target.value)
             self.arguments(node, 1, literal=True, d=d, text=True)
             return
+        if isinstance(target, ast.Attribute) and target.attr == "str" and isinstance(target.value, ast.Name):
+            self.refuse(f"'{func.attr}'", func, end_token=func.attr)  # x.str.<anything but startswith>
         self.check(target, d)  # reports an inner refused construct first
         if func.attr not in _METHODS:
             self.refuse(f"'{func.attr}'", func, end_token=func.attr)
@@ -424,7 +426,7 @@ def _kind(v: object) -> str:
             return "date"
         if isinstance(dtype, pd.StringDtype):
             return "text"
-        if dtype == object:
+        if pd.api.types.is_object_dtype(dtype):
             inferred = pd.api.types.infer_dtype(v, skipna=True)
             return {"string": "text", "boolean": "bool", "integer": "number", "floating": "number",
                     "mixed-integer-float": "number", "decimal": "number", "empty": "missing",
@@ -537,16 +539,16 @@ class _Evaluator:
     def compare(self, node: ast.Compare):
         result = None
         left_node, left = node.left, self.value(node.left)
-        for op, right_node in zip(node.ops, node.comparators):
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
             sym = _CMP[type(op)]
             if isinstance(right_node, (ast.List, ast.Tuple, ast.Set)):
                 values = [self.literal_value(e) for e in right_node.elts]
-                for v, e in zip(values, right_node.elts):
+                for v, e in zip(values, right_node.elts, strict=True):
                     if v is not None:
                         self.compatible(left_node, left, e, v, "in")
                 negate = isinstance(op, (ast.NotIn, ast.NotEq))
                 if isinstance(left, pd.Series):
-                    part = self.safe(lambda: left.isin(values), node)
+                    part = self.safe(lambda s=left, v=values: s.isin(v), node)
                 else:
                     part = left in values
                 part = ~part if negate and isinstance(part, pd.Series) else (not part if negate else part)
