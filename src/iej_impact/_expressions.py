@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -52,7 +53,8 @@ import pandas as pd
 from ._validation import suggest
 from .errors import DataError, SpecificationError
 
-__all__ = ["MAX_LENGTH", "MAX_DEPTH", "ALLOWED", "CompiledFilter", "compile_filter", "filter_mask"]
+__all__ = ["MAX_LENGTH", "MAX_DEPTH", "ALLOWED", "CompiledFilter", "FilterRefused", "FilterDataError",
+           "compile_filter", "filter_mask"]
 
 #: longest filter accepted, in characters
 MAX_LENGTH = 2000
@@ -254,9 +256,11 @@ def compile_filter(expr: object, columns: Iterable[object], *, where: str = "fil
         fail(f"is not a valid filter expression ({exc.msg}{at}); allowed: {ALLOWED}.")
     except (ValueError, MemoryError, RecursionError):
         fail(f"is not a valid filter expression (too complex, or contains a null character); allowed: {ALLOWED}.")
-    by_str = {}
+    by_str: dict[str, object] = {}
     for c in columns:
         by_str.setdefault(str(c), c)
+    for c in list(by_str.values()):  # Python reads identifiers in NFKC form ('ﬁ' -> 'fi')
+        by_str.setdefault(unicodedata.normalize("NFKC", str(c)), c)
     lookup: dict[str, object] = {}
     compiled = CompiledFilter(expr, where, tree, lookup, source, pos)
     checker = _Checker(compiled, names, by_str, lookup)
@@ -293,7 +297,7 @@ class _Checker:
             name = self.names.get(node.id, node.id)
             if name not in self.by_str:
                 self.f.fail(f"uses '{name}' at character {self.f.position(node)}, which is not a column of the data."
-                            f"{suggest(name, self.by_str)}", data=True, column=name)
+                            f"{suggest(name, dict.fromkeys(map(str, self.by_str.values())))}", data=True, column=name)
             self.lookup[node.id] = self.by_str[name]
 
     def literal(self, node: ast.AST, depth: int) -> None:

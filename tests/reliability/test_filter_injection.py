@@ -357,3 +357,13 @@ def test_random_token_strings_never_escape_the_grammar(tmp_path, monkeypatch, te
     monkeypatch.chdir(tmp_path)
     _check(text)
     assert not any(tmp_path.iterdir())
+
+
+def test_identifiers_match_columns_whatever_their_unicode_form():
+    """Python reads identifiers in NFKC form; a column written with a ligature or decomposed accents is found."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "âgé")
+    frame = pd.DataFrame({decomposed: [1, 2], "ﬁn": [1, 0]})
+    assert filter_mask(frame, f"{decomposed} > 1").tolist() == [F, T]
+    assert filter_mask(frame, "ﬁn == 1").tolist() == [T, F]
