@@ -213,7 +213,7 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
         if isinstance(filters, str):
             filters = [filters]
         if not isinstance(filters, list) or not all(isinstance(f, str) for f in filters):
-            raise ConfigError("must be a list of pandas query strings.", location="sample.filters")
+            raise ConfigError("must be a list of filter expressions (text), e.g. [\"age >= 16 and age <= 25\"].", location="sample.filters")
         sample["filters"] = filters
     _check_sample_roles(sample)
 

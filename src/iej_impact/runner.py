@@ -229,6 +229,9 @@ def _define(cfg: RunConfig, rd: RunData) -> tuple[Sample, list[dict[str, str]]]:
             warnings.simplefilter("always")
             sample = define_sample(rd.frame, **roles)
     except (DataError, SpecificationError) as exc:
+        where = getattr(exc, "location", None)  # a filter's error names filters[i]
+        if where:
+            raise ConfigError(exc.detail, location=f"sample.{where}") from exc  # type: ignore[attr-defined]
         column = getattr(exc, "column", None)
         key = next((k for k in ("treatment", "unit", "time", "cohort", "id_column") if column and roles.get(k) == column),
                    None)

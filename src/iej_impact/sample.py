@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validation import ID_COLUMNS, as_column_list, check_binary, check_columns, describe_rows, suggest
+from ._expressions import compile_filter
+from ._validation import ID_COLUMNS, as_column_list, check_binary, check_columns, describe_rows
 from .errors import DataError, DuplicateIdWarning, PanelStructureError, SpecificationError
 from .results import Result, Summary, jsonable
 
@@ -157,8 +158,16 @@ def define_sample(
     Parameters
     ----------
     data : the input table (participants and comparison stacked, or a panel).
-    filters : pandas ``DataFrame.query`` strings, applied in order; rows that fail are excluded
-        with the filter text as the reason.
+    filters : filter expressions, applied in order; rows where a filter is False are excluded
+        with the filter text as the reason. A filter is read, never executed as code: column
+        names (between backticks when not an identifier, e.g. ```date d'entrée```), literals (numbers, 'text', True/False/None),
+        comparisons ``== != < <= > >=`` (chained: ``16 <= age <= 25``), ``and or not`` /
+        ``& | ~``, arithmetic ``+ - * / // % **``, ``x in [a, b]`` / ``x not in [a, b]``, and
+        ``isna(x)``, ``notna(x)``, ``x.isna()``, ``x.notna()``, ``x.between(a, b)``,
+        ``x.str.startswith('text')``. Anything else (other methods, ``@`` variables, indexing,
+        ``lambda``...) raises SpecificationError naming ``filters[i]``; an unknown column or a
+        comparison of text with a number raises DataError. A comparison with a missing value is
+        False (``!=``: True). See :mod:`iej_impact._expressions` for the full grammar.
     dropna : columns whose missing values exclude the row (complete cases), one step per column.
     treatment : the 0/1 treatment column, used to count rows per arm (checked to be binary).
     unit, time : panel roles; when both are given, (unit, time) must be unique.
@@ -193,19 +202,11 @@ def define_sample(
         frame[treatment] = frame[treatment].astype(int)
     rec = _FlowRecorder(frame, treatment, id_column)
 
-    for i, expr in enumerate(filters):
-        if not isinstance(expr, str) or not expr.strip():
-            raise SpecificationError(f"sample filter {i} must be a non-empty pandas query string; got {expr!r}.")
-        try:
-            keep = frame.eval(expr)
-        except Exception as exc:  # pandas raises many types for bad queries
-            name = getattr(exc, "name", None) or _undefined_name(str(exc))
-            hint = suggest(name, map(str, frame.columns)) if name else ""
-            raise DataError(f"sample filter {i} {expr!r} cannot be evaluated: {exc}.{hint}", column=name) from None
-        keep = np.asarray(keep)
-        if keep.dtype != bool or keep.shape != (len(frame),):
-            raise SpecificationError(f"sample filter {i} {expr!r} must give True/False for each row.")
-        frame = rec.drop(frame, ~keep, f"filter {i + 1}", expr)
+    # every filter is checked against the grammar and the columns before any is applied
+    compiled = [compile_filter(expr, frame.columns, where=f"filters[{i}]") for i, expr in enumerate(filters)]
+    for i, flt in enumerate(compiled):
+        keep = flt.mask(frame)
+        frame = rec.drop(frame, ~keep, f"filter {i + 1}", flt.text)
 
     for col in dropna:
         frame = rec.drop(frame, frame[col].isna().to_numpy(), f"complete cases: {col}", f"missing {col}")
@@ -235,13 +236,6 @@ def define_sample(
     if len(frame) == 0:
         raise DataError(_nothing_left(rec.rows))
     return Sample(data=frame, flow=rec.flow(), treatment=treatment, unit=unit, time=time, cohort=cohort, roles=roles)
-
-
-def _undefined_name(message: str) -> str | None:
-    import re
-
-    m = re.search(r"name '([^']+)' is not defined", message)
-    return m.group(1) if m else None
 
 
 def _check_unique_ids(frame: pd.DataFrame, id_column: str, declared: bool) -> None:
