@@ -227,13 +227,19 @@ def ps_adjustment_unavailable(result: MatchResult) -> str | None:
     return None
 
 
-def nearest_in_arm(dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int) -> np.ndarray:
+def nearest_in_arm(
+    dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int, tiebreak: np.ndarray | None = None,
+) -> np.ndarray:
     """(len(query), size) rows of the ``size`` units of ``arm_rows`` nearest to each query unit on ``dist``.
 
     A query unit that belongs to the arm is its own nearest unit. Ties go to the unit earlier in the
-    (distance, row) order. With fewer than ``size`` units in the arm, all of them (padded by repetition).
+    (distance, row) order, or, when ``tiebreak`` (an (n, k) array of the units' values) is given, in
+    the (distance, tiebreak columns) order: units tied on the distance are then told apart by what
+    they hold, not by where they sit in the data, so the neighbour sets (and the SE built on them)
+    do not change when the rows are re-sorted. With fewer than ``size`` units in the arm, all of
+    them (padded by repetition).
     """
-    rows = arm_rows[stable_argsort(dist[arm_rows])]
+    rows = _sorted_by_value(dist, arm_rows, tiebreak)
     m = rows.shape[0]
     # pad with +-inf sentinels so that every candidate index is valid (no masks, no clipping)
     x = np.concatenate([np.full(size, -np.inf), dist[rows], np.full(size + 1, np.inf)])
@@ -246,6 +252,16 @@ def nearest_in_arm(dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, si
     if out.shape[1] < size:
         out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
     return out
+
+
+def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: np.ndarray | None) -> np.ndarray:
+    """``rows`` sorted by distance; runs of equal distance sorted by the ``tiebreak`` columns."""
+    order = rows[stable_argsort(dist[rows])]
+    x = dist[order]
+    if tiebreak is None or not np.any(x[1:] == x[:-1]):
+        return order
+    keys = [tiebreak[rows, c] for c in range(tiebreak.shape[1] - 1, -1, -1)] + [dist[rows]]
+    return rows[np.lexsort(keys)]
 
 
 def summed_local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -295,9 +311,10 @@ def _local_pieces(result: MatchResult, y_any: np.ndarray, size: int) -> dict[str
         "f": np.asarray(fit.dens, dtype=float)[rows],
         "p": np.asarray(ps.scores, dtype=float)[rows],
     }
+    tiebreak = np.column_stack([y, fit.lin.z])  # units tied on the distance: ordered by outcome and design
     for w, arm in ((1, d), (0, ~d)):
         # the L + 1 nearest (sorted by distance): the first L for covariances, all but i for means
-        nb = nearest_in_arm(dist, np.flatnonzero(arm & keep), rows, size + 1)
+        nb = nearest_in_arm(dist, np.flatnonzero(arm & keep), rows, size + 1, tiebreak=tiebreak)
         out[f"nb{w}"] = nb[:, :size]
         out[f"mean{w}"] = _leave_one_out_mean(y, nb, rows)
     return out

@@ -360,3 +360,17 @@ def test_separated_score_se_falls_back_to_the_score_treated_as_known(base):
         res = iej.psm(few, outcome="employed_12m", treatment="treated", covariates=[*COVS, "rare"], caliper=0.2)
     assert np.isfinite(res.std_error)
     assert any("separation" in n for n in res.notes)
+
+
+def test_A04_ties_true_gives_the_same_estimate_and_se_in_every_row_order(base):
+    """With replace=True, ties=True the matched sets use every tied unit; the Abadie-Imbens (2016)
+    adjustment's local neighbourhoods order tied units by their values, so the SE is the same too."""
+    fits = []
+    for seed in (None, 1, 2, 3):
+        frame = base if seed is None else base.sample(frac=1, random_state=seed)
+        res = iej.psm(frame, outcome="employed_12m", treatment="treated", covariates=COVS, replace=True, ties=True)
+        fits.append((res.estimate, res.std_error))
+    est, se = np.array(fits).T
+    np.testing.assert_allclose(est, est[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(se, se[0], rtol=1e-10, atol=0)
+    assert np.isfinite(se).all() and se[0] > 0
