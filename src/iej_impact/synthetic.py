@@ -449,6 +449,17 @@ def _ids(prefixes: Mapping[str, int], width: int = 7) -> pd.api.extensions.Exten
     return pd.concat(parts, ignore_index=True).astype("str").array
 
 
+def _text(values: Any) -> pd.api.extensions.ExtensionArray:
+    """A text column whose missing entries stay missing (never the strings 'None' or 'nan').
+
+    ``astype("str")`` alone differs by pandas version: pandas 3 gives its ``str`` dtype with NaN for
+    missing, pandas 2 gives object strings and writes None as 'None'. Masking afterwards gives missing
+    = NaN on both, so the written CSV and Parquet files are the same.
+    """
+    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    return s.astype("str").where(s.notna()).array
+
+
 def _largest_remainder(n: int, shares: np.ndarray) -> np.ndarray:
     """Integer counts summing to n, as close as possible to n * shares (Hamilton's method)."""
     shares = np.asarray(shares, dtype=float) / np.sum(shares)
@@ -1295,7 +1306,7 @@ def _participations(
         "extract_date": np.full(m, _dates(np.array([EXTRACT_DATE]))[0]),
     })
     for c in ("exit_reason", "exit_status_fr", "exit_status_eu", "offer_type", "status_6m"):
-        frame[c] = frame[c].astype("str")
+        frame[c] = _text(frame[c])
     order = np.lexsort((p_entry, pidx))
     frame = frame.iloc[order].reset_index(drop=True)
     frame.insert(0, "participation_id", _ids({"PA": m}))
@@ -1338,8 +1349,8 @@ def _persons_frame(person_id: pd.api.extensions.ExtensionArray, treated: np.ndar
     op_id[:n1] = ops["operation_id"].to_numpy()[first_op]
     action = np.full(n, None, dtype=object)
     action[:n1] = ops["action_type"].to_numpy()[first_op]
-    cols["operation_id"] = pd.array(op_id, dtype="str")
-    cols["action_type"] = pd.array(action, dtype="str")
+    cols["operation_id"] = _text(op_id)
+    cols["action_type"] = _text(action)
     cols["n_participations"] = np.concatenate([n_parts, np.zeros(n - n1, dtype=np.int64)])
     for name in OUTCOMES:
         cols[name] = _observed(sim["po"], name, treated)
