@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._validation import suggest
+from ._validation import suggest, truthy
 from .datamodel import (
     EXIT_RESULT_COLUMNS,
     ColumnSpec,
@@ -170,7 +170,7 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
         if pd.api.types.is_numeric_dtype(s):
             return present, (f"must hold dates but holds numbers (dtype {s.dtype}); convert them (Excel serial "
                              "numbers, yyyymm codes...) to dates before validating")
-        bad = present & ~s.map(_is_date_like, na_action="ignore").fillna(False).astype(bool).to_numpy()
+        bad = present & ~truthy(s.map(_is_date_like, na_action="ignore"))
         if not bad.any():
             return None
         sample = [str(v) for v in pd.unique(s[bad])[:3]]
@@ -182,7 +182,7 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
             return None
         ok = s.map(lambda v: isinstance(v, (bool, np.bool_)) or (
             isinstance(v, (int, float, np.integer, np.floating)) and float(v) in (0.0, 1.0)), na_action="ignore")
-        bad = present & ~ok.fillna(False).astype(bool).to_numpy()
+        bad = present & ~truthy(ok)
         if not bad.any():
             return None
         sample = [_fmt(v) for v in pd.unique(s[bad])[:3]]
@@ -197,8 +197,7 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
         values = s.to_numpy(dtype=float, na_value=np.nan)
     else:
         values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        text = present & (np.isnan(values) | s.map(lambda v: isinstance(v, str), na_action="ignore")
-                          .fillna(False).astype(bool).to_numpy())
+        text = present & (np.isnan(values) | truthy(s.map(lambda v: isinstance(v, str), na_action="ignore")))
         if text.any():
             sample = [_fmt(v) for v in pd.unique(s[text])[:3]]
             return text, (f"must be numeric but holds text ({', '.join(sample)}); parse it on loading (parse: "
