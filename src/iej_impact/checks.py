@@ -396,8 +396,9 @@ def check_unique(
     d = data.loc[dup, keys]
     n_keys = int((~d.duplicated(keys, keep="first")).sum())
     examples = []
-    grouped = pd.Series(rows[dup].to_numpy(), index=pd.MultiIndex.from_frame(d)).groupby(level=list(range(len(keys))),
-                                                                                          sort=False)
+    # a scalar level for one key: pandas 2.2 warns that a length-1 list will give tuple keys (pandas 3 does)
+    levels = list(range(len(keys))) if len(keys) > 1 else 0
+    grouped = pd.Series(rows[dup].to_numpy(), index=pd.MultiIndex.from_frame(d)).groupby(level=levels, sort=False, observed=True)
     for key, ids in list(grouped)[:3]:
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{k}={_fmt(v)}" for k, v in zip(keys, key, strict=True))
@@ -488,7 +489,8 @@ def check_constant_within(
     """Raise ``error`` when ``column`` takes more than one value (missing counts as a value) within ``by``."""
     if column not in data.columns or by not in data.columns:
         return
-    n_values = data.groupby(by, sort=False, dropna=False)[column].nunique(dropna=False)
+    # observed=True: pandas 3's default (pandas 2 warns); an unobserved category has no values anyway
+    n_values = data.groupby(by, sort=False, dropna=False, observed=True)[column].nunique(dropna=False)
     varying = n_values[n_values > 1]
     if varying.empty:
         return
@@ -668,7 +670,7 @@ def merge_reentries(
         return out
     sub = work.loc[dup]
     order = sub.sort_values(entry, kind="stable", na_position="last")
-    gid = order.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    gid = order.groupby(keys, sort=False, dropna=False, observed=True).ngroup().to_numpy()
     n_groups = int(gid.max()) + 1
     first_of = np.empty(n_groups, dtype=np.int64)
     last_of = np.empty(n_groups, dtype=np.int64)
