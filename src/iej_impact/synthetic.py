@@ -454,11 +454,12 @@ def _text(values: Any) -> pd.api.extensions.ExtensionArray:
     """A text column whose missing entries stay missing (never the strings 'None' or 'nan').
 
     ``astype("str")`` alone differs by pandas version: pandas 3 gives its ``str`` dtype with NaN for
-    missing, pandas 2 gives object strings and writes None as 'None'. Masking afterwards gives missing
-    = NaN on both, so the written CSV and Parquet files are the same.
+    missing, pandas 2 gives object strings and writes None as 'None'. Masking afterwards keeps the
+    missing entries missing on both (NaN in pandas 3's ``str``, None in pandas 2's object column, as
+    pandas 2 reads them back from Parquet), so the written CSV and Parquet files hold the same values.
     """
     s = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    return s.astype("str").where(s.notna()).array
+    return s.astype("str").where(s.notna(), None).array
 
 
 def _exp(x: np.ndarray | float) -> np.ndarray:
