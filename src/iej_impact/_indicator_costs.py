@@ -146,7 +146,7 @@ def targets_and_costs(
     unit_id = np.where(shared, "group:" + group.fillna("").to_numpy(dtype=object), "op:" + ops["operation_id"].to_numpy(dtype=object))
     frame = pd.DataFrame({"unit": unit_id, "amount": amount, "target": target, "achieved": achieved,
                           "has_amount": ~np.isnan(amount), "has_target": ~np.isnan(target)})
-    units = frame.groupby("unit", sort=False).agg(
+    units = frame.groupby("unit", sort=False, observed=True).agg(
         amount=("amount", "sum"), target=("target", "sum"), achieved=("achieved", "sum"),
         has_amount=("has_amount", "any"), has_target=("has_target", "any"))
     units.loc[~units["has_amount"], "amount"] = np.nan
@@ -183,7 +183,7 @@ def targets_and_costs(
             rows.append(_long(agg, dim))
             continue
         values = ops[dim].astype("string").fillna("(missing)")
-        per_unit = pd.DataFrame({"unit": unit_id, "v": values}).groupby("unit", sort=False)["v"].agg(
+        per_unit = pd.DataFrame({"unit": unit_id, "v": values}).groupby("unit", sort=False, observed=True)["v"].agg(
             lambda s: s.iloc[0] if s.nunique() == 1 else MIXED)
         u = units.assign(value=per_unit.reindex(units.index).to_numpy())
         agg = _aggregate(u, "value")
@@ -219,7 +219,7 @@ def _aggregate(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     f["achieved_r"] = np.where(f["target_ok"], f["achieved"], 0.0)
     f["amount_a"] = np.where(f["amount_known"], f["amount"], 0.0)
     f["achieved_a"] = np.where(f["amount_known"], f["achieved"], 0.0)
-    g = f.groupby(by, sort=True).agg(
+    g = f.groupby(by, sort=True, observed=True).agg(
         target=("target_r", "sum"), any_target=("target_ok", "any"), achieved=("achieved", "sum"),
         achieved_r=("achieved_r", "sum"), amount=("amount_a", "sum"), any_amount=("amount_known", "any"),
         amount_t=("amount_t", "sum"), target_t=("target_t", "sum"), achieved_a=("achieved_a", "sum"))
@@ -231,7 +231,7 @@ def _aggregate(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 def _nc_notes(units: pd.DataFrame, by: str, index: pd.Index) -> list[str]:
     bad = units[(units["target"].isna() | (units["target"] == 0)) & units["amount"].fillna(0).gt(0)]
     notes = {}
-    for value, sub in bad.groupby(by):
+    for value, sub in bad.groupby(by, observed=True):
         notes[value] = (f"{len(sub)} cost unit(s) with target nc or 0 left out of cost per target and achievement "
                         f"rate ({sub['amount'].sum():,.0f} EUR): " + ", ".join(sub["label"].astype(str).head(10)))
     return [notes.get(v, "") for v in index]

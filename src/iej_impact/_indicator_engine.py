@@ -65,7 +65,7 @@ def _keys(codes: np.ndarray) -> np.ndarray:
             strides[j] = strides[j + 1] * radix[j + 1]
         return shifted @ strides
     frame = pd.DataFrame(shifted)
-    return frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy(dtype=np.int64)
+    return frame.groupby(list(frame.columns), sort=True, observed=True).ngroup().to_numpy(dtype=np.int64)
 
 
 @dataclass(frozen=True)

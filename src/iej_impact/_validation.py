@@ -146,6 +146,18 @@ def check_columns(data: pd.DataFrame, columns: Iterable[str], func: str, *, role
         )
 
 
+def truthy(values: pd.Series) -> np.ndarray:
+    """Boolean array: each value's truth, missing counting as False.
+
+    The same as ``values.fillna(False).astype(bool)``, which on an object column makes pandas 2.2
+    warn that fillna's silent downcasting is deprecated; missing entries are left out instead.
+    """
+    present = values.notna().to_numpy()
+    out = np.zeros(len(values), dtype=bool)
+    out[present] = values[present].astype(bool).to_numpy()
+    return out
+
+
 def example_rows(data: pd.DataFrame, mask: np.ndarray | pd.Series, k: int = MAX_EXAMPLES) -> list[object]:
     """Identify up to ``k`` rows where ``mask`` is true: by an id column when there is one, else row label."""
     mask = np.asarray(mask, dtype=bool)

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._validation import suggest
+from ._validation import suggest, truthy
 from .datamodel import (
     EXIT_RESULT_COLUMNS,
     ColumnSpec,
@@ -170,7 +170,7 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
         if pd.api.types.is_numeric_dtype(s):
             return present, (f"must hold dates but holds numbers (dtype {s.dtype}); convert them (Excel serial "
                              "numbers, yyyymm codes...) to dates before validating")
-        bad = present & ~s.map(_is_date_like, na_action="ignore").fillna(False).astype(bool).to_numpy()
+        bad = present & ~truthy(s.map(_is_date_like, na_action="ignore"))
         if not bad.any():
             return None
         sample = [str(v) for v in pd.unique(s[bad])[:3]]
@@ -182,7 +182,7 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
             return None
         ok = s.map(lambda v: isinstance(v, (bool, np.bool_)) or (
             isinstance(v, (int, float, np.integer, np.floating)) and float(v) in (0.0, 1.0)), na_action="ignore")
-        bad = present & ~ok.fillna(False).astype(bool).to_numpy()
+        bad = present & ~truthy(ok)
         if not bad.any():
             return None
         sample = [_fmt(v) for v in pd.unique(s[bad])[:3]]
@@ -197,8 +197,7 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
         values = s.to_numpy(dtype=float, na_value=np.nan)
     else:
         values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        text = present & (np.isnan(values) | s.map(lambda v: isinstance(v, str), na_action="ignore")
-                          .fillna(False).astype(bool).to_numpy())
+        text = present & (np.isnan(values) | truthy(s.map(lambda v: isinstance(v, str), na_action="ignore")))
         if text.any():
             sample = [_fmt(v) for v in pd.unique(s[text])[:3]]
             return text, (f"must be numeric but holds text ({', '.join(sample)}); parse it on loading (parse: "
@@ -397,8 +396,9 @@ def check_unique(
     d = data.loc[dup, keys]
     n_keys = int((~d.duplicated(keys, keep="first")).sum())
     examples = []
-    grouped = pd.Series(rows[dup].to_numpy(), index=pd.MultiIndex.from_frame(d)).groupby(level=list(range(len(keys))),
-                                                                                          sort=False)
+    # a scalar level for one key: pandas 2.2 warns that a length-1 list will give tuple keys (pandas 3 does)
+    levels = list(range(len(keys))) if len(keys) > 1 else 0
+    grouped = pd.Series(rows[dup].to_numpy(), index=pd.MultiIndex.from_frame(d)).groupby(level=levels, sort=False, observed=True)
     for key, ids in list(grouped)[:3]:
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{k}={_fmt(v)}" for k, v in zip(keys, key, strict=True))
@@ -489,7 +489,8 @@ def check_constant_within(
     """Raise ``error`` when ``column`` takes more than one value (missing counts as a value) within ``by``."""
     if column not in data.columns or by not in data.columns:
         return
-    n_values = data.groupby(by, sort=False, dropna=False)[column].nunique(dropna=False)
+    # observed=True: pandas 3's default (pandas 2 warns); an unobserved category has no values anyway
+    n_values = data.groupby(by, sort=False, dropna=False, observed=True)[column].nunique(dropna=False)
     varying = n_values[n_values > 1]
     if varying.empty:
         return
@@ -669,7 +670,7 @@ def merge_reentries(
         return out
     sub = work.loc[dup]
     order = sub.sort_values(entry, kind="stable", na_position="last")
-    gid = order.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    gid = order.groupby(keys, sort=False, dropna=False, observed=True).ngroup().to_numpy()
     n_groups = int(gid.max()) + 1
     first_of = np.empty(n_groups, dtype=np.int64)
     last_of = np.empty(n_groups, dtype=np.int64)

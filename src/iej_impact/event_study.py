@@ -302,7 +302,7 @@ def event_study(
     idx = panel_index(data, unit, time, func)
     clusters = None
     if cluster_cols:
-        clusters = idx.unit if cluster_cols == [unit] else data.groupby(cluster_cols, sort=True).ngroup().to_numpy()
+        clusters = idx.unit if cluster_cols == [unit] else data.groupby(cluster_cols, sort=True, observed=True).ngroup().to_numpy()
     empty = [k for k, col in zip(levels, dummies.T, strict=True) if not col.any()]
     if empty:
         raise DataError(f"{func}(): no treated observation at event time(s) {empty} within the window {window}; "

@@ -241,7 +241,7 @@ class IndicatorTable(Result):
             *self.notes,
         ]
         if len(self.skipped):
-            by_reason = self.skipped.groupby("reason", sort=False)["indicator"].agg(", ".join)
+            by_reason = self.skipped.groupby("reason", sort=False, observed=True)["indicator"].agg(", ".join)
             notes.append("Not computed: " + "; ".join(f"{ind} ({why})" for why, ind in by_reason.items()) + ".")
         return Summary(title="Programme indicators" if language == "en" else "Indicateurs du programme",
                        tables=tuple(tables), notes=tuple(notes))

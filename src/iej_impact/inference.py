@@ -232,7 +232,7 @@ def cluster_codes(data: pd.DataFrame, columns: Sequence[str], func: str) -> np.n
         )
     if len(columns) == 1:
         return pd.factorize(frame.iloc[:, 0], sort=True)[0]
-    return frame.groupby(list(columns), sort=True).ngroup().to_numpy()
+    return frame.groupby(list(columns), sort=True, observed=True).ngroup().to_numpy()
 
 
 def se_from_influence(

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._validation import ID_COLUMNS, suggest
+from ._validation import ID_COLUMNS, suggest, truthy
 from .checks import check_codes_column
 from .datamodel import alias_table as _alias_table
 from .datamodel import codelist_names, table_schema
@@ -550,7 +550,7 @@ def _check_overlap(participants: pd.DataFrame, comparison: pd.DataFrame, id_colu
     p_ids = pd.Index(participants[id_column].dropna().unique())
     in_both = comparison[id_column].isin(p_ids).to_numpy()
     if flag in comparison.columns:
-        flagged = comparison[flag].fillna(False).astype(bool).to_numpy()
+        flagged = truthy(comparison[flag])
         in_both = in_both & ~flagged
     if not in_both.any():
         return

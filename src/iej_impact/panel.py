@@ -70,7 +70,7 @@ def check_panel(data: pd.DataFrame, *, unit: str, time: str, cohort: str | None 
         values = pd.to_numeric(data[cohort], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         filled = np.where(np.isnan(values), np.inf, values)
         frame = pd.DataFrame({"u": codes, "c": filled})
-        varying = frame.groupby("u", sort=False)["c"].nunique() > 1
+        varying = frame.groupby("u", sort=False, observed=True)["c"].nunique() > 1
         if varying.any():
             bad_codes = varying.index[varying.to_numpy()].to_numpy()
             mask = np.isin(codes, bad_codes)
@@ -133,7 +133,7 @@ def cohort_from_treatment(data: pd.DataFrame, *, unit: str, time: str, treatment
                         f"{describe_rows(data, bad)}.", column=treatment, rows=example_rows(data, bad))
     frame = pd.DataFrame({"u": pd.factorize(data[unit])[0], "t": data[time].to_numpy(),
                           "d": status.to_numpy(dtype=float)})
-    first = frame.loc[frame["d"] == 1].groupby("u")["t"].min()
+    first = frame.loc[frame["d"] == 1].groupby("u", observed=True)["t"].min()
     start = frame["u"].map(first)
     reverted = (frame["d"] == 0) & (frame["t"] > start)
     if reverted.any():
@@ -295,7 +295,7 @@ def prepare_staggered(data: pd.DataFrame, *, outcome: str, unit: str | None, tim
         cl = data.iloc[rows][cluster_cols]
         if cl.isna().any(axis=1).any():
             raise DataError(f"{func}(): cluster column(s) {cluster_cols} have missing values.", column=cluster_cols[0])
-        ccodes = cl.groupby(cluster_cols, sort=True).ngroup().to_numpy() if len(cluster_cols) > 1 else \
+        ccodes = cl.groupby(cluster_cols, sort=True, observed=True).ngroup().to_numpy() if len(cluster_cols) > 1 else \
             pd.factorize(cl.iloc[:, 0], sort=True)[0]
         per_unit = ccodes[first_row]
         if np.any(per_unit[codes] != ccodes):

@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._validation import suggest
+from ._validation import suggest, truthy
 from .errors import ParseError, ScaleError, SpecificationError
 
 __all__ = [
@@ -280,8 +280,8 @@ def parse_number(
 
 def _assemble(series: pd.Series, table: Mapping[object, _Token]) -> ParsedNumber:
     values = series.map({k: t.value for k, t in table.items()}).astype("float64")
-    est = series.map({k: t.estimate for k, t in table.items()}).fillna(False).astype(bool)
-    nc = series.map({k: t.nc for k, t in table.items()}).fillna(False).astype(bool)
+    est = pd.Series(truthy(series.map({k: t.estimate for k, t in table.items()})), index=series.index)
+    nc = pd.Series(truthy(series.map({k: t.nc for k, t in table.items()})), index=series.index)
     return ParsedNumber(values.rename(series.name), est.rename(None), nc.rename(None))
 
 

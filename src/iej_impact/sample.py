@@ -58,7 +58,7 @@ class SampleFlow(Result):
         if len(self.exclusions) == 0:
             return pd.DataFrame(columns=["step", "reason", "arm", "rows"])
         return (
-            self.exclusions.groupby(["step", "reason", "arm"], sort=False, dropna=False)
+            self.exclusions.groupby(["step", "reason", "arm"], sort=False, dropna=False, observed=True)
             .size()
             .rename("rows")
             .reset_index()
@@ -225,7 +225,7 @@ def define_sample(
                 column=unit,
             )
     if cohort is not None and unit is not None:
-        varying = frame.groupby(unit, sort=False)[cohort].nunique(dropna=False)
+        varying = frame.groupby(unit, sort=False, observed=True)[cohort].nunique(dropna=False)
         bad = varying[varying > 1]
         if len(bad):
             raise PanelStructureError(

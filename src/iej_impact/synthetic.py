@@ -6,7 +6,10 @@ youths followed by the same missions locales, with monthly employment and traini
 outcomes. It returns the canonical tables (operations E.1, participations E.2, comparison E.3,
 panel E.4), an analysis-ready person table and the *truth*: true ATT/ATE/ATC of each outcome and
 true group-time effects ATT(g, t). Everything is vectorised (loops run over months, never over
-persons) and deterministic for a seed.
+persons) and deterministic for a seed: the CSV files written for a seed are byte-identical on the
+lowest and the newest supported numpy and pandas (checked: numpy 1.26 with pandas 2.2, numpy 2.4 with
+pandas 3.1); Parquet files hold the same values, with the string type and writer metadata of the
+installed pyarrow.
 
 Calendar
 --------
@@ -197,6 +200,7 @@ J. Econometrics 225(2), 254-277.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -449,9 +453,42 @@ def _ids(prefixes: Mapping[str, int], width: int = 7) -> pd.api.extensions.Exten
     return pd.concat(parts, ignore_index=True).astype("str").array
 
 
+def _text(values: Any) -> pd.api.extensions.ExtensionArray:
+    """A text column whose missing entries stay missing (never the strings 'None' or 'nan').
+
+    ``astype("str")`` alone differs by pandas version: pandas 3 gives its ``str`` dtype with NaN for
+    missing, pandas 2 gives object strings and writes None as 'None'. Masking afterwards keeps the
+    missing entries missing on both (NaN in pandas 3's ``str``, None in pandas 2's object column, as
+    pandas 2 reads them back from Parquet), so the written CSV and Parquet files hold the same values.
+    """
+    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    return s.astype("str").where(s.notna(), None).array
+
+
+def _exp(x: np.ndarray | float) -> np.ndarray:
+    """exp element by element with the C library's ``math.exp``.
+
+    numpy's vectorised ``np.exp`` (and ``log``, ``log1p`` ...) differs in the last bit between numpy
+    1.26 and 2.x, which changed the written cohort; ``math.exp`` does not depend on numpy's version.
+    """
+    a = np.asarray(x, dtype=float)
+    return np.fromiter((math.exp(v) for v in a.ravel().tolist()), dtype=float, count=a.size).reshape(a.shape)
+
+
+def _normalized(w: np.ndarray) -> np.ndarray:
+    """w / sum(w) with the correctly rounded sum (math.fsum): numpy's summation order is version-dependent."""
+    w = np.asarray(w, dtype=float)
+    return w / math.fsum(w.tolist())
+
+
+def _mean(x: np.ndarray) -> float:
+    """Correctly rounded mean (math.fsum), the same on every numpy version."""
+    return math.fsum(np.asarray(x, dtype=float).tolist()) / x.size
+
+
 def _largest_remainder(n: int, shares: np.ndarray) -> np.ndarray:
     """Integer counts summing to n, as close as possible to n * shares (Hamilton's method)."""
-    shares = np.asarray(shares, dtype=float) / np.sum(shares)
+    shares = _normalized(shares)
     raw = n * shares
     counts = np.floor(raw).astype(np.int64)
     short = n - int(counts.sum())
@@ -489,10 +526,10 @@ def _effect_path(kind: str, e: np.ndarray | int) -> np.ndarray:
         for month, value in p["lock_in"].items():
             lock = np.where(e == month, value, lock)
         n_lock = len(p["lock_in"])
-        grow = p["plateau"] * (1.0 - np.exp(-(e - (n_lock - 1)) / p["growth_months"]))
+        grow = p["plateau"] * (1.0 - _exp(-(e - (n_lock - 1)) / p["growth_months"]))
         out = np.where(e < n_lock, lock, grow)
     else:
-        after = p["plateau"] + (p["in_programme"] - p["plateau"]) * np.exp(
+        after = p["plateau"] + (p["in_programme"] - p["plateau"]) * _exp(
             -(e - (p["programme_months"] - 1)) / p["decay_months"]
         )
         out = np.where(e < p["programme_months"], p["in_programme"], after)
@@ -575,7 +612,7 @@ def _draw_arm(rng: np.random.Generator, n: int, arm: str) -> dict[str, np.ndarra
     cov["age"] = min_age + rng.binomial(25 - min_age, _AGE_MODEL["binomial_p"][arm])
     mean = _UNEMP_DURATION["mean_months"][arm]
     a = _UNEMP_DURATION["loading"]
-    dur = np.floor(rng.exponential(1.0, n) * mean * np.exp(a * z - a * a / 2.0))
+    dur = np.floor(rng.exponential(1.0, n) * mean * _exp(a * z - a * a / 2.0))
     dur = np.minimum(dur, _UNEMP_DURATION["cap"]).astype(np.int64)
     cov["unemp_duration_months"] = np.where(cov["unemployed_entry"] == 1, dur, 0)
     nat = np.empty(n, dtype=object)
@@ -589,8 +626,8 @@ def _draw_arm(rng: np.random.Generator, n: int, arm: str) -> dict[str, np.ndarra
 
 def _entry_weights() -> np.ndarray:
     k = np.arange(LAST_ENTRY_PERIOD - FIRST_ENTRY_PERIOD + 1, dtype=float)
-    w = 1.0 / (1.0 + np.exp(-(k - _ENTRY_RAMP["midpoint_month_index"]) / _ENTRY_RAMP["scale_months"]))
-    return w / w.sum()
+    w = 1.0 / (1.0 + _exp(-(k - _ENTRY_RAMP["midpoint_month_index"]) / _ENTRY_RAMP["scale_months"]))
+    return _normalized(w)
 
 
 def _draw_entry(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -858,7 +895,7 @@ def _assign_operations(rng: np.random.Generator, ops: pd.DataFrame, territory: n
             op[m] = np.where(entry[m] < np.datetime64("2015-07-01"), rows[0], rows[1])
         else:
             w = np.ones(rows.size) if name == "APPRENTISSAGE" else target[rows]
-            op[m] = rows[rng.choice(rows.size, size=int(m.sum()), p=w / w.sum())]
+            op[m] = rows[rng.choice(rows.size, size=int(m.sum()), p=_normalized(w))]
     return op, np.array(fam_names, dtype=object)[fam]
 
 
@@ -1246,7 +1283,7 @@ def _participations(
     exit2 = entry2 + dur2
     exited2 = exit2 <= EXTRACT_DATE
     shares = np.array([c[2] for c in _EXIT_CELLS])
-    cell2 = np.where(exited2, rng.choice(len(_EXIT_CELLS), size=i2.size, p=shares / shares.sum()), -1)
+    cell2 = np.where(exited2, rng.choice(len(_EXIT_CELLS), size=i2.size, p=_normalized(shares)), -1)
 
     pidx = np.concatenate([np.arange(n1), i2])
     first = np.concatenate([np.ones(n1, dtype=bool), np.zeros(i2.size, dtype=bool)])
@@ -1325,7 +1362,7 @@ def _participations(
         "extract_date": np.full(m, _dates(np.array([EXTRACT_DATE]))[0]),
     })
     for c in ("exit_reason", "exit_status_fr", "exit_status_eu", "offer_type", "status_6m"):
-        frame[c] = frame[c].astype("str")
+        frame[c] = _text(frame[c])
     order = np.lexsort((p_entry, pidx))
     frame = frame.iloc[order].reset_index(drop=True)
     frame.insert(0, "participation_id", _ids({"PA": m}))
@@ -1368,8 +1405,8 @@ def _persons_frame(person_id: pd.api.extensions.ExtensionArray, treated: np.ndar
     op_id[:n1] = ops["operation_id"].to_numpy()[first_op]
     action = np.full(n, None, dtype=object)
     action[:n1] = ops["action_type"].to_numpy()[first_op]
-    cols["operation_id"] = pd.array(op_id, dtype="str")
-    cols["action_type"] = pd.array(action, dtype="str")
+    cols["operation_id"] = _text(op_id)
+    cols["action_type"] = _text(action)
     cols["n_participations"] = np.concatenate([n_parts, np.zeros(n - n1, dtype=np.int64)])
     for name in OUTCOMES:
         cols[name] = _observed(sim["po"], name, treated)
@@ -1436,8 +1473,8 @@ def _truth_tables(person_id: pd.api.extensions.ExtensionArray, treated: np.ndarr
             rows.append({
                 "outcome": name,
                 "estimand": est,
-                "value": float(np.mean(p1[m] - p0[m])),
-                "value_realized": float(np.mean(y1[m].astype(np.float64) - y0[m])),
+                "value": _mean(p1[m] - p0[m]),
+                "value_realized": _mean(y1[m].astype(np.float64) - y0[m]),
                 "n": int(m.sum()),
                 "definition": (f"{est}: mean over the {int(m.sum())} {who[est]} of p1 - p0, the probabilities of "
                                f"being {label} in the month of (pseudo-)entry + {month} with and without the IEJ; "

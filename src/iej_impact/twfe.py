@@ -274,7 +274,7 @@ def negative_weights(d: np.ndarray, d_resid: np.ndarray, cohort: np.ndarray, tim
     r = d_resid * ww
     weights = r[treated] / r[treated].sum()
     frame = pd.DataFrame({"cohort": cohort[treated], "time": time[treated], "weight": weights})
-    out = frame.groupby(["cohort", "time"], sort=True).agg(weight=("weight", "sum"), n_obs=("weight", "size"))
+    out = frame.groupby(["cohort", "time"], sort=True, observed=True).agg(weight=("weight", "sum"), n_obs=("weight", "size"))
     out = out.reset_index()
     out["event_time"] = out["time"] - out["cohort"]
     out["negative"] = out["weight"] < 0
@@ -366,7 +366,7 @@ def twfe(
             raise DataError(f"{_FUNC}(): cluster column(s) {cluster_cols} missing in {describe_rows(data, mask)}.",
                             column=cluster_cols[0], rows=example_rows(data, mask))
         clusters = (idx.unit if cluster_cols == [unit] else pd.factorize(cl.iloc[:, 0], sort=True)[0]
-                    if len(cluster_cols) == 1 else cl.groupby(cluster_cols, sort=True).ngroup().to_numpy())
+                    if len(cluster_cols) == 1 else cl.groupby(cluster_cols, sort=True, observed=True).ngroup().to_numpy())
     arguments_checked()
     z = demean(np.column_stack([y, d, *x]), idx, w)
     keep_x = []
