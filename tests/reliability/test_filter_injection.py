@@ -239,7 +239,11 @@ def test_same_mask_as_pandas_query_on_valid_filters(small):
     for expr in ["age >= 16 and age <= 25", "age < 16 | age > 25", "16 <= age <= 25", "city == 'Lille'",
                  "city in ['Lille', 'Lens']", "age != 20", "not (age > 18)", "female & (age > 15)",
                  "age * 2 + 1 > 40", "`date d'entrée` >= '2015-06-01'"]:
-        expected = frame.eval(expr).to_numpy(dtype=bool)  # the trusted expressions of this test only
+        try:
+            expected = frame.eval(expr).to_numpy(dtype=bool)  # the trusted expressions of this test only
+        except SyntaxError:  # pandas < 3 cannot read a backticked name holding an apostrophe
+            assert "`" in expr and pd.__version__ < "3"
+            continue
         assert filter_mask(frame, expr).tolist() == expected.tolist(), expr
 
 
