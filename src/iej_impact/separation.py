@@ -58,10 +58,6 @@ def perfect_eta(link: str) -> float:
     return _PERFECT_ETA[link]
 
 
-def _is_binary(col: np.ndarray) -> bool:
-    return bool(np.all((col == 0) | (col == 1)))
-
-
 def column_separation(
     x: np.ndarray, d: np.ndarray, w: np.ndarray, names: Sequence[str]
 ) -> list[tuple[str, np.ndarray, str]]:
@@ -89,11 +85,11 @@ def column_separation(
             if not mask.any():
                 continue
             high_arm = "control" if low_arm == "treated" else "treated"
-            if _is_binary(col[use]) and hi_low == lo_high:
-                v = 1 if hi_low == 0 else 0
-                arm = high_arm if v == 1 else low_arm
+            values = np.unique(col[use])
+            if values.size == 2 and hi_low == lo_high:  # a dummy: one of its two values is in one arm only
+                v, arm = (values[1], high_arm) if hi_low == values[0] else (values[0], low_arm)
                 k = int((use & (col == v)).sum())
-                text = f"all {k} units with '{name}' = {v} are {arm}"
+                text = f"all {k} units with '{name}' = {v:g} are {arm}"
             elif hi_low < lo_high:
                 text = (f"'{name}' does not overlap between arms (treated [{lo1:g}, {hi1:g}], control "
                         f"[{lo0:g}, {hi0:g}])")
