@@ -90,6 +90,9 @@ MAX_SHARE_EXTREME = 0.01
 MAX_SHARE_OUTSIDE = 0.10
 #: largest change of any unit's linear predictor in one Newton step (steps beyond are shortened)
 MAX_ETA_STEP = 20.0
+#: a unit whose linear predictor is beyond this (scores within ~2e-9 / ~1e-9 of 0 or 1), while the
+#: log-likelihood no longer rises and the steps still move it, ends the Newton iterations (separation)
+_STALL_ETA = {"logit": 20.0, "probit": 6.0}
 
 
 # =============================================================================================
@@ -276,7 +279,7 @@ def fit_binary(
     :func:`~iej_impact.separation.diagnose` (``raw``, the unscaled columns, only makes its
     descriptions quote the original values), whatever the iterations did: when the data are
     separated the fit has ``converged=False``, ``separation`` set and the perfectly predicted
-    units' linear predictors at +-:func:`~iej_impact.separation.perfect_eta` (scores within ~1e-18
+    units' linear predictors at +-:func:`~iej_impact.separation.perfect_eta` (scores within ~1e-13
     of 0 or 1, their limit).
     """
     n = z.shape[0]
@@ -287,7 +290,7 @@ def fit_binary(
     gamma[0] = math.log(ybar / (1 - ybar)) if link == "logit" else float(special.ndtri(ybar))
     eta = z @ gamma
     sign = np.where(y == 1, 1.0, -1.0)
-    stall = perfect_eta(link) / 2.0
+    stall = _STALL_ETA[link]
     p, ll_i, r, h, _ = _link_parts(eta, y, link)
     ll = float(np.dot(w, ll_i))
     converged = False

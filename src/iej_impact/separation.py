@@ -49,12 +49,13 @@ TRIGGER_EPS = 1e-6
 MAX_SCALED_COEF = 30.0
 #: a unit is perfectly predicted when its margin under the (box-bounded) separating direction exceeds this
 _MARGIN_TOL = 1e-7
-#: linear predictor given to perfectly predicted units (their limit is +-inf): scores ~4e-18 / ~1e-19
-_PERFECT_ETA = {"logit": 40.0, "probit": 9.0}
+#: linear predictor given to perfectly predicted units (their limit is +-inf): scores within ~1e-13 of 0 or 1,
+#: far below any tolerance, yet 1 - score stays > 0 in float64 (odds p / (1 - p) stay finite)
+_PERFECT_ETA = {"logit": 30.0, "probit": 7.5}
 
 
 def perfect_eta(link: str) -> float:
-    """|linear predictor| given to perfectly predicted units (scores within ~1e-18 of 0 or 1)."""
+    """|linear predictor| given to perfectly predicted units (scores within ~1e-13 of 0 or 1, not exactly 0 or 1)."""
     return _PERFECT_ETA[link]
 
 
