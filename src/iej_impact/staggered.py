@@ -65,12 +65,12 @@ from ._validation import (
     check_number,
 )
 from .did import METHODS, iqr_se, panel_2x2, pscore_fit, rademacher_draws, rc_2x2, sup_t_critical
-from .separation import summary_text
 from .errors import EstimationError, MissingDataWarning, OverlapWarning, SpecificationError
 from .event_study import WaldTest, plot_event_times
 from .inference import Bootstrap, Clustered, Inference, normal_ci, parse_inference
 from .panel import StaggeredPanel, prepare_staggered
 from .results import TIDY_COLUMNS, Result, Summary, jsonable
+from .separation import summary_text
 
 __all__ = ["att_gt", "GroupTimeResult", "AggregateResult"]
 
