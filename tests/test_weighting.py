@@ -156,7 +156,7 @@ def test_separation_is_a_positivity_error_with_counts_and_a_cause(df):
     bad["region"] = bad["region"].astype(object)
     bad.loc[(bad["d"] == 1) & (bad["x1"] > 1.2), "region"] = "z"  # a category observed among treated only
     nz = int((bad["region"] == "z").sum())
-    with pytest.warns(OverlapWarning, match="did not converge because the data are"):
+    with pytest.warns(OverlapWarning, match="because the data are \\(quasi-\\)separated"):
         with pytest.raises(EstimationError, match=rf"positivity fails for the ATE: {nz} units \({nz} treated, 0 "
                                                   r"control; e.g. person_id P\d+.*all \d+ units with 'region\[z\]' "
                                                   r"= 1 are treated"):

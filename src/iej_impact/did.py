@@ -41,7 +41,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,7 @@ from ._validation import (
 from .errors import DataError, EstimationError, OverlapWarning, PanelStructureError, SpecificationError
 from .inference import Bootstrap, Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
 from .results import EffectResult
+from .separation import diagnose, perfect_eta, summary_text
 
 __all__ = ["did", "matched_did"]
 
@@ -70,6 +71,8 @@ METHODS: tuple[str, ...] = ("dr", "ipw", "reg")
 _FUNC = "did"
 #: propensity scores are capped here (DRDID >= 1.1.0) so that p / (1 - p) stays finite
 PS_CAP = 1.0 - 1e-6
+#: largest change of any unit's linear predictor in one Newton step of the logit
+MAX_ETA_STEP = 20.0
 
 
 # ----------------------------------------------------------------------------------------- fitting cores
@@ -81,10 +84,15 @@ def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, start: np.ndarray 
 
     Maximises sum_i w_i [d_i log p_i + (1 - d_i) log(1 - p_i)], p_i = 1 / (1 + exp(-x_i'b)), the
     same fit as R's ``glm(d ~ -1 + x, family = binomial, weights = w)``. Newton steps are halved
-    while the log-likelihood falls; convergence when the largest step is below ``tol`` (relative).
+    while the log-likelihood falls and shortened so that no linear predictor moves by more than
+    ``MAX_ETA_STEP``; convergence when the largest step is below ``tol`` (relative). On separated
+    data the iterations stop once the log-likelihood no longer rises while units are pushed to
+    scores of 0 or 1; whether the data are separated is decided by :func:`pscore_fit` from the
+    data (:func:`iej_impact.separation.diagnose`), not from this flag.
     """
     k = x.shape[1]
     beta = np.zeros(k) if start is None else np.array(start, dtype=float)
+    sign = np.where(d == 1, 1.0, -1.0)
 
     def loglik(b: np.ndarray) -> float:
         eta = x @ b
@@ -100,16 +108,22 @@ def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, start: np.ndarray 
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             break
-        t = 1.0
+        if not np.all(np.isfinite(step)):
+            break
+        move = float(np.max(np.abs(x @ step), initial=0.0))
+        t = 1.0 if move <= MAX_ETA_STEP else MAX_ETA_STEP / move
         while True:
             cand = beta + t * step
             ll_new = loglik(cand)
             if ll_new >= ll - 1e-12 * (1.0 + abs(ll)) or t < 1e-8:
                 break
             t /= 2.0
+        gain = ll_new - ll
         beta, ll = cand, ll_new
         if np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(beta))):
             converged = True
+            break
+        if gain <= 1e-13 * (1.0 + abs(ll)) and t * move > 0.5 and float(np.max(sign * (x @ beta))) > 20.0:
             break
     p = 1.0 / (1.0 + np.exp(-(x @ beta)))
     return beta, p, converged and bool(np.all(np.isfinite(beta)))
@@ -168,31 +182,61 @@ class TwoByTwo:
     n_trimmed: int = 0
     max_score: float = float("nan")
     converged: bool = True
+    separation: dict[str, Any] | None = None
+
+
+class PScore(NamedTuple):
+    """A fitted DiD propensity score (see :func:`pscore_fit`)."""
+
+    p: np.ndarray
+    keep: np.ndarray
+    asy: LinRep
+    beta: np.ndarray
+    converged: bool
+    separation: dict[str, Any] | None = None
 
 
 def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
-               start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, LinRep, np.ndarray, bool]:
-    """Logit propensity score with DRDID's cap and trimming: (p, keep, linear representation, beta, converged).
+               start: np.ndarray | None = None, names: Sequence[str] | None = None) -> PScore:
+    """Logit propensity score with DRDID's cap and trimming: (p, keep, linear representation, beta, converged,
+    separation).
 
-    ``w`` must already be normalised to mean 1. ``keep`` is 0 for comparison units with p >= trim_level.
+    ``w`` must already be normalised to mean 1; ``x`` has the constant first. ``keep`` is 0 for
+    comparison units with p >= trim_level. ``separation`` is None or the diagnosis of
+    :func:`iej_impact.separation.diagnose` (decided from the data, whatever the Newton iterations
+    did): the perfectly predicted units then get scores of 0 (comparison) or 1 (treated, capped
+    at ``PS_CAP``), and ``converged`` is False.
     """
     beta, p, ok = logit_fit(x, d, w, start=start)
+    cols = x[:, 1:]
+    names = [f"x{j}" for j in range(1, x.shape[1])] if names is None else list(names)
+    sd = cols.std(axis=0) if cols.shape[1] else np.zeros(0)
+    diag, perfect = diagnose(cols, d, w, names=names, prob=p, scaled_coef=beta[1:] * sd, converged=ok)
+    if diag is not None:
+        ok = False
+        eta = np.where(perfect, np.where(d == 1, 1.0, -1.0) * perfect_eta("logit"), x @ beta)
+        p = 1.0 / (1.0 + np.exp(-eta))
     p = np.minimum(p, PS_CAP)
     keep = np.ones_like(p)
     keep[d == 0] = (p[d == 0] < trim_level).astype(float)
-    hess_inv = np.linalg.inv((x * (p * (1 - p) * w)[:, None]).T @ x) * len(d)
-    return p, keep, LinRep(w * (d - p), x, hess_inv), beta, ok
+    info = (x * (p * (1 - p) * w)[:, None]).T @ x
+    try:
+        hess_inv = np.linalg.inv(info) * len(d)
+    except np.linalg.LinAlgError:
+        hess_inv = np.linalg.pinv(info) * len(d)
+    return PScore(p, keep, LinRep(w * (d - p), x, hess_inv), beta, ok, diag)
 
 
 def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,
-              trim_level: float = 0.995, ps: tuple | None = None) -> TwoByTwo:
+              trim_level: float = 0.995, ps: PScore | None = None, names: Sequence[str] | None = None) -> TwoByTwo:
     """ATT and influence function from the change dy = y_post - y_pre of each unit (balanced 2x2 panel).
 
     ``x`` holds the covariates *including* the constant column (None: no covariates). Formulas of
     DRDID::reg_did_panel, std_ipw_did_panel and drdid_panel. ``dy`` may be n x m (m outcome changes
     sharing the same units, groups and covariates, as the cells of one cohort in att_gt): ``att``
     and ``psi`` are then m-vectors and n x m. ``ps`` is an already fitted :func:`pscore_fit` on the
-    same rows (a cache: the score does not depend on the outcome).
+    same rows (a cache: the score does not depend on the outcome). ``names`` name the covariate
+    columns of ``x`` (after the constant) in separation diagnoses.
     """
     single = dy.ndim == 1
     dy = dy[:, None] if single else dy
@@ -215,10 +259,10 @@ def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray
         inf_treat = wt[:, None] * (dy - eta_t) / wt.mean()
         inf_control = (wt[:, None] * (fitted - eta_c) + asy @ _cm(x, wt)) / wt.mean()
         return out(eta_t - eta_c, inf_treat - inf_control)
-    p, keep, asy_ps, _, ok = ps if ps is not None else pscore_fit(x, d, w, trim_level)
+    p, keep, asy_ps, _, ok, sep = ps if ps is not None else pscore_fit(x, d, w, trim_level, names=names)
     wt = keep * w * d
     wc = keep * w * p * (1 - d) / (1 - p)
-    facts = (int(np.sum((keep == 0) & (d == 0))), float(p.max()), ok)
+    facts = (int(np.sum((keep == 0) & (d == 0))), float(p.max()), ok, sep)
     if method == "ipw":
         eta_t, eta_c = wt @ dy / wt.sum(), wc @ dy / wc.sum()
         inf_treat = wt[:, None] * (dy - eta_t) / wt.mean()
@@ -235,7 +279,7 @@ def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray
 
 
 def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,
-           trim_level: float = 0.995) -> TwoByTwo:
+           trim_level: float = 0.995, names: Sequence[str] | None = None) -> TwoByTwo:
     """ATT and influence function (one value per row) from repeated cross-sections (or an unbalanced panel).
 
     Formulas of DRDID::reg_did_rc, std_ipw_did_rc and drdid_rc (the locally efficient DR estimator).
@@ -258,7 +302,7 @@ def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None,
         m1 = _cm(one, wc)
         inf_control = (wc * (o1 - o0 - eta_c) + asy1 @ m1 - asy0 @ m1) / wc.mean()
         return TwoByTwo(float(eta_tq - eta_tp - eta_c), inf_treat - inf_control)
-    p, keep, asy_ps, _, ok = pscore_fit(one, d, w, trim_level)
+    p, keep, asy_ps, _, ok, sep = pscore_fit(one, d, w, trim_level, names=names)
     n_trim = int(np.sum((keep == 0) & (d == 0)))
     wtp, wtq = keep * w * d * (1 - post), keep * w * d * post
     odds = p * (1 - d) / (1 - p)
@@ -269,7 +313,7 @@ def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None,
         m2p = _cm(one, wcp * (y - a[2])) / wcp.mean()
         m2q = _cm(one, wcq * (y - a[3])) / wcq.mean()
         psi = (inf[1] - inf[0]) - (inf[3] - inf[2] + asy_ps @ (m2q - m2p))
-        return TwoByTwo(float((a[1] - a[0]) - (a[3] - a[2])), psi, n_trim, float(p.max()), ok)
+        return TwoByTwo(float((a[1] - a[0]) - (a[3] - a[2])), psi, n_trim, float(p.max()), ok, sep)
     fits = {}
     for name, mask, wo in (("c0", (d == 0) & (post == 0), w * (1 - d) * (1 - post)),
                            ("c1", (d == 0) & (post == 1), w * (1 - d) * post),
@@ -303,7 +347,7 @@ def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None,
     mom_p = _cm(one, wd / wd.mean() - wdt0 / wdt0.mean())
     inf_or = (asy["t1"] @ mom_q - asy["c1"] @ mom_q) - (asy["t0"] @ mom_p - asy["c0"] @ mom_p)
     psi = inf_treat - inf_cont + inf_eff + inf_or
-    return TwoByTwo(float(att), psi, n_trim, float(p.max()), ok)
+    return TwoByTwo(float(att), psi, n_trim, float(p.max()), ok, sep)
 
 
 # ----------------------------------------------------------------------------------------- multiplier bootstrap
@@ -442,15 +486,21 @@ def did(
         dy = y[post_i] - y[pre_i]
         dd, ww = d[pre_i], w[pre_i]
         xx = None if x is None else x[pre_i]
-        fit = panel_2x2(dy, dd, xx, ww, method, trim_level)
+        fit = panel_2x2(dy, dd, xx, ww, method, trim_level, names=covs)
         ids = frame
         design = "panel"
     else:
-        fit = rc_2x2(y, p, d, x, w, method, trim_level)
+        fit = rc_2x2(y, p, d, x, w, method, trim_level, names=covs)
         dd, ids, pre_i = d, None, np.arange(len(d))
         design = "repeated cross-sections"
     if not np.isfinite(fit.att):
         raise EstimationError(f"{_FUNC}(): the ATT is undefined (a cell has zero total weight after trimming).")
+    if fit.separation is not None:
+        warnings.warn(f"{_FUNC}(): the logit propensity score has no maximum-likelihood estimate: "
+                      f"{summary_text(fit.separation)}. Their scores are 0 (comparison) or 1 (treated): perfectly "
+                      "predicted comparison units get no weight, and perfectly predicted treated units have no "
+                      "comparable comparison unit, so their counterfactual trend is extrapolated. Drop or merge the "
+                      "covariate, or restrict the sample to common support.", OverlapWarning, stacklevel=2)
     if fit.n_trimmed:
         warnings.warn(f"{_FUNC}(): {fit.n_trimmed} comparison observations have a propensity score >= {trim_level} "
                       "and get zero weight (DRDID's trimming); check overlap.", OverlapWarning, stacklevel=2)
@@ -465,12 +515,14 @@ def did(
              "Assumes (conditional) parallel trends, no anticipation and overlap."]
     if fit.n_trimmed:
         notes.append(f"{fit.n_trimmed} comparison units with propensity score >= {trim_level} were given zero weight.")
+    if fit.separation is not None:
+        notes.append(f"The propensity score is separated: {summary_text(fit.separation)}.")
     return EffectResult(
         method="did", estimand="ATT", outcome=outcome, estimate=float(fit.att), std_error=float(std_error),
         ci=(lo, hi), p_value=pval, inference=inference, n_treated=n1, n_control=n0, alpha=float(alpha),
         sample_sizes=sizes,
         diagnostics={"design": design, "n_trimmed": fit.n_trimmed, "max_propensity_score": fit.max_score,
-                     "propensity_converged": fit.converged},
+                     "propensity_converged": fit.converged, "propensity_separation": fit.separation},
         spec={"outcome": outcome, "treatment": treatment, "post": post, "unit": unit, "covariates": covs,
               "method": method, "weights": weights, "se": inference.to_dict(), "trim_level": trim_level,
               "alpha": alpha},

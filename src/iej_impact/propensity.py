@@ -65,6 +65,7 @@ from ._validation import (
 from .design import Design, design_matrix, scaled_with_intercept, unscale_matrix
 from .errors import DataError, EstimationError, OverlapWarning, SpecificationError
 from .results import Result, Summary, jsonable
+from .separation import diagnose, perfect_eta
 
 __all__ = [
     "PropensityScore",
@@ -87,6 +88,11 @@ OVERLAP_BOUNDS: tuple[float, float] = (0.01, 0.99)
 MAX_SHARE_EXTREME = 0.01
 #: largest tolerated share of an arm outside the range of the other arm's scores
 MAX_SHARE_OUTSIDE = 0.10
+#: largest change of any unit's linear predictor in one Newton step (steps beyond are shortened)
+MAX_ETA_STEP = 20.0
+#: a unit whose linear predictor is beyond this (scores within ~2e-9 / ~1e-9 of 0 or 1), while the
+#: log-likelihood no longer rises and the steps still move it, ends the Newton iterations (separation)
+_STALL_ETA = {"logit": 20.0, "probit": 6.0}
 
 
 # =============================================================================================
@@ -182,6 +188,8 @@ class BinaryFit:
     converged: bool
     iterations: int
     lin: Linearization
+    separation: dict[str, Any] | None = None  # see :func:`~iej_impact.separation.diagnose`
+    perfect: np.ndarray | None = field(default=None, repr=False)  # perfectly predicted rows
 
 
 def _link_parts(eta: np.ndarray, y: np.ndarray, link: str, *, hessian: bool = True) -> tuple[np.ndarray, ...]:
@@ -257,13 +265,22 @@ def fit_binary(
     names: Sequence[str],
     max_iter: int = 60,
     tol: float = 1e-10,
+    raw: np.ndarray | None = None,
 ) -> BinaryFit:
-    """Weighted logit/probit maximum likelihood by Newton-Raphson with step halving.
+    """Weighted logit/probit maximum likelihood by Newton-Raphson with step halving, and a separation check.
 
     ``z`` should be centred and scaled (see :func:`~iej_impact.design.scaled_with_intercept`).
     Rows with zero weight do not count. The returned linearization has ``r_i = w_i * resid_i``
     and ``A = (1/n) sum_i w_i h_i z_i z_i'`` (observed information; for the logit it equals the
     expected one).
+
+    Steps are halved until the log-likelihood does not fall, and a step never moves a linear
+    predictor by more than ``MAX_ETA_STEP``. Separation is diagnosed from the data by
+    :func:`~iej_impact.separation.diagnose` (``raw``, the unscaled columns, only makes its
+    descriptions quote the original values), whatever the iterations did: when the data are
+    separated the fit has ``converged=False``, ``separation`` set and the perfectly predicted
+    units' linear predictors at +-:func:`~iej_impact.separation.perfect_eta` (scores within ~1e-13
+    of 0 or 1, their limit).
     """
     n = z.shape[0]
     check_gram(_weighted_gram(z, w), names, func, what)
@@ -272,6 +289,8 @@ def fit_binary(
     ybar = min(max(ybar, 1e-6), 1 - 1e-6)
     gamma[0] = math.log(ybar / (1 - ybar)) if link == "logit" else float(special.ndtri(ybar))
     eta = z @ gamma
+    sign = np.where(y == 1, 1.0, -1.0)
+    stall = _STALL_ETA[link]
     p, ll_i, r, h, _ = _link_parts(eta, y, link)
     ll = float(np.dot(w, ll_i))
     converged = False
@@ -283,7 +302,10 @@ def fit_binary(
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             break
-        t = 1.0
+        if not np.all(np.isfinite(step)):
+            break
+        move = float(np.max(np.abs(z @ step), initial=0.0))
+        t = 1.0 if move <= MAX_ETA_STEP else MAX_ETA_STEP / move
         for _ in range(40):
             cand = gamma + t * step
             eta_c = z @ cand
@@ -292,10 +314,20 @@ def fit_binary(
             if np.isfinite(ll_c) and ll_c >= ll - 1e-12 * (1.0 + abs(ll)):
                 break
             t *= 0.5
+        gain = ll_c - ll
         gamma, eta, p, r, h, ll = cand, eta_c, p_c, r_c, h_c, ll_c
         if np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(gamma))):
             converged = True
             break
+        # units pushed towards scores of 0/1 and nothing left to gain: separation, stop climbing
+        if (gain <= 1e-13 * (1.0 + abs(ll)) and t * move > 0.5
+                and float(np.max(sign * eta * (w > 0))) > stall):
+            break
+    diag, perfect = diagnose(z[:, 1:] if raw is None else raw, y, w, names=names, prob=p, scaled_coef=gamma[1:],
+                             converged=converged)
+    if diag is not None:
+        converged = False
+        eta = np.where(perfect, sign * perfect_eta(link), eta)
     p, ll_i, r, h, dens = _link_parts(eta, y, link)
     hess = _weighted_gram(z, w * h) / n
     try:
@@ -304,7 +336,7 @@ def fit_binary(
         a_inv = np.linalg.pinv(hess)
     lin = Linearization(z=z, r=w * r, a_inv=a_inv)
     return BinaryFit(link=link, params=gamma, eta=eta, prob=p, dens=dens, resid=r, loglik=float(np.dot(w, ll_i)),
-                     converged=converged, iterations=it, lin=lin)
+                     converged=converged, iterations=it, lin=lin, separation=diag, perfect=perfect)
 
 
 def ipw_weights(
@@ -477,6 +509,16 @@ class PropensityScore(Result):
     design : the covariate design (numeric columns, dummies and their reference levels).
     converged, iterations, log_likelihood : facts about the Newton iterations.
     warnings : plain-language warnings (separation, scores of 0 or 1, non-convergence).
+    separation : None, or the diagnosis of (quasi-)complete separation of a logit/probit model
+        (decided from the data, not from how the Newton iterations stopped; see
+        :func:`iej_impact.separation.diagnose`), a dict with ``kind`` ("complete" or
+        "quasi-complete"), ``n_units``, ``n_treated``, ``n_control`` (perfectly predicted units,
+        whose scores are 1 for treated and 0 for controls), ``n_obs``, ``columns`` (the design
+        columns that separate) and ``causes`` (plain-language descriptions). ``converged`` is then
+        False: the maximum-likelihood estimate does not exist (coefficients along the separating
+        direction diverge and are not interpretable).
+    perfectly_predicted : boolean array, the units counted in ``separation`` (None for
+        non-parametric models; all False without separation).
     sampling_weights : the sampling weights used in the fit (None if unweighted).
     index : the row labels of the data.
     """
@@ -499,6 +541,8 @@ class PropensityScore(Result):
     spec: Mapping[str, object] = field(default_factory=dict)
     fit: BinaryFit | None = field(default=None, repr=False)
     _unscale: np.ndarray | None = field(default=None, repr=False)
+    separation: dict[str, Any] | None = None
+    perfectly_predicted: np.ndarray | None = field(default=None, repr=False)
 
     # ---- derived quantities ------------------------------------------------------------------
     @property
@@ -614,6 +658,7 @@ class PropensityScore(Result):
             "iterations": self.iterations,
             "log_likelihood": self.log_likelihood,
             "warnings": list(self.warnings),
+            "separation": self.separation,
             "design": self.design.spec(),
             "overlap": self.overlap("ATE"),
             "spec": dict(self.spec),
@@ -659,12 +704,15 @@ def propensity_score(
     -----
     Logit and probit are fitted by maximum likelihood (Newton-Raphson with step halving) on a
     centred and scaled copy of the design; coefficients are reported on the original scale with
-    robust (sandwich) standard errors. When the model does not converge because some units are
-    perfectly predicted (complete or quasi-complete separation: e.g. a category observed in one
-    arm only, or a covariate that is constant within one arm), the fit stops, those units' scores
-    are 0 or 1 to machine precision, and an :class:`~iej_impact.errors.OverlapWarning` counts them
-    by arm and names likely culprits. Other failures to converge raise
-    :class:`~iej_impact.errors.EstimationError`.
+    robust (sandwich) standard errors. When some units are perfectly predicted (complete or
+    quasi-complete separation: e.g. a category observed in one arm only, a 0/1 covariate whose 1s
+    are all in one arm, or a threshold of a covariate or of a combination of covariates that splits
+    the arms) the maximum-likelihood estimate does not exist. This is diagnosed from the data
+    (per-column checks and a linear program), not from how the iterations stopped, so the same data
+    always give the same diagnosis: those units' scores are 0 or 1 to machine precision,
+    ``converged`` is False, ``separation`` holds the counts and culprits, and an
+    :class:`~iej_impact.errors.OverlapWarning` counts the units by arm and names the culprits.
+    Other failures to converge raise :class:`~iej_impact.errors.EstimationError`.
 
     Assumptions: the model for P(D = 1 | X) is correctly specified (parametric models); the scores
     are then consistent and asymptotically normal. Reference: Rosenbaum & Rubin (1983),
@@ -749,7 +797,7 @@ def _fit_propensity(
         else:
             m, s = scale
         fit = fit_binary(z, d.astype(float), w, link=model_name, func=func, what="propensity-score model",
-                         names=design.names, max_iter=max_iter)
+                         names=design.names, max_iter=max_iter, raw=design.matrix)
         t = unscale_matrix(m, s)
         names = ["Intercept", *design.names]
         params = pd.Series(t @ fit.params, index=names, name="coef")
@@ -757,9 +805,8 @@ def _fit_propensity(
         cov_b = t @ infl_cov @ t.T
         std = pd.Series(np.sqrt(np.maximum(np.diag(cov_b), 0.0)), index=names, name="std_error")
         scores = fit.prob
-        extreme = (scores < SCORE_EPS) | (scores > 1 - SCORE_EPS)
-        if not fit.converged and extreme.any():
-            msgs.append(_separation_message(data, d, design, scores, extreme, model_name))
+        if fit.separation is not None and fit.perfect is not None:
+            msgs.append(_separation_message(data, d, fit.separation, fit.perfect, model_name))
         elif not fit.converged:
             raise EstimationError(
                 f"{func}(): the {model_name} propensity-score model did not converge in {max_iter} Newton "
@@ -772,7 +819,8 @@ def _fit_propensity(
             treatment=treatment, covariates=tuple(covariates), model=model_name, scores=scores, treated=d,
             design=design, index=data.index, linear_predictor=fit.eta, params=params, std_errors=std,
             converged=fit.converged, iterations=fit.iterations, log_likelihood=fit.loglik, warnings=tuple(msgs),
-            sampling_weights=sw, spec=spec, fit=fit, _unscale=t,
+            sampling_weights=sw, spec=spec, fit=fit, _unscale=t, separation=fit.separation,
+            perfectly_predicted=fit.perfect,
         )
     # non-parametric / user models: scores only
     if model_obj is None:
@@ -825,23 +873,20 @@ def _sandwich(lin: Linearization) -> np.ndarray:
 def _separation_message(
     data: pd.DataFrame,
     d: np.ndarray,
-    design: Design,
-    scores: np.ndarray,
-    extreme: np.ndarray,
+    separation: Mapping[str, Any],
+    perfect: np.ndarray,
     model_name: str,
 ) -> str:
-    n1 = int((extreme & d).sum())
-    n0 = int((extreme & ~d).sum())
-    at0 = int((scores < SCORE_EPS).sum())
-    at1 = int((scores > 1 - SCORE_EPS).sum())
-    hints = separation_hints(design, d)
-    hint = f" Likely cause: {'; '.join(hints[:3])}." if hints else ""
+    n1 = int(separation["n_treated"])
+    n0 = int(separation["n_control"])
+    causes = list(separation["causes"])
+    hint = f" Cause: {'; '.join(causes[:3])}." if causes else ""
     return (
-        f"{_FUNC}(): the {model_name} model did not converge because the data are (quasi-)separated: "
-        f"{int(extreme.sum())} units have scores of 0 or 1 to machine precision ({at0} at 0, {at1} at 1; "
-        f"{n1} treated, {n0} control; e.g. {row_ids(data, extreme)}).{hint} Their inverse-probability weights are infinite "
-        "or zero and the effect is not identified for them: merge or drop the covariate or category, or "
-        "restrict the sample to common support."
+        f"{_FUNC}(): the {model_name} model has no maximum-likelihood estimate because the data are "
+        f"(quasi-)separated ({separation['kind']} separation): {n0 + n1} units have scores of 0 or 1 to machine "
+        f"precision ({n0} at 0, {n1} at 1; {n1} treated, {n0} control; e.g. {row_ids(data, perfect)}).{hint} "
+        "Their inverse-probability weights are infinite or zero and the effect is not identified for them: "
+        "merge or drop the covariate or category, or restrict the sample to common support."
     )
 
 

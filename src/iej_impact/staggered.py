@@ -71,6 +71,7 @@ from .event_study import WaldTest, plot_event_times
 from .inference import Bootstrap, Clustered, Inference, normal_ci, parse_inference
 from .panel import StaggeredPanel, prepare_staggered
 from .results import TIDY_COLUMNS, Result, Summary, jsonable
+from .separation import summary_text
 
 __all__ = ["att_gt", "GroupTimeResult", "AggregateResult"]
 
@@ -643,13 +644,14 @@ def att_gt(
                              control_group=control_group, anticipation=antic, unbalanced=unbalanced, func=_FUNC)
     arguments_checked()
     cells = _estimate_cells(prep, control_group=control_group, method=method, anticipation=antic,
-                            base_period=base_period, trim_level=trim_level)
+                            base_period=base_period, trim_level=trim_level, names=covs)
     seed = None
     if isinstance(spec_se, Bootstrap):
         seed = spec_se.random_state if spec_se.random_state is not None else int(
             np.random.SeedSequence().generate_state(1)[0])
     inf = _Inference(spec=spec_se, clusters=prep.clusters, seed=seed, alpha=float(alpha))
     psi = cells.pop("psi")
+    separated = cells.pop("separation")
     table = pd.DataFrame(cells)
     est = table["estimate"].to_numpy(dtype=float)
     se_cells, crit, _ = inf.se_and_crit(psi)
@@ -674,6 +676,9 @@ def att_gt(
         f"clustered by {cluster_cols} (G/(G-1))" if isinstance(spec_se, Clustered) else
         f"multiplier bootstrap with {spec_se.reps} Rademacher draws (seed {seed}), uniform sup-t band"
         if isinstance(spec_se, Bootstrap) else "clustered by unit (no small-sample factor, as R did)") + ".")
+    if separated:
+        notes.append(f"The propensity score is separated in {len(separated)} 2x2 comparisons: "
+                     + "; ".join(separated[:5]) + ("; ..." if len(separated) > 5 else "") + ".")
     if np.isfinite(crit):
         notes.append(f"Uniform band critical value {crit:.3f} (pointwise {float(normal_z(alpha)):.3f}).")
     return GroupTimeResult(
@@ -693,7 +698,7 @@ def normal_z(alpha: float) -> float:
 
 
 def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, anticipation: int, base_period: str,
-                    trim_level: float) -> dict[str, Any]:
+                    trim_level: float, names: Sequence[str] | None = None) -> dict[str, Any]:
     periods = p.periods
     n_t = len(periods)
     n = len(p.unit_ids)
@@ -706,6 +711,7 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
     # 1. the cells: (g, current period, base period, post, reference, comparison threshold)
     specs: list[tuple[float, int, int, bool, bool, Any]] = []
     problems: list[str] = []
+    separated: list[str] = []
     for g in glist:
         pre_candidates = np.flatnonzero(periods + anticipation < g)
         base_g = int(pre_candidates[-1]) if pre_candidates.size else None
@@ -743,56 +749,69 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
         treated = cohort == g
         control = never if thr is None else never | ((cohort > thr) & ~treated)
         if p.balanced:
-            problem = _panel_batch(p, treated, control, [specs[j] for j in cells], cells, method, trim_level,
-                                   est, psi, n_treat, n_ctrl)
+            problem, sep = _panel_batch(p, treated, control, [specs[j] for j in cells], cells, method, trim_level,
+                                        est, psi, n_treat, n_ctrl, names)
         else:
             j = cells[0]
-            problem = _rc_cell(p, treated, control, specs[j][1], specs[j][2], method, trim_level, rows_by_t, j,
-                               est, psi, n_treat, n_ctrl)
+            problem, sep = _rc_cell(p, treated, control, specs[j][1], specs[j][2], method, trim_level, rows_by_t,
+                                    j, est, psi, n_treat, n_ctrl, names)
         if problem:
             problems += [f"ATT({specs[j][0]:g},{periods[specs[j][1]]:g}): {problem}" for j in cells]
+        if sep is not None:
+            separated += [f"ATT({specs[j][0]:g},{periods[specs[j][1]]:g}): {summary_text(sep)}" for j in cells]
     if problems:
         warnings.warn(f"{_FUNC}(): {len(problems)} group-time cells could not be estimated and are left missing: "
                       + "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "") + ".",
                       OverlapWarning if any("propensity" in s for s in problems) else MissingDataWarning, stacklevel=3)
+    if separated:
+        warnings.warn(f"{_FUNC}(): the logit propensity score has no maximum-likelihood estimate in {len(separated)} "
+                      "group-time cells (separation; scores of 0 for the perfectly predicted comparison units, 1 for "
+                      "the treated ones): " + "; ".join(separated[:5]) + ("; ..." if len(separated) > 5 else "")
+                      + ". Drop or merge the covariate, or restrict the sample to common support.",
+                      OverlapWarning, stacklevel=3)
     return {"group": [_level(sp[0]) for sp in specs], "time": [_level(periods[sp[1]]) for sp in specs],
             "event_time": [_level(periods[sp[1]] - sp[0]) for sp in specs],
             "base_period": [_level(periods[sp[2]]) for sp in specs], "post": np.array([sp[3] for sp in specs]),
-            "estimate": est, "n_treated": n_treat, "n_control": n_ctrl, "psi": psi}
+            "estimate": est, "n_treated": n_treat, "n_control": n_ctrl, "psi": psi, "separation": separated}
 
 
 def _panel_batch(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, specs: list[tuple[Any, ...]],
                  cols: list[int], method: str, trim_level: float, est: np.ndarray, psi: np.ndarray,
-                 n_treat: np.ndarray, n_ctrl: np.ndarray) -> str:
-    """Cells of one cohort sharing a comparison group and covariates, on a balanced panel."""
+                 n_treat: np.ndarray, n_ctrl: np.ndarray,
+                 names: Sequence[str] | None = None) -> tuple[str, dict[str, Any] | None]:
+    """Cells of one cohort sharing a comparison group and covariates, on a balanced panel.
+
+    Returns (the problem that left the cells missing or "", the propensity score's separation diagnosis).
+    """
     n = len(p.unit_ids)
     idx = np.flatnonzero(treated | control)
     d = treated[idx].astype(float)
     n1 = int(d.sum())
     n_treat[cols], n_ctrl[cols] = n1, len(idx) - n1
     if n1 == 0 or n1 == len(idx):
-        return "no treated or no comparison unit"
+        return "no treated or no comparison unit", None
     ysub = p.y_wide[idx]
     dy = ysub[:, [sp[1] for sp in specs]] - ysub[:, [sp[2] for sp in specs]]
     w = p.w_unit[idx]
     x = None if p.x_wide is None else p.x_wide[0 if p.x_invariant else min(specs[0][1], specs[0][2])][idx]
+    ps = None
     try:
-        ps = None
         if x is not None and method in ("ipw", "dr"):
-            ps = pscore_fit(x, d, w / w.mean(), trim_level)
-            if ps[0].max() >= 0.999:
-                return "propensity score >= 0.999 (no overlap)"
+            ps = pscore_fit(x, d, w / w.mean(), trim_level, names=names)
+            if ps.p.max() >= 0.999:
+                return "propensity score >= 0.999 (no overlap)", ps.separation
         fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps)
     except (EstimationError, np.linalg.LinAlgError) as exc:
-        return str(exc)
+        return str(exc), None if ps is None else ps.separation
     est[cols] = fit.att
     psi[np.ix_(idx, cols)] = fit.psi * (n / len(idx))
-    return ""
+    return "", fit.separation
 
 
 def _rc_cell(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, cur: int, pre: int, method: str,
              trim_level: float, rows_by_t: list[np.ndarray], j: int, est: np.ndarray, psi: np.ndarray,
-             n_treat: np.ndarray, n_ctrl: np.ndarray) -> str:
+             n_treat: np.ndarray, n_ctrl: np.ndarray,
+             names: Sequence[str] | None = None) -> tuple[str, dict[str, Any] | None]:
     """One cell from the rows observed in its two periods (unbalanced panel or repeated cross-sections)."""
     n = len(p.unit_ids)
     r = np.concatenate([rows_by_t[cur], rows_by_t[pre]])
@@ -802,15 +821,16 @@ def _rc_cell(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, cur: i
     n_treat[j] = np.unique(p.row_unit[r][d == 1]).size
     n_ctrl[j] = np.unique(p.row_unit[r][d == 0]).size
     if not (np.any(d * post) and np.any(d * (1 - post)) and np.any((1 - d) * post) and np.any((1 - d) * (1 - post))):
-        return "a treated or comparison group is not observed in one of the two periods"
+        return "a treated or comparison group is not observed in one of the two periods", None
     try:
-        fit = rc_2x2(p.y_row[r], post, d, None if p.x_row is None else p.x_row[r], p.w_row[r], method, trim_level)
+        fit = rc_2x2(p.y_row[r], post, d, None if p.x_row is None else p.x_row[r], p.w_row[r], method, trim_level,
+                     names=names)
     except (EstimationError, np.linalg.LinAlgError) as exc:
-        return str(exc)
+        return str(exc), None
     if fit.max_score >= 0.999:
-        return "propensity score >= 0.999 (no overlap)"
+        return "propensity score >= 0.999 (no overlap)", fit.separation
     if not np.isfinite(fit.att):
-        return "undefined estimate"
+        return "undefined estimate", fit.separation
     est[j] = fit.att
     psi[:, j] = np.bincount(p.row_unit[r], weights=fit.psi * (n / len(r)), minlength=n)
-    return ""
+    return "", fit.separation
