@@ -58,7 +58,7 @@ test-latest: dist
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager "$$(ls dist/iej_impact-*.whl)[test]"
 	@echo "newest releases resolved:"; $(LATEST_VENV)/bin/python -m pip list --format=freeze | grep -iE '^($(SHOWN))=='
-	IEJ_EXPECT_INSTALLED=1 $(LATEST_VENV)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider
+	IEJ_WHEEL="$$(ls dist/iej_impact-*.whl)" IEJ_EXPECT_INSTALLED=1 $(LATEST_VENV)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider
 
 test-oldest: dist
 	rm -rf $(OLDEST_VENV)
@@ -66,7 +66,7 @@ test-oldest: dist
 	$(OLDEST_VENV)/bin/python -m pip install --quiet --require-hashes -r $(OLDEST)
 	$(OLDEST_VENV)/bin/python -m pip install --quiet --no-deps "$$(ls dist/iej_impact-*.whl)"
 	@echo "oldest supported versions:"; $(OLDEST_VENV)/bin/python -m pip list --format=freeze | grep -iE '^($(SHOWN))=='
-	IEJ_EXPECT_INSTALLED=1 $(OLDEST_VENV)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider
+	IEJ_WHEEL="$$(ls dist/iej_impact-*.whl)" IEJ_EXPECT_INSTALLED=1 $(OLDEST_VENV)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider
 
 # Refresh both lock files (see README, "Locked environments"). uv resolves; pip installs.
 lock:

@@ -160,8 +160,8 @@ def _record(timer, label: str, tool: str, result: dict[str, object]) -> None:
     "covariates (dr), analytic / 999 multiplier-bootstrap draws; vs csdid and differences (peer venv)",
 )
 def att_gt_bench(size: int, timer) -> dict[str, object]:
+    from iej_impact import att_gt
     from iej_impact.inference import Bootstrap
-    from iej_impact.staggered import att_gt
 
     frame = _staggered_panel(size, np.random.default_rng(SEED))
     configs = {"nocov": ([], None), "cov_dr": (["x1", "x2"], None),
@@ -203,7 +203,7 @@ def att_gt_bench(size: int, timer) -> dict[str, object]:
     "PanelOLS and pyfixest feols (peer venv)",
 )
 def twfe_bench(size: int, timer) -> dict[str, object]:
-    from iej_impact.twfe import twfe
+    from iej_impact import twfe
 
     frame = _staggered_panel(size, np.random.default_rng(SEED))[["id", "t", "y", "d"]]
     with timer.step("twfe", tool="iej_impact"):

@@ -21,10 +21,7 @@ from benchmarks.run import benchmark
     "validate_table(participations) -> define_sample(filter, treatment)",
 )
 def simulate_load_validate(size: int, timer) -> dict[str, object]:
-    from iej_impact.checks import validate_table
-    from iej_impact.io import load_data, write_table
-    from iej_impact.sample import define_sample
-    from iej_impact.synthetic import simulate_cohort
+    from iej_impact import define_sample, load_data, simulate_cohort, validate_table, write_table
 
     with timer.step("simulate"):
         cohort = simulate_cohort(n_participants=size, seed=20180101, panel="none")
@@ -57,7 +54,7 @@ def simulate_load_validate(size: int, timer) -> dict[str, object]:
     description="simulate_cohort with the person x month panel (window -12..+18 around entry)",
 )
 def simulate_panel(size: int, timer) -> dict[str, object]:
-    from iej_impact.synthetic import simulate_cohort
+    from iej_impact import simulate_cohort
 
     with timer.step("simulate_with_panel"):
         cohort = simulate_cohort(n_participants=size, seed=20180101, panel="window")

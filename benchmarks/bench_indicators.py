@@ -93,7 +93,7 @@ def make_inputs(n: int, seed: int = 20180101) -> tuple[pd.DataFrame, pd.DataFram
 def indicators_3_breakdowns(size: int, timer) -> dict[str, object]:  # noqa: ANN001
     import warnings
 
-    from iej_impact.indicators import programme_indicators
+    from iej_impact import programme_indicators
 
     data, ops = make_inputs(size)
     with warnings.catch_warnings():

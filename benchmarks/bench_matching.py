@@ -9,7 +9,7 @@ Design (issue 6): n rows, 10% treated, 12 covariates; 1:1 nearest neighbour with
 largest score first, caliper 0.2 SD of the logit score. The *lower bound* is what any
 nearest-neighbour matcher on a 1-D score must at least do: sort the controls' scores and
 ``np.searchsorted`` the treated scores into them. ``iej_impact_core`` is the greedy search of
-``iej_impact._nearest`` (sort by (score, row), greedy pass with the caliper); ``iej_impact.match`` adds
+``iej_impact.matching._nearest`` (sort by (score, row), greedy pass with the caliper); ``iej_impact.match`` adds
 input checks, the discard rule, weights, pair ids and the sample-size table. The target is the
 core within 3x of the lower bound. Every step gets the same score, so the timings exclude the
 propensity model; ``psm_pipeline`` times the whole ``psm()`` call (score, matching, ATT,
@@ -82,8 +82,8 @@ def _design(size: int) -> pd.DataFrame:
     "np.sort + np.searchsorted lower bound vs iej_impact core vs match()",
 )
 def nn_matching_step(size: int, timer) -> dict[str, object]:
-    from iej_impact._nearest import focal_order, nearest_match
-    from iej_impact.matching import match
+    from iej_impact import match
+    from iej_impact.matching._nearest import focal_order, nearest_match
 
     frame = _design(size)
     score = frame["score"].to_numpy()
@@ -115,7 +115,7 @@ def nn_matching_step(size: int, timer) -> dict[str, object]:
     "ATT with Abadie-Imbens SE; then the balance table of the matched sample",
 )
 def psm_pipeline(size: int, timer) -> dict[str, object]:
-    from iej_impact.matching import match
+    from iej_impact import match
 
     frame = _design(size)
     covs = [f"x{i}" for i in range(N_COVARIATES)]

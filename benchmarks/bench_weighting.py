@@ -8,10 +8,10 @@ Run from the repository root:
 Design (issue 4): n rows, 12 covariates (6 normal, 6 binary), about 40% treated by a logit model,
 a linear outcome with a constant effect 0.5. Steps timed in the benchmark's own process:
 
-* ``aipw_with_se`` / ``iej_impact``: :func:`iej_impact.doubly_robust.doubly_robust` (logit score,
+* ``aipw_with_se`` / ``iej_impact``: :func:`iej_impact.doubly_robust` (logit score,
   OLS outcome models, ATE) with its stacked influence-function SE, plus every diagnostic it
   computes by default (overlap table, weight summary, balance table before/after, outcome-model SEs);
-* ``ipw_with_se`` / ``iej_impact``: :func:`iej_impact.weighting.ipw` likewise;
+* ``ipw_with_se`` / ``iej_impact``: :func:`iej_impact.ipw` likewise;
 * ``aipw_point`` / ``numpy_plain``: a bare numpy AIPW point estimate (Newton logit, two least-squares
   fits, the AIPW mean; no SE, no checks, no diagnostics): what any implementation must at least do.
 
@@ -105,8 +105,7 @@ def _run_peer(python: str, tool: str, path: str, limit: float) -> dict[str, obje
     "DoWhy propensity-score weighting and causalinference weighting/OLS run in a separate virtualenv",
 )
 def aipw_analytic_se(size: int, timer) -> dict[str, object]:
-    from iej_impact.doubly_robust import doubly_robust
-    from iej_impact.weighting import ipw
+    from iej_impact import doubly_robust, ipw
 
     x, d, y = _data(size)
     covs = [f"x{i}" for i in range(N_COVARIATES)]

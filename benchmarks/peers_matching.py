@@ -79,7 +79,7 @@ def run_iej_impact(frame: Any) -> dict[str, Any]:
     """psm(): logit score, 1:1 NN without replacement, caliper 0.2 SD of the logit, ATT with the
     Abadie-Imbens SE adjusted for the estimated score (2016); then the balance table. Afterwards,
     untimed for the ratio, the ATT under each peer's own convention on the same data."""
-    from iej_impact.matching import psm
+    from iej_impact import psm
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -10,7 +10,8 @@ import pytest
 from matplotlib.axes import Axes
 
 from _stacked import simulate
-from iej_impact.balance import (
+from iej_impact.errors import DataError, SpecificationError
+from iej_impact.observational._balance import (
     BalanceTable,
     balance_table,
     ecdf_stats,
@@ -20,7 +21,6 @@ from iej_impact.balance import (
     weighted_mean,
     weighted_var,
 )
-from iej_impact.errors import DataError, SpecificationError
 
 COVS = ["x1", "x2", "region"]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.checks import (
+from iej_impact.data._checks import (
     check_constant_within,
     check_date_order,
     check_exit_status_window,

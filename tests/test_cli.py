@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from iej_impact import simulate_cohort
 from iej_impact.cli import main
-from iej_impact.synthetic import simulate_cohort
 
 
 def write_config(tmp_path: Path, **over) -> Path:
@@ -169,8 +169,7 @@ def test_unknown_table_is_a_config_error(tmp_path, capsys):
 
 def test_psm_sensitivity_key_adds_rosenbaum_bounds_to_the_results(tmp_path):
     """``sensitivity:`` on a psm analysis stores ``<name>.sensitivity`` (rosenbaum_bounds on its matching)."""
-    from iej_impact.matching import psm
-    from iej_impact.sensitivity import rosenbaum_bounds
+    from iej_impact import psm, rosenbaum_bounds
 
     covs = ["age", "female", "isced_0_2"]
     analyses = [{"name": "m", "estimator": "psm", "outcome": "employed_12m", "covariates": covs,

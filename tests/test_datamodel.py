@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from iej_impact import datamodel as dm
+from iej_impact.data import _datamodel as dm
 from iej_impact.errors import SpecificationError, UnknownCodeError
 
-CODELIST_DIR = resources.files("iej_impact").joinpath("codelists")
+CODELIST_DIR = resources.files("iej_impact").joinpath("data", "codelists")
 INDEX = yaml.safe_load(CODELIST_DIR.joinpath("index.yaml").read_text(encoding="utf-8"))
 
 EXPECTED_LISTS = {

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.design import design_matrix, scaled_with_intercept, unscale_matrix
 from iej_impact.errors import DataError
+from iej_impact.observational._design import design_matrix, scaled_with_intercept, unscale_matrix
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.did import did, logit_fit, rademacher_draws
+from iej_impact.diff_in_diff._two_by_two import did, logit_fit, rademacher_draws
 from iej_impact.errors import DataError, OverlapWarning, PanelStructureError, SpecificationError
 from iej_impact.inference import Bootstrap
 
@@ -135,7 +135,7 @@ def test_errors(two: pd.DataFrame) -> None:
 
 
 def test_matched_did_recovers_the_effect_under_selection_on_observables() -> None:
-    from iej_impact.did import matched_did
+    from iej_impact import matched_did
 
     rng = np.random.default_rng(8)
     n = 3000

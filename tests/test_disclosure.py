@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.disclosure import (
+from iej_impact.errors import DataError, SpecificationError
+from iej_impact.indicators._disclosure import (
     DEFAULT_MIN_CELL_SIZE,
     Relations,
     margin_relations,
@@ -14,7 +15,6 @@ from iej_impact.disclosure import (
     secondary_suppression,
     suppress_frequency_table,
 )
-from iej_impact.errors import DataError, SpecificationError
 
 
 def _lone_hidden(suppressed: np.ndarray, relations: Relations) -> np.ndarray:

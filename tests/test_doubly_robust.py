@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 
 from _stacked import Problem, design, sandwich_se, simulate, theta_from_result
-from iej_impact.doubly_robust import doubly_robust
+from iej_impact import doubly_robust, regression_adjustment
 from iej_impact.errors import DataError, EstimationError, SpecificationError
-from iej_impact.regression import regression_adjustment
 
 COVS = ["x1", "x2", "region"]
 pytestmark = pytest.mark.filterwarnings("ignore::iej_impact.errors.OverlapWarning")

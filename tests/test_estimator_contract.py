@@ -9,9 +9,9 @@ import warnings
 import pandas as pd
 import pytest
 
+from iej_impact import simulate_cohort
 from iej_impact.config import ESTIMATORS
 from iej_impact.results import TIDY_COLUMNS
-from iej_impact.synthetic import simulate_cohort
 
 COVS = ["female", "age", "isced_0_2", "jobless_household", "qpv_resident"]
 

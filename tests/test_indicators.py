@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from iej_impact._indicator_registry import registry
+from iej_impact import IndicatorTable, programme_indicators
 from iej_impact.errors import (
     CostDenominatorError,
     DataError,
@@ -26,7 +26,7 @@ from iej_impact.errors import (
     SpecificationError,
     UnknownCodeError,
 )
-from iej_impact.indicators import IndicatorTable, programme_indicators
+from iej_impact.indicators._registry import registry
 
 pytestmark = pytest.mark.filterwarnings("ignore::iej_impact.errors.IejImpactWarning")
 
@@ -835,7 +835,7 @@ def test_config_style_call_binds_keyword_arguments():
 
 
 def test_own_wilson_equals_statsmodels_over_counts_sizes_and_levels():
-    from iej_impact._indicator_engine import wilson
+    from iej_impact.indicators._engine import wilson
 
     n = np.repeat([1, 2, 5, 17, 100, 5000], 7).astype(float)
     c = np.round(n * np.tile([0, 0.01, 0.2, 0.5, 0.77, 0.99, 1.0], 6))

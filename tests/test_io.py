@@ -10,6 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from iej_impact.data._io import (
+    SUPPORTED_FORMATS,
+    apply_codes,
+    file_sha256,
+    load_data,
+    stack_arms,
+    write_table,
+)
 from iej_impact.errors import (
     ContaminationError,
     DataError,
@@ -17,14 +25,6 @@ from iej_impact.errors import (
     ParseError,
     SpecificationError,
     UnknownCodeError,
-)
-from iej_impact.io import (
-    SUPPORTED_FORMATS,
-    apply_codes,
-    file_sha256,
-    load_data,
-    stack_arms,
-    write_table,
 )
 
 # a small public SAS file shipped with R's haven package (examples/iris.sas7bdat), when installed

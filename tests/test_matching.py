@@ -1,4 +1,4 @@
-"""Tests of the matching engine (iej_impact._nearest) and of match()/psm().
+"""Tests of the matching engine (iej_impact.matching._nearest) and of match()/psm().
 
 The nearest-neighbour search is checked against an exhaustive brute-force search that implements
 the documented MatchIt rules directly; conventions are pinned on hand-made examples; properties
@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact._nearest import focal_order, nearest_match, stable_argsort
+from iej_impact import MatchResult, match, psm
 from iej_impact.errors import DataError, EstimationError, OverlapWarning, SpecificationError
-from iej_impact.matching import MatchResult, match, psm
+from iej_impact.matching._nearest import focal_order, nearest_match, stable_argsort
 
 
 # ---------------------------------------------------------------------------------------------

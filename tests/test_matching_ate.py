@@ -20,7 +20,7 @@ import pytest
 
 from iej_impact.errors import OverlapWarning, SpecificationError
 from iej_impact.inference import AbadieImbens
-from iej_impact.matching import _ps_adjustment_parts, match, psm
+from iej_impact.matching._match import _ps_adjustment_parts, match, psm
 
 Z95 = 1.959963984540054
 

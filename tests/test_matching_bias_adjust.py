@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.matching import match, psm
+from iej_impact import match, psm
 
 COVS = ["x1", "x2", "x3"]
 Z95 = 1.959963984540054

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from iej_impact import difference_in_means
 from iej_impact.errors import DataError, SpecificationError
-from iej_impact.naive import difference_in_means
 
 # Rscript tests/reference/generate/difference_in_means.R  (R 4.2.2, sandwich 3.0-2)
 R_ESTIMATE = 1794.3423818501

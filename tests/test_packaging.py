@@ -38,8 +38,8 @@ def _data_files() -> list[str]:
 def test_the_source_package_has_data_files() -> None:
     # guards the tests below against passing vacuously on an empty list
     files = _data_files()
-    assert "indicators_data/registry.csv" in files
-    assert "codelists/index.yaml" in files
+    assert "indicators/registry/registry.csv" in files
+    assert "data/codelists/index.yaml" in files
     assert len(files) >= 25
 
 

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from iej_impact import parse_number
 from iej_impact._validation import truthy
-from iej_impact.checks import check_constant_within, check_types, check_unique
+from iej_impact.data._checks import check_constant_within, check_types, check_unique
 from iej_impact.errors import PanelStructureError
 from iej_impact.inference import cluster_codes
-from iej_impact.parsing import parse_number
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from iej_impact.data._panel import check_design, check_panel, cohort_from_treatment, period_from_dates
 from iej_impact.errors import DataError, PanelStructureError
-from iej_impact.panel import check_design, check_panel, cohort_from_treatment, period_from_dates
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.errors import ParseError, ScaleError, SpecificationError
-from iej_impact.parsing import (
+from iej_impact.data._parsing import (
     ParserSpec,
     parse_bool,
     parse_column,
@@ -16,6 +15,7 @@ from iej_impact.parsing import (
     parse_share,
     parser_spec,
 )
+from iej_impact.errors import ParseError, ScaleError, SpecificationError
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 IDS = pd.Series(["P1", "P2", "P3", "P4"], name="participation_id")

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from iej_impact.errors import DataError, SpecificationError
-from iej_impact.plotting import plot_effects, plot_sample_flow, save_figure
+from iej_impact.report._plotting import plot_effects, plot_sample_flow, save_figure
 
 NNBSP = "\u202f"
 
@@ -146,7 +146,7 @@ def test_save_figure_refuses_other_formats(tmp_path, effects):
 def test_no_pyplot_and_no_display_needed(tmp_path):
     code = (
         "import sys, pandas as pd\n"
-        "from iej_impact.plotting import plot_effects, plot_sample_flow, save_figure\n"
+        "from iej_impact.report._plotting import plot_effects, plot_sample_flow, save_figure\n"
         "f = pd.DataFrame({'name': ['a'], 'estimate': [1.0], 'ci_lower': [0.5], 'ci_upper': [1.5]})\n"
         f"save_figure(plot_effects(f), {str(tmp_path / 'x.png')!r})\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"

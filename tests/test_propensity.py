@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 
 from _stacked import design, simulate
 from iej_impact.errors import DataError, OverlapWarning, SpecificationError
-from iej_impact.propensity import (
+from iej_impact.observational._propensity import (
     OVERLAP_BOUNDS,
     PropensityScore,
     ipw_weights,

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.balance import balance_table
+from iej_impact import balance_table
+from iej_impact.datasets.synthetic import ADJUSTMENT_COVARIATES, simulate_cohort
 from iej_impact.errors import OverlapWarning
-from iej_impact.matching import _ps_adjustment_parts, match, psm
-from iej_impact.synthetic import ADJUSTMENT_COVARIATES, simulate_cohort
+from iej_impact.matching._match import _ps_adjustment_parts, match, psm
 
 DATA = Path(__file__).parent / "reference" / "data"
 LALONDE_COVS = ["age", "age2", "educ", "educ2", "black", "hisp", "marr", "nodegree", "re74", "re75", "u74", "u75"]

@@ -10,9 +10,9 @@ import pytest
 import statsmodels.api as sm
 
 from _stacked import Problem, design, sandwich_se, simulate, theta_from_result
+from iej_impact import regression_adjustment
 from iej_impact.errors import DataError, EstimationError, SpecificationError
 from iej_impact.inference import Clustered, se_from_influence
-from iej_impact.regression import regression_adjustment
 
 COVS = ["x1", "x2", "region"]
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iej_impact import _i18n
+from iej_impact import build_report
 from iej_impact.errors import SpecificationError
 from iej_impact.inference import Clustered, Robust
-from iej_impact.report import build_report
+from iej_impact.report import _i18n
 from iej_impact.results import EffectResult, Summary
 
 NNBSP = "\u202f"
@@ -73,7 +73,7 @@ def results():
 
 @pytest.fixture
 def png(tmp_path) -> Path:
-    from iej_impact.plotting import plot_effects, save_figure
+    from iej_impact.report._plotting import plot_effects, save_figure
 
     frame = pd.DataFrame({"name": ["a"], "estimate": [0.04], "ci_lower": [0.02], "ci_upper": [0.06]})
     return save_figure(plot_effects(frame), tmp_path / "figs" / "effects.png")
@@ -259,7 +259,7 @@ def test_atomic_write_leaves_no_temp_file(tmp_path, flow, results, monkeypatch):
     assert sorted(p.name for p in out.iterdir()) == ["report.html"]
     before = (out / "report.html").read_bytes()
 
-    import iej_impact.report as report_module
+    import iej_impact.report._html as report_module
 
     def failing_replace(src, dst):
         raise OSError("disk full")
@@ -312,7 +312,7 @@ def test_number_formatting_by_language():
 
 def test_count_columns_with_missing_values_show_zero_as_an_integer() -> None:
     """A count column made float by a suppressed (missing) cell prints 0 as '0', shares keep decimals."""
-    from iej_impact.report import _frame_html
+    from iej_impact.report._html import _frame_html
 
     frame = pd.DataFrame({"numerator": [0.0, float("nan"), 4051.0], "value": [0.0, float("nan"), 0.5557]})
     html_text = _frame_html(frame, 4, "fr")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from iej_impact import define_sample
 from iej_impact.errors import DataError, PanelStructureError, SpecificationError
-from iej_impact.sample import define_sample
 
 
 @pytest.fixture

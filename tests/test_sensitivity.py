@@ -11,9 +11,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from iej_impact import match, rosenbaum_bounds
 from iej_impact.errors import DataError, SpecificationError
-from iej_impact.matching import match
-from iej_impact.sensitivity import rosenbaum_bounds
 
 
 def test_gamma_one_is_the_signed_rank_test_with_tie_corrected_variance():
@@ -208,7 +207,7 @@ def test_hodges_lehmann_bounds_match_their_definition():
 def test_walsh_order_statistics_without_enumerating_them_all(monkeypatch):
     """The path used for large samples (bisection on the value, then a small enumeration) gives the same
     order statistics as sorting all Walsh averages."""
-    import iej_impact.sensitivity as sens
+    import iej_impact.matching._sensitivity as sens
 
     rng = np.random.default_rng(8)
     d = np.r_[np.round(rng.normal(0.4, 1.0, 150), 1), np.zeros(20)]  # ties and a block of equal averages

@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.did import did
+from iej_impact import AggregateResult, GroupTimeResult, att_gt, did
 from iej_impact.errors import DataError, MissingDataWarning, PanelStructureError, SpecificationError
 from iej_impact.inference import Bootstrap, Clustered
-from iej_impact.staggered import AggregateResult, GroupTimeResult, att_gt
 
 DATA = Path(__file__).parent / "reference" / "data"
 REF = json.loads((DATA / "did_mpdta.json").read_text())
@@ -296,8 +295,7 @@ def test_monte_carlo_synthetic_cohort_att_gt_covers_truth_twfe_is_biased() -> No
     the true ATT(g, t) at close to the nominal 95% and its simple aggregation is within 3 SE of the
     truth; static TWFE on the same panel (dip months dropped) lands more than 3 SE from it.
     """
-    from iej_impact.synthetic import simulate_cohort
-    from iej_impact.twfe import twfe
+    from iej_impact import simulate_cohort, twfe
 
     covered, cells, tw_bias, tw_var = 0, 0, [], []
     for seed, design, size in ((3, "balanced", 10_000), (4, "balanced", 10_000), (5, "window", 3000)):
@@ -329,7 +327,7 @@ def test_monte_carlo_synthetic_cohort_att_gt_covers_truth_twfe_is_biased() -> No
 def test_single_cohort_two_periods_att_gt_equals_did_equals_twfe(mpdta: pd.DataFrame) -> None:
     """With one treated cohort, never-treated controls and two periods, the three estimators are the
     same 2x2 comparison: att_gt = did = twfe (point estimates; SEs differ only by their conventions)."""
-    from iej_impact.twfe import twfe
+    from iej_impact import twfe
 
     two = mpdta[mpdta["year"].isin([2003, 2004]) & mpdta["first.treat"].isin([0, 2004])].copy()
     res = att_gt(two, outcome="lemp", unit="countyreal", time="year", cohort="first.treat", never_treated=0)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from iej_impact import twfe
 from iej_impact.errors import DataError, EstimationError, MissingDataWarning, PanelStructureError, SpecificationError
-from iej_impact.twfe import twfe
 
 DATA = Path(__file__).parent / "reference" / "data"
 R = json.loads((DATA / "did_mpdta.json").read_text())["twfe"]

@@ -20,10 +20,8 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from iej_impact.doubly_robust import doubly_robust
+from iej_impact import doubly_robust, ipw, regression_adjustment
 from iej_impact.errors import OverlapWarning
-from iej_impact.regression import regression_adjustment
-from iej_impact.weighting import ipw
 
 pytestmark = pytest.mark.slow
 

@@ -11,11 +11,37 @@ so ``import iej_impact`` does not pay for them.
 from importlib import import_module
 from typing import Any
 
-from .balance import BalanceTable, balance_table
-from .checks import merge_reentries, validate_table
-from .datamodel import TABLES, codelist, codelist_version
-from .did import did, matched_did
-from .doubly_robust import doubly_robust
+from .data import (
+    TABLES,
+    Sample,
+    SampleFlow,
+    check_panel,
+    codelist,
+    codelist_version,
+    cohort_from_treatment,
+    define_sample,
+    load_data,
+    merge_reentries,
+    parse_bool,
+    parse_dates,
+    parse_number,
+    parse_share,
+    period_from_dates,
+    stack_arms,
+    validate_table,
+    write_table,
+)
+from .datasets import SyntheticCohort, simulate_cohort
+from .diff_in_diff import (
+    AggregateResult,
+    EventStudyResult,
+    GroupTimeResult,
+    att_gt,
+    did,
+    event_study,
+    matched_did,
+    twfe,
+)
 from .errors import (
     ConfigError,
     DataError,
@@ -30,23 +56,20 @@ from .errors import (
     SpecificationError,
     TieWarning,
 )
-from .event_study import EventStudyResult, event_study
 from .indicators import IndicatorTable, programme_indicators
 from .inference import AbadieImbens, Bootstrap, Clustered, PairCluster, Robust
-from .io import load_data, stack_arms, write_table
-from .matching import MatchResult, estimate_effect, match, psm
-from .naive import difference_in_means
-from .panel import check_panel, cohort_from_treatment, period_from_dates
-from .parsing import parse_bool, parse_dates, parse_number, parse_share
-from .propensity import PropensityScore, propensity_score
-from .regression import regression_adjustment
+from .matching import MatchResult, SensitivityResult, estimate_effect, match, psm, rosenbaum_bounds
+from .observational import (
+    BalanceTable,
+    PropensityScore,
+    balance_table,
+    difference_in_means,
+    doubly_robust,
+    ipw,
+    propensity_score,
+    regression_adjustment,
+)
 from .results import EffectResult, Summary
-from .sample import Sample, SampleFlow, define_sample
-from .sensitivity import SensitivityResult, rosenbaum_bounds
-from .staggered import AggregateResult, GroupTimeResult, att_gt
-from .synthetic import SyntheticCohort, simulate_cohort
-from .twfe import twfe
-from .weighting import ipw
 
 __version__ = "0.1.0"
 
@@ -54,8 +77,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "ESTIMATORS": ".config",
     "load_config": ".config",
-    "plot_effects": ".plotting",
-    "plot_sample_flow": ".plotting",
+    "plot_effects": ".report",
+    "plot_sample_flow": ".report",
     "build_report": ".report",
     "RunResult": ".runner",
     "run": ".runner",

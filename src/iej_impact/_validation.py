@@ -219,7 +219,7 @@ def check_numeric(data: pd.DataFrame, column: str, func: str, *, allow_missing: 
     if pd.api.types.is_bool_dtype(s):
         s = s.astype(float)
     if not pd.api.types.is_numeric_dtype(s):
-        from ._numeric_text import text_number_error
+        from .data._numeric_text import text_number_error
 
         raise text_number_error(data, column, func)
     arr = s.to_numpy(dtype=float, na_value=np.nan)

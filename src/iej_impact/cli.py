@@ -141,7 +141,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from ._output_dir import check_output_dir, staged
-    from .synthetic import simulate_cohort
+    from .datasets.synthetic._cohort import simulate_cohort
 
     target = check_output_dir(args.output_dir, kind="simulate", force=args.force, location="--output-dir")
     cohort = simulate_cohort(args.n_participants, comparison_ratio=args.comparison_ratio, seed=args.seed, panel=args.panel)

@@ -20,18 +20,18 @@ from typing import Any
 
 from ._validation import short_repr, suggest
 from ._yaml import read_yaml
-from .balance import balance_table
-from .did import did, matched_did
-from .doubly_robust import doubly_robust
+from .diff_in_diff._event_study import event_study
+from .diff_in_diff._staggered import att_gt
+from .diff_in_diff._twfe import twfe
+from .diff_in_diff._two_by_two import did, matched_did
 from .errors import ConfigError, SpecificationError
-from .event_study import event_study
-from .indicators import programme_indicators
-from .matching import psm
-from .naive import difference_in_means
-from .regression import regression_adjustment
-from .staggered import att_gt
-from .twfe import twfe
-from .weighting import ipw
+from .indicators._programme import programme_indicators
+from .matching._match import psm
+from .observational._balance import balance_table
+from .observational._doubly_robust import doubly_robust
+from .observational._naive import difference_in_means
+from .observational._regression import regression_adjustment
+from .observational._weighting import ipw
 
 __all__ = ["ESTIMATORS", "AnalysisSpec", "RunConfig", "load_config", "parse_config", "bind_analysis"]
 
@@ -289,7 +289,7 @@ def _reader_options(spec: dict[str, Any], loc: str) -> None:
 
 def _synthetic(value: Any) -> dict[str, Any]:
     """``data.synthetic``: keys, the table, and simulate_cohort()'s own argument checks with their YAML location."""
-    from .synthetic import simulate_cohort
+    from .datasets.synthetic._cohort import simulate_cohort
 
     syn = dict(_mapping(value or {}, "data.synthetic"))
     _check_keys(syn, SYNTHETIC_KEYS, "data.synthetic")
@@ -415,7 +415,7 @@ def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] |
         return {}
     if not isinstance(value, Mapping):
         raise ConfigError(f"must be true, false or a mapping of rosenbaum_bounds() options; got {short_repr(value)}.", location=loc)
-    from .sensitivity import rosenbaum_bounds
+    from .matching._sensitivity import rosenbaum_bounds
 
     accepted = [p for p in inspect.signature(rosenbaum_bounds).parameters if p not in ("result_or_pairs", "outcome")]
     for key in value:

@@ -34,9 +34,9 @@ from .config import (
     load_config,
     parameter_location,
 )
+from .data._sample import Sample, define_sample
 from .errors import ConfigError, DataError, EstimationError, SpecificationError
 from .results import jsonable
-from .sample import Sample, define_sample
 
 __all__ = ["run", "validate", "RunResult", "load_run_data"]
 
@@ -95,7 +95,7 @@ def load_run_data(cfg: RunConfig, *, every_table: bool = False) -> RunData:
 
 
 def _load_run_data(cfg: RunConfig, every_table: bool = False) -> RunData:
-    from .io import file_sha256, load_data, stack_arms
+    from .data._io import file_sha256, load_data, stack_arms
 
     data = cfg.data
     read_opts = {k: data[k] for k in ("columns", "codes", "parse", "table", "sep", "sheet", "encoding") if k in data}
@@ -114,7 +114,7 @@ def _load_run_data(cfg: RunConfig, every_table: bool = False) -> RunData:
         extra_inputs.append({"role": f"table:{name}", "path": spec["path"], "sha256": file_sha256(path),
                              "rows": len(extra[name])})
     if "synthetic" in data:
-        from .synthetic import simulate_cohort
+        from .datasets.synthetic._cohort import simulate_cohort
 
         syn = data["synthetic"]
         table = syn.get("table", "persons")
@@ -385,7 +385,7 @@ def run(
 def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
     if rd.synthetic is None:
         return {}
-    from .staggered import AggregateResult, GroupTimeResult
+    from .diff_in_diff._staggered import AggregateResult, GroupTimeResult
 
     out: dict[str, float | None] = {}
     truth = rd.synthetic.truth
@@ -456,7 +456,7 @@ def _versions() -> dict[str, str | None]:
 
 def _analysis_inputs(cfg: RunConfig) -> list[dict[str, Any]]:
     """Files named by analyses (e.g. an operations table), with their sha256."""
-    from .io import file_sha256
+    from .data._io import file_sha256
 
     out = []
     for spec in cfg.analyses:
@@ -508,8 +508,8 @@ def _input_files(cfg: RunConfig) -> list[Path]:
 def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, results: Mapping[str, Any],
                    plots: Mapping[str, list[str]], truths: Mapping[str, float | None], results_json: dict[str, Any],
                    manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
-    from .io import write_table
-    from .plotting import plot_effects, plot_sample_flow, save_figure
+    from .data._io import write_table
+    from .report._plotting import plot_effects, plot_sample_flow, save_figure
 
     sample = samples.main
     with staged(target) as tmp:
@@ -539,7 +539,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
         report_path = None
         if "html" in cfg.report["formats"]:
-            from .report import build_report
+            from .report._html import build_report
 
             report_path = build_report(
                 tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,

@@ -40,7 +40,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iej_impact.matching import psm
+from iej_impact import psm
 
 pytestmark = pytest.mark.reference
 

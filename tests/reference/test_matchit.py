@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from iej_impact import match, psm
 from iej_impact.errors import OverlapWarning
-from iej_impact.matching import match, psm
 
 pytestmark = pytest.mark.reference
 

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from iej_impact import ipw
 from iej_impact.errors import DataError
-from iej_impact.weighting import ipw
 
 pytestmark = pytest.mark.reference
 

@@ -48,7 +48,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from iej_impact.sensitivity import rosenbaum_bounds
+from iej_impact import rosenbaum_bounds
 
 pytestmark = pytest.mark.reference
 

@@ -25,9 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.doubly_robust import doubly_robust
-from iej_impact.regression import regression_adjustment
-from iej_impact.weighting import ipw
+from iej_impact import doubly_robust, ipw, regression_adjustment
 
 pytestmark = pytest.mark.reference
 

@@ -18,12 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iej_impact.balance import BalanceTable
+from iej_impact import BalanceTable, EventStudyResult, GroupTimeResult, IndicatorTable
 from iej_impact.cli import main
-from iej_impact.event_study import EventStudyResult
-from iej_impact.indicators import IndicatorTable
 from iej_impact.results import EffectResult
-from iej_impact.staggered import GroupTimeResult
 
 N = 80
 
@@ -340,9 +337,8 @@ def test_empty_output_dir_is_refused_c67(tmp_path, capsys, monkeypatch, command)
 def test_every_estimator_stops_after_its_checks(monkeypatch):
     """check_arguments() reaches every configurable estimator's stop point without estimating
     (an estimator without one would raise RuntimeError here, and validate would have estimated)."""
-    from iej_impact import did, matched_did
+    from iej_impact import did, matched_did, simulate_cohort
     from iej_impact._validation import check_arguments
-    from iej_impact.synthetic import simulate_cohort
 
     no_estimation(monkeypatch)
     rng = np.random.default_rng(1)
@@ -367,10 +363,9 @@ def test_demo_configuration_validates_without_estimating(monkeypatch, capsys):
 
 def test_library_caps_for_api_users():
     """C45, C58, C59 in the Python API: the functions themselves refuse impossible sizes at once."""
-    from iej_impact import psm
+    from iej_impact import psm, simulate_cohort
     from iej_impact.errors import SpecificationError
     from iej_impact.inference import Bootstrap
-    from iej_impact.synthetic import simulate_cohort
 
     df = pd.DataFrame({"d": [0, 1] * 10, "x": np.arange(20.0), "y": np.arange(20.0)})
     t0 = time.perf_counter()

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 import iej_impact as iej
+from iej_impact import simulate_cohort
 from iej_impact.cli import main
-from iej_impact.design import design_matrix
 from iej_impact.errors import (
     DataError,
     DuplicateIdWarning,
@@ -26,7 +26,7 @@ from iej_impact.errors import (
     SpecificationError,
     TieWarning,
 )
-from iej_impact.synthetic import simulate_cohort
+from iej_impact.observational._design import design_matrix
 
 COVS = ["female", "age", "isced_0_2", "jobless_household"]
 PSM = {"name": "psm1", "estimator": "psm", "outcome": "employed_12m", "covariates": COVS, "estimand": "ATT"}

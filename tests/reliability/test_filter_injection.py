@@ -2,7 +2,7 @@
 
 A filter used to go to ``DataFrame.eval``: ``@name`` reached the globals of the sample module
 and column methods were callable, so ``iej-impact validate`` and ``run`` could run shell commands
-and overwrite files. Filters are now parsed against an allow-list (``iej_impact._expressions``).
+and overwrite files. Filters are now parsed against an allow-list (``iej_impact.data._expressions``).
 These tests try injections through both commands, check the grammar against hand-computed
 masks, and fuzz the parser with hypothesis.
 """
@@ -20,10 +20,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iej_impact._expressions import MAX_DEPTH, MAX_LENGTH, compile_filter, filter_mask
+from iej_impact import define_sample
 from iej_impact.cli import main
+from iej_impact.data._expressions import MAX_DEPTH, MAX_LENGTH, compile_filter, filter_mask
 from iej_impact.errors import DataError, IejImpactError, SpecificationError
-from iej_impact.sample import define_sample
 
 # ---------------------------------------------------------------------------------------------
 # injections through the command line

@@ -20,11 +20,10 @@ import pytest
 import yaml
 
 import iej_impact
-from iej_impact import _output_dir
+from iej_impact import _output_dir, simulate_cohort
 from iej_impact import runner as runner_mod
 from iej_impact._output_dir import MARKER, check_output_dir, staged
 from iej_impact.cli import main
-from iej_impact.synthetic import simulate_cohort
 
 SRC = Path(iej_impact.__file__).resolve().parents[1]
 
@@ -133,7 +132,7 @@ def test_S07_simulate_into_the_current_directory_with_force_is_refused(tmp_path,
     before = snapshot(work)
     monkeypatch.chdir(work)
     calls = []
-    monkeypatch.setattr("iej_impact.synthetic.simulate_cohort", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr("iej_impact.datasets.synthetic._cohort.simulate_cohort", lambda *a, **k: calls.append(1))
     assert run_cli("simulate", "--output-dir", ".", "--n-participants", "50", "--force") == 2
     err = capsys.readouterr().err
     assert "--output-dir" in err and "Traceback" not in err
@@ -388,7 +387,7 @@ def test_K1_ctrl_c_exits_130_with_one_line_and_no_traceback(tmp_path, capsys, mo
 
 SLOW_WRITE = """
 import sys, time
-import iej_impact.io as io
+import iej_impact.data._io as io
 write_table = io.write_table
 def slow(*args, **kwargs):
     time.sleep(0.3)

@@ -1,0 +1,692 @@
+"""The 2x2 difference-in-differences design, with covariates (Sant'Anna & Zhao 2020).
+
+Two groups (treated D = 1, comparison D = 0) observed before (post = 0) and after (post = 1). The
+target is the ATT in the post period under conditional parallel trends,
+
+    E[Y(0)_post - Y(0)_pre | D = 1, X] = E[Y(0)_post - Y(0)_pre | D = 0, X],
+
+and overlap (P(D = 1 | X) < 1). Three estimators, each with its influence function ``psi``
+(``estimate - ATT ~ mean(psi)``), which gives the standard errors:
+
+* ``reg`` (outcome regression, Heckman, Ichimura & Todd 1997): a linear model of the change
+  (panel) or of each period's level (repeated cross-sections) fitted on the comparison group,
+  predicted for the treated.
+* ``ipw`` (Abadie 2005, normalised "Hajek" weights): comparison units weighted by p(X)/(1 - p(X))
+  from a logit of D on X.
+* ``dr`` (doubly robust, Sant'Anna & Zhao 2020): IPW of the outcome-regression residuals;
+  consistent when either the logit or the linear model is right. Panel data: their "traditional"
+  DR estimator (DRDID::drdid_panel); repeated cross-sections: the locally efficient one
+  (DRDID::drdid_rc), as the R ``did`` package uses.
+
+Without covariates the three coincide with the difference of mean changes. The computations,
+including the influence functions, follow DRDID (R) line by line, so the numbers agree with
+``DRDID`` and ``did`` to machine precision; ``tests/reference/generate/did_mpdta.R`` holds the
+reference run. Two DRDID conventions are kept: weights are rescaled to mean 1 (estimates are
+unchanged), and propensity scores are capped at 1 - 1e-6 with comparison units whose score is
+at least ``trim_level`` (0.995) given zero weight (DRDID >= 1.2.2); the number of trimmed units is
+reported.
+
+References
+----------
+Sant'Anna, P. H. C. and Zhao, J. (2020). Doubly robust difference-in-differences estimators.
+Journal of Econometrics 219(1), 101-122.
+Abadie, A. (2005). Semiparametric difference-in-differences estimators. Review of Economic
+Studies 72(1), 1-19.
+Heckman, J., Ichimura, H. and Todd, P. (1997). Matching as an econometric evaluation estimator.
+Review of Economic Studies 64(4), 605-654.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .._validation import (
+    arguments_checked,
+    as_column_list,
+    check_binary,
+    check_choice,
+    check_columns,
+    check_covariates,
+    check_dataframe,
+    check_number,
+    check_numeric,
+    describe_rows,
+    example_rows,
+)
+from ..errors import DataError, EstimationError, OverlapWarning, PanelStructureError, SpecificationError
+from ..inference import Bootstrap, Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
+from ..observational._separation import diagnose, perfect_eta, summary_text
+from ..results import EffectResult
+
+__all__ = ["did", "matched_did"]
+
+DidMethod = Literal["dr", "ipw", "reg"]
+METHODS: tuple[str, ...] = ("dr", "ipw", "reg")
+_FUNC = "did"
+#: propensity scores are capped here (DRDID >= 1.1.0) so that p / (1 - p) stays finite
+PS_CAP = 1.0 - 1e-6
+#: largest change of any unit's linear predictor in one Newton step of the logit
+MAX_ETA_STEP = 20.0
+
+
+# ----------------------------------------------------------------------------------------- fitting cores
+
+
+def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, start: np.ndarray | None = None,
+              tol: float = 1e-10, max_iter: int = 60) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Weighted logit maximum likelihood by Newton-Raphson: (coefficients, fitted p, converged).
+
+    Maximises sum_i w_i [d_i log p_i + (1 - d_i) log(1 - p_i)], p_i = 1 / (1 + exp(-x_i'b)), the
+    same fit as R's ``glm(d ~ -1 + x, family = binomial, weights = w)``. Newton steps are halved
+    while the log-likelihood falls and shortened so that no linear predictor moves by more than
+    ``MAX_ETA_STEP``; convergence when the largest step is below ``tol`` (relative). On separated
+    data the iterations stop once the log-likelihood no longer rises while units are pushed to
+    scores of 0 or 1; whether the data are separated is decided by :func:`pscore_fit` from the
+    data (:func:`iej_impact.observational._separation.diagnose`), not from this flag.
+    """
+    k = x.shape[1]
+    beta = np.zeros(k) if start is None else np.array(start, dtype=float)
+    sign = np.where(d == 1, 1.0, -1.0)
+
+    def loglik(b: np.ndarray) -> float:
+        eta = x @ b
+        return float(np.sum(w * (d * eta - np.logaddexp(0.0, eta))))
+
+    ll = loglik(beta)
+    converged = False
+    for _ in range(max_iter):
+        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        grad = x.T @ (w * (d - p))
+        hess = (x * (w * p * (1.0 - p))[:, None]).T @ x
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)):
+            break
+        move = float(np.max(np.abs(x @ step), initial=0.0))
+        t = 1.0 if move <= MAX_ETA_STEP else MAX_ETA_STEP / move
+        while True:
+            cand = beta + t * step
+            ll_new = loglik(cand)
+            if ll_new >= ll - 1e-12 * (1.0 + abs(ll)) or t < 1e-8:
+                break
+            t /= 2.0
+        gain = ll_new - ll
+        beta, ll = cand, ll_new
+        if np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(beta))):
+            converged = True
+            break
+        if gain <= 1e-13 * (1.0 + abs(ll)) and t * move > 0.5 and float(np.max(sign * (x @ beta))) > 20.0:
+            break
+    p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+    return beta, p, converged and bool(np.all(np.isfinite(beta)))
+
+
+def wls_fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least squares coefficients; EstimationError when X'WX is (numerically) singular."""
+    wx = x * w[:, None]
+    xtx = wx.T @ x
+    if x.shape[1] > 1 and np.linalg.cond(xtx) > 1.0 / np.finfo(float).eps:
+        raise EstimationError("the outcome regression design is singular (collinear covariates, or a covariate "
+                              "constant within the comparison group); remove some covariates.")
+    if x.shape[1] == 1 and xtx[0, 0] <= 0:
+        raise EstimationError("the outcome regression has no observation with positive weight.")
+    return np.linalg.solve(xtx, wx.T @ y)
+
+
+@dataclass(frozen=True)
+class LinRep:
+    """An n x k asymptotic linear representation stored as diag(u) X A; ``rep @ m`` = u * (X (A m))."""
+
+    u: np.ndarray
+    x: np.ndarray
+    a: np.ndarray
+
+    def __matmul__(self, m: np.ndarray) -> np.ndarray:
+        v = self.x @ (self.a @ m)
+        if self.u.ndim == 1 and v.ndim == 2:
+            return self.u[:, None] * v
+        if self.u.ndim == 2 and v.ndim == 1:
+            return self.u * v[:, None]
+        return self.u * v
+
+
+def _ols_linrep(x: np.ndarray, resid: np.ndarray, wols: np.ndarray, n: int) -> LinRep:
+    """Asymptotic linear representation of a weighted OLS coefficient vector (n x k, as a LinRep)."""
+    xpx = (x * wols[:, None]).T @ x / n
+    if np.linalg.cond(xpx) > 1.0 / np.finfo(float).eps:
+        raise EstimationError("the outcome regression design is singular (collinear covariates, or a covariate "
+                              "constant within a group); remove some covariates.")
+    u = wols[:, None] * resid if resid.ndim == 2 else wols * resid
+    return LinRep(u, x, np.linalg.inv(xpx))
+
+
+def _cm(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Column means of x * v[:, None], i.e. x'v / n."""
+    return x.T @ v / len(v)
+
+
+@dataclass(frozen=True)
+class TwoByTwo:
+    """One 2x2 estimate: the ATT, its influence function (one value per observation) and fit facts."""
+
+    att: float
+    psi: np.ndarray
+    n_trimmed: int = 0
+    max_score: float = float("nan")
+    converged: bool = True
+    separation: dict[str, Any] | None = None
+
+
+class PScore(NamedTuple):
+    """A fitted DiD propensity score (see :func:`pscore_fit`)."""
+
+    p: np.ndarray
+    keep: np.ndarray
+    asy: LinRep
+    beta: np.ndarray
+    converged: bool
+    separation: dict[str, Any] | None = None
+
+
+def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
+               start: np.ndarray | None = None, names: Sequence[str] | None = None) -> PScore:
+    """Logit propensity score with DRDID's cap and trimming: (p, keep, linear representation, beta, converged,
+    separation).
+
+    ``w`` must already be normalised to mean 1; ``x`` has the constant first. ``keep`` is 0 for
+    comparison units with p >= trim_level. ``separation`` is None or the diagnosis of
+    :func:`iej_impact.observational._separation.diagnose` (decided from the data, whatever the Newton iterations
+    did): the perfectly predicted units then get scores of 0 (comparison) or 1 (treated, capped
+    at ``PS_CAP``), and ``converged`` is False.
+    """
+    beta, p, ok = logit_fit(x, d, w, start=start)
+    cols = x[:, 1:]
+    names = [f"x{j}" for j in range(1, x.shape[1])] if names is None else list(names)
+    sd = cols.std(axis=0) if cols.shape[1] else np.zeros(0)
+    diag, perfect = diagnose(cols, d, w, names=names, prob=p, scaled_coef=beta[1:] * sd, converged=ok)
+    if diag is not None:
+        ok = False
+        eta = np.where(perfect, np.where(d == 1, 1.0, -1.0) * perfect_eta("logit"), x @ beta)
+        p = 1.0 / (1.0 + np.exp(-eta))
+    p = np.minimum(p, PS_CAP)
+    keep = np.ones_like(p)
+    keep[d == 0] = (p[d == 0] < trim_level).astype(float)
+    info = (x * (p * (1 - p) * w)[:, None]).T @ x
+    try:
+        hess_inv = np.linalg.inv(info) * len(d)
+    except np.linalg.LinAlgError:
+        hess_inv = np.linalg.pinv(info) * len(d)
+    return PScore(p, keep, LinRep(w * (d - p), x, hess_inv), beta, ok, diag)
+
+
+def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,
+              trim_level: float = 0.995, ps: PScore | None = None, names: Sequence[str] | None = None) -> TwoByTwo:
+    """ATT and influence function from the change dy = y_post - y_pre of each unit (balanced 2x2 panel).
+
+    ``x`` holds the covariates *including* the constant column (None: no covariates). Formulas of
+    DRDID::reg_did_panel, std_ipw_did_panel and drdid_panel. ``dy`` may be n x m (m outcome changes
+    sharing the same units, groups and covariates, as the cells of one cohort in att_gt): ``att``
+    and ``psi`` are then m-vectors and n x m. ``ps`` is an already fitted :func:`pscore_fit` on the
+    same rows (a cache: the score does not depend on the outcome). ``names`` name the covariate
+    columns of ``x`` (after the constant) in separation diagnoses.
+    """
+    single = dy.ndim == 1
+    dy = dy[:, None] if single else dy
+    n = len(d)
+    w = w / w.mean()
+
+    def out(att: np.ndarray, psi: np.ndarray, *extra: object) -> TwoByTwo:
+        return TwoByTwo(float(att[0]) if single else att, psi[:, 0] if single else psi, *extra)  # type: ignore[arg-type]
+
+    if x is None:  # all three methods reduce to the difference of (weighted) mean changes
+        wt, wc = w * d, w * (1 - d)
+        m1, m0 = wt @ dy / wt.sum(), wc @ dy / wc.sum()
+        return out(m1 - m0, wt[:, None] * (dy - m1) / wt.mean() - wc[:, None] * (dy - m0) / wc.mean())
+    if method == "reg":
+        c = d == 0
+        fitted = x @ wls_fit(x[c], dy[c], w[c])
+        wt = w * d
+        eta_t, eta_c = wt @ dy / wt.sum(), wt @ fitted / wt.sum()
+        asy = _ols_linrep(x, dy - fitted, w * (1 - d), n)
+        inf_treat = wt[:, None] * (dy - eta_t) / wt.mean()
+        inf_control = (wt[:, None] * (fitted - eta_c) + asy @ _cm(x, wt)) / wt.mean()
+        return out(eta_t - eta_c, inf_treat - inf_control)
+    p, keep, asy_ps, _, ok, sep = ps if ps is not None else pscore_fit(x, d, w, trim_level, names=names)
+    wt = keep * w * d
+    wc = keep * w * p * (1 - d) / (1 - p)
+    facts = (int(np.sum((keep == 0) & (d == 0))), float(p.max()), ok, sep)
+    if method == "ipw":
+        eta_t, eta_c = wt @ dy / wt.sum(), wc @ dy / wc.sum()
+        inf_treat = wt[:, None] * (dy - eta_t) / wt.mean()
+        rc = wc[:, None] * (dy - eta_c)
+        return out(eta_t - eta_c, inf_treat - (rc + asy_ps @ _cm(x, rc)) / wc.mean(), *facts)
+    c = d == 0
+    r = dy - x @ wls_fit(x[c], dy[c], w[c])
+    eta_t, eta_c = wt @ r / wt.sum(), wc @ r / wc.sum()
+    asy_ols = _ols_linrep(x, r, w * (1 - d), n)
+    inf_treat = (wt[:, None] * (r - eta_t) - asy_ols @ _cm(x, wt)) / wt.mean()
+    rc = wc[:, None] * (r - eta_c)
+    inf_control = (rc + asy_ps @ _cm(x, rc) - asy_ols @ _cm(x, wc)) / wc.mean()
+    return out(eta_t - eta_c, inf_treat - inf_control, *facts)
+
+
+def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,
+           trim_level: float = 0.995, names: Sequence[str] | None = None) -> TwoByTwo:
+    """ATT and influence function (one value per row) from repeated cross-sections (or an unbalanced panel).
+
+    Formulas of DRDID::reg_did_rc, std_ipw_did_rc and drdid_rc (the locally efficient DR estimator).
+    """
+    n = len(d)
+    w = w / w.mean()
+    one = np.ones((n, 1)) if x is None else x
+    if x is None:
+        method = "reg"  # identical for the three methods without covariates; the shortest formulas
+    if method == "reg":
+        f0, f1 = (d == 0) & (post == 0), (d == 0) & (post == 1)
+        b0, b1 = wls_fit(one[f0], y[f0], w[f0]), wls_fit(one[f1], y[f1], w[f1])
+        o0, o1 = one @ b0, one @ b1
+        wtp, wtq, wc = w * d * (1 - post), w * d * post, w * d
+        eta_tp, eta_tq = np.dot(wtp, y) / wtp.sum(), np.dot(wtq, y) / wtq.sum()
+        eta_c = np.dot(wc, o1 - o0) / wc.sum()
+        asy0 = _ols_linrep(one, y - o0, w * (1 - d) * (1 - post), n)
+        asy1 = _ols_linrep(one, y - o1, w * (1 - d) * post, n)
+        inf_treat = wtq * (y - eta_tq) / wtq.mean() - wtp * (y - eta_tp) / wtp.mean()
+        m1 = _cm(one, wc)
+        inf_control = (wc * (o1 - o0 - eta_c) + asy1 @ m1 - asy0 @ m1) / wc.mean()
+        return TwoByTwo(float(eta_tq - eta_tp - eta_c), inf_treat - inf_control)
+    p, keep, asy_ps, _, ok, sep = pscore_fit(one, d, w, trim_level, names=names)
+    n_trim = int(np.sum((keep == 0) & (d == 0)))
+    wtp, wtq = keep * w * d * (1 - post), keep * w * d * post
+    odds = p * (1 - d) / (1 - p)
+    wcp, wcq = keep * w * odds * (1 - post), keep * w * odds * post
+    if method == "ipw":
+        a = [np.dot(v, y) / v.sum() for v in (wtp, wtq, wcp, wcq)]
+        inf = [v * (y - ai) / v.mean() for v, ai in zip((wtp, wtq, wcp, wcq), a, strict=True)]
+        m2p = _cm(one, wcp * (y - a[2])) / wcp.mean()
+        m2q = _cm(one, wcq * (y - a[3])) / wcq.mean()
+        psi = (inf[1] - inf[0]) - (inf[3] - inf[2] + asy_ps @ (m2q - m2p))
+        return TwoByTwo(float((a[1] - a[0]) - (a[3] - a[2])), psi, n_trim, float(p.max()), ok, sep)
+    fits = {}
+    for name, mask, wo in (("c0", (d == 0) & (post == 0), w * (1 - d) * (1 - post)),
+                           ("c1", (d == 0) & (post == 1), w * (1 - d) * post),
+                           ("t0", (d == 1) & (post == 0), w * d * (1 - post)),
+                           ("t1", (d == 1) & (post == 1), w * d * post)):
+        b = wls_fit(one[mask], y[mask], w[mask])
+        fits[name] = (one @ b, wo)
+    oc0, oc1, ot0, ot1 = (fits[k][0] for k in ("c0", "c1", "t0", "t1"))
+    oc = post * oc1 + (1 - post) * oc0
+    wd, wdt1, wdt0 = keep * w * d, keep * w * d * post, keep * w * d * (1 - post)
+    r = y - oc
+    a_tp, a_tq = np.dot(wtp, r) / wtp.sum(), np.dot(wtq, r) / wtq.sum()
+    a_cp, a_cq = np.dot(wcp, r) / wcp.sum(), np.dot(wcq, r) / wcq.sum()
+    a_dq, a_dt1 = np.dot(wd, ot1 - oc1) / wd.sum(), np.dot(wdt1, ot1 - oc1) / wdt1.sum()
+    a_dp, a_dt0 = np.dot(wd, ot0 - oc0) / wd.sum(), np.dot(wdt0, ot0 - oc0) / wdt0.sum()
+    att = (a_tq - a_tp) - (a_cq - a_cp) + (a_dq - a_dt1) - (a_dp - a_dt0)
+    asy = {k: _ols_linrep(one, y - fits[k][0], fits[k][1], n) for k in fits}
+    inf_tp, inf_tq = wtp * (r - a_tp) / wtp.mean(), wtq * (r - a_tq) / wtq.mean()
+    m1q = -_cm(one, wtq * post) / wtq.mean()
+    m1p = -_cm(one, wtp * (1 - post)) / wtp.mean()
+    inf_treat = inf_tq - inf_tp + asy["c1"] @ m1q + asy["c0"] @ m1p
+    inf_cp, inf_cq = wcp * (r - a_cp) / wcp.mean(), wcq * (r - a_cq) / wcq.mean()
+    m2p = _cm(one, wcp * (r - a_cp)) / wcp.mean()
+    m2q = _cm(one, wcq * (r - a_cq)) / wcq.mean()
+    m3q = -_cm(one, wcq * post) / wcq.mean()
+    m3p = -_cm(one, wcp * (1 - post)) / wcp.mean()
+    inf_cont = inf_cq - inf_cp + asy_ps @ (m2q - m2p) + asy["c1"] @ m3q + asy["c0"] @ m3p
+    inf_eff = ((wd * (ot1 - oc1 - a_dq) / wd.mean() - wdt1 * (ot1 - oc1 - a_dt1) / wdt1.mean())
+               - (wd * (ot0 - oc0 - a_dp) / wd.mean() - wdt0 * (ot0 - oc0 - a_dt0) / wdt0.mean()))
+    mom_q = _cm(one, wd / wd.mean() - wdt1 / wdt1.mean())
+    mom_p = _cm(one, wd / wd.mean() - wdt0 / wdt0.mean())
+    inf_or = (asy["t1"] @ mom_q - asy["c1"] @ mom_q) - (asy["t0"] @ mom_p - asy["c0"] @ mom_p)
+    psi = inf_treat - inf_cont + inf_eff + inf_or
+    return TwoByTwo(float(att), psi, n_trim, float(p.max()), ok, sep)
+
+
+# ----------------------------------------------------------------------------------------- multiplier bootstrap
+
+
+def rademacher_draws(scores: np.ndarray, reps: int, seed: int, *, chunk: int = 128) -> np.ndarray:
+    """Multiplier-bootstrap draws ``sum_i v_ib scores_i`` (reps x k) with Rademacher multipliers v = +-1.
+
+    ``scores`` (n x k) are influence-function values (or their cluster sums). The multipliers
+    come from random bits of ``np.random.default_rng(seed)`` in a fixed order, so the same seed
+    gives the same draws for any set of columns (aggregations reuse the draws of their cells).
+    Computed in float32 blocks of ``chunk`` draws: sum v s = 2 sum_{v = 1} s - sum s.
+    """
+    scores = np.asarray(scores)
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    n, k = scores.shape
+    s32 = np.ascontiguousarray(scores, dtype=np.float32)
+    total = scores.sum(axis=0)
+    rng = np.random.default_rng(seed)
+    out = np.empty((reps, k))
+    nbytes = (n + 7) // 8
+    for start in range(0, reps, chunk):
+        b = min(chunk, reps - start)
+        bits = np.unpackbits(np.frombuffer(rng.bytes(b * nbytes), dtype=np.uint8).reshape(b, nbytes),
+                             axis=1, count=n)
+        out[start:start + b] = 2.0 * (bits.astype(np.float32) @ s32) - total
+    return out
+
+
+def iqr_se(draws: np.ndarray) -> np.ndarray:
+    """Bootstrap SE as (q75 - q25) / (z75 - z25) of each column (did's robust scale), type-1 quantiles."""
+    q = np.quantile(draws, [0.25, 0.75], axis=0, method="inverted_cdf")
+    return (q[1] - q[0]) / 1.3489795003921634
+
+
+def sup_t_critical(draws: np.ndarray, se: np.ndarray, alpha: float) -> float:
+    """Critical value of the sup-t uniform band: 1 - alpha quantile of max_k |draw_k / se_k|."""
+    ok = np.isfinite(se) & (se > 0)
+    if not ok.any():
+        return float("nan")
+    t = np.max(np.abs(draws[:, ok] / se[ok]), axis=1)
+    return float(np.quantile(t, 1 - alpha, method="inverted_cdf"))
+
+
+# ----------------------------------------------------------------------------------------- public 2x2
+
+
+def did(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    post: str,
+    unit: str | None = None,
+    covariates: Sequence[str] = (),
+    method: DidMethod = "dr",
+    weights: str | None = None,
+    se: str | Mapping[str, object] | Inference | None = None,
+    trim_level: float = 0.995,
+    alpha: float = 0.05,
+) -> EffectResult:
+    """2x2 difference-in-differences ATT, with covariates by regression, IPW or doubly robust.
+
+    Parameters
+    ----------
+    data : long table, one row per observation. With ``unit`` (a panel) every unit has exactly
+        one row with post = 0 and one with post = 1; without it the rows are repeated
+        cross-sections (different people before and after).
+    outcome : numeric outcome column.
+    treatment : 0/1 column, 1 for the group treated in the post period (constant within unit).
+    post : 0/1 column, 1 for the post-treatment period.
+    unit : unit id column for panel data; None for repeated cross-sections.
+    covariates : pre-treatment covariates X (panel: taken from the pre-period row). Empty: the
+        unconditional DiD (the three methods coincide).
+    method : "dr" (doubly robust, default), "ipw" or "reg".
+    weights : optional sampling-weight column (> 0; constant within unit in a panel).
+    se : None (default): the influence-function ("robust") standard error, sqrt(sum psi^2) / n,
+        which for a panel is clustered by unit (each unit's two rows give one psi); the same as
+        "robust". ``{type: clustered, by: col}``: cluster sums of psi with the factor G/(G-1).
+        ``{type: bootstrap, reps: B, random_state: s}``: multiplier bootstrap (Rademacher weights on
+        psi, or on its cluster sums with ``cluster``), SE from the interquartile range.
+    trim_level : comparison units with a propensity score >= trim_level get zero weight (ipw/dr).
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    EffectResult (method "did", estimand "ATT"); ``influence`` holds psi per unit (panel) or row.
+
+    Notes
+    -----
+    Identification needs (conditional) parallel trends, no anticipation and overlap; covariates
+    must not be affected by treatment. The influence functions, hence the SEs, include the
+    estimation effect of the propensity score and outcome-regression coefficients.
+
+    References
+    ----------
+    Sant'Anna & Zhao (2020), J. Econometrics 219(1), 101-122; Abadie (2005), REStud 72(1), 1-19.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4], "y": [1., 2., 1., 2.5, 2., 4., 1., 3.5],
+    ...                    "d": [0, 0, 0, 0, 1, 1, 1, 1], "p": [0, 1] * 4})
+    >>> round(did(df, outcome="y", treatment="d", post="p", unit="id").estimate, 3)
+    1.0
+    """
+    check_dataframe(data, _FUNC)
+    check_choice("method", method, METHODS, _FUNC)
+    check_number("alpha", alpha, _FUNC, low=0.0, high=0.5, low_open=True)
+    check_number("trim_level", trim_level, _FUNC, low=0.5, high=1.0, low_open=True)
+    covs = as_column_list("covariates", covariates, _FUNC)
+    needed = [outcome, treatment, post] + ([unit] if unit else []) + covs + ([weights] if weights else [])
+    check_columns(data, needed, _FUNC)
+    if covs:
+        check_covariates(data, covs, _FUNC)
+    inference = parse_inference("robust" if se is None else se, _FUNC, ("robust", "clustered", "bootstrap"))
+    y = check_numeric(data, outcome, _FUNC)
+    d = check_binary(data, treatment, _FUNC).astype(float)
+    p = check_binary(data, post, _FUNC).astype(float)
+    x = np.column_stack([np.ones(len(data))] + [check_numeric(data, c, _FUNC) for c in covs]) if covs else None
+    w = np.ones(len(data)) if weights is None else check_numeric(data, weights, _FUNC)
+    if weights is not None and (w <= 0).any():
+        raise DataError(f"{_FUNC}(): weights column '{weights}' must be > 0; found {describe_rows(data, w <= 0)}.",
+                        column=weights, rows=example_rows(data, w <= 0))
+    for arm, label in ((1.0, "treated"), (0.0, "comparison")):
+        for period, plabel in ((0.0, "pre"), (1.0, "post")):
+            if not np.any((d == arm) & (p == period)):
+                raise DataError(f"{_FUNC}(): no {label} observation in the {plabel} period ({treatment} = {int(arm)}, "
+                                f"{post} = {int(period)}); the 2x2 design needs all four cells.", column=treatment)
+    arguments_checked()
+
+    if unit is not None:
+        frame, rows = _panel_rows(data, unit, treatment, post, weights)
+        pre_i, post_i = rows
+        dy = y[post_i] - y[pre_i]
+        dd, ww = d[pre_i], w[pre_i]
+        xx = None if x is None else x[pre_i]
+        fit = panel_2x2(dy, dd, xx, ww, method, trim_level, names=covs)
+        ids = frame
+        design = "panel"
+    else:
+        fit = rc_2x2(y, p, d, x, w, method, trim_level, names=covs)
+        dd, ids, pre_i = d, None, np.arange(len(d))
+        design = "repeated cross-sections"
+    if not np.isfinite(fit.att):
+        raise EstimationError(f"{_FUNC}(): the ATT is undefined (a cell has zero total weight after trimming).")
+    if fit.separation is not None:
+        warnings.warn(f"{_FUNC}(): the logit propensity score has no maximum-likelihood estimate: "
+                      f"{summary_text(fit.separation)}. Their scores are 0 (comparison) or 1 (treated): perfectly "
+                      "predicted comparison units get no weight, and perfectly predicted treated units have no "
+                      "comparable comparison unit, so their counterfactual trend is extrapolated. Drop or merge the "
+                      "covariate, or restrict the sample to common support.", OverlapWarning, stacklevel=2)
+    if fit.n_trimmed:
+        warnings.warn(f"{_FUNC}(): {fit.n_trimmed} comparison observations have a propensity score >= {trim_level} "
+                      "and get zero weight (DRDID's trimming); check overlap.", OverlapWarning, stacklevel=2)
+    psi = fit.psi
+    n = len(psi)
+    std_error, note = _se(psi, inference, data, pre_i, ids, _FUNC)
+    lo, hi, pval = normal_ci(fit.att, std_error, alpha)
+    n1, n0 = int(dd.sum()), int((1 - dd).sum())
+    sizes = pd.DataFrame({"control": [n0], "treated": [n1]}, index=pd.Index(["used"], name="sample"))
+    notes = [f"2x2 DiD on {design} ({n} {'units' if unit else 'rows'}), method {method!r}"
+             + (f" with covariates {covs}" if covs else " without covariates") + f"; standard error: {note}.",
+             "Assumes (conditional) parallel trends, no anticipation and overlap."]
+    if fit.n_trimmed:
+        notes.append(f"{fit.n_trimmed} comparison units with propensity score >= {trim_level} were given zero weight.")
+    if fit.separation is not None:
+        notes.append(f"The propensity score is separated: {summary_text(fit.separation)}.")
+    return EffectResult(
+        method="did", estimand="ATT", outcome=outcome, estimate=float(fit.att), std_error=float(std_error),
+        ci=(lo, hi), p_value=pval, inference=inference, n_treated=n1, n_control=n0, alpha=float(alpha),
+        sample_sizes=sizes,
+        diagnostics={"design": design, "n_trimmed": fit.n_trimmed, "max_propensity_score": fit.max_score,
+                     "propensity_converged": fit.converged, "propensity_separation": fit.separation},
+        spec={"outcome": outcome, "treatment": treatment, "post": post, "unit": unit, "covariates": covs,
+              "method": method, "weights": weights, "se": inference.to_dict(), "trim_level": trim_level,
+              "alpha": alpha},
+        notes=tuple(notes), influence=psi,
+    )
+
+
+def matched_did(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    post: str,
+    unit: str,
+    covariates: Sequence[str] = (),
+    match_pre_outcome: bool = True,
+    caliper: float | None = 0.2,
+    ratio: int = 1,
+    replace: bool = False,
+    se: str | Mapping[str, object] | Inference | None = None,
+    random_state: int | None = None,
+    alpha: float = 0.05,
+) -> EffectResult:
+    """Matched difference-in-differences: propensity-score matching on pre-period data, then a 2x2 DiD.
+
+    Treated units are matched (nearest neighbour on the logit propensity score, :func:`iej_impact.matching._match.match`)
+    to comparison units on the pre-period ``covariates`` and, with ``match_pre_outcome``, the
+    pre-period outcome; the ATT is the matching-weighted difference of mean changes,
+    sum_T (dY) / n_T - sum_C w dY / sum_C w (Heckman, Ichimura & Todd 1997; Smith & Todd 2005).
+
+    Parameters
+    ----------
+    data : balanced 2x2 panel (one pre and one post row per unit).
+    outcome, treatment, post, unit : as in :func:`did`.
+    covariates : pre-treatment covariates to match on (values of the pre-period row).
+    match_pre_outcome : also match on the pre-period outcome (guards against selection on
+        pre-programme levels; it can induce regression-to-the-mean bias when selection is on a
+        transitory dip: Daw & Hatfield 2018).
+    caliper : in SDs of the logit score (None: no caliper); unmatched treated units are dropped
+        and counted in ``sample_sizes``.
+    ratio, replace : 1:ratio matching, with or without replacement.
+    se : None (default): clustered on matched pairs/subclasses without replacement (Abadie &
+        Spiess 2022), the weighted influence-function SE with replacement (treats the weights as
+        fixed); or ``{type: clustered, by: col}``.
+    random_state : seed for ties in the matching.
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    EffectResult (method "matched_did"), diagnostics ``match`` (the MatchResult: balance(),
+    sample sizes) and ``n_unmatched_treated``.
+
+    References
+    ----------
+    Heckman, Ichimura & Todd (1997), REStud 64(4); Smith & Todd (2005), J. Econometrics 125;
+    Abadie & Spiess (2022), JASA 117(538); Daw & Hatfield (2018), Health Services Research 53(6).
+    """
+    from ..matching._match import match
+
+    func = "matched_did"
+    check_dataframe(data, func)
+    check_number("alpha", alpha, func, low=0.0, high=0.5, low_open=True)
+    covs = as_column_list("covariates", covariates, func)
+    check_columns(data, [outcome, treatment, post, unit, *covs], func)
+    if not covs and not match_pre_outcome:
+        raise SpecificationError(f"{func}() needs something to match on: covariates, or match_pre_outcome=True.")
+    inference = parse_inference("robust" if se is None else se, func, ("robust", "clustered"))
+    y = check_numeric(data, outcome, func)
+    d = check_binary(data, treatment, func).astype(float)
+    check_binary(data, post, func)
+    uniques, (pre_i, post_i) = _panel_rows(data, unit, treatment, post, None)
+    units = data.iloc[pre_i][covs].reset_index(drop=True)
+    names = list(covs)
+    if match_pre_outcome:
+        units["pre_period_outcome"] = y[pre_i]
+        names.append("pre_period_outcome")
+    units["treated"] = d[pre_i].astype(int)
+    units["unit_id"] = uniques
+    m = match(units, treatment="treated", covariates=names, distance="logit", caliper=caliper, ratio=ratio,
+              replace=replace, random_state=random_state)
+    w = np.asarray(m.weights, dtype=float)
+    used = w > 0
+    dd = d[pre_i][used]
+    if dd.sum() == 0 or dd.sum() == len(dd):
+        raise EstimationError(f"{func}(): no matched pair: widen the caliper or check overlap.")
+    dy = (y[post_i] - y[pre_i])[used]
+    fit = panel_2x2(dy, dd, None, w[used], "reg")
+    psi = fit.psi
+    if isinstance(inference, Clustered):
+        std_error, note = _se(psi, inference, data, pre_i[used], uniques, func)
+    elif not replace:
+        clusters = pd.factorize(np.asarray(m.subclass)[used])[0]
+        std_error = se_from_influence(psi, clusters=clusters)
+        note = f"clustered on {int(clusters.max()) + 1} matched pairs/subclasses (G/(G-1))"
+    else:
+        std_error, note = se_from_influence(psi), "weighted influence function (matching weights taken as fixed)"
+    lo, hi, pval = normal_ci(fit.att, std_error, alpha)
+    n_treated_all = int(d[pre_i].sum())
+    n1, n0 = int(dd.sum()), int((1 - dd).sum())
+    sizes = pd.DataFrame({"control": [int((1 - d[pre_i]).sum()), n0], "treated": [n_treated_all, n1]},
+                         index=pd.Index(["all", "matched"], name="sample"))
+    return EffectResult(
+        method="matched_did", estimand="ATT", outcome=outcome, estimate=float(fit.att), std_error=float(std_error),
+        ci=(lo, hi), p_value=pval, inference=inference, n_treated=n1, n_control=n0, alpha=float(alpha),
+        sample_sizes=sizes, diagnostics={"match": m, "n_unmatched_treated": n_treated_all - n1},
+        spec={"outcome": outcome, "treatment": treatment, "post": post, "unit": unit, "covariates": covs,
+              "match_pre_outcome": match_pre_outcome, "caliper": caliper, "ratio": ratio, "replace": replace,
+              "se": inference.to_dict(), "random_state": random_state, "alpha": alpha},
+        notes=(f"Matched on {names} (logit score, 1:{ratio}, {'with' if replace else 'without'} replacement, "
+               f"caliper {caliper}); {n_treated_all - n1} treated units unmatched and dropped; SE {note}.",
+               "Assumes parallel trends conditional on the matching variables."),
+        influence=psi,
+    )
+
+
+def _panel_rows(data: pd.DataFrame, unit: str, treatment: str, post: str,
+                weights: str | None) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Row positions of each unit's pre and post observation; PanelStructureError when a unit lacks one."""
+    ids = data[unit]
+    if ids.isna().any():
+        raise DataError(f"{_FUNC}(): unit column '{unit}' is missing in {describe_rows(data, ids.isna())}.", column=unit,
+                        rows=example_rows(data, ids.isna()))
+    codes, uniques = pd.factorize(ids, sort=True)
+    pv = data[post].to_numpy(dtype=float)
+    key = codes * 2 + pv.astype(np.int64)
+    counts = np.bincount(key, minlength=2 * len(uniques)).reshape(-1, 2)
+    bad = (counts != 1).any(axis=1)
+    if bad.any():
+        dup = (counts > 1).any(axis=1)
+        kind = "appear more than once in a period" if dup.any() else "are not observed in both periods"
+        mask = bad[codes]
+        raise PanelStructureError(
+            f"{_FUNC}(): with unit='{unit}' every unit needs exactly one pre and one post row; {int(bad.sum())} units "
+            f"{kind} ({describe_rows(data, mask)}). Drop them, or leave unit=None to treat the rows as repeated "
+            "cross-sections.", column=unit, rows=example_rows(data, mask))
+    order = np.argsort(key, kind="stable")
+    pre_i, post_i = order[0::2], order[1::2]
+    for col in [treatment] + ([weights] if weights else []):
+        v = data[col].to_numpy()
+        varying = v[pre_i] != v[post_i]
+        if varying.any():
+            raise PanelStructureError(
+                f"{_FUNC}(): column '{col}' changes between the pre and post rows of {int(varying.sum())} units "
+                f"(e.g. {unit} {', '.join(map(str, uniques[varying][:5].tolist()))}); it must be constant within unit.",
+                column=col, rows=uniques[varying][:5].tolist())
+    return uniques.to_numpy(), (pre_i, post_i)
+
+
+def _se(psi: np.ndarray, inference: Inference, data: pd.DataFrame, rows: np.ndarray, ids: object,
+        func: str) -> tuple[float, str]:
+    """Standard error from the influence function under ``inference``; ``rows`` map psi to data rows."""
+    n = len(psi)
+    if isinstance(inference, Clustered):
+        clusters = cluster_codes(data.iloc[rows], inference.columns, func)
+        g = int(np.unique(clusters).size)
+        return se_from_influence(psi, clusters=clusters), f"clustered by {inference.columns} ({g} clusters, G/(G-1))"
+    if isinstance(inference, Bootstrap):
+        seed = inference.random_state if inference.random_state is not None else int(
+            np.random.SeedSequence().generate_state(1)[0])
+        if inference.cluster:
+            clusters = cluster_codes(data.iloc[rows], [inference.cluster], func)
+            scores = np.bincount(clusters, weights=psi)
+        else:
+            scores = psi
+        draws = rademacher_draws(scores, int(inference.reps), seed) / n
+        return float(iqr_se(draws)[0]), f"multiplier bootstrap, {inference.reps} Rademacher draws (seed {seed})"
+    return se_from_influence(psi), "influence function, sqrt(sum psi^2) / n" + (" (clustered by unit)" if ids is not None else "")

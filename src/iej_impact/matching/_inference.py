@@ -1,0 +1,405 @@
+"""Effects and standard errors of nearest-neighbour matching estimators (private).
+
+Used by :func:`iej_impact.matching._match.estimate_effect`. Three pieces:
+
+* :func:`nn_effects`: the unit-level effects imputed by the matched sets of a
+  :class:`~iej_impact.matching._match.MatchResult` (ATT, ATC or ATE; with or without ties), optionally
+  bias-corrected (Abadie & Imbens 2011), the estimate, and the Abadie-Imbens (2006) variance.
+* :func:`ps_adjustment_parts` / :func:`ps_adjustment_parts_ate`: the pieces of the Abadie &
+  Imbens (2016) correction of that variance for a propensity score estimated by maximum
+  likelihood (logit/probit), for the ATT/ATC and for the ATE.
+* :func:`ps_adjustment_unavailable`: why the correction does not apply, when it does not.
+
+References
+----------
+Abadie, A. & Imbens, G. (2006). Large sample properties of matching estimators for average
+treatment effects. Econometrica 74(1), 235-267.
+Abadie, A. & Imbens, G. (2011). Bias-corrected matching estimators for average treatment effects.
+Journal of Business & Economic Statistics 29(1), 1-11.
+Abadie, A. & Imbens, G. (2016). Matching on the estimated propensity score. Econometrica 84(2),
+781-807.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .._validation import describe_rows, example_rows
+from ..errors import DataError, EstimationError
+from ._nearest import stable_argsort
+from ._sets import abadie_imbens_variance, same_arm_sigma2, total_usage, weighted_least_squares
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._match import MatchResult
+
+__all__ = [
+    "NNEffects",
+    "nn_effects",
+    "ps_adjustment_unavailable",
+    "ps_adjustment_parts",
+    "ps_adjustment_parts_ate",
+    "ps_adjustment_term",
+    "nearest_in_arm",
+    "summed_local_covariance",
+    "sigma2_kind",
+    "VARIANCE_NEIGHBOURS",
+]
+
+#: J, the number of same-arm neighbours of the conditional-variance estimator (Abadie & Imbens
+#: 2006 use J = 2 in their application; Stata's vce(robust) default is nn(2)).
+VARIANCE_NEIGHBOURS = 2
+_SCORE_DISTANCES = ("propensity", "logit")
+
+
+@dataclass(frozen=True)
+class NNEffects:
+    """Unit-level results of a nearest-neighbour matching estimator.
+
+    Attributes
+    ----------
+    estimate : tau_hat, the mean of ``tau`` over ``own``.
+    tau : (n,) Y_i(1)^ - Y_i(0)^ for the units in ``own`` (0 elsewhere).
+    own : (n,) units whose missing potential outcome is imputed (matched focal units).
+    k, kk : (n,) sum over the matched sets holding the unit of 1/size and of 1/size^2.
+    y1, y0 : (n,) observed or imputed potential outcomes (NaN where not defined).
+    variance : Abadie-Imbens (2006) variance of ``estimate`` (score treated as known).
+    slopes : arm of the units matched ("treated"/"control") -> slopes of the bias-correction
+        regression fitted on the other arm (empty without bias correction).
+    """
+
+    estimate: float
+    tau: np.ndarray
+    own: np.ndarray
+    k: np.ndarray
+    kk: np.ndarray
+    y1: np.ndarray
+    y0: np.ndarray
+    variance: float
+    slopes: Mapping[str, np.ndarray]
+
+
+def nn_effects(
+    result: MatchResult,
+    y_any: np.ndarray,
+    bias_columns: Sequence[str] | None = None,
+    func: str = "psm",
+    *,
+    neighbours: int = VARIANCE_NEIGHBOURS,
+    sigma2: str = "auto",
+) -> NNEffects:
+    """Imputed unit effects, estimate and Abadie-Imbens (2006) variance from the matched sets.
+
+    Without bias correction, the missing potential outcome of a matched unit is the mean outcome
+    of its matches. With ``bias_columns`` (Abadie & Imbens 2011), for the units matched in arm a
+    (their matches in arm w = 1 - a), mu_w(x) = b_0 + b' x is fitted by least squares on the units
+    of arm w weighted by K_j (the number of times unit j is used as a match, each use counting
+    1/size of the set), and the imputation becomes mean_j [Y_j + mu_w(X_i) - mu_w(X_j)]. The
+    variance has the same form with the corrected unit effects (AI 2011, section 4).
+
+    ``neighbours`` (J) and ``sigma2`` choose the conditional-variance estimator (see
+    :func:`iej_impact.matching._sets.same_arm_sigma2`; "auto" = "ai2006", or "sample" when the
+    matching kept ties).
+    """
+    sets = result.match_sets
+    if sets is None:  # pragma: no cover - guarded by the caller
+        raise EstimationError(f"{func}(): this matching result has no matched sets.")
+    n = result.weights.shape[0]
+    d = result.treated
+    own = np.zeros(n, dtype=bool)
+    for s in sets.values():
+        own[s.focal[s.matched]] = True
+    k, kk = total_usage(sets, n)
+    used = own | (k > 0)
+    y = np.where(used, y_any, 0.0)
+    y1 = np.where(d, y_any, np.nan)
+    y0 = np.where(~d, y_any, np.nan)
+    zmat = None
+    if bias_columns:
+        zmat = _bias_matrix(result, bias_columns, used, func)
+    slopes: dict[str, np.ndarray] = {}
+    for arm, s in sets.items():
+        m = s.matched
+        f = s.focal[m]
+        imputed = s.mean(y)[m]
+        if zmat is not None:
+            w_arm = s.usage()[0]
+            coef = _bias_slopes(zmat, y, w_arm, bias_columns, "control" if arm == "treated" else "treated", func)
+            imputed = imputed + (zmat[f] - s.mean(zmat)[m]) @ coef
+            slopes[arm] = coef
+        if arm == "treated":
+            y0[f] = imputed
+        else:
+            y1[f] = imputed
+    tau = np.where(own, y1 - y0, 0.0)
+    estimate = float(np.mean(tau[own]))
+    ties = bool(result.spec.get("ties"))
+    kind = sigma2_kind(sigma2, ties)
+    s2 = np.zeros(n)
+    finite = np.isfinite(y_any)
+    y_clean = np.nan_to_num(y_any)
+    needed = (k * k + 2.0 * own * k - kk) != 0  # units whose sigma^2 enters the variance
+    for arm_mask in (d, ~d):
+        rows = np.flatnonzero(arm_mask & ~result.discarded & finite)
+        if rows.size and needed[arm_mask].any():
+            s2 += same_arm_sigma2(result.distance, y_clean, rows, int(neighbours), ties=ties, kind=kind)
+    variance = abadie_imbens_variance(own, tau, estimate, k, kk, s2)
+    return NNEffects(estimate=estimate, tau=tau, own=own, k=k, kk=kk, y1=y1, y0=y0, variance=variance,
+                     slopes=slopes)
+
+
+def sigma2_kind(sigma2: str, ties: bool) -> str:
+    """The conditional-variance estimator behind ``sigma2`` ("auto": "sample" with ties, else "ai2006")."""
+    if sigma2 == "auto":
+        return "sample" if ties else "ai2006"
+    return sigma2
+
+
+def _bias_matrix(result: MatchResult, columns: Sequence[str], used: np.ndarray, func: str) -> np.ndarray:
+    """The bias-correction covariates as a float matrix; missing values among used units are an error."""
+    data = result.data
+    out = np.empty((len(data), len(columns)))
+    for c, col in enumerate(columns):
+        s = data[col]
+        if pd.api.types.is_bool_dtype(s):
+            s = s.astype(float)
+        if not pd.api.types.is_numeric_dtype(s):
+            raise DataError(
+                f"{func}(): bias_adjust column '{col}' must be numeric (a regressor of the bias correction); it has "
+                f"dtype {s.dtype}. Encode it as 0/1 indicator columns and list those.",
+                column=col,
+            )
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(v) & used
+        if bad.any():
+            raise DataError(
+                f"{func}(): bias_adjust column '{col}' is missing for {describe_rows(data, bad)} in the matched "
+                "sample; drop these units before matching or leave the column out of bias_adjust.",
+                column=col,
+                rows=example_rows(data, bad),
+            )
+        out[:, c] = np.where(np.isfinite(v), v, 0.0)
+    return out
+
+
+def _bias_slopes(
+    z: np.ndarray, y: np.ndarray, w: np.ndarray, columns: Sequence[str], arm: str, func: str
+) -> np.ndarray:
+    """Slopes of the weighted regression of Y on (1, Z) over the units of ``arm`` used as matches."""
+    n_used = int((w > 0).sum())
+    coef, rank = weighted_least_squares(z, y, w)
+    p = z.shape[1]
+    if rank < p + 1:
+        use = w > 0
+        const = [columns[c] for c in range(p) if np.ptp(z[use, c]) == 0] if n_used else list(columns)
+        hint = f" ({', '.join(repr(c) for c in const)} constant there)" if const else ""
+        raise EstimationError(
+            f"{func}(): the bias-correction regression on {list(columns)} cannot be fitted on the {n_used} {arm} "
+            f"units used as matches: its design (intercept + {p} columns) has rank {rank}{hint}. Drop collinear "
+            "or constant columns from bias_adjust, or match more units (larger ratio)."
+        )
+    return coef
+
+
+# =============================================================================================
+# Abadie & Imbens (2016): estimated propensity score
+# =============================================================================================
+def ps_adjustment_unavailable(result: MatchResult) -> str | None:
+    """Why the Abadie-Imbens (2016) adjustment does not apply to ``result`` (None: it applies)."""
+    ps = result.propensity_model
+    if ps is None:
+        if result.distance_name not in ("propensity", "logit", "mahalanobis"):
+            return f"it was given as the distance column '{result.distance_name}'"
+        return f"it was given as the column '{result.spec.get('score')}'"
+    if getattr(ps, "fit", None) is None:
+        return f"the {ps.model!r} model has no parametric likelihood to adjust for"
+    if result.distance_name not in _SCORE_DISTANCES:
+        return "units were matched on a Mahalanobis distance, not on the score"
+    if ps.sampling_weights is not None:
+        return "the score was fitted with sampling weights"
+    if not getattr(ps, "converged", True):
+        return ("the score's model did not converge (units with fitted scores of 0 or 1: separation), so its "
+                "likelihood has no maximum to expand around")
+    return None
+
+
+def nearest_in_arm(
+    dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int, tiebreak: np.ndarray | None = None,
+) -> np.ndarray:
+    """(len(query), size) rows of the ``size`` units of ``arm_rows`` nearest to each query unit on ``dist``.
+
+    A query unit that belongs to the arm is its own nearest unit. Ties go to the unit earlier in the
+    (distance, row) order, or, when ``tiebreak`` (an (n, k) array of the units' values) is given, in
+    the (distance, tiebreak columns) order: units tied on the distance are then told apart by what
+    they hold, not by where they sit in the data, so the neighbour sets (and the SE built on them)
+    do not change when the rows are re-sorted. With fewer than ``size`` units in the arm, all of
+    them (padded by repetition).
+    """
+    rows = _sorted_by_value(dist, arm_rows, tiebreak)
+    m = rows.shape[0]
+    # pad with +-inf sentinels so that every candidate index is valid (no masks, no clipping)
+    x = np.concatenate([np.full(size, -np.inf), dist[rows], np.full(size + 1, np.inf)])
+    q = dist[query]
+    pos = np.searchsorted(x, q, side="left")  # = insertion point in the arm + size
+    cand = pos[:, None] + np.arange(-size, size + 1)
+    pick = np.argsort(np.abs(x[cand] - q[:, None]), axis=1, kind="stable")[:, : min(size, m)]
+    padded_rows = np.concatenate([np.repeat(rows[:1], size), rows, np.repeat(rows[-1:], size + 1)])
+    out = padded_rows[np.take_along_axis(cand, pick, axis=1)]
+    if out.shape[1] < size:
+        out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
+    return out
+
+
+def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: np.ndarray | None) -> np.ndarray:
+    """``rows`` sorted by distance; runs of equal distance sorted by the ``tiebreak`` columns."""
+    order = rows[stable_argsort(dist[rows])]
+    x = dist[order]
+    if tiebreak is None or not np.any(x[1:] == x[:-1]):
+        return order
+    keys = [tiebreak[rows, c] for c in range(tiebreak.shape[1] - 1, -1, -1)] + [dist[rows]]
+    return rows[np.lexsort(keys)]
+
+
+def summed_local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """sum_r w_r cov_r(z, y): weighted sum over query rows r of the sample covariance of each column of
+    ``z`` with ``y`` over the row's neighbour set ``nb[r]`` (L units, denominator L - 1).
+
+    With S_z(r), S_y(r) the neighbour sums, cov_r = [sum_{k in nb(r)} z_k y_k - S_z(r) S_y(r) / L] / (L - 1),
+    so the weighted sum is sum_k z_k [W_k y_k - V_k / L] / (L - 1), with W_k the total weight of the
+    query rows having k as a neighbour and V_k the same total of w_r S_y(r): two ``bincount`` calls and
+    one product with ``z``, instead of gathering the (n, L, dim z) neighbour covariates. ``y`` is
+    centred first (covariances do not change), which keeps the differences well conditioned.
+    """
+    size = nb.shape[1]
+    flat = nb.ravel()
+    yc = y - float(np.mean(y[flat])) if flat.shape[0] else y
+    s_y = yc[nb].sum(axis=1)
+    n = z.shape[0]
+    big_w = np.bincount(flat, weights=np.repeat(w, size), minlength=n)
+    big_v = np.bincount(flat, weights=np.repeat(w * s_y, size), minlength=n)
+    coef = (big_w * yc - big_v / size) / (size - 1)
+    return z.T @ coef
+
+
+def _local_pieces(result: MatchResult, y_any: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Per-unit ingredients of the Abadie & Imbens (2016) corrections, over the units kept.
+
+    For every unit i not discarded with an outcome (rows sorted by distance), the L = ``size``
+    units of each arm nearest to it on the distance (i itself among them when it belongs to the
+    arm): their mean outcome estimates E[Y | p_i, D = w] = E[Y(w) | p_i], and the sample
+    covariance of the score model's design z with Y over them estimates
+    cov(X, mu(w, X) | p_i) (AI 2016, section 4). Returned as neighbour index arrays, the rows and
+    the model pieces; the covariances are summed on demand by :func:`summed_local_covariance`.
+    """
+    ps = result.propensity_model
+    fit = ps.fit
+    keep = ~result.discarded & np.isfinite(y_any)
+    dist = result.distance
+    d = result.treated
+    rows = np.flatnonzero(keep)
+    rows = rows[stable_argsort(dist[rows])]  # sorted queries make the neighbour searches cache-friendly
+    y = np.where(keep, y_any, 0.0)
+    out: dict[str, np.ndarray] = {
+        "rows": rows,
+        "y": y,
+        "z": fit.lin.z,
+        "a_inv": fit.lin.a_inv,
+        "f": np.asarray(fit.dens, dtype=float)[rows],
+        "p": np.asarray(ps.scores, dtype=float)[rows],
+    }
+    tiebreak = np.column_stack([y, fit.lin.z])  # units tied on the distance: ordered by outcome and design
+    for w, arm in ((1, d), (0, ~d)):
+        # the L + 1 nearest (sorted by distance): the first L for covariances, all but i for means
+        nb = nearest_in_arm(dist, np.flatnonzero(arm & keep), rows, size + 1, tiebreak=tiebreak)
+        out[f"nb{w}"] = nb[:, :size]
+        out[f"mean{w}"] = _leave_one_out_mean(y, nb, rows)
+    return out
+
+
+def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Mean of y over the first L of the L + 1 neighbours ``nb`` of each row, the row itself left out.
+
+    E[Y(w) | p_i] for g must not use Y_i itself: Y_i co-varies with X_i beyond p_i, which would
+    bias sum_i f_i X_i m_w(p_i) by (1/L) sum_i f_i cov(X, Y | p_i, D = w).
+    """
+    size = nb.shape[1] - 1
+    is_self = nb == rows[:, None]
+    has_self = is_self.any(axis=1)
+    drop = np.where(has_self, np.argmax(is_self, axis=1), size)
+    keep = np.ones(nb.shape, dtype=bool)
+    keep[np.arange(nb.shape[0]), drop] = False
+    return (y[nb] * keep).sum(axis=1) / size
+
+
+def ps_adjustment_parts(
+    result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Pieces (c_t, dtau/dtheta, I^-1, N) of the Abadie & Imbens (2016, Theorem 2) correction, ATT/ATC.
+
+    Stated for the ATT (the ATC swaps the arms, p -> 1 - p, which leaves the quadratic forms
+    unchanged). With f_i = dp/d(X'theta) at unit i, N_1 the number of matched focal units and sums
+    over every unit kept (the sample analogues of E[.] / E[p(X)]):
+
+        c_t = (1/N_1) sum_i f_i X_i (m_1(p_i) - m_0(p_i) - tau_hat)
+              + (1/N_1) sum_i f_i [cov(X, Y | p_i, D = 1) + p_i/(1 - p_i) cov(X, Y | p_i, D = 0)],
+        dtau/dtheta = (1/N_1) sum_i f_i X_i (mu_1(X_i) - mu_0(X_i) - tau_hat)
+                    = (1/N_1) sum_i f_i X_i (m_1(p_i) - m_0(p_i) - tau_hat)
+                      + (1/N_1) sum_i f_i [cov(X, Y | p_i, D = 1) - cov(X, Y | p_i, D = 0)],
+
+    m_w(p) = E[Y(w) | p(X) = p] estimated by the mean outcome of the L nearest units of arm w
+    (unit i itself left out), and
+    the covariances by local matching (:func:`_local_pieces`). The second line of dtau/dtheta uses
+    mu_w(X) = m_w(p) + (mu_w(X) - m_w(p)) and E[X (mu_w(X) - m_w(p)) | p] = cov(X, mu_w(X) | p).
+    Then V_adj = V - c_t' I^-1 c_t / N + (dtau/dtheta)' I^-1 (dtau/dtheta) / N. I is the per-unit
+    information of the score model on its (centred and scaled) design, which leaves the quadratic
+    forms unchanged.
+    """
+    parts = _local_pieces(result, y_any, size)
+    rows, y, z, f, p = parts["rows"], parts["y"], parts["z"], parts["f"], parts["p"]
+    atc = result.estimand == "ATC"
+    nb_f, nb_o = (parts["nb0"], parts["nb1"]) if atc else (parts["nb1"], parts["nb0"])
+    p_f = 1.0 - p if atc else p
+    tau_f = -estimate if atc else estimate
+    d = result.treated
+    focal = ~d if atc else d
+    own = np.zeros(d.shape[0], dtype=bool)
+    for sets in (result.match_sets or {}).values():
+        own[sets.focal[sets.matched]] = True
+    n_f = float((own & focal).sum())
+    m_f, m_o = (parts["mean0"], parts["mean1"]) if atc else (parts["mean1"], parts["mean0"])
+    g_m = (z[rows] * (f * (m_f - m_o - tau_f))[:, None]).sum(axis=0) / n_f
+    cov_f = summed_local_covariance(z, y, nb_f, f) / n_f
+    cov_o = summed_local_covariance(z, y, nb_o, f) / n_f
+    cov_o_odds = summed_local_covariance(z, y, nb_o, f * p_f / (1.0 - p_f)) / n_f
+    c_t = g_m + cov_f + cov_o_odds
+    dtau = g_m + cov_f - cov_o
+    return c_t, dtau, parts["a_inv"], z.shape[0]
+
+
+def ps_adjustment_term(result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4) -> float:
+    """Abadie & Imbens (2016, Theorem 2) term added to the 2006 variance of the ATT/ATC:
+    [dtau' I^-1 dtau - c_t' I^-1 c_t] / N (see :func:`ps_adjustment_parts`); of either sign."""
+    c_t, dtau, a_inv, n_fit = ps_adjustment_parts(result, y_any, estimate, size)
+    return float((dtau @ a_inv @ dtau - c_t @ a_inv @ c_t) / n_fit)
+
+
+def ps_adjustment_parts_ate(
+    result: MatchResult, y_any: np.ndarray, effects: NNEffects, size: int = 4
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pieces (c, I^-1, N) of the Abadie & Imbens (2016, Theorem 1) correction for the ATE.
+
+    c = (1/N) sum_i f_i [cov(X, Y | p_i, D = 1) / p_i + cov(X, Y | p_i, D = 0) / (1 - p_i)] over
+    the units kept, N the number of matched units, cov(X, Y | p_i, D = w) the sample covariance
+    over the L = ``size`` units of arm w nearest to unit i on the distance (section 4 of the paper);
+    under unconfoundedness cov(X, Y | p, D = w) = cov(X, mu(w, X) | p). The variance is
+    V - c' I^-1 c / N: estimating the score never increases the ATE's variance.
+    """
+    parts = _local_pieces(result, y_any, size)
+    y, z, f, p = parts["y"], parts["z"], parts["f"], parts["p"]
+    n_own = float(effects.own.sum())
+    c = (summed_local_covariance(z, y, parts["nb1"], f / p) + summed_local_covariance(z, y, parts["nb0"], f / (1.0 - p)))
+    return c / n_own, parts["a_inv"], z.shape[0]

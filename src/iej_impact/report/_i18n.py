@@ -1,0 +1,278 @@
+"""Labels of reports and plots in French and English, and number formatting for display.
+
+Every heading, column label and caption the report or a plot shows is a message id here with a
+French and an English text; :func:`t` looks one up. Numbers are formatted for the reader only
+(never in data or JSON): French uses a decimal comma and a narrow no-break space (U+202F) as
+thousands separator, as the Imprimerie nationale and INSEE do; English uses a point and a comma.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_choice
+
+__all__ = [
+    "Language",
+    "LANGUAGES",
+    "MESSAGES",
+    "check_language",
+    "t",
+    "format_number",
+    "format_int",
+    "format_pvalue",
+    "format_percent",
+    "format_interval",
+    "format_bool",
+    "format_value",
+]
+
+Language = Literal["fr", "en"]
+LANGUAGES: tuple[str, ...] = ("fr", "en")
+
+#: the narrow no-break space that separates thousands (and precedes % and ;) in French
+NNBSP = "\u202f"
+
+MESSAGES: Mapping[str, Mapping[str, str]] = {
+    # --- document structure
+    "contents": {"fr": "Sommaire", "en": "Contents"},
+    "design": {"fr": "Résumé du dispositif", "en": "Design summary"},
+    "sample_flow": {"fr": "Constitution de l'échantillon", "en": "Sample flow"},
+    "effects": {"fr": "Effets estimés", "en": "Estimated effects"},
+    "details": {"fr": "Détail des résultats", "en": "Results in detail"},
+    "figures": {"fr": "Graphiques", "en": "Figures"},
+    "reproducibility": {"fr": "Reproductibilité", "en": "Reproducibility"},
+    "notes": {"fr": "Notes et mises en garde", "en": "Notes and caveats"},
+    "produced_by": {"fr": "Rapport produit par iej_impact {version}.", "en": "Report produced by iej_impact {version}."},
+    # --- design summary
+    "n_analyses": {"fr": "Analyses", "en": "Analyses"},
+    "n_effects": {"fr": "Estimations ponctuelles", "en": "Point estimates"},
+    "methods": {"fr": "Méthodes", "en": "Methods"},
+    "estimands": {"fr": "Paramètres estimés", "en": "Estimands"},
+    "outcomes": {"fr": "Variables de résultat", "en": "Outcomes"},
+    "inference_methods": {"fr": "Inférence", "en": "Inference"},
+    "rows_read": {"fr": "Lignes en entrée", "en": "Input rows"},
+    "analysis_sample": {"fr": "Échantillon d'analyse", "en": "Analysis sample"},
+    "arm_counts": {"fr": "{total} lignes ({treated} traités, {control} témoins)",
+                   "en": "{total} rows ({treated} treated, {control} control)"},
+    "rows_only": {"fr": "{total} lignes", "en": "{total} rows"},
+    "seed": {"fr": "Graine aléatoire", "en": "Random seed"},
+    "none": {"fr": "aucun", "en": "none"},
+    # --- sample flow table
+    "step": {"fr": "Étape", "en": "Step"},
+    "rows_in": {"fr": "Lignes en entrée", "en": "Rows in"},
+    "rows_out": {"fr": "Lignes retenues", "en": "Rows kept"},
+    "rows_excluded": {"fr": "Lignes exclues", "en": "Rows excluded"},
+    "treated_out": {"fr": "Traités retenus", "en": "Treated kept"},
+    "control_out": {"fr": "Témoins retenus", "en": "Control kept"},
+    "treated_excluded": {"fr": "Traités exclus", "en": "Treated excluded"},
+    "control_excluded": {"fr": "Témoins exclus", "en": "Control excluded"},
+    "reason": {"fr": "Motif", "en": "Reason"},
+    "flow_caption": {
+        "fr": "Chaque ligne des données est retenue ou exclue avec un motif ; les effectifs par groupe "
+              "sont ceux retenus à l'issue de l'étape.",
+        "en": "Every input row is kept or excluded with a reason; per-arm counts are those kept after the step.",
+    },
+    "flow_empty": {"fr": "Aucune étape enregistrée.", "en": "No step recorded."},
+    # --- effect table
+    "name": {"fr": "Analyse", "en": "Analysis"},
+    "method": {"fr": "Méthode", "en": "Method"},
+    "estimand": {"fr": "Paramètre", "en": "Estimand"},
+    "outcome": {"fr": "Résultat", "en": "Outcome"},
+    "estimate": {"fr": "Estimation", "en": "Estimate"},
+    "std_error": {"fr": "Écart-type", "en": "Std. error"},
+    "ci": {"fr": "IC à {level}", "en": "{level} CI"},
+    "ci_mixed": {"fr": "Intervalle de confiance (niveau)", "en": "Confidence interval (level)"},
+    "p_value": {"fr": "p", "en": "p"},
+    "inference": {"fr": "Inférence", "en": "Inference"},
+    "n_treated": {"fr": "N traités", "en": "N treated"},
+    "n_control": {"fr": "N témoins", "en": "N control"},
+    "true_value": {"fr": "Valeur vraie", "en": "True value"},
+    "bias": {"fr": "Biais", "en": "Bias"},
+    "covered": {"fr": "IC couvre la vraie valeur", "en": "CI covers truth"},
+    "effects_empty": {"fr": "Aucun résultat ne comporte d'estimation ponctuelle.",
+                      "en": "No result carries a point estimate."},
+    "effects_caption": {
+        "fr": "Estimations arrondies pour l'affichage ; les valeurs exactes figurent dans results.json.",
+        "en": "Estimates are rounded for display; exact values are in results.json.",
+    },
+    "truth_caption": {
+        "fr": "Données synthétiques : biais = estimation − valeur vraie ; la dernière colonne indique si "
+              "l'intervalle de confiance contient la valeur vraie.",
+        "en": "Synthetic data: bias = estimate − true value; the last column says whether the confidence "
+              "interval contains the true value.",
+    },
+    "not_in_effects": {
+        "fr": "Résultats sans estimation ponctuelle (voir le détail) : {names}.",
+        "en": "Results without a point estimate (see the details): {names}.",
+    },
+    # --- inference names
+    "inference_robust": {"fr": "robuste", "en": "robust"},
+    "inference_clustered": {"fr": "par grappes", "en": "clustered"},
+    "inference_bootstrap": {"fr": "bootstrap", "en": "bootstrap"},
+    "inference_abadie_imbens": {"fr": "Abadie-Imbens", "en": "Abadie-Imbens"},
+    "inference_pair_cluster": {"fr": "grappes de paires", "en": "pair clusters"},
+    # --- details (vocabulary of result summaries)
+    "details_empty": {"fr": "Aucun résultat.", "en": "No results."},
+    "summary_Effect": {"fr": "Effet", "en": "Effect"},
+    "summary_Sample sizes": {"fr": "Effectifs", "en": "Sample sizes"},
+    "summary_estimate": {"fr": "estimation", "en": "estimate"},
+    "summary_std_error": {"fr": "écart-type", "en": "std. error"},
+    "summary_statistic": {"fr": "statistique", "en": "statistic"},
+    "summary_p_value": {"fr": "p", "en": "p"},
+    "summary_ci_lower": {"fr": "IC borne inf.", "en": "CI lower"},
+    "summary_ci_upper": {"fr": "IC borne sup.", "en": "CI upper"},
+    "summary_estimand": {"fr": "paramètre", "en": "estimand"},
+    "summary_treated": {"fr": "traités", "en": "treated"},
+    "summary_control": {"fr": "témoins", "en": "control"},
+    "summary_n_obs": {"fr": "N", "en": "N"},
+    "summary_term": {"fr": "terme", "en": "term"},
+    "summary_sample": {"fr": "échantillon", "en": "sample"},
+    "summary_step": {"fr": "étape", "en": "step"},
+    "summary_rows_in": {"fr": "lignes en entrée", "en": "rows in"},
+    "summary_rows_out": {"fr": "lignes retenues", "en": "rows kept"},
+    "summary_treated_out": {"fr": "traités retenus", "en": "treated kept"},
+    "summary_control_out": {"fr": "témoins retenus", "en": "control kept"},
+    "summary_reason": {"fr": "motif", "en": "reason"},
+    "summary_Rows kept at each step": {"fr": "Lignes retenues à chaque étape", "en": "Rows kept at each step"},
+    # --- figures
+    "figure_effects": {"fr": "Effets estimés et intervalles de confiance", "en": "Estimated effects and confidence intervals"},
+    "figure_sample_flow": {"fr": "Lignes retenues à chaque étape, par groupe", "en": "Rows kept at each step, by arm"},
+    "figures_empty": {"fr": "Aucun graphique.", "en": "No figures."},
+    # --- reproducibility
+    "inputs": {"fr": "Fichiers d'entrée", "en": "Input files"},
+    "package_versions": {"fr": "Versions des logiciels", "en": "Package versions"},
+    "package": {"fr": "Logiciel", "en": "Package"},
+    "version": {"fr": "Version", "en": "Version"},
+    "config": {"fr": "Configuration appliquée", "en": "Resolved configuration"},
+    "other_manifest": {"fr": "Autres éléments du manifeste", "en": "Other manifest entries"},
+    "no_manifest": {"fr": "Aucun manifeste fourni.", "en": "No manifest given."},
+    "determinism": {
+        "fr": "Ce rapport ne contient ni date ni durée : une même configuration, de mêmes données et une même "
+              "graine produisent un fichier identique octet pour octet. Les durées figurent dans manifest.json.",
+        "en": "This report holds no date or timing: the same configuration, data and seed give a byte-identical "
+              "file. Timings are in manifest.json.",
+    },
+    # --- notes
+    "note_rounding": {
+        "fr": "Les nombres sont arrondis pour l'affichage seulement ; les tables CSV et results.json gardent "
+              "la précision complète.",
+        "en": "Numbers are rounded for display only; the CSV tables and results.json keep full precision.",
+    },
+    # --- plots
+    "plot_effect_axis": {"fr": "Effet estimé (intervalle de confiance)", "en": "Estimated effect (confidence interval)"},
+    "plot_estimate": {"fr": "Estimation", "en": "Estimate"},
+    "plot_truth": {"fr": "Valeur vraie", "en": "True value"},
+    "plot_rows_axis": {"fr": "Lignes retenues", "en": "Rows kept"},
+    "plot_treated": {"fr": "Traités", "en": "Treated"},
+    "plot_control": {"fr": "Témoins", "en": "Control"},
+    "plot_all_rows": {"fr": "Toutes les lignes", "en": "All rows"},
+    # --- small words
+    "yes": {"fr": "oui", "en": "yes"},
+    "no": {"fr": "non", "en": "no"},
+    "na": {"fr": "n.d.", "en": "n/a"},
+}
+
+
+def check_language(language: object, func: str) -> str:
+    """Return ``language`` if it is 'fr' or 'en'; else raise SpecificationError naming both."""
+    return str(check_choice("language", language, LANGUAGES, func))
+
+
+def t(key: str, language: str, **values: object) -> str:
+    """The text of message ``key`` in ``language``, with ``{placeholders}`` filled from ``values``.
+
+    >>> t("yes", "fr")
+    'oui'
+    """
+    check_language(language, "t")
+    try:
+        text = MESSAGES[key][language]
+    except KeyError:
+        raise KeyError(f"no message {key!r} in iej_impact.report._i18n.MESSAGES; add it with a French and an English text.") from None
+    return text.format(**values) if values else text
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return not math.isfinite(float(value))
+    return False
+
+
+def _localise(text: str, language: str) -> str:
+    """'1,234.5' (Python grouping) -> '1 234,5' in French; unchanged in English."""
+    if language == "fr":
+        return text.replace(",", NNBSP).replace(".", ",")
+    return text
+
+
+def format_number(value: object, language: str, digits: int = 4) -> str:
+    """A float with ``digits`` decimals and thousands grouping; missing or infinite -> 'n.d.'/'n/a'."""
+    if _missing(value):
+        return t("na", language)
+    return _localise(f"{float(value):,.{digits}f}", language)  # type: ignore[arg-type]
+
+
+def format_int(value: object, language: str) -> str:
+    """An integer count with thousands grouping; missing -> 'n.d.'/'n/a'."""
+    if _missing(value):
+        return t("na", language)
+    try:
+        return _localise(f"{int(value):,d}", language)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def format_pvalue(value: object, language: str) -> str:
+    """A p-value with 3 decimals, or '< 0,001' / '< 0.001' below that."""
+    if _missing(value):
+        return t("na", language)
+    p = float(value)  # type: ignore[arg-type]
+    if p < 0.001:
+        return "<" + (NNBSP if language == "fr" else " ") + _localise("0.001", language)
+    return _localise(f"{p:.3f}", language)
+
+
+def format_percent(fraction: float, language: str) -> str:
+    """0.95 -> '95 %' (French, narrow no-break space) or '95%' (English)."""
+    text = _localise(f"{100 * fraction:g}", language)
+    return text + (NNBSP + "%" if language == "fr" else "%")
+
+
+def format_interval(lower: object, upper: object, language: str, digits: int = 4) -> str:
+    """'[0,0210 ; 0,0650]' in French (the comma is the decimal mark) or '[0.0210, 0.0650]' in English."""
+    lo, hi = format_number(lower, language, digits), format_number(upper, language, digits)
+    sep = NNBSP + "; " if language == "fr" else ", "
+    return f"[{lo}{sep}{hi}]"
+
+
+def format_bool(value: object, language: str) -> str:
+    """True -> 'oui'/'yes', False -> 'non'/'no', missing -> 'n.d.'/'n/a'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("na", language)
+    return t("yes" if bool(value) else "no", language)
+
+
+def format_value(value: object, language: str, digits: int = 4) -> str:
+    """Format any table cell: bool, integer, float, or text (returned as is); None -> ''."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return format_bool(bool(value), language)
+    if isinstance(value, (int, np.integer)):
+        return format_int(value, language)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        if f.is_integer() and abs(f) >= 1:  # counts stored as floats (columns with missing values)
+            return format_int(int(f), language)
+        return format_number(value, language, digits)
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return t("na", language)
+    return str(value)
