@@ -13,9 +13,9 @@ from iej_impact._validation import (
     check_covariates,
     check_dataframe,
     check_number,
-    check_numeric,
     describe_rows,
 )
+from iej_impact.data._numeric_text import check_numeric
 from iej_impact.errors import DataError, SpecificationError
 
 

@@ -213,36 +213,6 @@ def check_binary(data: pd.DataFrame, column: str, func: str, *, require_both: bo
     return arr
 
 
-def check_numeric(data: pd.DataFrame, column: str, func: str, *, allow_missing: bool = False) -> np.ndarray:
-    """Return a float array for ``column``; raise on non-numeric content, infinite values or (unless allowed) NaN."""
-    s = data[column]
-    if pd.api.types.is_bool_dtype(s):
-        s = s.astype(float)
-    if not pd.api.types.is_numeric_dtype(s):
-        from .data._numeric_text import text_number_error
-
-        raise text_number_error(data, column, func)
-    arr = s.to_numpy(dtype=float, na_value=np.nan)
-    if np.isinf(arr).any():
-        mask = np.isinf(arr)
-        raise DataError(
-            f"{func}(): column '{column}' has infinite values (inf or -inf) in {describe_rows(data, mask)}; "
-            "they are not measurements (often a division by zero upstream). Correct them in the source, or set them "
-            "to missing and drop those rows with a sample filter.",
-            column=column,
-            rows=example_rows(data, mask),
-        )
-    if not allow_missing and np.isnan(arr).any():
-        mask = np.isnan(arr)
-        raise DataError(
-            f"{func}(): column '{column}' has missing values in {describe_rows(data, mask)}. "
-            "Drop them with a sample filter or impute them first.",
-            column=column,
-            rows=example_rows(data, mask),
-        )
-    return arr
-
-
 def check_covariates(data: pd.DataFrame, covariates: Sequence[str], func: str) -> None:
     """Each covariate must be present, not all-missing, and not constant."""
     check_columns(data, covariates, func, role="covariate")

@@ -4,7 +4,7 @@ A column read as text because some cells are not plain numbers (``abc`` typed in
 decimal comma ``20,5`` in a file read without a parser, ``nc`` for "not communicated") must not
 be used as something else: a covariate would silently become one dummy per value, an outcome
 would not be a number at all. This module builds the one :class:`~iej_impact.errors.DataError`
-shared by :func:`iej_impact._validation.check_numeric` (outcomes, weights, times, panel
+shared by :func:`check_numeric` (below) (outcomes, weights, times, panel
 covariates) and :func:`iej_impact.observational._design.design_matrix` (covariates of every model): the column,
 the offending values with their counts, example rows, and the ``parse:`` declaration that reads
 them when they are numbers in a regional format.
@@ -23,7 +23,7 @@ from .._validation import describe_rows, example_rows
 from ..errors import DataError
 from ._parsing import NC_VALUES, _parse_number_text
 
-__all__ = ["number_like", "text_number_error", "mixed_text_numbers"]
+__all__ = ["check_numeric", "number_like", "text_number_error", "mixed_text_numbers"]
 
 MAX_VALUES = 5
 
@@ -135,3 +135,31 @@ def mixed_text_numbers(s: pd.Series) -> bool:
     if all(_plain_number(v) for v in values):
         return False
     return any(number_like(v) for v in values)
+
+
+def check_numeric(data: pd.DataFrame, column: str, func: str, *, allow_missing: bool = False) -> np.ndarray:
+    """Return a float array for ``column``; raise on non-numeric content, infinite values or (unless allowed) NaN."""
+    s = data[column]
+    if pd.api.types.is_bool_dtype(s):
+        s = s.astype(float)
+    if not pd.api.types.is_numeric_dtype(s):
+        raise text_number_error(data, column, func)
+    arr = s.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(arr).any():
+        mask = np.isinf(arr)
+        raise DataError(
+            f"{func}(): column '{column}' has infinite values (inf or -inf) in {describe_rows(data, mask)}; "
+            "they are not measurements (often a division by zero upstream). Correct them in the source, or set them "
+            "to missing and drop those rows with a sample filter.",
+            column=column,
+            rows=example_rows(data, mask),
+        )
+    if not allow_missing and np.isnan(arr).any():
+        mask = np.isnan(arr)
+        raise DataError(
+            f"{func}(): column '{column}' has missing values in {describe_rows(data, mask)}. "
+            "Drop them with a sample filter or impute them first.",
+            column=column,
+            rows=example_rows(data, mask),
+        )
+    return arr

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import check_choice, check_columns, check_numeric, describe_rows, example_rows
+from .._validation import check_choice, check_columns, describe_rows, example_rows
 from ..errors import DataError, MissingDataWarning, PanelStructureError, SpecificationError
+from ._numeric_text import check_numeric
 
 __all__ = ["check_panel", "check_design", "cohort_from_treatment", "period_from_dates", "StaggeredPanel",
            "prepare_staggered"]

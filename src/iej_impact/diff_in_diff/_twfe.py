@@ -57,10 +57,10 @@ from .._validation import (
     check_columns,
     check_dataframe,
     check_number,
-    check_numeric,
     describe_rows,
     example_rows,
 )
+from ..data._numeric_text import check_numeric
 from ..data._panel import check_panel
 from ..errors import DataError, EstimationError, MissingDataWarning
 from ..inference import Clustered, Inference, Robust, normal_ci, parse_inference

@@ -55,10 +55,10 @@ from .._validation import (
     check_covariates,
     check_dataframe,
     check_number,
-    check_numeric,
     describe_rows,
     example_rows,
 )
+from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, OverlapWarning, PanelStructureError, SpecificationError
 from ..inference import Bootstrap, Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
 from ..observational._separation import diagnose, perfect_eta, summary_text

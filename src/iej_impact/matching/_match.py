@@ -84,12 +84,12 @@ from .._validation import (
     check_dataframe,
     check_estimand,
     check_number,
-    check_numeric,
     describe_rows,
     example_rows,
     physical_memory,
     short_repr,
 )
+from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, OverlapWarning, SpecificationError, TieWarning
 from ..inference import (
     AbadieImbens,

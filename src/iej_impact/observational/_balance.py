@@ -45,10 +45,10 @@ from .._validation import (
     check_columns,
     check_dataframe,
     check_number,
-    check_numeric,
     describe_rows,
     example_rows,
 )
+from ..data._numeric_text import check_numeric
 from ..errors import DataError, SpecificationError
 from ..results import Result, Summary, jsonable
 from ._design import design_matrix

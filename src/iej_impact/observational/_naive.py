@@ -27,15 +27,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .._validation import (
-    arguments_checked,
-    check_binary,
-    check_columns,
-    check_dataframe,
-    check_estimand,
-    check_number,
-    check_numeric,
-)
+from .._validation import arguments_checked, check_binary, check_columns, check_dataframe, check_estimand, check_number
+from ..data._numeric_text import check_numeric
 from ..errors import DataError
 from ..inference import (
     Bootstrap,

@@ -58,10 +58,10 @@ from .._validation import (
     check_columns,
     check_dataframe,
     check_estimand,
-    check_numeric,
     describe_rows,
     example_rows,
 )
+from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, OverlapWarning, SpecificationError
 from ..results import Result, Summary, jsonable
 from ._design import Design, design_matrix, scaled_with_intercept, unscale_matrix

@@ -42,10 +42,10 @@ from .._validation import (
     check_dataframe,
     check_estimand,
     check_number,
-    check_numeric,
     describe_rows,
     example_rows,
 )
+from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, SpecificationError
 from ..inference import Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
 from ..results import EffectResult
