@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from iej_impact import define_sample
 from iej_impact.cli import main
-from iej_impact.data._expressions import MAX_DEPTH, MAX_LENGTH, compile_filter, filter_mask
+from iej_impact.data._expressions import MAX_LENGTH, compile_filter, filter_mask
+from iej_impact.data._filter_grammar import MAX_DEPTH
 from iej_impact.errors import DataError, IejImpactError, SpecificationError
 
 # ---------------------------------------------------------------------------------------------
