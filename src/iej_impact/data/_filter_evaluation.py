@@ -18,6 +18,7 @@ import pandas as pd
 
 from ._filter_grammar import ARITH, CMP, is_number
 from ._filter_messages import FilterSource
+from ._numeric_text import plain_number
 
 __all__ = ["FilterEvaluator", "value_kind", "as_bool"]
 
@@ -32,14 +33,6 @@ _ISO = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 _DATE_LIKE = re.compile(
     r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*$"
 )
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def value_kind(v: object) -> str:
@@ -226,7 +219,7 @@ class FilterEvaluator:
             hint = ""
             if kind == "text" and not isinstance(other, pd.Series):
                 hint = f" Write the value in quotes ('{other}', not {other}) or convert the column to numbers."
-            elif kind in ("number", "bool") and isinstance(other, str) and _looks_numeric(other):
+            elif kind in ("number", "bool") and isinstance(other, str) and plain_number(other):
                 hint = f" Write the number without quotes ({other.strip()}, not '{other}')."
             self.fail(f"compares {self.describe(node, value)} with {self.describe(other_node, other)} using '{sym}'."
                       f"{hint}", column=column)
