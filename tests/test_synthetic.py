@@ -15,7 +15,8 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from iej_impact import validate_table
-from iej_impact.datasets.synthetic._cohort import ADJUSTMENT_COVARIATES, OUTCOMES, SyntheticCohort, simulate_cohort
+from iej_impact.datasets.synthetic import ADJUSTMENT_COVARIATES, SyntheticCohort, simulate_cohort
+from iej_impact.datasets.synthetic._outcome_model import OUTCOMES
 from iej_impact.errors import SpecificationError
 
 SEED = 2018
