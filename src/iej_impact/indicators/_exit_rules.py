@@ -69,26 +69,7 @@ def exit_flags(table: FlagTable, exit_: pd.Series | None) -> None:
     if eu is not None:
         eu = np.asarray(eu, dtype=object)
         status_known = leaver & (eu != None) & (eu != "UNKNOWN")  # noqa: E711
-        if has("exit_status_date"):
-            sdate = read_dates(df, "exit_status_date", opts)
-            observed = status_known & sdate.notna().to_numpy()
-            raise_order(df, observed & (sdate < exit_).to_numpy(),
-                         "exit_status_date is before exit_date (situation 'upon leaving' observed before leaving)",
-                         "exit_status_date", opts)
-            late = observed & (sdate > exit_ + pd.Timedelta(days=opts.upon_leaving_days)).to_numpy()
-            if late.any():
-                if opts.late_exit_status == "error":
-                    raise_order(df, late, f"exit_status_date is more than {opts.upon_leaving_days} days after "
-                                 "exit_date, so the situation is not 'upon leaving' (4 weeks, ESF rules); correct the "
-                                 "dates, or pass late_exit_status='unknown' to count these situations as unknown",
-                                 "exit_status_date", opts)
-                notes.append(f"{int(late.sum())} exit situation(s) observed more than {opts.upon_leaving_days} days "
-                             "after exit are counted as unknown (late_exit_status='unknown').")
-                status_known &= ~late
-                if fr_cat is not None:
-                    fr_cat = np.where(late, "", fr_cat)
-        else:
-            notes.append("No exit_status_date column: exit situations are taken as observed upon leaving.")
+        status_known, fr_cat = _observed_upon_leaving(table, exit_, status_known, fr_cat)
         cover("exit_status", ~status_known, leaver, "leavers")
         employed = status_known & np.isin(eu, ["EMPLOYED", "SELF_EMPLOYED"])
         edu = status_known & (eu == "EDUCATION_TRAINING")
@@ -103,22 +84,7 @@ def exit_flags(table: FlagTable, exit_: pd.Series | None) -> None:
     else:
         for r in ("exit_job_search", "exit_education_training", "exit_employed", "yei_positive", "esf_positive"):
             unavailable[r] = "needs column exit_status_fr or exit_status_eu"
-    if fr_cat is not None:
-        fr_cat = np.where(leaver, fr_cat, "")
-        flags["fr_emploi_durable"] = fr_cat == "EMPLOI_DURABLE"
-        flags["fr_emploi_autre"] = fr_cat == "EMPLOI_AUTRE"
-        flags["fr_formation_etudes"] = fr_cat == "FORMATION_ETUDES"
-        flags["fr_positive"] = flags["fr_emploi_durable"] | flags["fr_emploi_autre"] | flags["fr_formation_etudes"]
-        no_solution = fr_cat == "SANS_SOLUTION"
-        if dropout is not None:
-            flags["fr_dropout_no_solution"] = no_solution & dropout
-            flags["fr_no_solution"] = no_solution & reason_known & ~dropout
-        else:
-            unavailable["fr_dropout_no_solution"] = unavailable["fr_no_solution"] = "needs column exit_reason"
-    else:
-        for r in ("fr_positive", "fr_emploi_durable", "fr_emploi_autre", "fr_formation_etudes",
-                  "fr_dropout_no_solution", "fr_no_solution"):
-            unavailable[r] = "needs column exit_status_fr"
+    _french_categories(table, leaver, fr_cat, dropout, reason_known)
 
 
 def six_month_flags(table: FlagTable, exit_: pd.Series | None) -> np.ndarray | None:
@@ -190,3 +156,52 @@ def six_month_flags(table: FlagTable, exit_: pd.Series | None) -> np.ndarray | N
                         rows=example_rows(df, missing), source=opts.source)
     notes.append(f"Six-month indicators are weighted by {wcol} (design-based CI; see the notes).")
     return np.where(followup, w, 0.0)
+
+
+def _observed_upon_leaving(table: FlagTable, exit_: pd.Series, status_known: np.ndarray,
+                           fr_cat: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Exit situations observed more than ``upon_leaving_days`` after exit: an error, or unknown on request."""
+    df, notes, opts = table.df, table.notes, table.opts
+    if table.has("exit_status_date"):
+        sdate = read_dates(df, "exit_status_date", opts)
+        observed = status_known & sdate.notna().to_numpy()
+        raise_order(df, observed & (sdate < exit_).to_numpy(),
+                     "exit_status_date is before exit_date (situation 'upon leaving' observed before leaving)",
+                     "exit_status_date", opts)
+        late = observed & (sdate > exit_ + pd.Timedelta(days=opts.upon_leaving_days)).to_numpy()
+        if late.any():
+            if opts.late_exit_status == "error":
+                raise_order(df, late, f"exit_status_date is more than {opts.upon_leaving_days} days after "
+                             "exit_date, so the situation is not 'upon leaving' (4 weeks, ESF rules); correct the "
+                             "dates, or pass late_exit_status='unknown' to count these situations as unknown",
+                             "exit_status_date", opts)
+            notes.append(f"{int(late.sum())} exit situation(s) observed more than {opts.upon_leaving_days} days "
+                         "after exit are counted as unknown (late_exit_status='unknown').")
+            status_known &= ~late
+            if fr_cat is not None:
+                fr_cat = np.where(late, "", fr_cat)
+    else:
+        notes.append("No exit_status_date column: exit situations are taken as observed upon leaving.")
+    return status_known, fr_cat
+
+
+def _french_categories(table: FlagTable, leaver: np.ndarray, fr_cat: np.ndarray | None, dropout: np.ndarray | None,
+                       reason_known: np.ndarray | None) -> None:
+    """The French report categories of the exit situation (durable job, other job, training, no solution)."""
+    flags, unavailable = table.flags, table.unavailable
+    if fr_cat is not None:
+        fr_cat = np.where(leaver, fr_cat, "")
+        flags["fr_emploi_durable"] = fr_cat == "EMPLOI_DURABLE"
+        flags["fr_emploi_autre"] = fr_cat == "EMPLOI_AUTRE"
+        flags["fr_formation_etudes"] = fr_cat == "FORMATION_ETUDES"
+        flags["fr_positive"] = flags["fr_emploi_durable"] | flags["fr_emploi_autre"] | flags["fr_formation_etudes"]
+        no_solution = fr_cat == "SANS_SOLUTION"
+        if dropout is not None:
+            flags["fr_dropout_no_solution"] = no_solution & dropout
+            flags["fr_no_solution"] = no_solution & reason_known & ~dropout
+        else:
+            unavailable["fr_dropout_no_solution"] = unavailable["fr_no_solution"] = "needs column exit_reason"
+    else:
+        for r in ("fr_positive", "fr_emploi_durable", "fr_emploi_autre", "fr_formation_etudes",
+                  "fr_dropout_no_solution", "fr_no_solution"):
+            unavailable[r] = "needs column exit_status_fr"
