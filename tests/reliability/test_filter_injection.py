@@ -322,6 +322,14 @@ def test_unknown_column_through_the_cli_keeps_the_suggestion(tmp_path, monkeypat
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("expr", ["ok / ok > 1", "ok // ok > 1", "ok ** ok > 0"])
+def test_arithmetic_pandas_refuses_on_flags_is_a_data_error(expr):
+    # pandas raises NotImplementedError for / // ** between True/False columns; found by the fuzzing below
+    frame = pd.DataFrame({"ok": [True, False, True]})
+    with pytest.raises(DataError, match=r"^filters\[0\]: .*cannot compute 'ok .* ok'.*bool dtypes"):
+        filter_mask(frame, expr, where="filters[0]")
+
+
 def test_compile_needs_no_data_and_names_no_columns_it_does_not_see():
     compiled = compile_filter("`a b` > 1 and c in [1, 2]", ["a b", "c"], where="filters[3]")
     assert compiled.columns == {"_iej_column_0_": "a b", "c": "c"}

@@ -139,7 +139,7 @@ class FilterEvaluator:
     def safe(self, fn, node: ast.AST):
         try:
             return fn()
-        except (TypeError, ValueError, OverflowError, ZeroDivisionError, ArithmeticError) as exc:
+        except (TypeError, ValueError, ArithmeticError, NotImplementedError) as exc:  # pandas: NotImplementedError for bool / bool
             self.fail(f"cannot compute '{self.f.snippet(node)}': {exc}.")
 
     def logical(self, node: ast.AST, op: str):
