@@ -397,3 +397,37 @@ def test_short_repr_bounds_huge_values():
     with pytest.raises(SpecificationError) as info:
         check_number("caliper", leaf, "match")
     assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("func, kwargs", [
+    ("psm", {"outcome": "y", "covariates": ["x", "y"]}),            # the outcome as a covariate
+    ("psm", {"outcome": "y", "covariates": ["x"], "exact": ["y"]}),
+    ("psm", {"outcome": "d", "covariates": ["x"]}),                 # the outcome is the treatment
+    ("difference_in_means", {"outcome": "d"}),
+    ("ipw", {"outcome": "y", "covariates": ["x", "y"]}),
+    ("regression_adjustment", {"outcome": "d", "covariates": ["x"]}),
+])
+def test_outcome_treatment_and_covariates_must_differ(func, kwargs):
+    """Audit re-run: psm took the outcome as a covariate silently; difference_in_means of d on d gave 1.0."""
+    import iej_impact as iej
+    from iej_impact.errors import SpecificationError
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x": rng.normal(size=200), "d": np.tile([0, 1], 100)})
+    df["y"] = df["x"] + df["d"] + rng.normal(size=200)
+    with pytest.raises(SpecificationError, match="must be different columns"):
+        getattr(iej, func)(df, treatment="d", **kwargs)
+
+
+def test_mahalanobis_columns_are_checked_before_matching(monkeypatch):
+    """A string is one column (not its letters), and a missing column is found by the dry run of `validate`."""
+    from iej_impact import match
+    from iej_impact._validation import check_arguments
+    from iej_impact.errors import DataError
+
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"x1": rng.normal(size=120), "x2": rng.normal(size=120), "d": np.tile([0, 1], 60)})
+    res = match(df, treatment="d", covariates=["x1", "x2"], distance="mahalanobis", mahalanobis="x1")
+    assert res.spec["mahalanobis"] == ["x1"]
+    with pytest.raises(DataError, match="'x9'"):
+        check_arguments(match, df, treatment="d", covariates=["x1"], distance="mahalanobis", mahalanobis=["x9"])

@@ -134,6 +134,8 @@ def check_match_arguments(
     :func:`check_match_data`); SpecificationError names the allowed values."""
     covs = as_column_list("covariates", covariates, FUNC)
     exact_cols = as_column_list("exact", exact, FUNC)
+    if mahalanobis is not None:
+        mahalanobis = as_column_list("mahalanobis", mahalanobis, FUNC)
     method = str(check_choice("method", method, METHODS, FUNC))
     allowed_est = ("ATT", "ATC", "ATE") if method in ("subclass", "nearest") else ("ATT", "ATC")
     if isinstance(estimand, str) and estimand.upper() == "ATE" and method not in ("subclass", "nearest"):
@@ -199,7 +201,7 @@ def _check_method_options(method: str, distance: object, ratio: int, caliper: fl
         )
     if not isinstance(distance, str):
         raise SpecificationError(
-            f"the 'distance' parameter of match() must be one of {set(DISTANCES)} or a column name; got {distance!r}."
+            f"the 'distance' parameter of match() must be one of {list(DISTANCES)} or a column name; got {distance!r}."
         )
     if distance == "mahalanobis" and method != "nearest":
         raise SpecificationError(
@@ -228,6 +230,9 @@ def check_match_data(data: pd.DataFrame, spec: MatchSpec) -> np.ndarray:
     treated = check_binary(data, spec.treatment, FUNC).astype(bool)
     check_no_missing(data, covs + list(spec.exact), "covariate")
     check_covariate_kinds(data, covs, FUNC)  # text among numbers: refused here, so `validate` finds it too
+    if spec.distance == "mahalanobis" and spec.mahalanobis is not None:
+        check_columns(data, list(spec.mahalanobis), FUNC, role="Mahalanobis covariate")
+        check_no_missing(data, list(spec.mahalanobis), "Mahalanobis covariate")
     return treated
 
 

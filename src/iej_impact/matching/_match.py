@@ -83,7 +83,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import arguments_checked, check_columns, check_dataframe, describe_rows
+from .._validation import (
+    arguments_checked,
+    as_column_list,
+    check_columns,
+    check_dataframe,
+    check_distinct_roles,
+    describe_rows,
+)
 from ..errors import EstimationError, OverlapWarning
 from ..results import EffectResult
 from ._arguments import FUNC, MatchSpec, check_match_arguments, check_match_data
@@ -449,6 +456,11 @@ def psm(
     True
     """
     check_dataframe(data, "psm")
+    check_distinct_roles(
+        "psm", outcome, treatment,
+        [*as_column_list("covariates", covariates, "psm"), *as_column_list("exact", exact, "psm"),
+         *(as_column_list("mahalanobis", mahalanobis, "psm") if mahalanobis is not None else [])],
+    )
     check_columns(data, [outcome], "psm", role="outcome")
     check_effect_options(data, method, replace, se, alpha, ps_adjustment)
     result = match(

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import as_column_list, check_columns, describe_rows
+from .._validation import describe_rows
 from ..errors import EstimationError, OverlapWarning, TieWarning
-from ._arguments import FUNC, MatchSpec, check_no_missing
+from ._arguments import MatchSpec
 from ._distance import MatchingProblem
 from ._mahalanobis import mahalanobis_match, mahalanobis_sets, mahalanobis_space
 from ._nearest import focal_order, nearest_match
@@ -90,10 +90,7 @@ def _mahalanobis_coordinates(
     data: pd.DataFrame, spec: MatchSpec, problem: MatchingProblem, notes: list[str]
 ) -> np.ndarray:
     """The ``mahalanobis`` covariates (default: ``covariates``), checked, in Mahalanobis coordinates."""
-    mcols = as_column_list("mahalanobis", spec.mahalanobis, FUNC) if spec.mahalanobis is not None else list(
-        spec.covariates)
-    check_columns(data, mcols, FUNC, role="Mahalanobis covariate")
-    check_no_missing(data, mcols, "Mahalanobis covariate")
+    mcols = list(spec.mahalanobis if spec.mahalanobis is not None else spec.covariates)  # checked in check_match_data
     z = mahalanobis_space(data, mcols, problem.treated, problem.eligible)
     notes.append(
         "Mahalanobis distance on " + ", ".join(mcols) + " (pooled within-arm covariance)"

@@ -27,7 +27,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .._validation import arguments_checked, check_binary, check_columns, check_dataframe, check_estimand, check_number
+from .._validation import (
+    arguments_checked,
+    check_binary,
+    check_columns,
+    check_dataframe,
+    check_distinct_roles,
+    check_estimand,
+    check_number,
+)
 from ..data._numeric_text import check_numeric
 from ..errors import DataError
 from ..inference import (
@@ -94,6 +102,7 @@ def difference_in_means(
     check_dataframe(data, _FUNC)
     estimand = check_estimand(estimand, _FUNC)
     check_number("alpha", alpha, _FUNC, low=0.0, high=0.5, low_open=True)
+    check_distinct_roles(_FUNC, outcome, treatment, [weights] if weights else [])
     check_columns(data, [outcome, treatment] + ([weights] if weights else []), _FUNC)
     inference = parse_inference(se, _FUNC, ("robust", "clustered", "bootstrap"))
     d = check_binary(data, treatment, _FUNC).astype(bool)
