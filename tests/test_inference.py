@@ -104,6 +104,9 @@ def test_every_convention_goes_through_one_cluster_sum(rng):
     np.testing.assert_array_equal(cluster_sums(psi, g)[:, 1], cluster_sums(psi[:, 1], g))
     robust = Robust().standard_errors(psi[:, 0])
     assert robust.se == se_from_influence(psi[:, 0]) and robust.inference.small_sample == "none"
+    # each class has its default convention: none for Robust, G/(G-1) for Clustered
+    default = Clustered(by="g").standard_errors(psi[:, 0], clusters=g)
+    assert default.se == se_from_influence(psi[:, 0], clusters=g) and default.inference.small_sample == "G/(G-1)"
 
 
 def test_welch_convention_is_per_arm(rng):

@@ -96,6 +96,8 @@ class Inference:
 
     #: the string written to results.json "inference"
     _name: ClassVar[str] = ""
+    #: the convention :meth:`standard_errors` applies when neither the caller nor :meth:`using` chose one
+    default_small_sample: ClassVar[str] = "none"
     #: the small-sample convention the estimator applied (None until then); see :data:`SmallSampleConvention`
     small_sample: str | None = field(default=None, init=False, compare=False, repr=False)
 
@@ -136,11 +138,12 @@ class Inference:
         """Standard errors of the estimates whose influence functions are the columns of ``psi``.
 
         ``clusters``: cluster code of each row (None: each row its own cluster). ``small_sample``:
-        the convention (default: the one already recorded by :meth:`using`, else ``"none"``);
+        the convention (default: the one already recorded by :meth:`using`, else the class's
+        ``default_small_sample``);
         ``n_params`` is its K for ``"G/(G-1)(N-1)/(N-K)"`` and ``"N/(N-K)"``, ``arm`` the 0/1 arm of each
         row for ``"n_a/(n_a-1)"``. ``alpha`` and ``seed`` serve the multiplier bootstrap.
         """
-        convention = small_sample or self.small_sample or "none"
+        convention = small_sample or self.small_sample or self.default_small_sample
         psi = np.asarray(psi, dtype=float)
         n = psi.shape[0]
         factor: float | np.ndarray = 1.0
@@ -196,6 +199,7 @@ class Clustered(Inference):
             object.__setattr__(self, "by", tuple(self.by))
 
     _name: ClassVar[str] = "clustered"
+    default_small_sample: ClassVar[str] = "G/(G-1)"
 
     @property
     def columns(self) -> list[str]:
@@ -340,6 +344,7 @@ class PairCluster(Inference):
     """Standard error clustered on matched pairs / subclasses (matching without replacement)."""
 
     _name: ClassVar[str] = "pair_cluster"
+    default_small_sample: ClassVar[str] = "G/(G-1)"
 
 
 _BY_NAME: dict[str, type[Inference]] = {
