@@ -23,7 +23,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "iej_impact"
 
 #: package -> packages it may import (besides itself and the core). "core" is the top-level modules
-#: errors, results, inference, _validation, _mestimation, _progress; "front" is config, runner, cli, ...
+#: errors, results, inference, _bootstrap, _validation, _mestimation, _progress; "front" is config, runner, cli, ...
 ALLOWED = {
     "core": set(),
     "data": set(),
@@ -35,7 +35,7 @@ ALLOWED = {
     "datasets": {"data"},
     "front": {"data", "indicators", "observational", "matching", "diff_in_diff", "report", "datasets"},
 }
-CORE = {"__init__", "errors", "results", "inference", "_validation", "_mestimation", "_progress"}
+CORE = {"__init__", "errors", "results", "inference", "_bootstrap", "_validation", "_mestimation", "_progress"}
 FRONT = {"config", "runner", "cli", "_yaml", "_output_dir"}
 MATPLOTLIB_PACKAGES = {"report"}
 YAML_MODULES = {"config", "_yaml", "data._datamodel"}
@@ -46,8 +46,7 @@ MAX_FUNCTION_LINES = 100
 MODULE_EXCEPTIONS: dict[str, int] = {
     "indicators._rules": 657,
     "report._html": 690,
-    "diff_in_diff._two_by_two": 692,
-    "diff_in_diff._staggered": 836,
+    "diff_in_diff._two_by_two": 658,
     "observational._propensity": 927,
     "data._io": 605,
     "data._parsing": 661,
@@ -57,7 +56,6 @@ MODULE_EXCEPTIONS: dict[str, int] = {
 #: "module:function" -> its length today; may only shrink
 FUNCTION_EXCEPTIONS: dict[str, int] = {
     "indicators._rules:prepare": 152,
-    "diff_in_diff._staggered:_aggregate": 124,
     "data._panel:prepare_staggered": 162,
 }
 #: import cycles still to break (sorted module lists); may only shrink

@@ -34,7 +34,7 @@ import pandas as pd
 
 from .._validation import arguments_checked, check_choice, check_number
 from ..errors import EstimationError, OverlapWarning, SpecificationError
-from ..inference import Inference
+from ..inference import InferenceLike
 from ..results import EffectResult
 from ._propensity import (
     SCORE_EPS,
@@ -315,7 +315,7 @@ def ipw(
     normalize: bool = True,
     trim: object = None,
     weights: str | None = None,
-    se: str | Mapping[str, object] | Inference = "robust",
+    se: InferenceLike = "robust",
     alpha: float = 0.05,
     random_state: int | None = None,
 ) -> EffectResult:
