@@ -92,6 +92,7 @@ from .._validation import (
     describe_rows,
 )
 from ..errors import EstimationError, OverlapWarning
+from ..inference import InferenceLike
 from ..results import EffectResult
 from ._arguments import FUNC, MatchSpec, check_match_arguments, check_match_data
 from ._distance import MatchingProblem, matching_problem
@@ -421,7 +422,7 @@ def psm(
     kernel: str = "epanechnikov",
     bandwidth: float | None = None,
     score: str | None = None,
-    se: object = None,
+    se: InferenceLike | None = None,
     alpha: float = 0.05,
     random_state: int | None = None,
     ps_adjustment: bool = True,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..inference import AbadieImbens, normal_ci
+from ..inference import AbadieImbens, InferenceLike, normal_ci
 from ..results import EffectResult
 from ._estimate import abadie_imbens_se, checked_inference, matched_outcome, weighted_difference_se
 from ._inference import NNEffects, nn_effects
@@ -62,7 +62,7 @@ class MatchResult(MatchRecord):
         self,
         outcome: str,
         *,
-        se: object = None,
+        se: InferenceLike | None = None,
         alpha: float = 0.05,
         ps_adjustment: bool = True,
         bias_adjust: bool | Sequence[str] = False,
@@ -77,7 +77,7 @@ def estimate_effect(
     result: MatchResult,
     outcome: str,
     *,
-    se: object = None,
+    se: InferenceLike | None = None,
     alpha: float = 0.05,
     ps_adjustment: bool = True,
     bias_adjust: bool | Sequence[str] = False,
