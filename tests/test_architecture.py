@@ -68,12 +68,7 @@ FUNCTION_EXCEPTIONS: dict[str, int] = {
 #: import cycles still to break (sorted module lists); may only shrink
 KNOWN_CYCLES: list[list[str]] = [["matching._inference", "matching._match"]]
 #: modules outside ``report`` that still draw with matplotlib; may only shrink
-MATPLOTLIB_EXCEPTIONS: set[str] = {
-    "diff_in_diff._event_study",
-    "diff_in_diff._staggered",
-    "observational._propensity",
-    "observational._balance",
-}
+MATPLOTLIB_EXCEPTIONS: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:

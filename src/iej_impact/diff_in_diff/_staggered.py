@@ -70,7 +70,7 @@ from ..errors import EstimationError, MissingDataWarning, OverlapWarning, Specif
 from ..inference import Bootstrap, Clustered, Inference, normal_ci, parse_inference
 from ..observational._separation import summary_text
 from ..results import TIDY_COLUMNS, Result, Summary, jsonable
-from ._event_study import WaldTest, plot_event_times
+from ._event_study import WaldTest
 from ._two_by_two import METHODS, iqr_se, panel_2x2, pscore_fit, rademacher_draws, rc_2x2, sup_t_critical
 
 __all__ = ["att_gt", "GroupTimeResult", "AggregateResult"]
@@ -214,15 +214,9 @@ class AggregateResult(Result):
 
     def plot(self, ax: Any = None) -> Any:
         """Plot the levels (event time, cohort or period) with CIs and the uniform band; returns the Axes."""
-        if not self.level_column:
-            raise SpecificationError("the 'simple' aggregation has a single number; there is nothing to plot by.")
-        frame = self.by.copy()
-        xlabel = {"event_time": "Event time (periods since entry)", "group": "Cohort (first treated period)",
-                  "time": "Period"}[self.level_column]
-        if self.kind != "dynamic":
-            frame["post"] = True
-        return plot_event_times(frame, x=self.level_column, ax=ax, xlabel=xlabel,
-                                title=f"ATT by {self.level_column.replace('_', ' ')} on {self.outcome} ({self.kind} aggregation)")
+        from ..report._plots_did import plot_aggregate
+
+        return plot_aggregate(self, ax)
 
 
 @dataclass(frozen=True)
@@ -330,37 +324,9 @@ class GroupTimeResult(Result):
 
     def plot_group_time(self, ax: Any = None) -> Any:
         """ATT(g, t) by period, one colour per cohort (hollow before entry), with CIs; returns the Axes."""
-        import matplotlib as mpl
+        from ..report._plots_did import plot_group_time
 
-        from ..report._plotting import COLOUR_REFERENCE, STYLE, _new_axes
-
-        t = self.table
-        groups = sorted(t["group"].unique())
-        cmap = mpl.colormaps["tab10"]
-        width = 0.6 / max(len(groups), 1)
-        with mpl.rc_context(STYLE):
-            if ax is None:
-                ax = _new_axes(7.0, 3.8)
-            ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8, linestyle="--")
-            for j, g in enumerate(groups):
-                sub = t[t["group"] == g]
-                x = sub["time"].to_numpy(dtype=float) + (j - (len(groups) - 1) / 2) * width
-                colour = cmap(j % 10)
-                ax.vlines(x, sub["ci_lower"], sub["ci_upper"], color=colour, linewidth=1.0)
-                post = sub["post"].to_numpy(dtype=bool)
-                ax.plot(x[post], sub["estimate"].to_numpy()[post], "o", color=colour, markersize=4,
-                        label=f"g = {_level(g)}")
-                ax.plot(x[~post], sub["estimate"].to_numpy()[~post], "o", color=colour, markersize=4,
-                        markerfacecolor="white")
-            times = sorted(t["time"].unique())
-            if len(times) <= 24:
-                ax.set_xticks([float(v) for v in times], labels=[str(_level(v)) for v in times])
-            ax.set_xlabel("Period (filled: treated; hollow: before entry)")
-            ax.set_ylabel("ATT(g, t)")
-            ax.set_title(f"Group-time ATTs on {self.outcome}")
-            if len(groups) <= 12:
-                ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7.5)
-        return ax
+        return plot_group_time(self, ax)
 
     def plot_event_study(self, ax: Any = None) -> Any:
         """The dynamic aggregation (ATT by event time) with CIs and uniform band; returns the Axes."""

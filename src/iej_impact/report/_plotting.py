@@ -1,4 +1,4 @@
-"""Plots drawn from result tables (the only module that imports matplotlib).
+"""Plots of a run drawn from result tables (effects, sample flow), the fixed style and ``save_figure``.
 
 Every plot function reads a tidy table (so the plot shows the table's numbers, as cobalt's
 ``love.plot`` does), takes ``ax=None`` and returns the matplotlib ``Axes`` it drew on. Figures are
@@ -6,6 +6,8 @@ built with :class:`matplotlib.figure.Figure` directly, never through ``pyplot``:
 registry, no display, nothing left open between calls, and the same code runs on a headless
 server. :func:`save_figure` writes PNG bytes that depend only on the input (fixed dpi, fixed
 style, no "Software" or date metadata), so reports built from them can be compared byte for byte.
+The plots of single results live beside it (:mod:`._plots_diagnostics`, :mod:`._plots_did`) and
+use the same style and colours; matplotlib is imported nowhere outside this package.
 """
 
 from __future__ import annotations
