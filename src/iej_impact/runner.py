@@ -433,14 +433,14 @@ def _warning_records(caught: list[warnings.WarningMessage], where: str) -> list[
 
 
 def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
+    from .report._effects_table import truth_check
+
     d = res.to_dict()
     if isinstance(d, dict):
         d["warnings"] = list(warns)
     if truth is not None and isinstance(d, dict):
         d["true_value"] = truth
-        d["bias"] = d["estimate"] - truth if d.get("estimate") is not None else None
-        lo, hi = d.get("ci_lower"), d.get("ci_upper")
-        d["ci_covers_truth"] = (lo <= truth <= hi) if lo is not None and hi is not None else None
+        d["bias"], d["ci_covers_truth"] = truth_check(d.get("estimate"), d.get("ci_lower"), d.get("ci_upper"), truth)
     return jsonable(d)
 
 
@@ -509,6 +509,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
                    plots: Mapping[str, list[str]], truths: Mapping[str, float | None], results_json: dict[str, Any],
                    manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
     from .data._io import write_table
+    from .report._effects_table import effects_frame
     from .report._plotting import plot_effects, plot_sample_flow, save_figure
 
     sample = samples.main
@@ -521,7 +522,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         write_table(sample.flow.exclusions, tmp / "tables" / "exclusions.csv")
         for name, extra in sorted(samples.extra.items()):
             write_table(extra.flow.table, tmp / "tables" / f"sample_flow_{name}.csv")
-        effects = _effects_frame(results, truths)
+        effects = effects_frame(results, truths)
         write_table(effects, tmp / "tables" / "effects.csv")
 
         lang = cfg.report["language"]
@@ -552,21 +553,6 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         (tmp / "manifest.json").write_text(_dumps(jsonable(full_manifest)), encoding="utf-8")
 
     return report_path
-
-
-def _effects_frame(results: Mapping[str, Any], truths: Mapping[str, float | None]) -> pd.DataFrame:
-    rows = []
-    for name, res in results.items():
-        if not hasattr(res, "estimate"):
-            continue
-        rows.append({
-            "name": name, "method": getattr(res, "method", None), "estimand": getattr(res, "estimand", None),
-            "outcome": getattr(res, "outcome", None), "estimate": res.estimate, "std_error": res.std_error,
-            "ci_lower": res.ci[0], "ci_upper": res.ci[1], "p_value": res.p_value,
-            "inference": res.inference.name, "n_treated": res.n_treated, "n_control": res.n_control,
-            "truth": truths.get(name),
-        })
-    return pd.DataFrame(rows)
 
 
 def _dumps(obj: Any) -> str:

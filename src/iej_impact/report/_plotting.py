@@ -23,9 +23,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import FuncFormatter
 
+from .._atomic_write import write_bytes_atomic
 from .._validation import check_columns, describe_rows, example_rows
 from ..errors import DataError, SpecificationError
-from ._html import write_bytes_atomic
 from ._i18n import NNBSP, check_language, format_int, format_interval, format_number, t
 
 __all__ = ["plot_effects", "plot_sample_flow", "save_figure"]
