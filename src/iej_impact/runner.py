@@ -433,11 +433,15 @@ def _warning_records(caught: list[warnings.WarningMessage], where: str) -> list[
 
 
 def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
+    from .report._diagnostics import result_diagnostics
     from .report._effects_table import truth_check
 
     d = res.to_dict()
     if isinstance(d, dict):
         d["warnings"] = list(warns)
+        diagnostics = result_diagnostics(res)
+        if diagnostics:
+            d["diagnostics"] = diagnostics
     if truth is not None and isinstance(d, dict):
         d["true_value"] = truth
         d["bias"], d["ci_covers_truth"] = truth_check(d.get("estimate"), d.get("ci_lower"), d.get("ci_upper"), truth)
