@@ -538,7 +538,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png")
         for name, kinds in plots.items():
             for kind in kinds:
-                ax = getattr(results[name], f"plot_{kind}")()
+                ax = getattr(results[name], f"plot_{kind}")(language=lang)
                 figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png")
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")

@@ -158,11 +158,14 @@ class EventStudyResult(Result):
         return Summary(title=f"event_study: {self.outcome} by event time (reference {self.reference})",
                        tables=(("Leads and lags", shown),), notes=notes)
 
-    def plot_event_study(self, ax: Any = None) -> Any:
-        """Coefficients with CIs against event time, the reference period marked; returns the Axes."""
+    def plot_event_study(self, ax: Any = None, *, language: str = "en") -> Any:
+        """Coefficients with CIs against event time, the reference period marked; returns the Axes.
+
+        Labels in ``language`` ("en" or "fr").
+        """
         from ..report._plots_did import plot_event_study
 
-        return plot_event_study(self, ax)
+        return plot_event_study(self, ax, language=language)
 
 
 def event_study(

@@ -212,11 +212,14 @@ class AggregateResult(Result):
         return Summary(title=f"att_gt, {self.kind} aggregation: {self.estimand} on {self.outcome}",
                        tables=tuple(tables), notes=notes)
 
-    def plot(self, ax: Any = None) -> Any:
-        """Plot the levels (event time, cohort or period) with CIs and the uniform band; returns the Axes."""
+    def plot(self, ax: Any = None, *, language: str = "en") -> Any:
+        """Plot the levels (event time, cohort or period) with CIs and the uniform band; returns the Axes.
+
+        Labels in ``language`` ("en" or "fr").
+        """
         from ..report._plots_did import plot_aggregate
 
-        return plot_aggregate(self, ax)
+        return plot_aggregate(self, ax, language=language)
 
 
 @dataclass(frozen=True)
@@ -322,15 +325,18 @@ class GroupTimeResult(Result):
 
     # ------------------------------------------------------------------------------- plots
 
-    def plot_group_time(self, ax: Any = None) -> Any:
-        """ATT(g, t) by period, one colour per cohort (hollow before entry), with CIs; returns the Axes."""
+    def plot_group_time(self, ax: Any = None, *, language: str = "en") -> Any:
+        """ATT(g, t) by period, one colour per cohort (hollow before entry), with CIs; returns the Axes.
+
+        Labels in ``language`` ("en" or "fr").
+        """
         from ..report._plots_did import plot_group_time
 
-        return plot_group_time(self, ax)
+        return plot_group_time(self, ax, language=language)
 
-    def plot_event_study(self, ax: Any = None) -> Any:
+    def plot_event_study(self, ax: Any = None, *, language: str = "en") -> Any:
         """The dynamic aggregation (ATT by event time) with CIs and uniform band; returns the Axes."""
-        return self.aggregate("dynamic").plot(ax=ax)
+        return self.aggregate("dynamic").plot(ax=ax, language=language)
 
 
 def _wif_dot(keep_groups: np.ndarray, pg: np.ndarray, att: np.ndarray, cohort_code: np.ndarray,

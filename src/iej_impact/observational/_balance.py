@@ -270,15 +270,17 @@ class BalanceTable(Result):
             "spec": dict(self.spec),
         })
 
-    def plot_love(self, ax: Any = None, *, threshold: float | None = None, absolute: bool = True) -> Any:
+    def plot_love(self, ax: Any = None, *, threshold: float | None = None, absolute: bool = True,
+                  language: str = "en") -> Any:
         """Love plot: |SMD| per covariate before (open circles) and after (filled) adjustment.
 
-        Draws the table's numbers, with a dashed line at ``threshold`` (default: the table's).
-        Returns the matplotlib Axes (a new ``Figure``, not pyplot, when ``ax`` is None).
+        Draws the table's numbers, with a dashed line at ``threshold`` (default: the table's);
+        labels in ``language`` ("en" or "fr"). Returns the matplotlib Axes (a new ``Figure``, not
+        pyplot, when ``ax`` is None).
         """
         from ..report._plots_diagnostics import plot_love
 
-        return plot_love(self, ax, threshold=threshold, absolute=absolute)
+        return plot_love(self, ax, threshold=threshold, absolute=absolute, language=language)
 
 
 def _weights_arg(data: pd.DataFrame, value: object, name: str, func: str, *, allow_zero: bool) -> np.ndarray | None:

@@ -591,14 +591,15 @@ class PropensityScore(Result):
         return overlap_table(self.scores, self.treated, estimand=estimand, bounds=bounds,
                              sampling_weights=self.sampling_weights)
 
-    def plot_overlap(self, ax: Any = None, *, bins: int = 40) -> Any:
+    def plot_overlap(self, ax: Any = None, *, bins: int = 40, language: str = "en") -> Any:
         """Mirrored histograms of the score: treated above the axis, controls below (density scale).
 
-        Drawn on a matplotlib ``Figure`` (never pyplot); returns the Axes.
+        Drawn on a matplotlib ``Figure`` (never pyplot), labels in ``language`` ("en" or "fr");
+        returns the Axes.
         """
         from ..report._plots_diagnostics import plot_overlap
 
-        return plot_overlap(self, ax, bins=bins)
+        return plot_overlap(self, ax, bins=bins, language=language)
 
     # ---- display / export --------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:

@@ -74,6 +74,15 @@ def _tick_formatter(language: str) -> Callable[[float, int], str]:
     return fmt
 
 
+def localise_ticks(ax: Axes, language: str, *, x: bool = True, y: bool = True) -> None:
+    """French tick labels (decimal comma, grouped thousands) on the chosen axes; English keeps matplotlib's."""
+    if language != "fr":
+        return
+    for on, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+        if on:
+            axis.set_major_formatter(FuncFormatter(_tick_formatter(language)))
+
+
 def _float_column(frame: pd.DataFrame, column: str, func: str) -> np.ndarray:
     """A writable float copy of ``column``; None/NaN become NaN (object columns of numbers and None are fine)."""
     s = frame[column]
