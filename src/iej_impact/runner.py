@@ -328,34 +328,7 @@ def run(
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
-        where = f"{spec.location} ({spec.name})"
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                res = spec.function(samples.for_analysis(spec).data, **kwargs)
-        except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=_location(spec, exc)) from exc
-        except EstimationError as exc:
-            raise EstimationError(f"{where}: {exc}") from exc
-        run_warnings[spec.name] = _warning_records(caught, where)
-        results[spec.name] = res
-        for kind in spec.aggregate:
-            if not hasattr(res, "aggregate"):
-                raise ConfigError(f"{spec.estimator}() results cannot be aggregated.", location=f"{spec.location}.aggregate")
-            try:
-                results[f"{spec.name}.{kind}"] = res.aggregate(kind)
-            except (DataError, SpecificationError) as exc:
-                raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
-        if spec.sensitivity is not None:
-            try:
-                results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
-                    kwargs["outcome"], **spec.sensitivity)
-            except (DataError, SpecificationError) as exc:
-                raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
-        for kind in spec.plots:
-            if not hasattr(res, f"plot_{kind}"):
-                avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
-                raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
+        run_warnings[spec.name] = _run_analysis(spec, kwargs, samples.for_analysis(spec), results)
         plots[spec.name] = list(spec.plots)
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
@@ -380,6 +353,44 @@ def run(
     final_report = out / report_path.name if report_path else None
     return RunResult(output_dir=out, results=results, sample=sample, results_json=results_json, manifest=manifest,
                      report_path=final_report, truths=truths)
+
+
+def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
+                  results: dict[str, Any]) -> list[dict[str, str]]:
+    """Estimate one analysis and the results derived from it (aggregations, sensitivity) into ``results``.
+
+    Checks that its plots exist (they are drawn with the outputs); returns the warnings it raised.
+    User errors become ConfigError located at the analysis' YAML key.
+    """
+    where = f"{spec.location} ({spec.name})"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = spec.function(sample.data, **kwargs)
+    except (DataError, SpecificationError) as exc:
+        raise ConfigError(str(exc), location=_location(spec, exc)) from exc
+    except EstimationError as exc:
+        raise EstimationError(f"{where}: {exc}") from exc
+    records = _warning_records(caught, where)
+    results[spec.name] = res
+    for kind in spec.aggregate:
+        if not hasattr(res, "aggregate"):
+            raise ConfigError(f"{spec.estimator}() results cannot be aggregated.", location=f"{spec.location}.aggregate")
+        try:
+            results[f"{spec.name}.{kind}"] = res.aggregate(kind)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
+    if spec.sensitivity is not None:
+        try:
+            results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
+                kwargs["outcome"], **spec.sensitivity)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
+    for kind in spec.plots:
+        if not hasattr(res, f"plot_{kind}"):
+            avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
+            raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
+    return records
 
 
 def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
