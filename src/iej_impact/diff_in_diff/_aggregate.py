@@ -31,10 +31,9 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..errors import EstimationError, SpecificationError
+from ..errors import EstimationError
 from ..inference import Bootstrap, Inference, normal_ci
 from ..results import TIDY_COLUMNS, EffectResult, Summary, jsonable
-from ._event_study import plot_event_times
 
 __all__ = ["AggregateResult", "aggregate", "influence_errors"]
 
@@ -150,18 +149,14 @@ class AggregateResult(EffectResult):
         return Summary(title=f"att_gt, {self.kind} aggregation: {self.estimand} on {self.outcome}",
                        tables=tuple(tables), notes=notes)
 
-    def plot(self, ax: Any = None) -> Any:
-        """Plot the levels (event time, cohort or period) with CIs and the uniform band; returns the Axes."""
-        if not self.level_column:
-            raise SpecificationError("the 'simple' aggregation has a single number; there is nothing to plot by.")
-        frame = self.by.copy()
-        xlabel = {"event_time": "Event time (periods since entry)", "group": "Cohort (first treated period)",
-                  "time": "Period"}[self.level_column]
-        if self.kind != "dynamic":
-            frame["post"] = True
-        return plot_event_times(frame, x=self.level_column, ax=ax, xlabel=xlabel,
-                                title=f"ATT by {self.level_column.replace('_', ' ')} on {self.outcome} "
-                                      f"({self.kind} aggregation)")
+    def plot(self, ax: Any = None, *, language: str = "en") -> Any:
+        """Plot the levels (event time, cohort or period) with CIs and the uniform band; returns the Axes.
+
+        Labels in ``language`` ("en" or "fr").
+        """
+        from ..report._plots_did import plot_aggregate
+
+        return plot_aggregate(self, ax, language=language)
 
 
 # ----------------------------------------------------------------------------------------- the cells

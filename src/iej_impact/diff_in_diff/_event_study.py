@@ -73,43 +73,11 @@ def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = No
     ``frame`` needs columns ``x``, ``estimate``, ``ci_lower``, ``ci_upper`` and optionally
     ``band_lower``/``band_upper``; a ``post`` column (bool) draws pre-periods hollow. The plot shows
     the table's numbers and computes nothing. Returns the Axes (a new pyplot-free Figure when
-    ``ax`` is None).
+    ``ax`` is None). Drawn by :func:`iej_impact.report._plots_did.plot_event_times`.
     """
-    import matplotlib as mpl
+    from ..report._plots_did import plot_event_times as draw
 
-    from ..report._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE, _new_axes
-
-    xs = frame[x].to_numpy(dtype=float)
-    est = frame["estimate"].to_numpy(dtype=float)
-    lo, hi = frame["ci_lower"].to_numpy(dtype=float), frame["ci_upper"].to_numpy(dtype=float)
-    post = frame["post"].to_numpy(dtype=bool) if "post" in frame.columns else xs >= 0
-    with mpl.rc_context(STYLE):
-        if ax is None:
-            ax = _new_axes(6.5, 3.6)
-        ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8, linestyle="--", zorder=1)
-        if {"band_lower", "band_upper"} <= set(frame.columns):
-            bl, bh = frame["band_lower"].to_numpy(dtype=float), frame["band_upper"].to_numpy(dtype=float)
-            ok = np.isfinite(bl) & np.isfinite(bh)
-            if ok.any():
-                ax.fill_between(xs[ok], bl[ok], bh[ok], color=COLOUR_MAIN, alpha=0.12, linewidth=0,
-                                label="uniform band", step=None)
-        ok = np.isfinite(lo) & np.isfinite(hi)
-        for mask, colour, label in ((~post, COLOUR_SECOND, "pre-treatment"), (post, COLOUR_MAIN, "post-treatment")):
-            m = mask & ok
-            if m.any():
-                ax.vlines(xs[m], lo[m], hi[m], color=colour, linewidth=1.6, zorder=2)
-            m = mask & np.isfinite(est)
-            if m.any():
-                ax.plot(xs[m], est[m], "o", color=colour, markersize=5, zorder=3, label=label,
-                        markerfacecolor="white" if colour == COLOUR_SECOND else colour)
-        if reference is not None:
-            ax.plot([reference], [0.0], "s", color=COLOUR_REFERENCE, markersize=4, zorder=3, label="reference")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("Effect")
-        if title:
-            ax.set_title(title)
-        ax.legend(loc="best", frameon=False, fontsize=7.5)
-    return ax
+    return draw(frame, x=x, ax=ax, title=title, reference=reference, xlabel=xlabel)
 
 
 @dataclass(frozen=True)
@@ -163,11 +131,14 @@ class EventStudyResult(Result):
         return Summary(title=f"event_study: {self.outcome} by event time (reference {self.reference})",
                        tables=(("Leads and lags", shown),), notes=notes)
 
-    def plot_event_study(self, ax: Any = None) -> Any:
-        """Coefficients with CIs against event time, the reference period marked; returns the Axes."""
-        frame = self.table[self.table["event_time"] != self.reference]
-        return plot_event_times(frame, ax=ax, reference=self.reference,
-                                title=f"Event study on {self.outcome} (dynamic TWFE, reference {self.reference})")
+    def plot_event_study(self, ax: Any = None, *, language: str = "en") -> Any:
+        """Coefficients with CIs against event time, the reference period marked; returns the Axes.
+
+        Labels in ``language`` ("en" or "fr").
+        """
+        from ..report._plots_did import plot_event_study
+
+        return plot_event_study(self, ax, language=language)
 
 
 def event_study(

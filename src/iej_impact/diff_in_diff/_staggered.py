@@ -208,43 +208,18 @@ class GroupTimeResult(Result):
 
     # ------------------------------------------------------------------------------- plots
 
-    def plot_group_time(self, ax: Any = None) -> Any:
-        """ATT(g, t) by period, one colour per cohort (hollow before entry), with CIs; returns the Axes."""
-        import matplotlib as mpl
+    def plot_group_time(self, ax: Any = None, *, language: str = "en") -> Any:
+        """ATT(g, t) by period, one colour per cohort (hollow before entry), with CIs; returns the Axes.
 
-        from ..report._plotting import COLOUR_REFERENCE, STYLE, _new_axes
+        Labels in ``language`` ("en" or "fr").
+        """
+        from ..report._plots_did import plot_group_time
 
-        t = self.table
-        groups = sorted(t["group"].unique())
-        cmap = mpl.colormaps["tab10"]
-        width = 0.6 / max(len(groups), 1)
-        with mpl.rc_context(STYLE):
-            if ax is None:
-                ax = _new_axes(7.0, 3.8)
-            ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8, linestyle="--")
-            for j, g in enumerate(groups):
-                sub = t[t["group"] == g]
-                x = sub["time"].to_numpy(dtype=float) + (j - (len(groups) - 1) / 2) * width
-                colour = cmap(j % 10)
-                ax.vlines(x, sub["ci_lower"], sub["ci_upper"], color=colour, linewidth=1.0)
-                post = sub["post"].to_numpy(dtype=bool)
-                ax.plot(x[post], sub["estimate"].to_numpy()[post], "o", color=colour, markersize=4,
-                        label=f"g = {level_value(g)}")
-                ax.plot(x[~post], sub["estimate"].to_numpy()[~post], "o", color=colour, markersize=4,
-                        markerfacecolor="white")
-            times = sorted(t["time"].unique())
-            if len(times) <= 24:
-                ax.set_xticks([float(v) for v in times], labels=[str(level_value(v)) for v in times])
-            ax.set_xlabel("Period (filled: treated; hollow: before entry)")
-            ax.set_ylabel("ATT(g, t)")
-            ax.set_title(f"Group-time ATTs on {self.outcome}")
-            if len(groups) <= 12:
-                ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7.5)
-        return ax
+        return plot_group_time(self, ax, language=language)
 
-    def plot_event_study(self, ax: Any = None) -> Any:
+    def plot_event_study(self, ax: Any = None, *, language: str = "en") -> Any:
         """The dynamic aggregation (ATT by event time) with CIs and uniform band; returns the Axes."""
-        return self.aggregate("dynamic").plot(ax=ax)
+        return self.aggregate("dynamic").plot(ax=ax, language=language)
 
 
 # ----------------------------------------------------------------------------------------- estimation
