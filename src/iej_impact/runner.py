@@ -103,10 +103,13 @@ def _load_run_data(cfg: RunConfig, every_table: bool = False) -> RunData:
     extra: dict[str, pd.DataFrame] = {}
     extra_inputs: list[dict[str, Any]] = []
     for name, spec in data.get("tables", {}).items():
+        path = cfg.resolve(spec["path"])
         if name not in used and not every_table:
+            if not path.is_file():  # declared but unused: not read, but a missing file is still an error
+                raise ConfigError(f"file not found: {path} (declared, though no analysis uses this table; "
+                                  "correct the path or remove the entry)", location=f"data.tables.{name}")
             continue
         opts = {k: v for k, v in spec.items() if k != "path"}
-        path = cfg.resolve(spec["path"])
         try:
             extra[name] = load_data(path, **opts)
         except (DataError, SpecificationError) as exc:

@@ -164,12 +164,16 @@ def test_panel_role_typo_is_refused_c77(tmp_path, capsys, monkeypatch):
         assert_user_error(capsys, [command, str(path)], "sample.cohort:", "Did you mean 'first_treat'?")
 
 
-def test_validate_opens_unused_tables_d39(tmp_path, capsys):
-    """D39: validate opens every table of data.tables, even one no analysis uses."""
+def test_validate_opens_unused_tables_d39(tmp_path, capsys, monkeypatch):
+    """D39: validate opens every table of data.tables, even one no analysis uses; run does not read it,
+    but a declared file that does not exist stops it too, before estimating."""
     cfg = base_config()
     cfg["data"]["tables"] = {"ops": "nope.csv"}
     path = write(tmp_path, cfg)
     assert_user_error(capsys, ["validate", str(path)], "data.tables.ops")
+    no_estimation(monkeypatch)
+    assert_user_error(capsys, ["run", str(path)], "data.tables.ops", "file not found")
+    assert not (tmp_path / "out").exists()
 
 
 def test_simulate_refuses_an_impossible_size(tmp_path, capsys):
