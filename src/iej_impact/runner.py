@@ -35,7 +35,7 @@ from .config import (
     parameter_location,
 )
 from .data._sample import Sample, define_sample
-from .errors import ConfigError, DataError, EstimationError, SpecificationError
+from .errors import ConfigError, ConfigErrors, DataError, EstimationError, SpecificationError
 from .results import jsonable
 
 __all__ = ["run", "validate", "RunResult", "load_run_data"]
@@ -258,21 +258,36 @@ def validate(config: str | Path | RunConfig) -> dict[str, Any]:
 
 def _check_analyses(cfg: RunConfig, rd: RunData, samples: _Samples, analyses: Any) -> list[str]:
     """Bind each analysis and run its function's checks (columns, then parameters) on its sample,
-    stopping each before it estimates; ConfigError with the YAML location on the first problem."""
+    stopping each before it estimates. Every analysis is checked: one problem is a ConfigError with its
+    YAML location, several a ConfigErrors listing each (the first problem of each analysis)."""
     roles = _sample_roles(cfg, rd)
-    checked = []
+    checked: list[str] = []
+    errors: list[ConfigError] = []
     for spec in analyses:
-        sample = samples.for_analysis(spec)
-        kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
-        _check_columns(spec, kwargs, sample.data)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the run records the warnings; the checks need not repeat them
-                check_arguments(spec.function, sample.data, **kwargs)
-        except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=_location(spec, exc)) from exc
+            _check_analysis(spec, roles, cfg, rd, samples)
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
         checked.append(spec.name)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ConfigErrors(errors) from errors[0]
     return checked
+
+
+def _check_analysis(spec: AnalysisSpec, roles: Mapping[str, Any], cfg: RunConfig, rd: RunData,
+                    samples: _Samples) -> None:
+    sample = samples.for_analysis(spec)
+    kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
+    _check_columns(spec, kwargs, sample.data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the run records the warnings; the checks need not repeat them
+            check_arguments(spec.function, sample.data, **kwargs)
+    except (DataError, SpecificationError) as exc:
+        raise ConfigError(str(exc), location=_location(spec, exc)) from exc
 
 
 def _check_columns(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:

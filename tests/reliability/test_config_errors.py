@@ -435,3 +435,18 @@ def test_mahalanobis_columns_are_checked_before_matching(monkeypatch):
     assert res.spec["mahalanobis"] == ["x1"]
     with pytest.raises(DataError, match="'x9'"):
         check_arguments(match, df, treatment="d", covariates=["x1"], distance="mahalanobis", mahalanobis=["x9"])
+
+
+def test_every_wrong_analysis_is_listed_at_once(tmp_path, capsys, monkeypatch):
+    """validate and run list the first problem of every analysis, each with its YAML location, not only the
+    first analysis' (an evaluator fixes them in one pass)."""
+    cfg = base_config()
+    first = cfg["analyses"][1]
+    cfg["analyses"] += [dict(first, name="bad_caliper", caliper=-1),
+                        dict(first, name="bad_cluster", se={"type": "clustered", "by": "nocol"})]
+    path = write(tmp_path, cfg)
+    no_estimation(monkeypatch)
+    n = len(cfg["analyses"])
+    for command in ("validate", "run"):
+        err = assert_user_error(capsys, [command, str(path)], "2 problems in the analyses")
+        assert f"analyses[{n - 2}].caliper:" in err and f"analyses[{n - 1}].se.by:" in err
