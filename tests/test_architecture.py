@@ -23,7 +23,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "iej_impact"
 
 #: package -> packages it may import (besides itself and the core). "core" is the top-level modules
-#: errors, results, inference, _validation, _mestimation, _progress; "front" is config, runner, cli, ...
+#: errors, results, inference, _validation, _mestimation, _separation, _progress; "front" is config, runner, cli, ...
 ALLOWED = {
     "core": set(),
     "data": set(),
@@ -35,7 +35,7 @@ ALLOWED = {
     "datasets": {"data"},
     "front": {"data", "indicators", "observational", "matching", "diff_in_diff", "report", "datasets"},
 }
-CORE = {"__init__", "errors", "results", "inference", "_validation", "_mestimation", "_progress"}
+CORE = {"__init__", "errors", "results", "inference", "_validation", "_mestimation", "_separation", "_progress"}
 FRONT = {"config", "runner", "cli", "_yaml", "_output_dir"}
 MATPLOTLIB_PACKAGES = {"report"}
 YAML_MODULES = {"config", "_yaml", "data._datamodel"}

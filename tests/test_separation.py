@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from iej_impact import att_gt, did
+from iej_impact._separation import column_separation, diagnose, perfectly_predicted
 from iej_impact.diff_in_diff._two_by_two import logit_fit, pscore_fit
 from iej_impact.errors import OverlapWarning
 from iej_impact.observational._propensity import SCORE_EPS, propensity_score
-from iej_impact.observational._separation import column_separation, diagnose, perfectly_predicted
 
 MODELS = ["logit", "probit"]
 

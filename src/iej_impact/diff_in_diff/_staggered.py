@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from .._separation import summary_text
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -68,7 +69,6 @@ from .._validation import (
 from ..data._panel import StaggeredPanel, prepare_staggered
 from ..errors import EstimationError, MissingDataWarning, OverlapWarning, SpecificationError
 from ..inference import Bootstrap, Clustered, Inference, normal_ci, parse_inference
-from ..observational._separation import summary_text
 from ..results import TIDY_COLUMNS, Result, Summary, jsonable
 from ._event_study import WaldTest, plot_event_times
 from ._two_by_two import METHODS, iqr_se, panel_2x2, pscore_fit, rademacher_draws, rc_2x2, sup_t_critical

@@ -46,6 +46,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from .._separation import diagnose, perfect_eta, summary_text
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -61,7 +62,6 @@ from .._validation import (
 from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, OverlapWarning, PanelStructureError, SpecificationError
 from ..inference import Bootstrap, Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
-from ..observational._separation import diagnose, perfect_eta, summary_text
 from ..results import EffectResult
 
 __all__ = ["did", "matched_did"]
@@ -88,7 +88,7 @@ def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, start: np.ndarray 
     ``MAX_ETA_STEP``; convergence when the largest step is below ``tol`` (relative). On separated
     data the iterations stop once the log-likelihood no longer rises while units are pushed to
     scores of 0 or 1; whether the data are separated is decided by :func:`pscore_fit` from the
-    data (:func:`iej_impact.observational._separation.diagnose`), not from this flag.
+    data (:func:`iej_impact._separation.diagnose`), not from this flag.
     """
     k = x.shape[1]
     beta = np.zeros(k) if start is None else np.array(start, dtype=float)
@@ -203,7 +203,7 @@ def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
 
     ``w`` must already be normalised to mean 1; ``x`` has the constant first. ``keep`` is 0 for
     comparison units with p >= trim_level. ``separation`` is None or the diagnosis of
-    :func:`iej_impact.observational._separation.diagnose` (decided from the data, whatever the Newton iterations
+    :func:`iej_impact._separation.diagnose` (decided from the data, whatever the Newton iterations
     did): the perfectly predicted units then get scores of 0 (comparison) or 1 (treated, capped
     at ``PS_CAP``), and ``converged`` is False.
     """

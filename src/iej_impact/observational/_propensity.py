@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .._separation import diagnose, perfect_eta
 from .._validation import (
     ID_COLUMNS,
     as_column_list,
@@ -65,7 +66,6 @@ from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, OverlapWarning, SpecificationError
 from ..results import Result, Summary, jsonable
 from ._design import Design, design_matrix, scaled_with_intercept, unscale_matrix
-from ._separation import diagnose, perfect_eta
 
 __all__ = [
     "PropensityScore",
@@ -188,7 +188,7 @@ class BinaryFit:
     converged: bool
     iterations: int
     lin: Linearization
-    separation: dict[str, Any] | None = None  # see :func:`~iej_impact.observational._separation.diagnose`
+    separation: dict[str, Any] | None = None  # see :func:`~iej_impact._separation.diagnose`
     perfect: np.ndarray | None = field(default=None, repr=False)  # perfectly predicted rows
 
 
@@ -276,10 +276,10 @@ def fit_binary(
 
     Steps are halved until the log-likelihood does not fall, and a step never moves a linear
     predictor by more than ``MAX_ETA_STEP``. Separation is diagnosed from the data by
-    :func:`~iej_impact.observational._separation.diagnose` (``raw``, the unscaled columns, only makes its
+    :func:`~iej_impact._separation.diagnose` (``raw``, the unscaled columns, only makes its
     descriptions quote the original values), whatever the iterations did: when the data are
     separated the fit has ``converged=False``, ``separation`` set and the perfectly predicted
-    units' linear predictors at +-:func:`~iej_impact.observational._separation.perfect_eta` (scores within ~1e-13
+    units' linear predictors at +-:func:`~iej_impact._separation.perfect_eta` (scores within ~1e-13
     of 0 or 1, their limit).
     """
     n = z.shape[0]
@@ -511,7 +511,7 @@ class PropensityScore(Result):
     warnings : plain-language warnings (separation, scores of 0 or 1, non-convergence).
     separation : None, or the diagnosis of (quasi-)complete separation of a logit/probit model
         (decided from the data, not from how the Newton iterations stopped; see
-        :func:`iej_impact.observational._separation.diagnose`), a dict with ``kind`` ("complete" or
+        :func:`iej_impact._separation.diagnose`), a dict with ``kind`` ("complete" or
         "quasi-complete"), ``n_units``, ``n_treated``, ``n_control`` (perfectly predicted units,
         whose scores are 1 for treated and 0 for controls), ``n_obs``, ``columns`` (the design
         columns that separate) and ``causes`` (plain-language descriptions). ``converged`` is then
