@@ -50,7 +50,6 @@ MODULE_EXCEPTIONS: dict[str, int] = {
     "diff_in_diff._two_by_two": 692,
     "diff_in_diff._staggered": 836,
     "datasets.synthetic._cohort": 1584,
-    "observational._propensity": 927,
     "data._io": 605,
     "data._parsing": 661,
     "data._checks": 699,
