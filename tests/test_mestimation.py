@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from iej_impact import did
 from iej_impact._mestimation import Linearization, check_gram, fit_binary, fit_wls
+from iej_impact.diff_in_diff._two_by_two import pscore_fit
 from iej_impact.errors import EstimationError
 from iej_impact.observational._design import scaled_with_intercept, unscale_matrix
+from iej_impact.observational._propensity import propensity_score
 
 
 def _data(n: int = 400, seed: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -71,6 +75,28 @@ def test_the_gram_check_names_the_columns():
         fit_wls(z, x[:, 1], w, names=["a", "b", "c", "a+c"], func="f", what="outcome model")
     with pytest.raises(EstimationError, match="has no observations"):
         check_gram(np.zeros((2, 2)), ["a"], "f", "outcome model")
+
+
+def test_a_covariate_constant_in_the_comparison_group_is_named_by_did():
+    rng = np.random.default_rng(3)
+    n = 200
+    d = (np.arange(n) < 80).astype(int)
+    x = rng.normal(size=n)
+    k = np.where(d == 1, rng.normal(size=n), 1.0)  # varies among the treated only
+    ids = np.arange(n)
+    df = pd.DataFrame({"id": np.r_[ids, ids], "x": np.r_[x, x], "k": np.r_[k, k], "d": np.r_[d, d],
+                       "p": np.r_[np.zeros(n), np.ones(n)].astype(int), "y": rng.normal(size=2 * n)})
+    with pytest.raises(EstimationError, match=r"did\(\): in the outcome regression of the comparison group, "
+                                              r"column\(s\) \['k'\] take a single value"):
+        did(df, outcome="y", treatment="d", post="p", unit="id", covariates=["x", "k"], method="reg")
+
+
+def test_the_did_logit_is_the_propensity_score():
+    x, d, _, w = _data()
+    df = pd.DataFrame(x, columns=["a", "b", "c"]).assign(d=d.astype(int), w=w)
+    ps = propensity_score(df, treatment="d", covariates=["a", "b", "c"], weights="w")
+    did_ps = pscore_fit(np.column_stack([np.ones(len(d)), x]), d, w / w.mean(), 0.995, names=["a", "b", "c"])
+    np.testing.assert_allclose(did_ps.p, ps.scores, rtol=1e-12)
 
 
 @pytest.mark.parametrize("link", ["logit", "probit"])
