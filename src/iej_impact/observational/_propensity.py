@@ -23,7 +23,8 @@ The inverse-probability weights and the overlap summary and rule live in
 References
 ----------
 Rosenbaum, P. & Rubin, D. (1983). The central role of the propensity score in observational
-studies for causal effects. Biometrika 70(1). Wooldridge, J. (2010). Econometric Analysis of Cross Section and Panel Data, 2nd ed., ch. 21.
+studies for causal effects. Biometrika 70(1). Wooldridge, J. (2010). Econometric Analysis of
+Cross Section and Panel Data, 2nd ed., ch. 21.
 """
 
 from __future__ import annotations
