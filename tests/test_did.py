@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.diff_in_diff._two_by_two import did, pscore_fit, rademacher_draws
+from iej_impact._bootstrap import rademacher_draws
+from iej_impact.diff_in_diff._two_by_two import did, pscore_fit
 from iej_impact.errors import DataError, OverlapWarning, PanelStructureError, SpecificationError
 from iej_impact.inference import Bootstrap
 

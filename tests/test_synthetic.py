@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,8 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from iej_impact import validate_table
-from iej_impact.datasets.synthetic._cohort import ADJUSTMENT_COVARIATES, OUTCOMES, SyntheticCohort, simulate_cohort
+from iej_impact.datasets.synthetic import ADJUSTMENT_COVARIATES, SyntheticCohort, simulate_cohort
+from iej_impact.datasets.synthetic._outcome_model import OUTCOMES
 from iej_impact.errors import SpecificationError
 
 SEED = 2018
@@ -479,13 +479,10 @@ def test_true_effect_and_panel_probabilities_errors(small):
 
 @pytest.mark.slow
 def test_scale():
-    tick = time.perf_counter()
+    # sizes and shares at scale; the time it takes is measured in benchmarks/, not asserted here
     cohort = simulate_cohort(10_000, seed=1)
-    assert time.perf_counter() - tick < 3.0
     assert len(cohort.panel) == 30_000 * 31
-    tick = time.perf_counter()
     million = simulate_cohort(1_000_000, seed=1, panel="none")
-    assert time.perf_counter() - tick < 60.0
     assert len(million.persons) == 3_000_000
     assert abs(million.persons.loc[million.persons["treated"] == 1, "female"].mean() - 0.436) < 0.002
 

@@ -328,34 +328,7 @@ def run(
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
-        where = f"{spec.location} ({spec.name})"
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                res = spec.function(samples.for_analysis(spec).data, **kwargs)
-        except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=_location(spec, exc)) from exc
-        except EstimationError as exc:
-            raise EstimationError(f"{where}: {exc}") from exc
-        run_warnings[spec.name] = _warning_records(caught, where)
-        results[spec.name] = res
-        for kind in spec.aggregate:
-            if not hasattr(res, "aggregate"):
-                raise ConfigError(f"{spec.estimator}() results cannot be aggregated.", location=f"{spec.location}.aggregate")
-            try:
-                results[f"{spec.name}.{kind}"] = res.aggregate(kind)
-            except (DataError, SpecificationError) as exc:
-                raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
-        if spec.sensitivity is not None:
-            try:
-                results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
-                    kwargs["outcome"], **spec.sensitivity)
-            except (DataError, SpecificationError) as exc:
-                raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
-        for kind in spec.plots:
-            if not hasattr(res, f"plot_{kind}"):
-                avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
-                raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
+        run_warnings[spec.name] = _run_analysis(spec, kwargs, samples.for_analysis(spec), results)
         plots[spec.name] = list(spec.plots)
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
@@ -380,6 +353,44 @@ def run(
     final_report = out / report_path.name if report_path else None
     return RunResult(output_dir=out, results=results, sample=sample, results_json=results_json, manifest=manifest,
                      report_path=final_report, truths=truths)
+
+
+def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
+                  results: dict[str, Any]) -> list[dict[str, str]]:
+    """Estimate one analysis and the results derived from it (aggregations, sensitivity) into ``results``.
+
+    Checks that its plots exist (they are drawn with the outputs); returns the warnings it raised.
+    User errors become ConfigError located at the analysis' YAML key.
+    """
+    where = f"{spec.location} ({spec.name})"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = spec.function(sample.data, **kwargs)
+    except (DataError, SpecificationError) as exc:
+        raise ConfigError(str(exc), location=_location(spec, exc)) from exc
+    except EstimationError as exc:
+        raise EstimationError(f"{where}: {exc}") from exc
+    records = _warning_records(caught, where)
+    results[spec.name] = res
+    for kind in spec.aggregate:
+        if not hasattr(res, "aggregate"):
+            raise ConfigError(f"{spec.estimator}() results cannot be aggregated.", location=f"{spec.location}.aggregate")
+        try:
+            results[f"{spec.name}.{kind}"] = res.aggregate(kind)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
+    if spec.sensitivity is not None:
+        try:
+            results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
+                kwargs["outcome"], **spec.sensitivity)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
+    for kind in spec.plots:
+        if not hasattr(res, f"plot_{kind}"):
+            avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
+            raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
+    return records
 
 
 def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
@@ -433,14 +444,18 @@ def _warning_records(caught: list[warnings.WarningMessage], where: str) -> list[
 
 
 def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
+    from .report._diagnostics import result_diagnostics
+    from .report._effects_table import truth_check
+
     d = res.to_dict()
     if isinstance(d, dict):
         d["warnings"] = list(warns)
+        diagnostics = result_diagnostics(res)
+        if diagnostics:
+            d["diagnostics"] = diagnostics
     if truth is not None and isinstance(d, dict):
         d["true_value"] = truth
-        d["bias"] = d["estimate"] - truth if d.get("estimate") is not None else None
-        lo, hi = d.get("ci_lower"), d.get("ci_upper")
-        d["ci_covers_truth"] = (lo <= truth <= hi) if lo is not None and hi is not None else None
+        d["bias"], d["ci_covers_truth"] = truth_check(d.get("estimate"), d.get("ci_lower"), d.get("ci_upper"), truth)
     return jsonable(d)
 
 
@@ -509,6 +524,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
                    plots: Mapping[str, list[str]], truths: Mapping[str, float | None], results_json: dict[str, Any],
                    manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
     from .data._io import write_table
+    from .report._effects_table import effects_frame
     from .report._plotting import plot_effects, plot_sample_flow, save_figure
 
     sample = samples.main
@@ -521,7 +537,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         write_table(sample.flow.exclusions, tmp / "tables" / "exclusions.csv")
         for name, extra in sorted(samples.extra.items()):
             write_table(extra.flow.table, tmp / "tables" / f"sample_flow_{name}.csv")
-        effects = _effects_frame(results, truths)
+        effects = effects_frame(results, truths)
         write_table(effects, tmp / "tables" / "effects.csv")
 
         lang = cfg.report["language"]
@@ -533,7 +549,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png")
         for name, kinds in plots.items():
             for kind in kinds:
-                ax = getattr(results[name], f"plot_{kind}")()
+                ax = getattr(results[name], f"plot_{kind}")(language=lang)
                 figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png")
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
@@ -552,21 +568,6 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         (tmp / "manifest.json").write_text(_dumps(jsonable(full_manifest)), encoding="utf-8")
 
     return report_path
-
-
-def _effects_frame(results: Mapping[str, Any], truths: Mapping[str, float | None]) -> pd.DataFrame:
-    rows = []
-    for name, res in results.items():
-        if not hasattr(res, "estimate"):
-            continue
-        rows.append({
-            "name": name, "method": getattr(res, "method", None), "estimand": getattr(res, "estimand", None),
-            "outcome": getattr(res, "outcome", None), "estimate": res.estimate, "std_error": res.std_error,
-            "ci_lower": res.ci[0], "ci_upper": res.ci[1], "p_value": res.p_value,
-            "inference": res.inference.name, "n_treated": res.n_treated, "n_control": res.n_control,
-            "truth": truths.get(name),
-        })
-    return pd.DataFrame(rows)
 
 
 def _dumps(obj: Any) -> str:

@@ -8,7 +8,7 @@ property test: mutated configurations never end in an internal error.
 from __future__ import annotations
 
 import copy
-import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -103,10 +103,8 @@ def test_parameter_errors_exit_2_with_location_before_estimating(tmp_path, capsy
                                                                   command):
     """V01, V02, V03, C13, C45: validate checks parameters, run refuses before estimating anything."""
     cfg = write(tmp_path, **over)
-    no_estimation(monkeypatch)
-    t0 = time.perf_counter()
+    no_estimation(monkeypatch)  # fails the test if anything is estimated
     assert_user_error(capsys, [command, str(cfg)], where, text)
-    assert time.perf_counter() - t0 < 10
     assert not (tmp_path / "out").exists()
 
 
@@ -250,7 +248,7 @@ BOMB = "".join(
     ("C72d", None),
 ])
 def test_alias_bombs_refused_quickly(tmp_path, capsys, case, use):
-    """C72b-d: a 'billion laughs' document is refused in well under a second, whatever uses it."""
+    """C72b-d: a 'billion laughs' document is refused without expanding it, whatever uses it."""
     path = write(tmp_path)
     text = BOMB + path.read_text(encoding="utf-8")
     if use is None:
@@ -258,9 +256,14 @@ def test_alias_bombs_refused_quickly(tmp_path, capsys, case, use):
     else:
         text = text.replace("  caliper: 0.5\n", "  caliper: 0.5\n" + use.replace("    ", "  "))
     path.write_text(text, encoding="utf-8")
-    t0 = time.perf_counter()
-    err = assert_user_error(capsys, ["run", str(path)], "aliases")
-    assert time.perf_counter() - t0 < 5 and len(err) < 1000
+    tracemalloc.start()
+    try:
+        err = assert_user_error(capsys, ["run", str(path)], "aliases")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # expanded, the bomb is 10**8 nodes (gigabytes); refused while counting, it never grows
+    assert peak < 50e6 and len(err) < 1000
 
 
 def test_recursive_alias_refused(tmp_path, capsys):
@@ -368,7 +371,7 @@ def test_library_caps_for_api_users():
     from iej_impact.inference import Bootstrap
 
     df = pd.DataFrame({"d": [0, 1] * 10, "x": np.arange(20.0), "y": np.arange(20.0)})
-    t0 = time.perf_counter()
+    tracemalloc.start()
     with pytest.raises(SpecificationError, match="'ratio' parameter of match\\(\\) must be <= .* on this machine"):
         psm(df, outcome="y", treatment="d", covariates=["x"], ratio=10**12)
     with pytest.raises(SpecificationError, match="'reps' parameter of Bootstrap\\(\\) must be <= 100000"):
@@ -377,7 +380,9 @@ def test_library_caps_for_api_users():
         simulate_cohort(10**12)
     with pytest.raises(SpecificationError, match="se.type"):
         psm(df, outcome="y", treatment="d", covariates=["x"], se={"type": "jackknife"})
-    assert time.perf_counter() - t0 < 5
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50e6  # refused before allocating anything of the requested size
 
 
 def test_short_repr_bounds_huge_values():
@@ -392,3 +397,37 @@ def test_short_repr_bounds_huge_values():
     with pytest.raises(SpecificationError) as info:
         check_number("caliper", leaf, "match")
     assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("func, kwargs", [
+    ("psm", {"outcome": "y", "covariates": ["x", "y"]}),            # the outcome as a covariate
+    ("psm", {"outcome": "y", "covariates": ["x"], "exact": ["y"]}),
+    ("psm", {"outcome": "d", "covariates": ["x"]}),                 # the outcome is the treatment
+    ("difference_in_means", {"outcome": "d"}),
+    ("ipw", {"outcome": "y", "covariates": ["x", "y"]}),
+    ("regression_adjustment", {"outcome": "d", "covariates": ["x"]}),
+])
+def test_outcome_treatment_and_covariates_must_differ(func, kwargs):
+    """Audit re-run: psm took the outcome as a covariate silently; difference_in_means of d on d gave 1.0."""
+    import iej_impact as iej
+    from iej_impact.errors import SpecificationError
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x": rng.normal(size=200), "d": np.tile([0, 1], 100)})
+    df["y"] = df["x"] + df["d"] + rng.normal(size=200)
+    with pytest.raises(SpecificationError, match="must be different columns"):
+        getattr(iej, func)(df, treatment="d", **kwargs)
+
+
+def test_mahalanobis_columns_are_checked_before_matching(monkeypatch):
+    """A string is one column (not its letters), and a missing column is found by the dry run of `validate`."""
+    from iej_impact import match
+    from iej_impact._validation import check_arguments
+    from iej_impact.errors import DataError
+
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"x1": rng.normal(size=120), "x2": rng.normal(size=120), "d": np.tile([0, 1], 60)})
+    res = match(df, treatment="d", covariates=["x1", "x2"], distance="mahalanobis", mahalanobis="x1")
+    assert res.spec["mahalanobis"] == ["x1"]
+    with pytest.raises(DataError, match="'x9'"):
+        check_arguments(match, df, treatment="d", covariates=["x1"], distance="mahalanobis", mahalanobis=["x9"])

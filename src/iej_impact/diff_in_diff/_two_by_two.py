@@ -41,7 +41,7 @@ Review of Economic Studies 64(4), 605-654.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -64,7 +64,16 @@ from .._validation import (
 )
 from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, OverlapWarning, PanelStructureError, SpecificationError
-from ..inference import Bootstrap, Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
+from ..inference import (
+    Bootstrap,
+    Clustered,
+    Inference,
+    InferenceLike,
+    StandardErrors,
+    cluster_codes,
+    normal_ci,
+    parse_inference,
+)
 from ..observational._design import scaled_with_intercept
 from ..results import EffectResult
 
@@ -272,49 +281,6 @@ def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None,
     return TwoByTwo(float(att), psi, *facts)
 
 
-# ----------------------------------------------------------------------------------------- multiplier bootstrap
-
-
-def rademacher_draws(scores: np.ndarray, reps: int, seed: int, *, chunk: int = 128) -> np.ndarray:
-    """Multiplier-bootstrap draws ``sum_i v_ib scores_i`` (reps x k) with Rademacher multipliers v = +-1.
-
-    ``scores`` (n x k) are influence-function values (or their cluster sums). The multipliers
-    come from random bits of ``np.random.default_rng(seed)`` in a fixed order, so the same seed
-    gives the same draws for any set of columns (aggregations reuse the draws of their cells).
-    Computed in float32 blocks of ``chunk`` draws: sum v s = 2 sum_{v = 1} s - sum s.
-    """
-    scores = np.asarray(scores)
-    if scores.ndim == 1:
-        scores = scores[:, None]
-    n, k = scores.shape
-    s32 = np.ascontiguousarray(scores, dtype=np.float32)
-    total = scores.sum(axis=0)
-    rng = np.random.default_rng(seed)
-    out = np.empty((reps, k))
-    nbytes = (n + 7) // 8
-    for start in range(0, reps, chunk):
-        b = min(chunk, reps - start)
-        bits = np.unpackbits(np.frombuffer(rng.bytes(b * nbytes), dtype=np.uint8).reshape(b, nbytes),
-                             axis=1, count=n)
-        out[start:start + b] = 2.0 * (bits.astype(np.float32) @ s32) - total
-    return out
-
-
-def iqr_se(draws: np.ndarray) -> np.ndarray:
-    """Bootstrap SE as (q75 - q25) / (z75 - z25) of each column (did's robust scale), type-1 quantiles."""
-    q = np.quantile(draws, [0.25, 0.75], axis=0, method="inverted_cdf")
-    return (q[1] - q[0]) / 1.3489795003921634
-
-
-def sup_t_critical(draws: np.ndarray, se: np.ndarray, alpha: float) -> float:
-    """Critical value of the sup-t uniform band: 1 - alpha quantile of max_k |draw_k / se_k|."""
-    ok = np.isfinite(se) & (se > 0)
-    if not ok.any():
-        return float("nan")
-    t = np.max(np.abs(draws[:, ok] / se[ok]), axis=1)
-    return float(np.quantile(t, 1 - alpha, method="inverted_cdf"))
-
-
 # ----------------------------------------------------------------------------------------- public 2x2
 
 
@@ -328,7 +294,7 @@ def did(
     covariates: Sequence[str] = (),
     method: DidMethod = "dr",
     weights: str | None = None,
-    se: str | Mapping[str, object] | Inference | None = None,
+    se: InferenceLike | None = None,
     trim_level: float = 0.995,
     alpha: float = 0.05,
 ) -> EffectResult:
@@ -350,7 +316,7 @@ def did(
     se : None (default): the influence-function ("robust") standard error, sqrt(sum psi^2) / n,
         which for a panel is clustered by unit (each unit's two rows give one psi); the same as
         "robust". ``{type: clustered, by: col}``: cluster sums of psi with the factor G/(G-1).
-        ``{type: bootstrap, reps: B, random_state: s}``: multiplier bootstrap (Rademacher weights on
+        ``{type: bootstrap, reps: B, random_state: s}``: multiplier bootstrap, the only kind here (Rademacher weights on
         psi, or on its cluster sums with ``cluster``), SE from the interquartile range.
     trim_level : comparison units with a propensity score >= trim_level get zero weight (ipw/dr).
     alpha : 1 - confidence level.
@@ -386,7 +352,8 @@ def did(
     check_columns(data, needed, _FUNC)
     if covs:
         check_covariates(data, covs, _FUNC)
-    inference = parse_inference("robust" if se is None else se, _FUNC, ("robust", "clustered", "bootstrap"))
+    inference = parse_inference("robust" if se is None else se, _FUNC, ("robust", "clustered", "bootstrap"),
+                                bootstrap=("multiplier",))
     y = check_numeric(data, outcome, _FUNC)
     d = check_binary(data, treatment, _FUNC).astype(float)
     p = check_binary(data, post, _FUNC).astype(float)
@@ -428,7 +395,8 @@ def did(
                       "and get zero weight (DRDID's trimming); check overlap.", OverlapWarning, stacklevel=2)
     psi = fit.psi
     n = len(psi)
-    std_error, note = _se(psi, inference, data, pre_i, ids, _FUNC)
+    errors, note = _se(psi, inference, data, pre_i, ids, _FUNC)
+    std_error = errors.se
     lo, hi, pval = normal_ci(fit.att, std_error, alpha)
     n1, n0 = int(dd.sum()), int((1 - dd).sum())
     sizes = pd.DataFrame({"control": [n0], "treated": [n1]}, index=pd.Index(["used"], name="sample"))
@@ -441,7 +409,7 @@ def did(
         notes.append(f"The propensity score is separated: {summary_text(fit.separation)}.")
     return EffectResult(
         method="did", estimand="ATT", outcome=outcome, estimate=float(fit.att), std_error=float(std_error),
-        ci=(lo, hi), p_value=pval, inference=inference, n_treated=n1, n_control=n0, alpha=float(alpha),
+        ci=(lo, hi), p_value=pval, inference=errors.inference, n_treated=n1, n_control=n0, alpha=float(alpha),
         sample_sizes=sizes,
         diagnostics={"design": design, "n_trimmed": fit.n_trimmed, "max_propensity_score": fit.max_score,
                      "propensity_converged": fit.converged, "propensity_separation": fit.separation},
@@ -464,7 +432,7 @@ def matched_did(
     caliper: float | None = 0.2,
     ratio: int = 1,
     replace: bool = False,
-    se: str | Mapping[str, object] | Inference | None = None,
+    se: InferenceLike | None = None,
     random_state: int | None = None,
     alpha: float = 0.05,
 ) -> EffectResult:
@@ -534,13 +502,15 @@ def matched_did(
     fit = panel_2x2(dy, dd, None, w[used], "reg")
     psi = fit.psi
     if isinstance(inference, Clustered):
-        std_error, note = _se(psi, inference, data, pre_i[used], uniques, func)
+        errors, note = _se(psi, inference, data, pre_i[used], uniques, func)
     elif not replace:
         clusters = pd.factorize(np.asarray(m.subclass)[used])[0]
-        std_error = se_from_influence(psi, clusters=clusters)
+        errors = inference.standard_errors(psi, clusters=clusters, small_sample="G/(G-1)")
         note = f"clustered on {int(clusters.max()) + 1} matched pairs/subclasses (G/(G-1))"
     else:
-        std_error, note = se_from_influence(psi), "weighted influence function (matching weights taken as fixed)"
+        errors = inference.standard_errors(psi, small_sample="none")
+        note = "weighted influence function (matching weights taken as fixed)"
+    std_error = errors.se
     lo, hi, pval = normal_ci(fit.att, std_error, alpha)
     n_treated_all = int(d[pre_i].sum())
     n1, n0 = int(dd.sum()), int((1 - dd).sum())
@@ -548,7 +518,7 @@ def matched_did(
                          index=pd.Index(["all", "matched"], name="sample"))
     return EffectResult(
         method="matched_did", estimand="ATT", outcome=outcome, estimate=float(fit.att), std_error=float(std_error),
-        ci=(lo, hi), p_value=pval, inference=inference, n_treated=n1, n_control=n0, alpha=float(alpha),
+        ci=(lo, hi), p_value=pval, inference=errors.inference, n_treated=n1, n_control=n0, alpha=float(alpha),
         sample_sizes=sizes, diagnostics={"match": m, "n_unmatched_treated": n_treated_all - n1},
         spec={"outcome": outcome, "treatment": treatment, "post": post, "unit": unit, "covariates": covs,
               "match_pre_outcome": match_pre_outcome, "caliper": caliper, "ratio": ratio, "replace": replace,
@@ -594,21 +564,17 @@ def _panel_rows(data: pd.DataFrame, unit: str, treatment: str, post: str,
 
 
 def _se(psi: np.ndarray, inference: Inference, data: pd.DataFrame, rows: np.ndarray, ids: object,
-        func: str) -> tuple[float, str]:
+        func: str) -> tuple[StandardErrors, str]:
     """Standard error from the influence function under ``inference``; ``rows`` map psi to data rows."""
-    n = len(psi)
     if isinstance(inference, Clustered):
         clusters = cluster_codes(data.iloc[rows], inference.columns, func)
         g = int(np.unique(clusters).size)
-        return se_from_influence(psi, clusters=clusters), f"clustered by {inference.columns} ({g} clusters, G/(G-1))"
+        return (inference.standard_errors(psi, clusters=clusters, small_sample="G/(G-1)"),
+                f"clustered by {inference.columns} ({g} clusters, G/(G-1))")
     if isinstance(inference, Bootstrap):
-        seed = inference.random_state if inference.random_state is not None else int(
-            np.random.SeedSequence().generate_state(1)[0])
-        if inference.cluster:
-            clusters = cluster_codes(data.iloc[rows], [inference.cluster], func)
-            scores = np.bincount(clusters, weights=psi)
-        else:
-            scores = psi
-        draws = rademacher_draws(scores, int(inference.reps), seed) / n
-        return float(iqr_se(draws)[0]), f"multiplier bootstrap, {inference.reps} Rademacher draws (seed {seed})"
-    return se_from_influence(psi), "influence function, sqrt(sum psi^2) / n" + (" (clustered by unit)" if ids is not None else "")
+        seed = inference.seed()
+        clusters = cluster_codes(data.iloc[rows], [inference.cluster], func) if inference.cluster else None
+        return (inference.standard_errors(psi, clusters=clusters, seed=seed),
+                f"multiplier bootstrap, {inference.reps} Rademacher draws (seed {seed})")
+    return (inference.standard_errors(psi, small_sample="none"),
+            "influence function, sqrt(sum psi^2) / n" + (" (clustered by unit)" if ids is not None else ""))

@@ -168,35 +168,15 @@ class PropensityScore(Result):
         return overlap_table(self.scores, self.treated, estimand=estimand, bounds=bounds,
                              sampling_weights=self.sampling_weights)
 
-    def plot_overlap(self, ax: Any = None, *, bins: int = 40) -> Any:
+    def plot_overlap(self, ax: Any = None, *, bins: int = 40, language: str = "en") -> Any:
         """Mirrored histograms of the score: treated above the axis, controls below (density scale).
 
-        Drawn on a matplotlib ``Figure`` (never pyplot); returns the Axes.
+        Drawn on a matplotlib ``Figure`` (never pyplot), labels in ``language`` ("en" or "fr");
+        returns the Axes.
         """
-        import matplotlib as mpl
-        from matplotlib.figure import Figure
+        from ..report._plots_diagnostics import plot_overlap
 
-        from ..report._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE
-
-        edges = np.linspace(0.0, 1.0, int(bins) + 1)
-        h1, _ = np.histogram(self.scores[self.treated], bins=edges, density=True)
-        h0, _ = np.histogram(self.scores[~self.treated], bins=edges, density=True)
-        with mpl.rc_context(STYLE):
-            if ax is None:
-                ax = Figure(figsize=(6.5, 3.6), dpi=100).add_subplot()
-            width = edges[1] - edges[0]
-            ax.bar(edges[:-1], h1, width=width, align="edge", color=COLOUR_MAIN, label=f"treated (n={self.treated.sum()})")
-            ax.bar(edges[:-1], -h0, width=width, align="edge", color=COLOUR_SECOND,
-                   label=f"control (n={(~self.treated).sum()})")
-            ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8)
-            ax.set_xlim(0.0, 1.0)
-            ax.set_xlabel("propensity score")
-            ax.set_ylabel("density (control below the axis)")
-            ax.set_title(f"Overlap of the propensity score ({self.model})")
-            top = float(max(h1.max(initial=0.0), 1e-12))
-            ax.set_ylim(ax.get_ylim()[0], top * 1.25)  # room for the legend above the treated bars
-            ax.legend(loc="upper center", frameon=False, ncols=2)
-        return ax
+        return plot_overlap(self, ax, bins=bins, language=language)
 
     # ---- display / export --------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:

@@ -48,7 +48,15 @@ from .._validation import (
 )
 from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, SpecificationError
-from ..inference import Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
+from ..inference import (
+    Clustered,
+    Inference,
+    InferenceLike,
+    cluster_codes,
+    normal_ci,
+    parse_inference,
+    se_from_influence,
+)
 from ..results import EffectResult
 from ._design import Design, design_matrix, scaled_with_intercept, unscale_matrix
 from ._overlap import ess
@@ -122,7 +130,7 @@ def prepare(
     covariates: Sequence[str],
     estimand: str,
     weights: str | None,
-    se: object,
+    se: InferenceLike,
     alpha: float,
     outcome_model: str | None = None,
     ps_covariates: Sequence[str] | None = None,
@@ -446,7 +454,7 @@ def regression_adjustment(
     estimand: str = "ATE",
     outcome_model: str = "linear",
     weights: str | None = None,
-    se: str | Mapping[str, object] | Inference = "robust",
+    se: InferenceLike = "robust",
     alpha: float = 0.05,
 ) -> EffectResult:
     """Regression adjustment: average of predicted potential outcomes from arm-specific outcome models.

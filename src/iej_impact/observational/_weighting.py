@@ -34,7 +34,7 @@ import pandas as pd
 from .._mestimation import Linearization
 from .._validation import arguments_checked, check_choice, check_number
 from ..errors import EstimationError, OverlapWarning, SpecificationError
-from ..inference import Inference
+from ..inference import InferenceLike
 from ..results import EffectResult
 from ._overlap import ess, ipw_weights, overlap_problems, overlap_table, top_share
 from ._propensity import SCORE_EPS, PropensityScore, _check_model, _fit_propensity, row_ids, separation_hints
@@ -302,7 +302,7 @@ def ipw(
     normalize: bool = True,
     trim: object = None,
     weights: str | None = None,
-    se: str | Mapping[str, object] | Inference = "robust",
+    se: InferenceLike = "robust",
     alpha: float = 0.05,
     random_state: int | None = None,
 ) -> EffectResult:

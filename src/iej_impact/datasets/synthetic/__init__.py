@@ -1,6 +1,9 @@
 """The synthetic IEJ cohort: participants, a comparison cohort and a person x month panel with
-known true effects (see ``simulate_cohort``). It imports ``data`` (code lists) and the core."""
+known true effects (see ``simulate_cohort``; its module :mod:`._cohort` documents the whole
+data-generating process and says which module owns each part). It imports only the core."""
 
-from ._cohort import ADJUSTMENT_COVARIATES, SyntheticCohort, simulate_cohort
+from ._cohort import simulate_cohort
+from ._population import ADJUSTMENT_COVARIATES
+from ._result import SyntheticCohort
 
 __all__ = ["ADJUSTMENT_COVARIATES", "SyntheticCohort", "simulate_cohort"]
