@@ -23,7 +23,8 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "iej_impact"
 
 #: package -> packages it may import (besides itself and the core). "core" is the top-level modules
-#: errors, results, inference, _bootstrap, _validation, _mestimation, _progress, _atomic_write; "front" is config, runner, cli, ...
+#: errors, results, inference, _bootstrap, _validation, _mestimation, _separation, _progress, _atomic_write;
+#: "front" is config, runner, cli, ...
 ALLOWED = {
     "core": set(),
     "data": set(),
@@ -36,7 +37,7 @@ ALLOWED = {
     "front": {"data", "indicators", "observational", "matching", "diff_in_diff", "report", "datasets"},
 }
 CORE = {
-    "__init__", "errors", "results", "inference", "_bootstrap", "_validation", "_mestimation", "_progress",
+    "__init__", "errors", "results", "inference", "_bootstrap", "_validation", "_mestimation", "_separation", "_progress",
     "_atomic_write",
 }
 FRONT = {"config", "runner", "cli", "_yaml", "_output_dir"}
@@ -48,8 +49,6 @@ MAX_FUNCTION_LINES = 100
 #: module -> its length today; may only shrink (remove the entry once under the limit)
 MODULE_EXCEPTIONS: dict[str, int] = {
     "indicators._rules": 657,
-    "diff_in_diff._two_by_two": 658,
-    "observational._propensity": 927,
     "data._io": 605,
     "data._parsing": 661,
     "data._checks": 699,

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._separation import summary_text
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -77,7 +78,6 @@ from ..inference import (
     influence_covariance,
     parse_inference,
 )
-from ..observational._separation import summary_text
 from ..results import Result, Summary, jsonable
 from ._aggregate import AggregateResult, aggregate, influence_errors, level_value
 from ._two_by_two import METHODS, panel_2x2, pscore_fit, rc_2x2
@@ -497,10 +497,10 @@ def _panel_batch(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, sp
     ps = None
     try:
         if x is not None and method in ("ipw", "dr"):
-            ps = pscore_fit(x, d, w / w.mean(), trim_level, names=names)
+            ps = pscore_fit(x, d, w / w.mean(), trim_level, names=names, func=_FUNC)
             if ps.p.max() >= 0.999:
                 return "propensity score >= 0.999 (no overlap)", ps.separation
-        fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps)
+        fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps, names=names, func=_FUNC)
     except (EstimationError, np.linalg.LinAlgError) as exc:
         return str(exc), None if ps is None else ps.separation
     est[cols] = fit.att
@@ -524,7 +524,7 @@ def _rc_cell(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, cur: i
         return "a treated or comparison group is not observed in one of the two periods", None
     try:
         fit = rc_2x2(p.y_row[r], post, d, None if p.x_row is None else p.x_row[r], p.w_row[r], method, trim_level,
-                     names=names)
+                     names=names, func=_FUNC)
     except (EstimationError, np.linalg.LinAlgError) as exc:
         return str(exc), None
     if fit.max_score >= 0.999:

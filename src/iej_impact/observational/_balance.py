@@ -52,7 +52,7 @@ from ..data._numeric_text import check_numeric
 from ..errors import DataError, SpecificationError
 from ..results import Result, Summary, jsonable
 from ._design import design_matrix
-from ._propensity import ess
+from ._overlap import ess
 
 __all__ = [
     "BalanceTable",
