@@ -28,11 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._mestimation import fit_wls
 from .._validation import describe_rows, example_rows
 from ..errors import DataError, EstimationError
+from ..observational._design import scaled_with_intercept, unscale_matrix
 from ._nearest import stable_argsort
 from ._record import MatchRecord
-from ._sets import abadie_imbens_variance, same_arm_sigma2, total_usage, weighted_least_squares
+from ._sets import abadie_imbens_variance, same_arm_sigma2, total_usage
 
 __all__ = [
     "NNEffects",
@@ -186,20 +188,14 @@ def _bias_matrix(result: MatchRecord, columns: Sequence[str], used: np.ndarray, 
 def _bias_slopes(
     z: np.ndarray, y: np.ndarray, w: np.ndarray, columns: Sequence[str], arm: str, func: str
 ) -> np.ndarray:
-    """Slopes of the weighted regression of Y on (1, Z) over the units of ``arm`` used as matches."""
+    """Slopes of the weighted regression of Y on (1, Z) over the units of ``arm`` used as matches
+    (weights ``w``; zero outside them), fitted by the M-estimation core on centred and scaled columns."""
     n_used = int((w > 0).sum())
-    coef, rank = weighted_least_squares(z, y, w)
-    p = z.shape[1]
-    if rank < p + 1:
-        use = w > 0
-        const = [columns[c] for c in range(p) if np.ptp(z[use, c]) == 0] if n_used else list(columns)
-        hint = f" ({', '.join(repr(c) for c in const)} constant there)" if const else ""
-        raise EstimationError(
-            f"{func}(): the bias-correction regression on {list(columns)} cannot be fitted on the {n_used} {arm} "
-            f"units used as matches: its design (intercept + {p} columns) has rank {rank}{hint}. Drop collinear "
-            "or constant columns from bias_adjust, or match more units (larger ratio)."
-        )
-    return coef
+    zs, m, s = scaled_with_intercept(z, w)
+    what = (f"bias-correction regression on the {n_used} {arm} units used as matches (drop such columns from "
+            "bias_adjust, or match more units with a larger ratio)")
+    fit = fit_wls(zs, y, w, names=list(columns), func=func, what=what)
+    return (unscale_matrix(m, s) @ fit.params)[1:]
 
 
 # =============================================================================================
