@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.diff_in_diff._two_by_two import did, logit_fit, rademacher_draws
+from iej_impact._bootstrap import rademacher_draws
+from iej_impact.diff_in_diff._two_by_two import did, pscore_fit
 from iej_impact.errors import DataError, OverlapWarning, PanelStructureError, SpecificationError
 from iej_impact.inference import Bootstrap
 
@@ -112,10 +113,10 @@ def test_logit_matches_statsmodels() -> None:
     x = np.column_stack([np.ones(500), rng.normal(size=(500, 2))])
     d = (rng.random(500) < 1 / (1 + np.exp(-x @ [0.2, 1.0, -0.5]))).astype(float)
     w = rng.uniform(0.5, 2.0, 500)
-    beta, p, ok = logit_fit(x, d, w)
+    ps = pscore_fit(x, d, w / w.mean(), 0.995)
     ref = sm.GLM(d, x, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)
-    assert ok
-    np.testing.assert_allclose(beta, ref.params, atol=1e-8)
+    assert ps.converged and ps.separation is None
+    np.testing.assert_allclose(ps.p, ref.fittedvalues, rtol=1e-10)
 
 
 def test_errors(two: pd.DataFrame) -> None:

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.diff_in_diff._event_study import EventStudyResult, WaldTest, event_study
+from iej_impact.diff_in_diff._event_study import EventStudyResult, event_study
 from iej_impact.errors import DataError, SpecificationError
+from iej_impact.inference import WaldTest
 
 DATA = Path(__file__).parent / "reference" / "data"
 REF = json.loads((DATA / "did_mpdta.json").read_text())["event_study"]

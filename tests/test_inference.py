@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from iej_impact._bootstrap import iqr_se, rademacher_draws, resample_se
 from iej_impact.errors import DataError, SpecificationError
 from iej_impact.inference import (
     Bootstrap,
     Clustered,
     Robust,
-    bootstrap_se,
+    cluster_sums,
+    influence_covariance,
     normal_ci,
     parse_inference,
     se_from_influence,
@@ -23,7 +26,8 @@ ALL = ("robust", "clustered", "bootstrap")
 def test_parse_strings_mappings_and_objects():
     assert parse_inference("robust", "f", ALL) == Robust()
     assert parse_inference({"type": "clustered", "by": "territory_id"}, "f", ALL) == Clustered(by="territory_id")
-    assert parse_inference({"type": "bootstrap", "reps": 99}, "f", ALL) == Bootstrap(reps=99)
+    # a bootstrap without kind gets the estimator's scheme (the resample unless it says otherwise)
+    assert parse_inference({"type": "bootstrap", "reps": 99}, "f", ALL) == Bootstrap(reps=99, kind="resample")
     obj = Clustered(by=["a", "b"])
     assert parse_inference(obj, "f", ALL).columns == ["a", "b"]
 
@@ -72,7 +76,7 @@ def test_bootstrap_stratified_keeps_strata_sizes(rng):
         seen.append(int((strata[idx] == 0).sum()))
         return float(idx.mean())
 
-    se, draws = bootstrap_se(stat, 50, Bootstrap(reps=20, random_state=1), strata=strata)
+    se, draws = resample_se(stat, 50, 20, 1, strata=strata)
     assert set(seen) == {10} and len(draws) == 20 and se > 0
 
 
@@ -81,3 +85,96 @@ def test_normal_ci():
     assert lo == pytest.approx(1 - 1.959963984540054 * 0.5)
     assert hi == pytest.approx(1 + 1.959963984540054 * 0.5)
     assert p == pytest.approx(0.04550026389635842)
+
+
+# ----------------------------------------------------------------------------------------- one inference path
+
+
+def test_every_convention_goes_through_one_cluster_sum(rng):
+    psi = rng.normal(size=(400, 3)) * rng.exponential(size=(400, 1))
+    g = rng.integers(0, 30, 400)
+    for convention, se_factor in (("G/(G-1)", 1.0), ("G/(G-1)(N-1)/(N-K)", np.sqrt(399 / 398))):
+        out = Clustered(by="g").standard_errors(psi, clusters=g, small_sample=convention, n_params=2)
+        for j in range(3):
+            assert out.se[j] == pytest.approx(se_from_influence(psi[:, j], clusters=g) * se_factor, rel=1e-12)
+        assert out.inference.to_dict() == {"type": "clustered", "by": "g", "small_sample": convention}
+    cov = influence_covariance(psi, clusters=g)
+    np.testing.assert_allclose(np.sqrt(np.diag(cov)), se_from_influence(psi, clusters=g), rtol=1e-12)
+    # the cluster sums do not depend on how many columns are summed together
+    np.testing.assert_array_equal(cluster_sums(psi, g)[:, 1], cluster_sums(psi[:, 1], g))
+    robust = Robust().standard_errors(psi[:, 0])
+    assert robust.se == se_from_influence(psi[:, 0]) and robust.inference.small_sample == "none"
+    # each class has its default convention: none for Robust, G/(G-1) for Clustered
+    default = Clustered(by="g").standard_errors(psi[:, 0], clusters=g)
+    assert default.se == se_from_influence(psi[:, 0], clusters=g) and default.inference.small_sample == "G/(G-1)"
+
+
+def test_welch_convention_is_per_arm(rng):
+    y = rng.normal(size=50)
+    d = np.r_[np.zeros(20, bool), np.ones(30, bool)]
+    psi = 50 * (d * (y - y[d].mean()) / 30 - (~d) * (y - y[~d].mean()) / 20)
+    welch = np.sqrt(y[d].var(ddof=1) / 30 + y[~d].var(ddof=1) / 20)
+    assert Robust().standard_errors(psi, small_sample="n_a/(n_a-1)", arm=d).se == pytest.approx(welch, rel=1e-12)
+
+
+def test_small_sample_is_set_by_the_estimator_not_the_user():
+    with pytest.raises(SpecificationError, match=r"unknown key 'small_sample'"):
+        parse_inference({"type": "robust", "small_sample": "none"}, "f", ALL)
+    with pytest.raises(SpecificationError, match=r"must be one of"):
+        Robust().using("G/G")  # type: ignore[arg-type]
+    # recorded on a copy, and not part of equality
+    used = Clustered(by="x").using("G/(G-1)")
+    assert used == Clustered(by="x") and Clustered(by="x").small_sample is None
+
+
+def test_bootstrap_kind_names_one_algorithm():
+    assert Bootstrap().kind is None
+    assert parse_inference({"type": "bootstrap"}, "f", ALL, bootstrap=("multiplier",)).kind == "multiplier"
+    assert parse_inference({"type": "bootstrap", "kind": "resample"}, "f", ALL).to_dict()["kind"] == "resample"
+    with pytest.raises(SpecificationError, match=r"does not support the 'resample' bootstrap"):
+        parse_inference(Bootstrap(kind="resample"), "f", ALL, bootstrap=("multiplier",))
+    with pytest.raises(SpecificationError, match=r"must be one of"):
+        Bootstrap(kind="wild")  # type: ignore[arg-type]
+    with pytest.raises(SpecificationError, match=r"kind='multiplier'"):
+        Bootstrap(kind="resample").standard_errors(np.ones(10))
+
+
+def test_multiplier_bootstrap_same_seed_same_draws(rng):
+    psi = rng.normal(size=(300, 4))
+    boot = Bootstrap(reps=499, random_state=11, kind="multiplier")
+    a, b = boot.standard_errors(psi), boot.standard_errors(psi)
+    np.testing.assert_array_equal(a.se, b.se)
+    assert a.critical_value == b.critical_value and a.critical_value > 1.96
+    # the SE is the interquartile range of the draws sum_i v_i psi_i / n, the same draws for a subset of columns
+    draws = rademacher_draws(psi, 499, 11) / 300
+    np.testing.assert_array_equal(a.se, iqr_se(draws))
+    assert boot.standard_errors(psi[:, 2]).se == iqr_se(rademacher_draws(psi[:, 2], 499, 11) / 300)[0]
+    np.testing.assert_allclose(a.se, se_from_influence(psi), rtol=0.15)
+
+
+def test_estimators_record_their_convention_and_bootstrap_kind(rng):
+    from iej_impact import did, difference_in_means
+
+    n = 400
+    df = pd.DataFrame({"y": rng.normal(size=n), "d": rng.integers(0, 2, n), "c": rng.integers(0, 20, n)})
+    naive = difference_in_means(df, outcome="y", treatment="d")
+    assert naive.to_dict()["inference_detail"] == {"type": "robust", "small_sample": "n_a/(n_a-1)"}
+    assert naive.to_dict()["spec"]["se"] == {"type": "robust"}
+    clustered = difference_in_means(df, outcome="y", treatment="d", se={"type": "clustered", "by": "c"})
+    assert clustered.to_dict()["inference_detail"]["small_sample"] == "G/(G-1)(N-1)/(N-K)"
+    resampled = difference_in_means(df, outcome="y", treatment="d", se={"type": "bootstrap", "reps": 50,
+                                                                        "random_state": 1})
+    assert resampled.to_dict()["inference_detail"]["kind"] == "resample"
+    multiplied = difference_in_means(df, outcome="y", treatment="d", se={"type": "bootstrap", "reps": 999,
+                                                                         "random_state": 1, "kind": "multiplier"})
+    assert multiplied.std_error == pytest.approx(naive.std_error, rel=0.15)
+
+    panel = pd.DataFrame({"id": np.repeat(np.arange(n), 2), "p": np.tile([0, 1], n),
+                          "d": np.repeat(df["d"].to_numpy(), 2), "y": rng.normal(size=2 * n)})
+    boot = did(panel, outcome="y", treatment="d", post="p", unit="id", se={"type": "bootstrap", "reps": 199,
+                                                                          "random_state": 5})
+    detail = boot.to_dict()["inference_detail"]
+    assert detail["kind"] == "multiplier" and detail["small_sample"] == "none"
+    assert boot.std_error == iqr_se(rademacher_draws(boot.influence, 199, 5) / n)[0]
+    with pytest.raises(SpecificationError, match=r"did\(\) does not support the 'resample' bootstrap"):
+        did(panel, outcome="y", treatment="d", post="p", unit="id", se=Bootstrap(kind="resample"))

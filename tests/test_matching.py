@@ -18,7 +18,9 @@ import pandas as pd
 import pytest
 
 from iej_impact import MatchResult, match, psm
-from iej_impact.errors import DataError, EstimationError, OverlapWarning, SpecificationError
+from iej_impact.errors import DataError, EstimationError, OverlapWarning, SpecificationError, TieWarning
+from iej_impact.matching._arguments import METHODS
+from iej_impact.matching._methods import MATCHERS
 from iej_impact.matching._nearest import focal_order, nearest_match, stable_argsort
 
 
@@ -369,6 +371,38 @@ def test_pairs_is_refused_for_kernel_matching(small):
     res = match(small, treatment="d", covariates=[], distance="ps", method="kernel")
     with pytest.raises(SpecificationError, match="pairs"):
         res.pairs()
+
+
+def test_every_allowed_method_has_a_matcher():
+    assert set(MATCHERS) == set(METHODS)
+
+
+def test_spec_records_every_argument_in_signature_order(small):
+    res = match(small.assign(cell=small["x"] > 0), treatment="d", covariates=["x"], method="kernel", exact="cell")
+    assert list(res.spec) == [
+        "treatment", "covariates", "estimand", "ps_model", "method", "distance", "ratio", "replace", "caliper",
+        "caliper_scale", "order", "exact", "discard", "subclasses", "mahalanobis", "kernel", "bandwidth", "score",
+        "random_state", "ties",
+    ]
+    assert res.spec["covariates"] == ["x"] and res.spec["exact"] == ["cell"]
+    assert res.spec["order"] == "largest" and res.spec["kernel"] == "epanechnikov" and res.spec["subclasses"] is None
+    json.dumps(res.spec)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "category"),
+    [
+        ({"covariates": [], "distance": "tied"}, TieWarning),  # nearest neighbour, ties broken by row order
+        ({"covariates": [], "distance": "ps", "caliper": 0.01}, OverlapWarning),  # focal units left unmatched
+        ({"covariates": [], "distance": "ps", "caliper": 0.01, "estimand": "ATE", "replace": True}, OverlapWarning),
+        ({"covariates": [], "distance": "tied", "method": "subclass", "subclasses": 6}, OverlapWarning),
+    ],
+)
+def test_warnings_point_at_the_caller_of_match(small, kwargs, category):
+    tied = small.assign(tied=np.round(small["ps"], 1))
+    with pytest.warns(category) as record:
+        match(tied, treatment="d", **kwargs)
+    assert {w.filename for w in record if issubclass(w.category, category)} == {__file__}
 
 
 @pytest.mark.filterwarnings("ignore::iej_impact.errors.OverlapWarning")

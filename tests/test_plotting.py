@@ -155,3 +155,55 @@ def test_no_pyplot_and_no_display_needed(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "x.png").stat().st_size > 1000
+
+
+# ----------------------------------------------------------------------------------------- plots of results
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """One result of each kind that has plot methods, on a small synthetic cohort."""
+    import warnings
+
+    import iej_impact as iej
+
+    cohort = iej.simulate_cohort(n_participants=150, seed=3, panel="balanced")
+    covs = ["female", "age", "rural"]
+    panel = cohort.panel[cohort.panel["period"] <= cohort.panel["period"].min() + 30]
+    roles = {"outcome": "employed", "unit": "person_id", "time": "period", "cohort": "first_treat_period"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ps = iej.propensity_score(cohort.persons, treatment="treated", covariates=covs)
+        return {
+            "ps": ps,
+            "balance": iej.balance_table(cohort.persons, treatment="treated", covariates=covs, weights=ps.scores),
+            "event_study": iej.event_study(panel, window=(-2, 2), **roles),
+            "att_gt": iej.att_gt(panel, control_group="not_yet_treated", **roles),
+        }
+
+
+def _labels(ax: Axes) -> str:
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()] if legend else []
+    return " | ".join([ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), *texts])
+
+
+@pytest.mark.parametrize(("draw", "english", "french"), [
+    (lambda r, lang: r["ps"].plot_overlap(language=lang), "propensity score", "score de propension"),
+    (lambda r, lang: r["balance"].plot_love(language=lang), "unadjusted", "avant ajustement"),
+    (lambda r, lang: r["event_study"].plot_event_study(language=lang), "Event study", "Étude d'événement"),
+    (lambda r, lang: r["att_gt"].plot_group_time(language=lang), "Group-time ATTs", "ATT(g, t) sur"),
+    (lambda r, lang: r["att_gt"].plot_event_study(language=lang), "pre-treatment", "avant traitement"),
+    (lambda r, lang: r["att_gt"].aggregate("group").plot(language=lang), "Cohort (first", "Cohorte (première"),
+])
+def test_result_plots_speak_the_report_language(fitted, draw, english, french):
+    """The runner passes report.language to plot methods: French labels in a French report, English by default."""
+    assert english in _labels(draw(fitted, "en"))
+    french_labels = _labels(draw(fitted, "fr"))
+    assert french in french_labels and english not in french_labels
+
+
+def test_result_plots_check_the_language(fitted):
+    with pytest.raises(SpecificationError, match="'language'"):
+        fitted["ps"].plot_overlap(language="de")
+

@@ -15,13 +15,8 @@ from sklearn.linear_model import LogisticRegression
 
 from _stacked import design, simulate
 from iej_impact.errors import DataError, OverlapWarning, SpecificationError
-from iej_impact.observational._propensity import (
-    OVERLAP_BOUNDS,
-    PropensityScore,
-    ipw_weights,
-    overlap_problems,
-    propensity_score,
-)
+from iej_impact.observational._overlap import OVERLAP_BOUNDS, ipw_weights, overlap_problems
+from iej_impact.observational._propensity import PropensityScore, propensity_score
 
 COVS = ["x1", "x2", "region"]
 REFERENCE = Path(__file__).parent / "reference" / "data"

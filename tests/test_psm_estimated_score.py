@@ -20,7 +20,8 @@ import pytest
 from iej_impact import balance_table
 from iej_impact.datasets.synthetic import ADJUSTMENT_COVARIATES, simulate_cohort
 from iej_impact.errors import OverlapWarning
-from iej_impact.matching._match import _ps_adjustment_parts, match, psm
+from iej_impact.matching._inference import ps_adjustment_parts
+from iej_impact.matching._match import match, psm
 
 DATA = Path(__file__).parent / "reference" / "data"
 LALONDE_COVS = ["age", "age2", "educ", "educ2", "black", "hisp", "marr", "nodegree", "re74", "re75", "u74", "u75"]
@@ -117,7 +118,7 @@ def test_adjustment_pieces_equal_a_direct_loop_computation():
     m = match(df, treatment="d", covariates=["x1", "x2"], replace=True)
     res = m.estimate("y")
     y = df["y"].to_numpy()
-    c_t, dtau, a_inv, n = _ps_adjustment_parts(m, y, res.estimate)
+    c_t, dtau, a_inv, n = ps_adjustment_parts(m, y, res.estimate)
     ps = m.propensity_model
     p = ps.scores
     x = np.column_stack([np.ones(len(df)), df[["x1", "x2"]].to_numpy()])
@@ -171,7 +172,7 @@ def test_monte_carlo_coverage_with_the_estimated_score():
     """Design 'B' (see _draw): the score depends on x1 only, outcomes on x2 and x1 x x2, so
     cov(X, mu(w, X) | p) != 0 and the effect varies with the score. 1:1 matching with replacement on
     a logit score, n = 8,000, 600 replications. Measured here (AI 2016 Theorem 2 with c_t and
-    dtau/dtheta as in matching._ps_adjustment_parts): coverage of the 95% CI 0.957 with the
+    dtau/dtheta as in matching._inference.ps_adjustment_parts): coverage of the 95% CI 0.957 with the
     adjusted SE and 0.980 with the 2006 SE treating the score as known (too wide: estimating the
     score makes the ATT estimator more precise in this design); mean SEs 0.166 (adjusted) and
     0.182 (unadjusted) against a Monte Carlo SD of 0.161. At n = 2,000 the adjusted coverage is

@@ -259,12 +259,12 @@ def test_atomic_write_leaves_no_temp_file(tmp_path, flow, results, monkeypatch):
     assert sorted(p.name for p in out.iterdir()) == ["report.html"]
     before = (out / "report.html").read_bytes()
 
-    import iej_impact.report._html as report_module
+    import iej_impact._atomic_write as atomic_module
 
     def failing_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(report_module.os, "replace", failing_replace)
+    monkeypatch.setattr(atomic_module.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         build_report(out / "report.html", title="second", results=results, sample_flow=flow)
     assert sorted(p.name for p in out.iterdir()) == ["report.html"]
@@ -312,12 +312,39 @@ def test_number_formatting_by_language():
 
 def test_count_columns_with_missing_values_show_zero_as_an_integer() -> None:
     """A count column made float by a suppressed (missing) cell prints 0 as '0', shares keep decimals."""
-    from iej_impact.report._html import _frame_html
+    from iej_impact.report._html_blocks import frame_html
 
     frame = pd.DataFrame({"numerator": [0.0, float("nan"), 4051.0], "value": [0.0, float("nan"), 0.5557]})
-    html_text = _frame_html(frame, 4, "fr")
+    html_text = frame_html(frame, 4, "fr")
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", html_text)
     assert cells[0] == "0"
     assert cells[1] == "0,0000"
     assert cells[4] == "4\u202f051" or cells[4].replace("\u00a0", " ").replace("\u202f", " ") == "4 051"
     assert cells[5] == "0,5557"
+
+
+def test_one_effect_table_feeds_the_csv_and_the_report(tmp_path, flow, results):
+    """tables/effects.csv and the report's effect table are built from the same rows (effect_rows)."""
+    from iej_impact.report._effects_table import CSV_COLUMNS, effect_rows, effects_frame
+
+    class MatchLike(BalanceLike):
+        """Like MatchResult: ``estimate`` is a method, not a number; no row in either table."""
+
+        def estimate(self, outcome: str) -> None:
+            return None
+
+    mixed = {**results, "agg": AggregateLike(), "balance": BalanceLike(), "matching": MatchLike()}
+    truths = {"psm_emploi": 0.05, "agg": None}
+    rows = effect_rows(mixed, truths)
+    frame = effects_frame(mixed, truths)
+    assert [r["name"] for r in rows] == ["psm_emploi", "ipw_gain", "agg"]
+    assert list(frame.columns) == list(CSV_COLUMNS)
+    assert frame["name"].tolist() == [r["name"] for r in rows]
+    assert frame["estimate"].tolist() == [r["estimate"] for r in rows]
+    assert rows[0]["bias"] == pytest.approx(0.0431234 - 0.05) and rows[0]["covered"] is True
+    assert rows[2]["truth"] is None and rows[2]["bias"] is None
+    page = build_report(tmp_path / "r.html", title="t", results=mixed, sample_flow=flow, language="en",
+                        truths=truths).read_text(encoding="utf-8")
+    effects = page[page.index("<h2 id='effects'>"):page.index("<h2 id='details'>")]
+    shown = re.findall(r"<tr><td>([^<]*)</td>", effects)
+    assert shown == ["psm_emploi", "ipw_gain", "agg"]

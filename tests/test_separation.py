@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 
 from iej_impact import att_gt, did
-from iej_impact.diff_in_diff._two_by_two import logit_fit, pscore_fit
+from iej_impact._mestimation import fit_binary
+from iej_impact._separation import column_separation, diagnose, perfectly_predicted
+from iej_impact.diff_in_diff._two_by_two import pscore_fit
 from iej_impact.errors import OverlapWarning
 from iej_impact.observational._propensity import SCORE_EPS, propensity_score
-from iej_impact.observational._separation import column_separation, diagnose, perfectly_predicted
 
 MODELS = ["logit", "probit"]
 
@@ -210,12 +211,13 @@ def test_column_separation_and_the_linear_program_agree():
     assert diag is None and not m.any()
 
 
-def test_logit_fit_steps_are_capped_on_separated_data():
+def test_newton_steps_are_capped_on_separated_data():
     df, _, _ = _binary_constant_in_treated()
     x = np.column_stack([np.ones(len(df)), df[["x1", "x2", "b"]].to_numpy()])
     d = df["d"].to_numpy().astype(float)
-    beta, p, ok = logit_fit(x, d, np.ones(len(d)))
-    assert np.all(np.isfinite(beta)) and np.max(np.abs(beta)) < 1e4
+    z = np.column_stack([np.ones(len(df)), (x[:, 1:] - x[:, 1:].mean(axis=0)) / x[:, 1:].std(axis=0)])
+    fit = fit_binary(z, d, np.ones(len(d)), link="logit", func="test", what="logit", names=["x1", "x2", "b"])
+    assert np.all(np.isfinite(fit.params)) and np.max(np.abs(fit.params)) < 1e4
     ps = pscore_fit(x, d, np.ones(len(d)), 0.995, names=["x1", "x2", "b"])
     assert not ps.converged and ps.separation["columns"] == ["b"]
     assert ps.separation["n_control"] == int((df["b"] == 1).sum())

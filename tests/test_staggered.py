@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact import AggregateResult, GroupTimeResult, att_gt, did
+from iej_impact import AggregateResult, EffectResult, GroupTimeResult, att_gt, did
 from iej_impact.errors import DataError, MissingDataWarning, PanelStructureError, SpecificationError
-from iej_impact.inference import Bootstrap, Clustered
+from iej_impact.inference import Bootstrap, Clustered, se_from_influence
 
 DATA = Path(__file__).parent / "reference" / "data"
 REF = json.loads((DATA / "did_mpdta.json").read_text())
@@ -174,6 +174,27 @@ def test_multiplier_bootstrap_is_seeded_and_close_to_analytic(mpdta: pd.DataFram
     assert np.isfinite(dyn.critical_value) and dyn.by["band_lower"].notna().all()
     assert dyn.std_error == pytest.approx(analytic.aggregate("dynamic").std_error, rel=0.15)
     assert dyn.estimate == analytic.aggregate("dynamic").estimate
+
+
+def test_aggregations_are_effect_results_with_the_cells_inference(mpdta: pd.DataFrame) -> None:
+    kw = dict(outcome="lemp", unit="countyreal", time="year", cohort="first.treat", never_treated=0)
+    res = att_gt(mpdta, **kw)
+    assert res.to_dict()["inference_detail"] == {"type": "robust", "small_sample": "none"}
+    for kind in ("simple", "group", "dynamic", "calendar"):
+        agg = res.aggregate(kind)
+        assert isinstance(agg, EffectResult) and agg.inference == res.inference
+        d = agg.to_dict()
+        assert list(d) == ["method", "aggregation", "estimand", "outcome", "estimate", "std_error", "ci_lower",
+                           "ci_upper", "ci_level", "p_value", "n_treated", "n_control", "inference",
+                           "inference_detail", "critical_value", "by", "spec", "notes"]
+        assert d["inference_detail"]["small_sample"] == "none"
+        assert agg.std_error == pytest.approx(se_from_influence(agg.influence), rel=1e-12)
+    clustered = att_gt(mpdta, **kw, se={"type": "clustered", "by": "countyreal"})
+    assert clustered.aggregate("group").to_dict()["inference_detail"]["small_sample"] == "G/(G-1)"
+    boot = att_gt(mpdta, **kw, se={"type": "bootstrap", "reps": 99, "random_state": 2})
+    assert boot.inference.kind == "multiplier" and "seed 2" in " ".join(boot.aggregate("dynamic").notes)
+    with pytest.raises(SpecificationError, match="does not support the 'resample' bootstrap"):
+        att_gt(mpdta, **kw, se={"type": "bootstrap", "kind": "resample"})
 
 
 def test_pretrend_test_detects_a_violation(mpdta: pd.DataFrame) -> None:

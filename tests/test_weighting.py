@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from _stacked import Problem, design, sandwich_se, simulate, theta_from_result
 from iej_impact import ipw
 from iej_impact.errors import EstimationError, OverlapWarning, SpecificationError
-from iej_impact.observational._propensity import ess
+from iej_impact.observational._overlap import ess
 
 COVS = ["x1", "x2", "region"]
 pytestmark = pytest.mark.filterwarnings("ignore::iej_impact.errors.OverlapWarning")

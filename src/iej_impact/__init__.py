@@ -44,6 +44,7 @@ from .diff_in_diff import (
 )
 from .errors import (
     ConfigError,
+    ConfigErrors,
     DataError,
     DuplicateIdWarning,
     EstimationError,
@@ -107,6 +108,7 @@ __all__ = [
     "Bootstrap",
     "Clustered",
     "ConfigError",
+    "ConfigErrors",
     "DataError",
     "EffectResult",
     "DuplicateIdWarning",

@@ -122,6 +122,21 @@ def as_column_list(name: str, value: object, func: str) -> list[str]:
     )
 
 
+def check_distinct_roles(func: str, outcome: object, treatment: object, covariates: Iterable[str] = ()) -> None:
+    """The outcome, the treatment and the covariates must be different columns.
+
+    A covariate equal to the outcome (or the treatment) is a post-treatment variable: adjusting for it
+    removes the effect it should estimate, with exit 0 and no warning; the outcome equal to the
+    treatment estimates nothing.
+    """
+    covs = set(covariates)
+    if outcome == treatment or {outcome, treatment} & covs:
+        raise SpecificationError(
+            f"{func}(): the outcome {outcome!r}, the treatment {treatment!r} and the covariates must be different "
+            "columns; a post-treatment variable or the treatment itself cannot be a covariate."
+        )
+
+
 def check_dataframe(data: object, func: str) -> pd.DataFrame:
     """Check ``data`` is a non-empty DataFrame."""
     if not isinstance(data, pd.DataFrame):

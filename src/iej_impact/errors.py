@@ -23,6 +23,7 @@ __all__ = [
     "SpecificationError",
     "EstimationError",
     "ConfigError",
+    "ConfigErrors",
     "IejImpactWarning",
     "OverlapWarning",
     "ImbalanceWarning",
@@ -109,6 +110,19 @@ class ConfigError(IejImpactError, ValueError):
     def __init__(self, message: str, *, location: str | None = None) -> None:
         self.location = location
         super().__init__(f"{location}: {message}" if location else message)
+
+
+class ConfigErrors(ConfigError):
+    """Several analyses of the configuration are wrong: every one is listed, each with its YAML location.
+
+    ``errors`` holds the individual :class:`ConfigError`; ``location`` is the first one's.
+    """
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        self.errors = list(errors)
+        lines = "\n".join(f"  - {err}" for err in self.errors)
+        super().__init__(f"{len(self.errors)} problems in the analyses:\n{lines}")
+        self.location = self.errors[0].location
 
 
 class IejImpactWarning(UserWarning):

@@ -35,7 +35,7 @@ from .config import (
     parameter_location,
 )
 from .data._sample import Sample, define_sample
-from .errors import ConfigError, DataError, EstimationError, SpecificationError
+from .errors import ConfigError, ConfigErrors, DataError, EstimationError, SpecificationError
 from .results import jsonable
 
 __all__ = ["run", "validate", "RunResult", "load_run_data"]
@@ -104,10 +104,13 @@ def _load_run_data(cfg: RunConfig, every_table: bool = False) -> RunData:
     extra: dict[str, pd.DataFrame] = {}
     extra_inputs: list[dict[str, Any]] = []
     for name, spec in data.get("tables", {}).items():
+        path = cfg.resolve(spec["path"])
         if name not in used and not every_table:
+            if not path.is_file():  # declared but unused: not read, but a missing file is still an error
+                raise ConfigError(f"file not found: {path} (declared, though no analysis uses this table; "
+                                  "correct the path or remove the entry)", location=f"data.tables.{name}")
             continue
         opts = {k: v for k, v in spec.items() if k != "path"}
-        path = cfg.resolve(spec["path"])
         try:
             extra[name] = load_data(path, **opts)
         except (DataError, SpecificationError) as exc:
@@ -256,21 +259,36 @@ def validate(config: str | Path | RunConfig) -> dict[str, Any]:
 
 def _check_analyses(cfg: RunConfig, rd: RunData, samples: _Samples, analyses: Any) -> list[str]:
     """Bind each analysis and run its function's checks (columns, then parameters) on its sample,
-    stopping each before it estimates; ConfigError with the YAML location on the first problem."""
+    stopping each before it estimates. Every analysis is checked: one problem is a ConfigError with its
+    YAML location, several a ConfigErrors listing each (the first problem of each analysis)."""
     roles = _sample_roles(cfg, rd)
-    checked = []
+    checked: list[str] = []
+    errors: list[ConfigError] = []
     for spec in analyses:
-        sample = samples.for_analysis(spec)
-        kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
-        _check_columns(spec, kwargs, sample.data)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the run records the warnings; the checks need not repeat them
-                check_arguments(spec.function, sample.data, **kwargs)
-        except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=_location(spec, exc)) from exc
+            _check_analysis(spec, roles, cfg, rd, samples)
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
         checked.append(spec.name)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ConfigErrors(errors) from errors[0]
     return checked
+
+
+def _check_analysis(spec: AnalysisSpec, roles: Mapping[str, Any], cfg: RunConfig, rd: RunData,
+                    samples: _Samples) -> None:
+    sample = samples.for_analysis(spec)
+    kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
+    _check_columns(spec, kwargs, sample.data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the run records the warnings; the checks need not repeat them
+            check_arguments(spec.function, sample.data, **kwargs)
+    except (DataError, SpecificationError) as exc:
+        raise ConfigError(str(exc), location=_location(spec, exc)) from exc
 
 
 def _check_columns(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
@@ -329,34 +347,7 @@ def run(
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
-        where = f"{spec.location} ({spec.name})"
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                res = spec.function(samples.for_analysis(spec).data, **kwargs)
-        except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=_location(spec, exc)) from exc
-        except EstimationError as exc:
-            raise EstimationError(f"{where}: {exc}") from exc
-        run_warnings[spec.name] = _warning_records(caught, where)
-        results[spec.name] = res
-        for kind in spec.aggregate:
-            if not hasattr(res, "aggregate"):
-                raise ConfigError(f"{spec.estimator}() results cannot be aggregated.", location=f"{spec.location}.aggregate")
-            try:
-                results[f"{spec.name}.{kind}"] = res.aggregate(kind)
-            except (DataError, SpecificationError) as exc:
-                raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
-        if spec.sensitivity is not None:
-            try:
-                results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
-                    kwargs["outcome"], **spec.sensitivity)
-            except (DataError, SpecificationError) as exc:
-                raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
-        for kind in spec.plots:
-            if not hasattr(res, f"plot_{kind}"):
-                avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
-                raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
+        run_warnings[spec.name] = _run_analysis(spec, kwargs, samples.for_analysis(spec), results)
         plots[spec.name] = list(spec.plots)
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
@@ -381,6 +372,44 @@ def run(
     final_report = out / report_path.name if report_path else None
     return RunResult(output_dir=out, results=results, sample=sample, results_json=results_json, manifest=manifest,
                      report_path=final_report, truths=truths)
+
+
+def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
+                  results: dict[str, Any]) -> list[dict[str, str]]:
+    """Estimate one analysis and the results derived from it (aggregations, sensitivity) into ``results``.
+
+    Checks that its plots exist (they are drawn with the outputs); returns the warnings it raised.
+    User errors become ConfigError located at the analysis' YAML key.
+    """
+    where = f"{spec.location} ({spec.name})"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = spec.function(sample.data, **kwargs)
+    except (DataError, SpecificationError) as exc:
+        raise ConfigError(str(exc), location=_location(spec, exc)) from exc
+    except EstimationError as exc:
+        raise EstimationError(f"{where}: {exc}") from exc
+    records = _warning_records(caught, where)
+    results[spec.name] = res
+    for kind in spec.aggregate:
+        if not hasattr(res, "aggregate"):
+            raise ConfigError(f"{spec.estimator}() results cannot be aggregated.", location=f"{spec.location}.aggregate")
+        try:
+            results[f"{spec.name}.{kind}"] = res.aggregate(kind)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
+    if spec.sensitivity is not None:
+        try:
+            results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
+                kwargs["outcome"], **spec.sensitivity)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
+    for kind in spec.plots:
+        if not hasattr(res, f"plot_{kind}"):
+            avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
+            raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
+    return records
 
 
 def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
@@ -434,14 +463,18 @@ def _warning_records(caught: list[warnings.WarningMessage], where: str) -> list[
 
 
 def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
+    from .report._diagnostics import result_diagnostics
+    from .report._effects_table import truth_check
+
     d = res.to_dict()
     if isinstance(d, dict):
         d["warnings"] = list(warns)
+        diagnostics = result_diagnostics(res)
+        if diagnostics:
+            d["diagnostics"] = diagnostics
     if truth is not None and isinstance(d, dict):
         d["true_value"] = truth
-        d["bias"] = d["estimate"] - truth if d.get("estimate") is not None else None
-        lo, hi = d.get("ci_lower"), d.get("ci_upper")
-        d["ci_covers_truth"] = (lo <= truth <= hi) if lo is not None and hi is not None else None
+        d["bias"], d["ci_covers_truth"] = truth_check(d.get("estimate"), d.get("ci_lower"), d.get("ci_upper"), truth)
     return jsonable(d)
 
 
@@ -510,6 +543,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
                    plots: Mapping[str, list[str]], truths: Mapping[str, float | None], results_json: dict[str, Any],
                    manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
     from .data._io import write_table
+    from .report._effects_table import effects_frame
     from .report._plotting import plot_effects, plot_sample_flow, save_figure
 
     sample = samples.main
@@ -522,7 +556,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         write_table(sample.flow.exclusions, tmp / "tables" / "exclusions.csv")
         for name, extra in sorted(samples.extra.items()):
             write_table(extra.flow.table, tmp / "tables" / f"sample_flow_{name}.csv")
-        effects = _effects_frame(results, truths)
+        effects = effects_frame(results, truths)
         write_table(effects, tmp / "tables" / "effects.csv")
 
         lang = cfg.report["language"]
@@ -534,7 +568,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png")
         for name, kinds in plots.items():
             for kind in kinds:
-                ax = getattr(results[name], f"plot_{kind}")()
+                ax = getattr(results[name], f"plot_{kind}")(language=lang)
                 figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png")
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
@@ -553,21 +587,6 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         (tmp / "manifest.json").write_text(_dumps(jsonable(full_manifest)), encoding="utf-8")
 
     return report_path
-
-
-def _effects_frame(results: Mapping[str, Any], truths: Mapping[str, float | None]) -> pd.DataFrame:
-    rows = []
-    for name, res in results.items():
-        if not hasattr(res, "estimate"):
-            continue
-        rows.append({
-            "name": name, "method": getattr(res, "method", None), "estimand": getattr(res, "estimand", None),
-            "outcome": getattr(res, "outcome", None), "estimate": res.estimate, "std_error": res.std_error,
-            "ci_lower": res.ci[0], "ci_upper": res.ci[1], "p_value": res.p_value,
-            "inference": res.inference.name, "n_treated": res.n_treated, "n_control": res.n_control,
-            "truth": truths.get(name),
-        })
-    return pd.DataFrame(rows)
 
 
 def _dumps(obj: Any) -> str:

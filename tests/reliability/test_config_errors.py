@@ -164,12 +164,16 @@ def test_panel_role_typo_is_refused_c77(tmp_path, capsys, monkeypatch):
         assert_user_error(capsys, [command, str(path)], "sample.cohort:", "Did you mean 'first_treat'?")
 
 
-def test_validate_opens_unused_tables_d39(tmp_path, capsys):
-    """D39: validate opens every table of data.tables, even one no analysis uses."""
+def test_validate_opens_unused_tables_d39(tmp_path, capsys, monkeypatch):
+    """D39: validate opens every table of data.tables, even one no analysis uses; run does not read it,
+    but a declared file that does not exist stops it too, before estimating."""
     cfg = base_config()
     cfg["data"]["tables"] = {"ops": "nope.csv"}
     path = write(tmp_path, cfg)
     assert_user_error(capsys, ["validate", str(path)], "data.tables.ops")
+    no_estimation(monkeypatch)
+    assert_user_error(capsys, ["run", str(path)], "data.tables.ops", "file not found")
+    assert not (tmp_path / "out").exists()
 
 
 def test_simulate_refuses_an_impossible_size(tmp_path, capsys):
@@ -397,3 +401,52 @@ def test_short_repr_bounds_huge_values():
     with pytest.raises(SpecificationError) as info:
         check_number("caliper", leaf, "match")
     assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("func, kwargs", [
+    ("psm", {"outcome": "y", "covariates": ["x", "y"]}),            # the outcome as a covariate
+    ("psm", {"outcome": "y", "covariates": ["x"], "exact": ["y"]}),
+    ("psm", {"outcome": "d", "covariates": ["x"]}),                 # the outcome is the treatment
+    ("difference_in_means", {"outcome": "d"}),
+    ("ipw", {"outcome": "y", "covariates": ["x", "y"]}),
+    ("regression_adjustment", {"outcome": "d", "covariates": ["x"]}),
+])
+def test_outcome_treatment_and_covariates_must_differ(func, kwargs):
+    """Audit re-run: psm took the outcome as a covariate silently; difference_in_means of d on d gave 1.0."""
+    import iej_impact as iej
+    from iej_impact.errors import SpecificationError
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x": rng.normal(size=200), "d": np.tile([0, 1], 100)})
+    df["y"] = df["x"] + df["d"] + rng.normal(size=200)
+    with pytest.raises(SpecificationError, match="must be different columns"):
+        getattr(iej, func)(df, treatment="d", **kwargs)
+
+
+def test_mahalanobis_columns_are_checked_before_matching(monkeypatch):
+    """A string is one column (not its letters), and a missing column is found by the dry run of `validate`."""
+    from iej_impact import match
+    from iej_impact._validation import check_arguments
+    from iej_impact.errors import DataError
+
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"x1": rng.normal(size=120), "x2": rng.normal(size=120), "d": np.tile([0, 1], 60)})
+    res = match(df, treatment="d", covariates=["x1", "x2"], distance="mahalanobis", mahalanobis="x1")
+    assert res.spec["mahalanobis"] == ["x1"]
+    with pytest.raises(DataError, match="'x9'"):
+        check_arguments(match, df, treatment="d", covariates=["x1"], distance="mahalanobis", mahalanobis=["x9"])
+
+
+def test_every_wrong_analysis_is_listed_at_once(tmp_path, capsys, monkeypatch):
+    """validate and run list the first problem of every analysis, each with its YAML location, not only the
+    first analysis' (an evaluator fixes them in one pass)."""
+    cfg = base_config()
+    first = cfg["analyses"][1]
+    cfg["analyses"] += [dict(first, name="bad_caliper", caliper=-1),
+                        dict(first, name="bad_cluster", se={"type": "clustered", "by": "nocol"})]
+    path = write(tmp_path, cfg)
+    no_estimation(monkeypatch)
+    n = len(cfg["analyses"])
+    for command in ("validate", "run"):
+        err = assert_user_error(capsys, [command, str(path)], "2 problems in the analyses")
+        assert f"analyses[{n - 2}].caliper:" in err and f"analyses[{n - 1}].se.by:" in err

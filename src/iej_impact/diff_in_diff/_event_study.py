@@ -38,7 +38,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._validation import (
     arguments_checked,
@@ -52,45 +51,19 @@ from .._validation import (
 from ..data._numeric_text import check_numeric
 from ..data._panel import check_panel
 from ..errors import DataError, SpecificationError
-from ..inference import Clustered, Inference, Robust, normal_ci, parse_inference
+from ..inference import (
+    Clustered,
+    Inference,
+    InferenceLike,
+    Robust,
+    WaldTest,
+    cluster_codes,
+    normal_ci,
+    parse_inference,
+)
 from ..results import TIDY_COLUMNS, Result, Summary, jsonable
 
-__all__ = ["event_study", "EventStudyResult", "WaldTest", "plot_event_times"]
-
-
-@dataclass(frozen=True)
-class WaldTest:
-    """A joint Wald test: statistic, degrees of freedom, p-value, the null; or why it could not be computed."""
-
-    statistic: float
-    df: int
-    p_value: float
-    null: str
-    valid: bool = True
-    reason: str = ""
-
-    @classmethod
-    def compute(cls, estimates: np.ndarray, covariance: np.ndarray, null: str) -> WaldTest:
-        """W = b' V^-1 b ~ chi2(len(b)); invalid (with the reason) when empty or V is singular."""
-        b = np.asarray(estimates, dtype=float)
-        v = np.asarray(covariance, dtype=float)
-        if b.size == 0:
-            return cls(float("nan"), 0, float("nan"), null, False, "no pre-treatment coefficient to test")
-        if not (np.all(np.isfinite(b)) and np.all(np.isfinite(v))):
-            return cls(float("nan"), int(b.size), float("nan"), null, False, "missing estimates or covariances")
-        if 1.0 / np.linalg.cond(v) <= np.finfo(float).eps:
-            return cls(float("nan"), int(b.size), float("nan"), null, False, "singular covariance matrix")
-        w = float(b @ np.linalg.solve(v, b))
-        return cls(w, int(b.size), float(stats.chi2.sf(w, b.size)), null)
-
-    def to_dict(self) -> dict[str, Any]:
-        return jsonable({"statistic": self.statistic, "df": self.df, "p_value": self.p_value, "null": self.null,
-                         "valid": self.valid, "reason": self.reason or None})
-
-    def describe(self) -> str:
-        if not self.valid:
-            return f"pre-trend test not available: {self.reason}"
-        return f"joint Wald test that {self.null}: chi2({self.df}) = {self.statistic:.3f}, p = {self.p_value:.4f}"
+__all__ = ["event_study", "EventStudyResult", "plot_event_times"]
 
 
 def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = None, title: str = "",
@@ -100,43 +73,11 @@ def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = No
     ``frame`` needs columns ``x``, ``estimate``, ``ci_lower``, ``ci_upper`` and optionally
     ``band_lower``/``band_upper``; a ``post`` column (bool) draws pre-periods hollow. The plot shows
     the table's numbers and computes nothing. Returns the Axes (a new pyplot-free Figure when
-    ``ax`` is None).
+    ``ax`` is None). Drawn by :func:`iej_impact.report._plots_did.plot_event_times`.
     """
-    import matplotlib as mpl
+    from ..report._plots_did import plot_event_times as draw
 
-    from ..report._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE, _new_axes
-
-    xs = frame[x].to_numpy(dtype=float)
-    est = frame["estimate"].to_numpy(dtype=float)
-    lo, hi = frame["ci_lower"].to_numpy(dtype=float), frame["ci_upper"].to_numpy(dtype=float)
-    post = frame["post"].to_numpy(dtype=bool) if "post" in frame.columns else xs >= 0
-    with mpl.rc_context(STYLE):
-        if ax is None:
-            ax = _new_axes(6.5, 3.6)
-        ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8, linestyle="--", zorder=1)
-        if {"band_lower", "band_upper"} <= set(frame.columns):
-            bl, bh = frame["band_lower"].to_numpy(dtype=float), frame["band_upper"].to_numpy(dtype=float)
-            ok = np.isfinite(bl) & np.isfinite(bh)
-            if ok.any():
-                ax.fill_between(xs[ok], bl[ok], bh[ok], color=COLOUR_MAIN, alpha=0.12, linewidth=0,
-                                label="uniform band", step=None)
-        ok = np.isfinite(lo) & np.isfinite(hi)
-        for mask, colour, label in ((~post, COLOUR_SECOND, "pre-treatment"), (post, COLOUR_MAIN, "post-treatment")):
-            m = mask & ok
-            if m.any():
-                ax.vlines(xs[m], lo[m], hi[m], color=colour, linewidth=1.6, zorder=2)
-            m = mask & np.isfinite(est)
-            if m.any():
-                ax.plot(xs[m], est[m], "o", color=colour, markersize=5, zorder=3, label=label,
-                        markerfacecolor="white" if colour == COLOUR_SECOND else colour)
-        if reference is not None:
-            ax.plot([reference], [0.0], "s", color=COLOUR_REFERENCE, markersize=4, zorder=3, label="reference")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("Effect")
-        if title:
-            ax.set_title(title)
-        ax.legend(loc="best", frameon=False, fontsize=7.5)
-    return ax
+    return draw(frame, x=x, ax=ax, title=title, reference=reference, xlabel=xlabel)
 
 
 @dataclass(frozen=True)
@@ -190,11 +131,14 @@ class EventStudyResult(Result):
         return Summary(title=f"event_study: {self.outcome} by event time (reference {self.reference})",
                        tables=(("Leads and lags", shown),), notes=notes)
 
-    def plot_event_study(self, ax: Any = None) -> Any:
-        """Coefficients with CIs against event time, the reference period marked; returns the Axes."""
-        frame = self.table[self.table["event_time"] != self.reference]
-        return plot_event_times(frame, ax=ax, reference=self.reference,
-                                title=f"Event study on {self.outcome} (dynamic TWFE, reference {self.reference})")
+    def plot_event_study(self, ax: Any = None, *, language: str = "en") -> Any:
+        """Coefficients with CIs against event time, the reference period marked; returns the Axes.
+
+        Labels in ``language`` ("en" or "fr").
+        """
+        from ..report._plots_did import plot_event_study
+
+        return plot_event_study(self, ax, language=language)
 
 
 def event_study(
@@ -207,7 +151,7 @@ def event_study(
     window: tuple[int, int] = (-4, 4),
     reference: int = -1,
     covariates: Sequence[str] = (),
-    se: str | Mapping[str, object] | Inference | None = None,
+    se: InferenceLike | None = None,
     never_treated: float | None = None,
     weights: str | None = None,
     small_sample: str = "nested",
@@ -300,9 +244,7 @@ def event_study(
     if w is not None and (w <= 0).any():
         raise DataError(f"{func}(): weights column '{weights}' must be > 0.", column=weights)
     idx = panel_index(data, unit, time, func)
-    clusters = None
-    if cluster_cols:
-        clusters = idx.unit if cluster_cols == [unit] else data.groupby(cluster_cols, sort=True, observed=True).ngroup().to_numpy()
+    clusters = cluster_codes(data, cluster_cols, func) if cluster_cols else None
     empty = [k for k, col in zip(levels, dummies.T, strict=True) if not col.any()]
     if empty:
         raise DataError(f"{func}(): no treated observation at event time(s) {empty} within the window {window}; "
@@ -332,7 +274,7 @@ def event_study(
     return EventStudyResult(
         method="event_study", estimand="ATT by event time (dynamic TWFE)", outcome=outcome, table=table,
         vcov=pd.DataFrame(cov, index=names, columns=names), reference=int(reference), window=(lo, hi),
-        pretrend=pretrend, inference=inference if clusters is not None else Robust(), alpha=float(alpha),
+        pretrend=pretrend, inference=(inference if clusters is not None else Robust()).using(fit.convention), alpha=float(alpha),
         spec={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "window": [lo, hi],
               "reference": reference, "covariates": covs, "se": inference.to_dict(), "never_treated": never_treated,
               "weights": weights, "small_sample": small_sample, "alpha": alpha},

@@ -22,7 +22,8 @@ by a 2x2 DiD of cohort g against a comparison group between t and a base period 
 
 Each ATT(g, t) comes with its influence function (n units x cells), stored in the result. Standard
 errors, clustering, the multiplier bootstrap with uniform (sup-t) bands, the pre-trend Wald test
-and every aggregation are computed from it without re-estimating (:meth:`GroupTimeResult.aggregate`):
+and every aggregation are computed from it without re-estimating (:meth:`GroupTimeResult.aggregate`,
+:mod:`iej_impact.diff_in_diff._aggregate`; the inference objects of :mod:`iej_impact.inference`):
 
 * ``simple``: post-treatment cells weighted by cohort size;
 * ``group``: average over each cohort's post-treatment periods, then across cohorts by size;
@@ -54,8 +55,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import stats
 
+from .._separation import summary_text
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -67,11 +69,18 @@ from .._validation import (
 )
 from ..data._panel import StaggeredPanel, prepare_staggered
 from ..errors import EstimationError, MissingDataWarning, OverlapWarning, SpecificationError
-from ..inference import Bootstrap, Clustered, Inference, normal_ci, parse_inference
-from ..observational._separation import summary_text
-from ..results import TIDY_COLUMNS, Result, Summary, jsonable
-from ._event_study import WaldTest, plot_event_times
-from ._two_by_two import METHODS, iqr_se, panel_2x2, pscore_fit, rademacher_draws, rc_2x2, sup_t_critical
+from ..inference import (
+    Bootstrap,
+    Clustered,
+    Inference,
+    InferenceLike,
+    WaldTest,
+    influence_covariance,
+    parse_inference,
+)
+from ..results import Result, Summary, jsonable
+from ._aggregate import AggregateResult, aggregate, influence_errors, level_value
+from ._two_by_two import METHODS, panel_2x2, pscore_fit, rc_2x2
 
 __all__ = ["att_gt", "GroupTimeResult", "AggregateResult"]
 
@@ -79,150 +88,9 @@ _FUNC = "att_gt"
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 BasePeriod = Literal["varying", "universal"]
 AggregationKind = Literal["simple", "group", "dynamic", "calendar"]
-_TINY = np.sqrt(np.finfo(float).eps) * 10
-
-
-# ----------------------------------------------------------------------------------------- inference core
-
-
-@dataclass(frozen=True)
-class _Inference:
-    """How to turn influence functions (n units x k) into SEs: the spec, unit clusters, bootstrap seed."""
-
-    spec: Inference
-    clusters: np.ndarray | None  # cluster code per unit (None: each unit its own, no small-sample factor)
-    seed: int | None  # bootstrap seed (None: analytic)
-    alpha: float
-
-    def _scores(self, psi: np.ndarray) -> np.ndarray:
-        if self.clusters is None:
-            return psi
-        g = int(self.clusters.max()) + 1
-        ind = sparse.csr_matrix((np.ones(len(self.clusters)), (self.clusters, np.arange(len(self.clusters)))),
-                                shape=(g, len(self.clusters)))
-        return np.asarray(ind @ psi)
-
-    def covariance(self, psi: np.ndarray) -> np.ndarray:
-        """Analytic covariance of the estimates: sum of outer products of (cluster sums of) psi / n^2."""
-        n = psi.shape[0]
-        s = self._scores(psi)
-        factor = 1.0
-        if self.clusters is not None:
-            g = s.shape[0]
-            factor = g / (g - 1)
-        return factor * (s.T @ s) / n**2
-
-    def se_and_crit(self, psi: np.ndarray) -> tuple[np.ndarray, float, str]:
-        """Standard errors of each column and the sup-t critical value (NaN without bootstrap)."""
-        n = psi.shape[0]
-        if self.seed is None and self.clusters is None:
-            se = np.sqrt(np.einsum("ij,ij->j", psi, psi)) / n
-            crit = float("nan")
-        elif self.seed is None:
-            se = np.sqrt(np.clip(np.diag(self.covariance(psi)), 0, None))
-            crit = float("nan")
-        else:
-            draws = rademacher_draws(self._scores(psi), int(self.spec.reps), self.seed) / n  # type: ignore[attr-defined]
-            se = iqr_se(draws)
-            se[np.sqrt(np.sum(draws**2, axis=0)) <= _TINY] = np.nan
-            crit = sup_t_critical(draws, se, self.alpha)
-        se = np.where(se <= _TINY, np.nan, se)
-        return se, crit, ""
 
 
 # ----------------------------------------------------------------------------------------- results
-
-
-def _level(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else float(value)
-
-
-@dataclass(frozen=True)
-class AggregateResult(Result):
-    """An aggregation of group-time ATTs: the overall ATT and the ATT by event time, cohort or period.
-
-    ``by`` has one row per level (column ``event_time``, ``group`` or ``time``) with estimate,
-    std_error, ci_lower/ci_upper (pointwise) and band_lower/band_upper (uniform sup-t band, with
-    the bootstrap only). ``influence`` is the overall estimate's influence function (one value per
-    unit), ``by_influence`` those of the levels.
-    """
-
-    kind: str
-    method: str
-    estimand: str
-    outcome: str | None
-    estimate: float
-    std_error: float
-    ci: tuple[float, float]
-    p_value: float
-    inference: Inference
-    n_treated: int
-    n_control: int
-    by: pd.DataFrame
-    alpha: float = 0.05
-    critical_value: float = float("nan")
-    spec: Mapping[str, object] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-    influence: np.ndarray | None = field(default=None, repr=False, compare=False)
-    by_influence: np.ndarray | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def level_column(self) -> str:
-        return {"dynamic": "event_time", "group": "group", "calendar": "time"}.get(self.kind, "")
-
-    def to_frame(self) -> pd.DataFrame:
-        """Overall row (term "overall") then one row per level, with the canonical tidy columns."""
-        col = self.level_column
-        rows = [{"term": "overall", "estimate": self.estimate, "std_error": self.std_error,
-                 "statistic": self.estimate / self.std_error if self.std_error else np.nan, "p_value": self.p_value,
-                 "ci_lower": self.ci[0], "ci_upper": self.ci[1], "n_obs": self.n_treated + self.n_control}]
-        for r in self.by.itertuples(index=False):
-            rd = r._asdict()
-            rows.append({"term": f"{col}={_level(rd[col])}", "estimate": rd["estimate"], "std_error": rd["std_error"],
-                         "statistic": rd["estimate"] / rd["std_error"] if rd["std_error"] else np.nan,
-                         "p_value": rd["p_value"], "ci_lower": rd["ci_lower"], "ci_upper": rd["ci_upper"],
-                         "n_obs": rd["n_obs"], col: rd[col]})
-        frame = pd.DataFrame(rows)
-        cols = TIDY_COLUMNS + ([col] if col else [])
-        return frame.reindex(columns=cols)
-
-    def to_dict(self) -> dict[str, Any]:
-        col = self.level_column
-        by = [{col: _level(r[col]), "estimate": r["estimate"], "std_error": r["std_error"], "ci_lower": r["ci_lower"],
-               "ci_upper": r["ci_upper"], "band_lower": r["band_lower"], "band_upper": r["band_upper"]}
-              for r in self.by.to_dict(orient="records")] if col else []
-        return jsonable({"method": self.method, "aggregation": self.kind, "estimand": self.estimand,
-                         "outcome": self.outcome, "estimate": self.estimate, "std_error": self.std_error,
-                         "ci_lower": self.ci[0], "ci_upper": self.ci[1], "ci_level": 1 - self.alpha,
-                         "p_value": self.p_value, "n_treated": self.n_treated, "n_control": self.n_control,
-                         "inference": self.inference.name, "critical_value": self.critical_value, "by": by,
-                         "spec": dict(self.spec), "notes": list(self.notes)})
-
-    def summary(self) -> Summary:
-        level = f"{100 * (1 - self.alpha):g}%"
-        head = pd.DataFrame({"estimate": [self.estimate], "std_error": [self.std_error], "p_value": [self.p_value],
-                             f"ci_lower ({level})": [self.ci[0]], f"ci_upper ({level})": [self.ci[1]]},
-                            index=pd.Index([self.estimand], name="estimand"))
-        tables: list[tuple[str, pd.DataFrame]] = [("Overall", head)]
-        if self.level_column:
-            shown = self.by.set_index(self.level_column)[["estimate", "std_error", "ci_lower", "ci_upper",
-                                                           "band_lower", "band_upper"]]
-            tables.append((f"By {self.level_column}", shown.dropna(axis=1, how="all")))
-        notes = (f"Inference: {self.inference.describe()}.",) + self.notes
-        return Summary(title=f"att_gt, {self.kind} aggregation: {self.estimand} on {self.outcome}",
-                       tables=tuple(tables), notes=notes)
-
-    def plot(self, ax: Any = None) -> Any:
-        """Plot the levels (event time, cohort or period) with CIs and the uniform band; returns the Axes."""
-        if not self.level_column:
-            raise SpecificationError("the 'simple' aggregation has a single number; there is nothing to plot by.")
-        frame = self.by.copy()
-        xlabel = {"event_time": "Event time (periods since entry)", "group": "Cohort (first treated period)",
-                  "time": "Period"}[self.level_column]
-        if self.kind != "dynamic":
-            frame["post"] = True
-        return plot_event_times(frame, x=self.level_column, ax=ax, xlabel=xlabel,
-                                title=f"ATT by {self.level_column.replace('_', ' ')} on {self.outcome} ({self.kind} aggregation)")
 
 
 @dataclass(frozen=True)
@@ -249,11 +117,22 @@ class GroupTimeResult(Result):
     spec: Mapping[str, object] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     influence: np.ndarray | None = field(default=None, repr=False, compare=False)
-    _inference: _Inference | None = field(default=None, repr=False, compare=False)
+    #: cluster code of each unit (None: units are the clusters) and the multiplier-bootstrap seed, so that
+    #: aggregations reuse the same clusters and draws
+    _clusters: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _seed: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_units(self) -> int:
         return len(self.units)
+
+    def _standard_errors(self, psi: np.ndarray) -> tuple[np.ndarray, float]:
+        """Standard errors of influence-function columns (n units x k) and the sup-t critical value."""
+        return influence_errors(self.inference, psi, self._clusters, self._seed, self.alpha)
+
+    @property
+    def _bootstrap_note(self) -> str:
+        return f"Multiplier bootstrap ({getattr(self.inference, 'reps', 0)} Rademacher draws, seed {self._seed})"
 
     def pretrend_test(self) -> WaldTest:
         """Joint Wald test that every pre-treatment ATT(g, t) is zero (see ``pretrend``)."""
@@ -263,7 +142,7 @@ class GroupTimeResult(Result):
         t = self.table
         se = t["std_error"].to_numpy(dtype=float)
         frame = pd.DataFrame({
-            "term": [f"ATT({_level(g)},{_level(s)})" for g, s in zip(t["group"], t["time"], strict=True)],
+            "term": [f"ATT({level_value(g)},{level_value(s)})" for g, s in zip(t["group"], t["time"], strict=True)],
             "estimate": t["estimate"], "std_error": t["std_error"],
             "statistic": t["estimate"].to_numpy(dtype=float) / np.where(se > 0, se, np.nan),
             "p_value": t["p_value"], "ci_lower": t["ci_lower"], "ci_upper": t["ci_upper"],
@@ -272,10 +151,11 @@ class GroupTimeResult(Result):
         return frame.reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
-        cells = [{"group": _level(r["group"]), "time": _level(r["time"]), "event_time": _level(r["event_time"]),
-                  "estimate": r["estimate"], "std_error": r["std_error"], "ci_lower": r["ci_lower"],
-                  "ci_upper": r["ci_upper"], "band_lower": r["band_lower"], "band_upper": r["band_upper"],
-                  "n_treated": r["n_treated"], "n_control": r["n_control"]} for r in self.table.to_dict("records")]
+        cells = [{"group": level_value(r["group"]), "time": level_value(r["time"]),
+                  "event_time": level_value(r["event_time"]), "estimate": r["estimate"], "std_error": r["std_error"],
+                  "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "band_lower": r["band_lower"],
+                  "band_upper": r["band_upper"], "n_treated": r["n_treated"], "n_control": r["n_control"]}
+                 for r in self.table.to_dict("records")]
         return jsonable({"method": self.method, "estimand": self.estimand, "outcome": self.outcome,
                          "n_units": self.n_units, "inference": self.inference.name,
                          "inference_detail": self.inference.to_dict(), "ci_level": 1 - self.alpha,
@@ -323,209 +203,23 @@ class GroupTimeResult(Result):
         if kind == "calendar" and (min_e is not None or max_e is not None):
             raise SpecificationError("min_e/max_e do not apply to the 'calendar' aggregation (it averages the "
                                      "cohorts treated by each period); use kind='dynamic' to restrict event times.")
-        return _aggregate(self, kind, -np.inf if min_e is None else float(min_e),
-                          np.inf if max_e is None else float(max_e), balance_e)
+        return aggregate(self, kind, -np.inf if min_e is None else float(min_e),
+                         np.inf if max_e is None else float(max_e), balance_e)
 
     # ------------------------------------------------------------------------------- plots
 
-    def plot_group_time(self, ax: Any = None) -> Any:
-        """ATT(g, t) by period, one colour per cohort (hollow before entry), with CIs; returns the Axes."""
-        import matplotlib as mpl
+    def plot_group_time(self, ax: Any = None, *, language: str = "en") -> Any:
+        """ATT(g, t) by period, one colour per cohort (hollow before entry), with CIs; returns the Axes.
 
-        from ..report._plotting import COLOUR_REFERENCE, STYLE, _new_axes
+        Labels in ``language`` ("en" or "fr").
+        """
+        from ..report._plots_did import plot_group_time
 
-        t = self.table
-        groups = sorted(t["group"].unique())
-        cmap = mpl.colormaps["tab10"]
-        width = 0.6 / max(len(groups), 1)
-        with mpl.rc_context(STYLE):
-            if ax is None:
-                ax = _new_axes(7.0, 3.8)
-            ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8, linestyle="--")
-            for j, g in enumerate(groups):
-                sub = t[t["group"] == g]
-                x = sub["time"].to_numpy(dtype=float) + (j - (len(groups) - 1) / 2) * width
-                colour = cmap(j % 10)
-                ax.vlines(x, sub["ci_lower"], sub["ci_upper"], color=colour, linewidth=1.0)
-                post = sub["post"].to_numpy(dtype=bool)
-                ax.plot(x[post], sub["estimate"].to_numpy()[post], "o", color=colour, markersize=4,
-                        label=f"g = {_level(g)}")
-                ax.plot(x[~post], sub["estimate"].to_numpy()[~post], "o", color=colour, markersize=4,
-                        markerfacecolor="white")
-            times = sorted(t["time"].unique())
-            if len(times) <= 24:
-                ax.set_xticks([float(v) for v in times], labels=[str(_level(v)) for v in times])
-            ax.set_xlabel("Period (filled: treated; hollow: before entry)")
-            ax.set_ylabel("ATT(g, t)")
-            ax.set_title(f"Group-time ATTs on {self.outcome}")
-            if len(groups) <= 12:
-                ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7.5)
-        return ax
+        return plot_group_time(self, ax, language=language)
 
-    def plot_event_study(self, ax: Any = None) -> Any:
+    def plot_event_study(self, ax: Any = None, *, language: str = "en") -> Any:
         """The dynamic aggregation (ATT by event time) with CIs and uniform band; returns the Axes."""
-        return self.aggregate("dynamic").plot(ax=ax)
-
-
-def _wif_dot(keep_groups: np.ndarray, pg: np.ndarray, att: np.ndarray, cohort_code: np.ndarray,
-             w: np.ndarray) -> np.ndarray:
-    """Influence of the estimated cohort-share weights, times the ATTs: wif @ att (did's ``wif``).
-
-    keep_groups: group code of each kept cell; pg: its share P(G = g); att: its estimate. For unit i
-    with cohort code c_i: sum_j a_j (w_i 1{c_i = g_j} - pg_j) / S - sum_j (w_i 1{c_i = g_j} - pg_j) * A / S^2,
-    with S = sum_j pg_j, A = sum_j pg_j a_j.
-    """
-    s = pg.sum()
-    big_a = np.dot(pg, att)
-    n_codes = int(max(cohort_code.max(initial=-1), keep_groups.max(initial=-1))) + 2
-    per_code_a = np.bincount(keep_groups, weights=att, minlength=n_codes)
-    per_code_n = np.bincount(keep_groups, minlength=n_codes).astype(float)
-    code = np.where(cohort_code < 0, n_codes - 1, cohort_code)
-    unit_term = w * (per_code_a[code] / s - per_code_n[code] * big_a / s**2)
-    const = np.dot(pg, att) / s - pg.sum() * big_a / s**2
-    return unit_term - const
-
-
-def _aggregate(res: GroupTimeResult, kind: str, min_e: float, max_e: float, balance_e: int | None) -> AggregateResult:
-    inf = res._inference
-    if inf is None or res.influence is None:
-        raise EstimationError("this result has no influence functions; re-run att_gt() to aggregate.")
-    t = res.table
-    ok = np.isfinite(t["estimate"].to_numpy(dtype=float))
-    notes: list[str] = []
-    if not ok.all():
-        notes.append(f"{int((~ok).sum())} ATT(g,t) cells without an estimate are left out of the aggregation.")
-    groups_all = np.sort(np.unique(t["group"].to_numpy(dtype=float)))
-    cell_g = t["group"].to_numpy(dtype=float)
-    cell_t = t["time"].to_numpy(dtype=float)
-    e = cell_t - cell_g
-    att = t["estimate"].to_numpy(dtype=float)
-    psi = res.influence
-    w = res.unit_weight
-    cohort = res.unit_cohort
-    code_of = {g: i for i, g in enumerate(groups_all)}
-    cohort_code = _codes(cohort, groups_all)
-    pgg = np.array([np.mean(w * (cohort == g)) for g in groups_all])
-    cell_code = np.array([code_of[g] for g in cell_g], dtype=np.int64)
-    pg = pgg[cell_code]
-    post = (cell_g <= cell_t) & ok
-
-    def combo(idx: np.ndarray, weights: np.ndarray, with_wif: bool) -> tuple[float, np.ndarray]:
-        est = float(np.dot(weights, att[idx]))
-        col = psi[:, idx] @ weights
-        if with_wif:
-            col = col + _wif_dot(cell_code[idx], pg[idx], att[idx], cohort_code, w)
-        return est, col
-
-    levels: list[float] = []
-    by_est: list[float] = []
-    by_cols: list[np.ndarray] = []
-    by_n: list[int] = []
-    if kind == "simple":
-        keep = np.flatnonzero(post & (e >= min_e) & (e <= max_e))
-        _require(keep, kind)
-        overall, ocol = combo(keep, pg[keep] / pg[keep].sum(), True)
-        estimand = "Overall ATT: post-treatment ATT(g,t) weighted by cohort size"
-    elif kind == "group":
-        for g in groups_all:
-            keep = np.flatnonzero(post & (cell_g == g) & (e >= min_e) & (e <= max_e))
-            if keep.size == 0:
-                continue
-            est, col = combo(keep, np.full(keep.size, 1.0 / keep.size), False)
-            levels.append(g)
-            by_est.append(est)
-            by_cols.append(col)
-        _require(np.array(levels), kind)
-        lv = np.array(levels)
-        pl = pgg[[code_of[g] for g in lv]]
-        overall = float(np.dot(pl / pl.sum(), by_est))
-        ocol = np.column_stack(by_cols) @ (pl / pl.sum()) + _wif_dot(
-            np.array([code_of[g] for g in lv]), pl, np.array(by_est), cohort_code, w)
-        estimand = "Overall ATT: cohort averages of post-treatment ATT(g,t), weighted by cohort size"
-    elif kind == "dynamic":
-        include = ok.copy()
-        if balance_e is not None:
-            include &= (cell_t.max() - cell_g) >= balance_e
-        eseq = np.unique(e[include])
-        if balance_e is not None:
-            eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - cell_t.max() + min(cell_t.min(), cell_g.min()))]
-        eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
-        for ev in eseq:
-            keep = np.flatnonzero(include & (e == ev))
-            est, col = combo(keep, pg[keep] / pg[keep].sum(), True)
-            levels.append(ev)
-            by_est.append(est)
-            by_cols.append(col)
-        lv = np.array(levels)
-        pos = np.flatnonzero(lv >= 0) if lv.size else np.array([], dtype=int)
-        _require(pos, kind)
-        overall = float(np.mean(np.array(by_est)[pos]))
-        ocol = np.column_stack(by_cols)[:, pos].mean(axis=1)
-        estimand = "Overall ATT: average of the event-time ATTs over e >= 0"
-    else:
-        for period in np.unique(cell_t[cell_t >= cell_g.min()]):
-            keep = np.flatnonzero((cell_t == period) & post)
-            if keep.size == 0:
-                continue
-            est, col = combo(keep, pg[keep] / pg[keep].sum(), True)
-            levels.append(period)
-            by_est.append(est)
-            by_cols.append(col)
-        _require(np.array(levels), kind)
-        overall = float(np.mean(by_est))
-        ocol = np.column_stack(by_cols).mean(axis=1)
-        estimand = "Overall ATT: average of the calendar-period ATTs"
-    for lv_value in levels:
-        if kind == "dynamic":
-            sel = (e == lv_value) & ok
-        elif kind == "group":
-            sel = post & (cell_g == lv_value)
-        else:
-            sel = post & (cell_t == lv_value)
-        by_n.append(int(t.loc[sel, "n_treated"].max() if sel.any() else 0))
-    cols = np.column_stack([ocol] + by_cols) if by_cols else ocol[:, None]
-    se_all, _, _ = inf.se_and_crit(cols)
-    crit = float("nan")
-    if by_cols and inf.seed is not None:
-        _, crit, _ = inf.se_and_crit(np.column_stack(by_cols))
-    lo, hi, pval = normal_ci(overall, float(se_all[0]), res.alpha)
-    col_name = {"dynamic": "event_time", "group": "group", "calendar": "time"}.get(kind, "")
-    rows = []
-    for j, lv_value in enumerate(levels):
-        s = float(se_all[j + 1])
-        a, b, p = normal_ci(by_est[j], s, res.alpha)
-        band = (by_est[j] - crit * s, by_est[j] + crit * s) if np.isfinite(crit) else (np.nan, np.nan)
-        rows.append({col_name: _level(lv_value), "estimate": by_est[j], "std_error": s, "p_value": p, "ci_lower": a,
-                     "ci_upper": b, "band_lower": band[0], "band_upper": band[1], "n_obs": by_n[j],
-                     **({"post": lv_value >= 0} if kind == "dynamic" else {})})
-    by = pd.DataFrame(rows, columns=[col_name, "estimate", "std_error", "p_value", "ci_lower", "ci_upper",
-                                     "band_lower", "band_upper", "n_obs"] + (["post"] if kind == "dynamic" else [])) \
-        if col_name else pd.DataFrame()
-    n_treated = int(np.sum(~np.isnan(cohort) & np.isin(cohort, groups_all)))
-    return AggregateResult(
-        kind=kind, method=res.method, estimand="ATT", outcome=res.outcome, estimate=overall,
-        std_error=float(se_all[0]), ci=(lo, hi), p_value=pval, inference=res.inference,
-        n_treated=n_treated, n_control=res.n_units - n_treated, by=by, alpha=res.alpha, critical_value=crit,
-        spec={"kind": kind, "min_e": None if np.isinf(min_e) else min_e, "max_e": None if np.isinf(max_e) else max_e,
-              "balance_e": balance_e, "att_gt": dict(res.spec)},
-        notes=(estimand + ".", *notes) + ((f"Multiplier bootstrap ({inf.spec.reps} Rademacher draws, seed {inf.seed}), "
-                                         "the same draws as the ATT(g,t).",) if inf.seed is not None else ()) + (("Uniform band: sup-t critical value from the same multiplier draws.",)
-                              if np.isfinite(crit) else ()),
-        influence=ocol, by_influence=np.column_stack(by_cols) if by_cols else None,
-    )
-
-
-def _require(idx: np.ndarray, kind: str) -> None:
-    if idx.size == 0:
-        raise EstimationError(f"the {kind!r} aggregation has no post-treatment ATT(g,t) to average with these "
-                              "min_e/max_e/balance_e; widen them.")
-
-
-def _codes(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    pos = np.searchsorted(levels, values)
-    pos = np.clip(pos, 0, len(levels) - 1)
-    hit = ~np.isnan(values) & (levels[pos] == values)
-    return np.where(hit, pos, -1)
+        return self.aggregate("dynamic").plot(ax=ax, language=language)
 
 
 # ----------------------------------------------------------------------------------------- estimation
@@ -543,7 +237,7 @@ def att_gt(
     method: Literal["dr", "ipw", "reg"] = "dr",
     anticipation: int = 0,
     base_period: BasePeriod = "varying",
-    se: str | Mapping[str, object] | Inference | None = None,
+    se: InferenceLike | None = None,
     never_treated: float | None = None,
     weights: str | None = None,
     panel: bool = True,
@@ -574,7 +268,7 @@ def att_gt(
         observations summed (no small-sample factor, as R ``did``); "robust" is the same.
         ``{type: clustered, by: col}``: clusters formed by ``col`` (constant within unit), with the
         factor G/(G-1). ``{type: bootstrap, reps: 999, random_state: s, cluster: col}``:
-        multiplier bootstrap (Rademacher weights on the unit or cluster sums of the influence
+        multiplier bootstrap, the only kind here (Rademacher weights on the unit or cluster sums of the influence
         function), SEs from the interquartile range and sup-t uniform bands; the draws are reused
         by every aggregation.
     never_treated : the value of ``cohort`` that codes never-treated units when it is not missing
@@ -630,7 +324,8 @@ def att_gt(
         raise SpecificationError(f"{_FUNC}() needs 'unit' (the unit id column) for panel data; pass panel=False "
                                  "for repeated cross-sections.")
     covs = as_column_list("covariates", covariates, _FUNC)
-    spec_se = parse_inference("robust" if se is None else se, _FUNC, ("robust", "clustered", "bootstrap"))
+    spec_se = parse_inference("robust" if se is None else se, _FUNC, ("robust", "clustered", "bootstrap"),
+                              bootstrap=("multiplier",))
     cluster_cols = (spec_se.columns if isinstance(spec_se, Clustered)
                     else [spec_se.cluster] if isinstance(spec_se, Bootstrap) and spec_se.cluster else [])
     unit_col = unit if panel else None
@@ -645,29 +340,16 @@ def att_gt(
     arguments_checked()
     cells = _estimate_cells(prep, control_group=control_group, method=method, anticipation=antic,
                             base_period=base_period, trim_level=trim_level, names=covs)
-    seed = None
-    if isinstance(spec_se, Bootstrap):
-        seed = spec_se.random_state if spec_se.random_state is not None else int(
-            np.random.SeedSequence().generate_state(1)[0])
-    inf = _Inference(spec=spec_se, clusters=prep.clusters, seed=seed, alpha=float(alpha))
+    seed = spec_se.seed() if isinstance(spec_se, Bootstrap) else None
+    inference = spec_se.using("G/(G-1)" if isinstance(spec_se, Clustered) else "none")
     psi = cells.pop("psi")
     separated = cells.pop("separation")
-    table = pd.DataFrame(cells)
+    table, crit = _cell_inference(pd.DataFrame(cells), psi, inference, prep.clusters, seed, alpha)
     est = table["estimate"].to_numpy(dtype=float)
-    se_cells, crit, _ = inf.se_and_crit(psi)
-    se_cells = np.where(np.isfinite(est), se_cells, np.nan)
-    z = normal_z(alpha)
-    ok = np.isfinite(se_cells) & (se_cells > 0)
-    table["std_error"] = se_cells
-    table["p_value"] = np.where(ok, 2 * stats.norm.sf(np.abs(est / np.where(ok, se_cells, 1.0))), np.nan)
-    table["ci_lower"] = np.where(ok, est - z * se_cells, np.nan)
-    table["ci_upper"] = np.where(ok, est + z * se_cells, np.nan)
-    table["band_lower"] = est - crit * se_cells if np.isfinite(crit) else np.nan
-    table["band_upper"] = est + crit * se_cells if np.isfinite(crit) else np.nan
-    table = table[["group", "time", "event_time", "base_period", "post", "estimate", "std_error", "p_value",
-                   "ci_lower", "ci_upper", "band_lower", "band_upper", "n_treated", "n_control"]]
-    pre = np.flatnonzero((table["group"].to_numpy() > table["time"].to_numpy()) & np.isfinite(se_cells))
-    pretrend = WaldTest.compute(est[pre], inf.covariance(psi[:, pre]), "every pre-treatment ATT(g,t) is zero")
+    pre = np.flatnonzero((table["group"].to_numpy() > table["time"].to_numpy())
+                         & np.isfinite(table["std_error"].to_numpy()))
+    pretrend = WaldTest.compute(est[pre], influence_covariance(psi[:, pre], clusters=prep.clusters),
+                                "every pre-treatment ATT(g,t) is zero")
     notes = list(prep.notes)
     notes.append(f"Comparison group: {control_group.replace('_', '-')} units; base period: {base_period}; "
                  f"anticipation: {antic}; 2x2 estimator: {method}"
@@ -682,15 +364,33 @@ def att_gt(
     if np.isfinite(crit):
         notes.append(f"Uniform band critical value {crit:.3f} (pointwise {float(normal_z(alpha)):.3f}).")
     return GroupTimeResult(
-        method="att_gt", estimand="ATT(g,t)", outcome=outcome, table=table, inference=spec_se, alpha=float(alpha),
+        method="att_gt", estimand="ATT(g,t)", outcome=outcome, table=table, inference=inference, alpha=float(alpha),
         critical_value=crit, pretrend=pretrend, units=prep.unit_ids, unit_cohort=prep.cohort_unit,
         unit_weight=prep.w_unit, sample_sizes=prep.sizes,
         spec={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "covariates": covs,
               "control_group": control_group, "method": method, "anticipation": antic, "base_period": base_period,
               "se": spec_se.to_dict(), "never_treated": never_treated, "weights": weights, "panel": panel,
               "unbalanced": unbalanced, "trim_level": trim_level, "alpha": alpha},
-        notes=tuple(notes), influence=psi, _inference=inf,
+        notes=tuple(notes), influence=psi, _clusters=prep.clusters, _seed=seed,
     )
+
+
+def _cell_inference(table: pd.DataFrame, psi: np.ndarray, inference: Inference, clusters: np.ndarray | None,
+                    seed: int | None, alpha: float) -> tuple[pd.DataFrame, float]:
+    """The cell table with standard errors, p-values, pointwise CIs and uniform bands; the band's critical value."""
+    est = table["estimate"].to_numpy(dtype=float)
+    se_cells, crit = influence_errors(inference, psi, clusters, seed, float(alpha))
+    se_cells = np.where(np.isfinite(est), se_cells, np.nan)
+    z = normal_z(alpha)
+    ok = np.isfinite(se_cells) & (se_cells > 0)
+    table["std_error"] = se_cells
+    table["p_value"] = np.where(ok, 2 * stats.norm.sf(np.abs(est / np.where(ok, se_cells, 1.0))), np.nan)
+    table["ci_lower"] = np.where(ok, est - z * se_cells, np.nan)
+    table["ci_upper"] = np.where(ok, est + z * se_cells, np.nan)
+    table["band_lower"] = est - crit * se_cells if np.isfinite(crit) else np.nan
+    table["band_upper"] = est + crit * se_cells if np.isfinite(crit) else np.nan
+    return table[["group", "time", "event_time", "base_period", "post", "estimate", "std_error", "p_value",
+                  "ci_lower", "ci_upper", "band_lower", "band_upper", "n_treated", "n_control"]], crit
 
 
 def normal_z(alpha: float) -> float:
@@ -769,9 +469,9 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
                       "the treated ones): " + "; ".join(separated[:5]) + ("; ..." if len(separated) > 5 else "")
                       + ". Drop or merge the covariate, or restrict the sample to common support.",
                       OverlapWarning, stacklevel=3)
-    return {"group": [_level(sp[0]) for sp in specs], "time": [_level(periods[sp[1]]) for sp in specs],
-            "event_time": [_level(periods[sp[1]] - sp[0]) for sp in specs],
-            "base_period": [_level(periods[sp[2]]) for sp in specs], "post": np.array([sp[3] for sp in specs]),
+    return {"group": [level_value(sp[0]) for sp in specs], "time": [level_value(periods[sp[1]]) for sp in specs],
+            "event_time": [level_value(periods[sp[1]] - sp[0]) for sp in specs],
+            "base_period": [level_value(periods[sp[2]]) for sp in specs], "post": np.array([sp[3] for sp in specs]),
             "estimate": est, "n_treated": n_treat, "n_control": n_ctrl, "psi": psi, "separation": separated}
 
 
@@ -797,10 +497,10 @@ def _panel_batch(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, sp
     ps = None
     try:
         if x is not None and method in ("ipw", "dr"):
-            ps = pscore_fit(x, d, w / w.mean(), trim_level, names=names)
+            ps = pscore_fit(x, d, w / w.mean(), trim_level, names=names, func=_FUNC)
             if ps.p.max() >= 0.999:
                 return "propensity score >= 0.999 (no overlap)", ps.separation
-        fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps)
+        fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps, names=names, func=_FUNC)
     except (EstimationError, np.linalg.LinAlgError) as exc:
         return str(exc), None if ps is None else ps.separation
     est[cols] = fit.att
@@ -824,7 +524,7 @@ def _rc_cell(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, cur: i
         return "a treated or comparison group is not observed in one of the two periods", None
     try:
         fit = rc_2x2(p.y_row[r], post, d, None if p.x_row is None else p.x_row[r], p.w_row[r], method, trim_level,
-                     names=names)
+                     names=names, func=_FUNC)
     except (EstimationError, np.linalg.LinAlgError) as exc:
         return str(exc), None
     if fit.max_score >= 0.999:

@@ -42,7 +42,7 @@ Journal of Human Resources 50(2), 317-372.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,7 +63,7 @@ from .._validation import (
 from ..data._numeric_text import check_numeric
 from ..data._panel import check_panel
 from ..errors import DataError, EstimationError, MissingDataWarning
-from ..inference import Clustered, Inference, Robust, normal_ci, parse_inference
+from ..inference import Clustered, InferenceLike, Robust, cluster_codes, cluster_sums, normal_ci, parse_inference
 from ..results import EffectResult
 
 __all__ = ["twfe"]
@@ -158,6 +158,8 @@ class WithinFit:
     n_clusters: int
     k_params: int
     factor: float
+    #: the small-sample convention of ``factor`` (:data:`iej_impact.inference.SmallSampleConvention`)
+    convention: str = "N/(N-K)"
 
 
 def within_fit(y_dm: np.ndarray, x_dm: np.ndarray, w: np.ndarray | None, idx: PanelIndex,
@@ -172,14 +174,9 @@ def within_fit(y_dm: np.ndarray, x_dm: np.ndarray, w: np.ndarray | None, idx: Pa
     xtx_inv = np.linalg.inv(xtx)
     coef = xtx_inv @ (wx.T @ y_dm)
     resid = y_dm - x_dm @ coef
-    scores = wx * resid[:, None]
-    if clusters is None:
-        meat = scores.T @ scores
-        g = n_obs
-    else:
-        g = int(clusters.max()) + 1
-        sums = np.column_stack([np.bincount(clusters, weights=scores[:, j], minlength=g) for j in range(k)])
-        meat = sums.T @ sums
+    sums = cluster_sums(wx * resid[:, None], clusters)  # the scores themselves without clusters
+    meat = sums.T @ sums
+    g = n_obs if clusters is None else int(clusters.max()) + 1
     n_fe_unit = idx.n_units
     n_fe_time = idx.n_periods - 1
     if clusters is None:
@@ -197,7 +194,8 @@ def within_fit(y_dm: np.ndarray, x_dm: np.ndarray, w: np.ndarray | None, idx: Pa
                 k_params = k + idx.n_periods + (0 if nested else n_fe_unit)
             factor = g / (g - 1) * (n_obs - 1) / (n_obs - k_params)
     vcov = factor * xtx_inv @ meat @ xtx_inv
-    return WithinFit(coef, vcov, resid, xtx_inv, n_obs, g, k_params, factor)
+    convention = "N/(N-K)" if clusters is None else "G/(G-1)" if small_sample == "none" else "G/(G-1)(N-1)/(N-K)"
+    return WithinFit(coef, vcov, resid, xtx_inv, n_obs, g, k_params, factor, convention)
 
 
 def _nested(unit: np.ndarray, clusters: np.ndarray) -> bool:
@@ -293,7 +291,7 @@ def twfe(
     treatment: str,
     covariates: Sequence[str] = (),
     weights: str | None = None,
-    se: str | Mapping[str, object] | Inference | None = None,
+    se: InferenceLike | None = None,
     small_sample: SmallSample = "nested",
     alpha: float = 0.05,
 ) -> EffectResult:
@@ -358,15 +356,7 @@ def twfe(
             raise DataError(f"{_FUNC}(): weights column '{weights}' must be > 0; see {describe_rows(data, w <= 0)}.",
                             column=weights, rows=example_rows(data, w <= 0))
     idx = panel_index(data, unit, time, _FUNC)
-    clusters = None
-    if cluster_cols:
-        cl = data[cluster_cols]
-        if cl.isna().any(axis=1).any():
-            mask = cl.isna().any(axis=1).to_numpy()
-            raise DataError(f"{_FUNC}(): cluster column(s) {cluster_cols} missing in {describe_rows(data, mask)}.",
-                            column=cluster_cols[0], rows=example_rows(data, mask))
-        clusters = (idx.unit if cluster_cols == [unit] else pd.factorize(cl.iloc[:, 0], sort=True)[0]
-                    if len(cluster_cols) == 1 else cl.groupby(cluster_cols, sort=True, observed=True).ngroup().to_numpy())
+    clusters = cluster_codes(data, cluster_cols, _FUNC) if cluster_cols else None
     arguments_checked()
     z = demean(np.column_stack([y, d, *x]), idx, w)
     keep_x = []
@@ -419,7 +409,7 @@ def twfe(
                          index=pd.Index(["never treated", "ever treated"], name="group"))
     return EffectResult(
         method="twfe", estimand="ATT", outcome=outcome, estimate=est, std_error=std_error, ci=(lo, hi),
-        p_value=pval, inference=inference if clusters is not None else Robust(),
+        p_value=pval, inference=(inference if clusters is not None else Robust()).using(fit.convention),
         n_treated=n_treated_units, n_control=idx.n_units - n_treated_units, alpha=float(alpha), sample_sizes=sizes,
         diagnostics={"coefficients": coefs, "negative_weights": negw, "bacon": bacon,
                      "small_sample_factor": fit.factor, "n_clusters": fit.n_clusters, "n_obs": fit.n_obs,

@@ -5,7 +5,8 @@ What it owns: ``match``, ``psm``, ``estimate_effect``, ``MatchResult``, ``rosenb
 imports ``observational`` (the score, balance) and the core.
 """
 
-from ._match import MatchResult, estimate_effect, match, psm
+from ._match import match, psm
+from ._result import MatchResult, estimate_effect
 from ._sensitivity import SensitivityResult, rosenbaum_bounds
 
 __all__ = ["MatchResult", "SensitivityResult", "estimate_effect", "match", "psm", "rosenbaum_bounds"]

@@ -1,9 +1,9 @@
 """Effects and standard errors of nearest-neighbour matching estimators (private).
 
-Used by :func:`iej_impact.matching._match.estimate_effect`. Three pieces:
+Used by :func:`iej_impact.matching._result.estimate_effect`. Three pieces:
 
 * :func:`nn_effects`: the unit-level effects imputed by the matched sets of a
-  :class:`~iej_impact.matching._match.MatchResult` (ATT, ATC or ATE; with or without ties), optionally
+  :class:`~iej_impact.matching._record.MatchRecord` (ATT, ATC or ATE; with or without ties), optionally
   bias-corrected (Abadie & Imbens 2011), the estimate, and the Abadie-Imbens (2006) variance.
 * :func:`ps_adjustment_parts` / :func:`ps_adjustment_parts_ate`: the pieces of the Abadie &
   Imbens (2016) correction of that variance for a propensity score estimated by maximum
@@ -24,18 +24,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .._mestimation import fit_wls
 from .._validation import describe_rows, example_rows
 from ..errors import DataError, EstimationError
+from ..observational._design import scaled_with_intercept, unscale_matrix
 from ._nearest import stable_argsort
-from ._sets import abadie_imbens_variance, same_arm_sigma2, total_usage, weighted_least_squares
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._match import MatchResult
+from ._record import MatchRecord
+from ._sets import abadie_imbens_variance, same_arm_sigma2, total_usage
 
 __all__ = [
     "NNEffects",
@@ -84,7 +83,7 @@ class NNEffects:
 
 
 def nn_effects(
-    result: MatchResult,
+    result: MatchRecord,
     y_any: np.ndarray,
     bias_columns: Sequence[str] | None = None,
     func: str = "psm",
@@ -159,7 +158,7 @@ def sigma2_kind(sigma2: str, ties: bool) -> str:
     return sigma2
 
 
-def _bias_matrix(result: MatchResult, columns: Sequence[str], used: np.ndarray, func: str) -> np.ndarray:
+def _bias_matrix(result: MatchRecord, columns: Sequence[str], used: np.ndarray, func: str) -> np.ndarray:
     """The bias-correction covariates as a float matrix; missing values among used units are an error."""
     data = result.data
     out = np.empty((len(data), len(columns)))
@@ -189,26 +188,20 @@ def _bias_matrix(result: MatchResult, columns: Sequence[str], used: np.ndarray, 
 def _bias_slopes(
     z: np.ndarray, y: np.ndarray, w: np.ndarray, columns: Sequence[str], arm: str, func: str
 ) -> np.ndarray:
-    """Slopes of the weighted regression of Y on (1, Z) over the units of ``arm`` used as matches."""
+    """Slopes of the weighted regression of Y on (1, Z) over the units of ``arm`` used as matches
+    (weights ``w``; zero outside them), fitted by the M-estimation core on centred and scaled columns."""
     n_used = int((w > 0).sum())
-    coef, rank = weighted_least_squares(z, y, w)
-    p = z.shape[1]
-    if rank < p + 1:
-        use = w > 0
-        const = [columns[c] for c in range(p) if np.ptp(z[use, c]) == 0] if n_used else list(columns)
-        hint = f" ({', '.join(repr(c) for c in const)} constant there)" if const else ""
-        raise EstimationError(
-            f"{func}(): the bias-correction regression on {list(columns)} cannot be fitted on the {n_used} {arm} "
-            f"units used as matches: its design (intercept + {p} columns) has rank {rank}{hint}. Drop collinear "
-            "or constant columns from bias_adjust, or match more units (larger ratio)."
-        )
-    return coef
+    zs, m, s = scaled_with_intercept(z, w)
+    what = (f"bias-correction regression on the {n_used} {arm} units used as matches (drop such columns from "
+            "bias_adjust, or match more units with a larger ratio)")
+    fit = fit_wls(zs, y, w, names=list(columns), func=func, what=what)
+    return (unscale_matrix(m, s) @ fit.params)[1:]
 
 
 # =============================================================================================
 # Abadie & Imbens (2016): estimated propensity score
 # =============================================================================================
-def ps_adjustment_unavailable(result: MatchResult) -> str | None:
+def ps_adjustment_unavailable(result: MatchRecord) -> str | None:
     """Why the Abadie-Imbens (2016) adjustment does not apply to ``result`` (None: it applies)."""
     ps = result.propensity_model
     if ps is None:
@@ -285,7 +278,7 @@ def summed_local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray, w: np.
     return z.T @ coef
 
 
-def _local_pieces(result: MatchResult, y_any: np.ndarray, size: int) -> dict[str, np.ndarray]:
+def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int) -> dict[str, np.ndarray]:
     """Per-unit ingredients of the Abadie & Imbens (2016) corrections, over the units kept.
 
     For every unit i not discarded with an outcome (rows sorted by distance), the L = ``size``
@@ -336,7 +329,7 @@ def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.n
 
 
 def ps_adjustment_parts(
-    result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4
+    result: MatchRecord, y_any: np.ndarray, estimate: float, size: int = 4
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Pieces (c_t, dtau/dtheta, I^-1, N) of the Abadie & Imbens (2016, Theorem 2) correction, ATT/ATC.
 
@@ -380,7 +373,7 @@ def ps_adjustment_parts(
     return c_t, dtau, parts["a_inv"], z.shape[0]
 
 
-def ps_adjustment_term(result: MatchResult, y_any: np.ndarray, estimate: float, size: int = 4) -> float:
+def ps_adjustment_term(result: MatchRecord, y_any: np.ndarray, estimate: float, size: int = 4) -> float:
     """Abadie & Imbens (2016, Theorem 2) term added to the 2006 variance of the ATT/ATC:
     [dtau' I^-1 dtau - c_t' I^-1 c_t] / N (see :func:`ps_adjustment_parts`); of either sign."""
     c_t, dtau, a_inv, n_fit = ps_adjustment_parts(result, y_any, estimate, size)
@@ -388,7 +381,7 @@ def ps_adjustment_term(result: MatchResult, y_any: np.ndarray, estimate: float, 
 
 
 def ps_adjustment_parts_ate(
-    result: MatchResult, y_any: np.ndarray, effects: NNEffects, size: int = 4
+    result: MatchRecord, y_any: np.ndarray, effects: NNEffects, size: int = 4
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Pieces (c, I^-1, N) of the Abadie & Imbens (2016, Theorem 1) correction for the ATE.
 

@@ -376,7 +376,7 @@ def rosenbaum_bounds(
 
     Parameters
     ----------
-    result_or_pairs : a :class:`~iej_impact.matching._match.MatchResult` of 1:1 nearest-neighbour
+    result_or_pairs : a :class:`~iej_impact.matching._result.MatchResult` of 1:1 nearest-neighbour
         matching (with ``outcome``), or an (n_pairs, 2) array / two-column DataFrame of outcomes
         (treated, control).
     outcome : outcome column (MatchResult input).

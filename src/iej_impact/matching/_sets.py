@@ -48,7 +48,6 @@ __all__ = [
     "total_usage",
     "same_arm_sigma2",
     "abadie_imbens_variance",
-    "weighted_least_squares",
 ]
 
 _GATHER_MAX = 16  # sets up to this size are averaged by direct gathering (exact summation order)
@@ -441,28 +440,6 @@ def abadie_imbens_variance(
     w = k * k + 2.0 * own * k - kk
     second = float(np.sum(np.where(w != 0, w * sigma2, 0.0)))
     return (first + second) / n_own**2
-
-
-def weighted_least_squares(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, int]:
-    """Slopes of the weighted least-squares fit of y on (1, z) over the rows with w > 0, and its rank.
-
-    Columns are centred and scaled first (the slopes are transformed back), so that the rank is
-    judged on a well-conditioned matrix; the caller decides what to do when rank < 1 + p.
-    """
-    use = w > 0
-    zu, yu, wu = z[use], y[use], w[use]
-    sw = wu.sum()
-    zm = (wu[:, None] * zu).sum(axis=0) / sw
-    ym = float(np.dot(wu, yu) / sw)
-    zc = zu - zm
-    scale = np.sqrt((wu[:, None] * zc * zc).sum(axis=0) / sw)
-    scale = np.where(scale > 0, scale, 1.0)
-    a = zc / scale * np.sqrt(wu)[:, None]
-    b = (yu - ym) * np.sqrt(wu)
-    coef, _res, rank, sv = np.linalg.lstsq(a, b, rcond=None)
-    tol = sv.max() * max(a.shape) * np.finfo(float).eps if sv.size else 0.0
-    rank = int(np.sum(sv > tol))
-    return coef / scale, rank + 1
 
 
 def total_usage(sets: Mapping[str, MatchSets], n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -52,7 +52,7 @@ from ..data._numeric_text import check_numeric
 from ..errors import DataError, SpecificationError
 from ..results import Result, Summary, jsonable
 from ._design import design_matrix
-from ._propensity import ess
+from ._overlap import ess
 
 __all__ = [
     "BalanceTable",
@@ -270,40 +270,17 @@ class BalanceTable(Result):
             "spec": dict(self.spec),
         })
 
-    def plot_love(self, ax: Any = None, *, threshold: float | None = None, absolute: bool = True) -> Any:
+    def plot_love(self, ax: Any = None, *, threshold: float | None = None, absolute: bool = True,
+                  language: str = "en") -> Any:
         """Love plot: |SMD| per covariate before (open circles) and after (filled) adjustment.
 
-        Draws the table's numbers, with a dashed line at ``threshold`` (default: the table's).
-        Returns the matplotlib Axes (a new ``Figure``, not pyplot, when ``ax`` is None).
+        Draws the table's numbers, with a dashed line at ``threshold`` (default: the table's);
+        labels in ``language`` ("en" or "fr"). Returns the matplotlib Axes (a new ``Figure``, not
+        pyplot, when ``ax`` is None).
         """
-        import matplotlib as mpl
-        from matplotlib.figure import Figure
+        from ..report._plots_diagnostics import plot_love
 
-        from ..report._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE
-
-        thr = self.threshold if threshold is None else check_number("threshold", threshold, "plot_love", low=0.0)
-        before = self.table["smd_before"].to_numpy(dtype=float)
-        after = self.table["smd_after"].to_numpy(dtype=float) if self.weighted else None
-        if absolute:
-            before = np.abs(before)
-            after = None if after is None else np.abs(after)
-        names = [str(i) for i in self.table.index]
-        k = len(names)
-        y = np.arange(k, dtype=float)[::-1]
-        with mpl.rc_context(STYLE):
-            if ax is None:
-                ax = Figure(figsize=(6.0, 1.2 + 0.3 * k), dpi=100).add_subplot()
-            ax.plot(before, y, "o", markerfacecolor="none", markeredgecolor=COLOUR_SECOND, label="unadjusted")
-            if after is not None:
-                ax.plot(after, y, "o", color=COLOUR_MAIN, label="adjusted")
-            for sign in ((1.0,) if absolute else (-1.0, 1.0)):
-                ax.axvline(sign * thr, color=COLOUR_REFERENCE, linestyle="--", linewidth=0.8)
-            ax.axvline(0.0, color=COLOUR_REFERENCE, linewidth=0.6)
-            ax.set_yticks(y, labels=names)
-            ax.set_ylim(-0.7, k - 0.3)
-            ax.set_xlabel(("absolute " if absolute else "") + f"standardized mean difference ({self.sd_denominator} SD)")
-            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, frameon=False, borderaxespad=0.2)
-        return ax
+        return plot_love(self, ax, threshold=threshold, absolute=absolute, language=language)
 
 
 def _weights_arg(data: pd.DataFrame, value: object, name: str, func: str, *, allow_zero: bool) -> np.ndarray | None:

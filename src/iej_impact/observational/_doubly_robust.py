@@ -26,12 +26,12 @@ weights on the score), and the averaging equations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
 from .._validation import check_choice
-from ..inference import Inference
+from ..inference import InferenceLike
 from ..results import EffectResult
 from ._regression import (
     OUTCOME_MODELS,
@@ -65,7 +65,7 @@ def doubly_robust(
     ps_covariates: Sequence[str] | None = None,
     trim: object = None,
     weights: str | None = None,
-    se: str | Mapping[str, object] | Inference = "robust",
+    se: InferenceLike = "robust",
     alpha: float = 0.05,
     random_state: int | None = None,
 ) -> EffectResult:

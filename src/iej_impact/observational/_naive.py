@@ -16,30 +16,28 @@ Inference (the ``inference`` field of the result says which one was used):
   G/(G-1) (N-1)/(N-2), equal to ``regress y d, vce(cluster col)``.
 * ``{type: bootstrap, reps: B}``: nonparametric bootstrap of units (or of clusters with
   ``cluster``); unit resamples are stratified by arm so every resample keeps both arms' sizes.
+  ``kind: multiplier`` instead perturbs the influence function (:class:`~iej_impact.inference.Bootstrap`).
 
 CIs and p-values use the normal approximation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
-from .._validation import arguments_checked, check_binary, check_columns, check_dataframe, check_estimand, check_number
+from .._validation import (
+    arguments_checked,
+    check_binary,
+    check_columns,
+    check_dataframe,
+    check_distinct_roles,
+    check_estimand,
+    check_number,
+)
 from ..data._numeric_text import check_numeric
 from ..errors import DataError
-from ..inference import (
-    Bootstrap,
-    Clustered,
-    Inference,
-    bootstrap_se,
-    cluster_codes,
-    normal_ci,
-    parse_inference,
-    se_from_influence,
-)
+from ..inference import Bootstrap, Clustered, InferenceLike, cluster_codes, normal_ci, parse_inference
 from ..results import EffectResult
 
 __all__ = ["difference_in_means"]
@@ -54,7 +52,7 @@ def difference_in_means(
     treatment: str,
     estimand: str = "ATE",
     weights: str | None = None,
-    se: str | Mapping[str, object] | Inference = "robust",
+    se: InferenceLike = "robust",
     alpha: float = 0.05,
 ) -> EffectResult:
     """Raw (unadjusted) difference in mean outcomes between treated and control units.
@@ -68,7 +66,8 @@ def difference_in_means(
     estimand : the effect this difference is meant to estimate ("ATE", "ATT" or "ATC"). Under
         random assignment all three coincide; the label is what reports compare the estimate with.
     weights : optional column of sampling weights (> 0).
-    se : "robust" (Welch/HC2), {type: clustered, by: col} or {type: bootstrap, reps: B}.
+    se : "robust" (Welch/HC2), {type: clustered, by: col} or {type: bootstrap, reps: B} (resampling;
+        ``kind: multiplier`` for the multiplier bootstrap of the influence function).
     alpha : 1 - confidence level of the interval.
 
     Returns
@@ -94,8 +93,9 @@ def difference_in_means(
     check_dataframe(data, _FUNC)
     estimand = check_estimand(estimand, _FUNC)
     check_number("alpha", alpha, _FUNC, low=0.0, high=0.5, low_open=True)
+    check_distinct_roles(_FUNC, outcome, treatment, [weights] if weights else [])
     check_columns(data, [outcome, treatment] + ([weights] if weights else []), _FUNC)
-    inference = parse_inference(se, _FUNC, ("robust", "clustered", "bootstrap"))
+    inference = parse_inference(se, _FUNC, ("robust", "clustered", "bootstrap"), bootstrap=("resample", "multiplier"))
     d = check_binary(data, treatment, _FUNC).astype(bool)
     y = check_numeric(data, outcome, _FUNC)
     if weights is not None:
@@ -113,26 +113,28 @@ def difference_in_means(
     n = len(y)
     if isinstance(inference, Clustered):
         clusters = cluster_codes(data, inference.columns, _FUNC)
-        g = int(clusters.max()) + 1
-        raw = se_from_influence(psi, clusters=clusters, small_sample=True)
-        std_error = raw * np.sqrt((n - 1) / (n - 2))
-        inference_note = f"{g} clusters"
+        errors = inference.standard_errors(psi, clusters=clusters, small_sample="G/(G-1)(N-1)/(N-K)", n_params=2)
+        inference_note = f"{int(clusters.max()) + 1} clusters"
     elif isinstance(inference, Bootstrap):
         clusters = cluster_codes(data, [inference.cluster], _FUNC) if inference.cluster else None
+        if inference.kind == "multiplier":
+            seed = inference.seed()
+            errors = inference.standard_errors(psi, clusters=clusters, alpha=alpha, seed=seed)
+            inference_note = f"{inference.reps} multiplier-bootstrap draws (Rademacher weights, seed {seed})"
+        else:
 
-        def stat(idx: np.ndarray) -> float:
-            dd = d[idx]
-            if dd.all() or not dd.any():
-                return float("nan")
-            return _estimate_and_influence(y[idx], dd, w[idx])[0]
+            def stat(idx: np.ndarray) -> float:
+                dd = d[idx]
+                if dd.all() or not dd.any():
+                    return float("nan")
+                return _estimate_and_influence(y[idx], dd, w[idx])[0]
 
-        std_error, _ = bootstrap_se(stat, n, inference, clusters=clusters, strata=None if clusters is not None else d)
-        inference_note = f"{inference.reps} bootstrap resamples"
-    else:
-        # HC2 = Welch: per-arm factor n_a / (n_a - 1) on the squared influence contributions
-        factor = np.where(d, n1 / (n1 - 1), n0 / (n0 - 1))
-        std_error = float(np.sqrt(np.sum(factor * psi**2)) / n)
+            errors = inference.resample(stat, n, clusters=clusters, strata=None if clusters is not None else d)
+            inference_note = f"{inference.reps} bootstrap resamples"
+    else:  # HC2 = Welch: per-arm factor n_a / (n_a - 1) on the squared influence contributions
+        errors = inference.standard_errors(psi, small_sample="n_a/(n_a-1)", arm=d)
         inference_note = "Welch / HC2"
+    std_error = errors.se
     lo, hi, p = normal_ci(estimate, std_error, alpha)
 
     sizes = pd.DataFrame(
@@ -147,7 +149,7 @@ def difference_in_means(
         std_error=float(std_error),
         ci=(lo, hi),
         p_value=p,
-        inference=inference,
+        inference=errors.inference,
         n_treated=n1,
         n_control=n0,
         alpha=float(alpha),

@@ -5,42 +5,31 @@ scores, the fitted coefficients, the design recipe, convergence facts and warnin
 summary (:meth:`PropensityScore.overlap`) and a mirrored-histogram plot
 (:meth:`PropensityScore.plot_overlap`).
 
-Parametric models ("logit", "probit") are fitted by Newton-Raphson with step halving on a
-centred and scaled design (float64), so earnings in euros next to 0/1 dummies do not slow or
-derail convergence; the estimates are the maximum-likelihood estimates of the usual model on the
-unscaled covariates (coefficients are reported on that scale). The fit keeps its *linearization*
-(per-unit score contributions and the inverse information), which the estimators stack with their
-own estimating equations so that standard errors account for the estimated score (Newey &
-McFadden 1994, section 6; Wooldridge 2010, section 21.3; Stata's ``teffects``).
+Parametric models ("logit", "probit") are fitted by :func:`iej_impact._mestimation.fit_binary`
+(Newton-Raphson with step halving) on a centred and scaled design (float64), so earnings in euros
+next to 0/1 dummies do not slow or derail convergence; the estimates are the maximum-likelihood
+estimates of the usual model on the unscaled covariates (coefficients are reported on that
+scale). The fit keeps its *linearization* (per-unit score contributions and the inverse
+information), which the estimators stack with their own estimating equations so that standard
+errors account for the estimated score (Newey & McFadden 1994, section 6; Wooldridge 2010,
+section 21.3; Stata's ``teffects``).
 
 "gbm" (scikit-learn's histogram gradient boosting) and any object with ``fit``/``predict_proba``
 give scores without a linearization: estimators then treat the score as known and say so.
 
-Overlap rule (used by :func:`~iej_impact.observational._weighting.ipw` and
-:func:`~iej_impact.observational._doubly_robust.doubly_robust` to issue an :class:`~iej_impact.errors.OverlapWarning`;
-see :func:`overlap_problems`): overlap is *poor* when, among the units the estimand needs,
-
-* more than ``MAX_SHARE_EXTREME`` (1%) have a score outside ``OVERLAP_BOUNDS`` = [0.01, 0.99]
-  (an IPW weight above 100), or
-* more than ``MAX_SHARE_OUTSIDE`` (10%) of an arm lies outside the range of the other arm's scores
-  (units with no comparable unit in the other arm).
-
-For the ATE both arms and both tails count; for the ATT only scores near 1 and treated units
-outside the controls' range; for the ATC only scores near 0 and controls outside the treated
-range.
+The inverse-probability weights and the overlap summary and rule live in
+:mod:`iej_impact.observational._overlap`.
 
 References
 ----------
 Rosenbaum, P. & Rubin, D. (1983). The central role of the propensity score in observational
-studies for causal effects. Biometrika 70(1). Crump, R., Hotz, V., Imbens, G. & Mitnik, O. (2009).
-Dealing with limited overlap in estimation of average treatment effects. Biometrika 96(1).
-Wooldridge, J. (2010). Econometric Analysis of Cross Section and Panel Data, 2nd ed., ch. 21.
+studies for causal effects. Biometrika 70(1). Wooldridge, J. (2010). Econometric Analysis of
+Cross Section and Panel Data, 2nd ed., ch. 21.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,8 +37,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
+from .._mestimation import BinaryFit, Linearization, fit_binary
 from .._validation import (
     ID_COLUMNS,
     as_column_list,
@@ -65,426 +54,14 @@ from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, OverlapWarning, SpecificationError
 from ..results import Result, Summary, jsonable
 from ._design import Design, design_matrix, scaled_with_intercept, unscale_matrix
-from ._separation import diagnose, perfect_eta
+from ._overlap import OVERLAP_BOUNDS, ipw_weights, overlap_table
 
-__all__ = [
-    "PropensityScore",
-    "propensity_score",
-    "ipw_weights",
-    "overlap_problems",
-    "OVERLAP_BOUNDS",
-    "MAX_SHARE_EXTREME",
-    "MAX_SHARE_OUTSIDE",
-    "SCORE_EPS",
-]
+__all__ = ["PropensityScore", "propensity_score", "SCORE_EPS"]
 
 _FUNC = "propensity_score"
 MODELS: tuple[str, ...] = ("logit", "probit", "gbm")
 #: a score closer than this to 0 or 1 is "numerically 0 or 1" (separation, positivity failure)
 SCORE_EPS = 1e-8
-#: scores outside these bounds give IPW weights above 100 (rule (a) of the overlap warning)
-OVERLAP_BOUNDS: tuple[float, float] = (0.01, 0.99)
-#: largest tolerated share of needed units with scores outside OVERLAP_BOUNDS
-MAX_SHARE_EXTREME = 0.01
-#: largest tolerated share of an arm outside the range of the other arm's scores
-MAX_SHARE_OUTSIDE = 0.10
-#: largest change of any unit's linear predictor in one Newton step (steps beyond are shortened)
-MAX_ETA_STEP = 20.0
-#: a unit whose linear predictor is beyond this (scores within ~2e-9 / ~1e-9 of 0 or 1), while the
-#: log-likelihood no longer rises and the steps still move it, ends the Newton iterations (separation)
-_STALL_ETA = {"logit": 20.0, "probit": 6.0}
-
-
-# =============================================================================================
-# M-estimation building blocks
-# =============================================================================================
-@dataclass(frozen=True, eq=False)
-class Linearization:
-    """First-order expansion of an M-estimator ``theta_hat`` (k parameters).
-
-    ``theta_hat - theta ~ (1/n) sum_i psi_i`` with ``psi_i = A^{-1} (r_i z_i + C psi^parent_i)``:
-    the estimating equation of unit i is ``r_i z_i`` (a scalar times a design row), ``A`` is minus
-    the mean derivative of the equations with respect to theta, and ``C`` (k x k_parent) is the
-    mean derivative with respect to the parameters of a first-step estimator (the propensity score
-    for an IPW-weighted regression) whose own expansion is ``parent``.
-
-    :meth:`project` returns ``psi_i . g`` for every unit without forming the n x k matrix: this is
-    what the chain rule of stacked estimating equations needs (the influence function of a final
-    statistic is its own term plus ``psi_theta . E[d statistic / d theta]``).
-    """
-
-    z: np.ndarray = field(repr=False)
-    r: np.ndarray = field(repr=False)
-    a_inv: np.ndarray
-    parent: Linearization | None = None
-    cross: np.ndarray | None = None
-
-    def project(self, g: np.ndarray) -> np.ndarray:
-        """The n values ``psi_i . g``."""
-        v = self.a_inv.T @ np.asarray(g, dtype=float)
-        out = self.r * (self.z @ v)
-        if self.parent is not None and self.cross is not None:
-            out = out + self.parent.project(self.cross.T @ v)
-        return out
-
-    def matrix(self) -> np.ndarray:
-        """The n x k influence matrix (for small problems and tests)."""
-        out = (self.r[:, None] * self.z) @ self.a_inv.T
-        if self.parent is not None and self.cross is not None:
-            out = out + self.parent.matrix() @ self.cross.T @ self.a_inv.T
-        return out
-
-    def blocks(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """``psi_i = sum_b L_b (r_b,i z_b,i)`` as a list of (r_b, z_b, L_b)."""
-        out = [(self.r, self.z, self.a_inv)]
-        if self.parent is not None and self.cross is not None:
-            chain = self.a_inv @ self.cross
-            out += [(r, z, chain @ lb) for r, z, lb in self.parent.blocks()]
-        return out
-
-    def covariance(self, clusters: np.ndarray | None = None, transform: np.ndarray | None = None) -> np.ndarray:
-        """Covariance of ``T theta_hat`` from the influence function, without forming the n x k matrix.
-
-        Robust: ``sum_i psi_i psi_i' / n^2``; with integer ``clusters``, psi is summed within clusters
-        and multiplied by G/(G-1) (as :func:`~iej_impact.inference.se_from_influence`).
-        """
-        blocks = self.blocks()
-        n = self.z.shape[0]
-        if clusters is None:
-            parts = [(r[:, None] * z, lb) for r, z, lb in blocks]
-            factor = 1.0
-        else:
-            codes = np.asarray(clusters)
-            present = np.bincount(codes) > 0
-            g = int(present.sum())
-            parts = []
-            for r, z, lb in blocks:
-                sums = np.column_stack([np.bincount(codes, weights=r * z[:, j])[present] for j in range(z.shape[1])])
-                parts.append((sums, lb))
-            factor = g / (g - 1) if g > 1 else float("nan")
-        k = self.a_inv.shape[0]
-        cov = np.zeros((k, k))
-        for i, (gi, li) in enumerate(parts):
-            for j, (gj, lj) in enumerate(parts):
-                if j < i:
-                    continue
-                term = li @ (gi.T @ gj) @ lj.T
-                cov += term if i == j else term + term.T
-        cov *= factor / n**2
-        return cov if transform is None else transform @ cov @ transform.T
-
-
-@dataclass(frozen=True, eq=False)
-class BinaryFit:
-    """A fitted logit or probit model on a (scaled) design ``z`` (internal)."""
-
-    link: str
-    params: np.ndarray
-    eta: np.ndarray = field(repr=False)
-    prob: np.ndarray = field(repr=False)
-    dens: np.ndarray = field(repr=False)  # dp/deta
-    resid: np.ndarray = field(repr=False)  # generalized residual: score_i = w_i resid_i z_i
-    loglik: float
-    converged: bool
-    iterations: int
-    lin: Linearization
-    separation: dict[str, Any] | None = None  # see :func:`~iej_impact.observational._separation.diagnose`
-    perfect: np.ndarray | None = field(default=None, repr=False)  # perfectly predicted rows
-
-
-def _link_parts(eta: np.ndarray, y: np.ndarray, link: str, *, hessian: bool = True) -> tuple[np.ndarray, ...]:
-    """(prob, loglik contributions, generalized residual, information weight, dp/deta)."""
-    if link == "logit":
-        p = special.expit(eta)
-        ll = y * eta - np.logaddexp(0.0, eta)
-        r = y - p
-        h = p * (1.0 - p)
-        return p, ll, r, h, h
-    log_phi = -0.5 * eta * eta - 0.5 * math.log(2.0 * math.pi)
-    log_cdf_pos = special.log_ndtr(eta)
-    log_cdf_neg = special.log_ndtr(-eta)
-    p = special.ndtr(eta)
-    is1 = y == 1
-    ll = np.where(is1, log_cdf_pos, log_cdf_neg)
-    r = np.where(is1, np.exp(log_phi - log_cdf_pos), -np.exp(log_phi - log_cdf_neg))
-    h = r * (r + eta) if hessian else r
-    return p, ll, r, h, np.exp(log_phi)
-
-
-def _weighted_gram(z: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``Z' diag(v) Z`` for v >= 0, as a symmetric rank-k update (one BLAS syrk on sqrt(v) Z)."""
-    zv = z * np.sqrt(v)[:, None]
-    return zv.T @ zv
-
-
-def check_gram(gram: np.ndarray, names: Sequence[str], func: str, what: str, *, tol: float = 1e-10) -> None:
-    """Raise EstimationError naming collinear columns, from ``gram = Z' W Z``.
-
-    ``Z`` is a centred and scaled design with an intercept first (column 0); ``W`` are non-negative
-    row weights (zeros exclude rows, e.g. the other arm). The columns' weighted covariance matrix is
-    formed from ``gram`` (centring within the rows that count) and checked for (near-)singularity.
-    """
-    tot = float(gram[0, 0])
-    if tot <= 0:
-        raise EstimationError(f"{func}(): the {what} has no observations.")
-    mean = gram[0, 1:] / tot
-    cov = gram[1:, 1:] / tot - np.outer(mean, mean)
-    var = np.diag(cov).copy()
-    dead = np.flatnonzero(var <= 1e-12 * max(1.0, float(np.max(np.abs(var), initial=0.0))))
-    if dead.size:
-        cols = [names[j] for j in dead]
-        raise EstimationError(
-            f"{func}(): in the {what}, column(s) {cols} take a single value, so their coefficients are not "
-            "identified (they are collinear with the intercept). Remove them from 'covariates' or restrict the "
-            "sample."
-        )
-    if cov.shape[0] < 2:
-        return
-    sd = np.sqrt(var)
-    corr = cov / np.outer(sd, sd)
-    vals, vecs = np.linalg.eigh(corr)
-    if vals[0] < tol * max(float(vals[-1]), 1.0):
-        v = np.abs(vecs[:, 0])
-        involved = [names[j] for j in np.flatnonzero(v >= 0.05 * v.max())]
-        raise EstimationError(
-            f"{func}(): the {what} is singular: the columns {involved} are (nearly) linearly dependent, together "
-            f"with the intercept (smallest eigenvalue of their correlation matrix {vals[0]:.2e}). A coefficient "
-            "cannot be estimated; drop one of these covariates (e.g. one dummy per category plus the intercept, "
-            "or a column that is the sum of others)."
-        )
-
-
-def fit_binary(
-    z: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    *,
-    link: str,
-    func: str,
-    what: str,
-    names: Sequence[str],
-    max_iter: int = 60,
-    tol: float = 1e-10,
-    raw: np.ndarray | None = None,
-) -> BinaryFit:
-    """Weighted logit/probit maximum likelihood by Newton-Raphson with step halving, and a separation check.
-
-    ``z`` should be centred and scaled (see :func:`~iej_impact.observational._design.scaled_with_intercept`).
-    Rows with zero weight do not count. The returned linearization has ``r_i = w_i * resid_i``
-    and ``A = (1/n) sum_i w_i h_i z_i z_i'`` (observed information; for the logit it equals the
-    expected one).
-
-    Steps are halved until the log-likelihood does not fall, and a step never moves a linear
-    predictor by more than ``MAX_ETA_STEP``. Separation is diagnosed from the data by
-    :func:`~iej_impact.observational._separation.diagnose` (``raw``, the unscaled columns, only makes its
-    descriptions quote the original values), whatever the iterations did: when the data are
-    separated the fit has ``converged=False``, ``separation`` set and the perfectly predicted
-    units' linear predictors at +-:func:`~iej_impact.observational._separation.perfect_eta` (scores within ~1e-13
-    of 0 or 1, their limit).
-    """
-    n = z.shape[0]
-    check_gram(_weighted_gram(z, w), names, func, what)
-    ybar = float(np.dot(w, y) / w.sum())
-    gamma = np.zeros(z.shape[1])
-    ybar = min(max(ybar, 1e-6), 1 - 1e-6)
-    gamma[0] = math.log(ybar / (1 - ybar)) if link == "logit" else float(special.ndtri(ybar))
-    eta = z @ gamma
-    sign = np.where(y == 1, 1.0, -1.0)
-    stall = _STALL_ETA[link]
-    p, ll_i, r, h, _ = _link_parts(eta, y, link)
-    ll = float(np.dot(w, ll_i))
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        grad = z.T @ (w * r)
-        hess = _weighted_gram(z, w * h)
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            break
-        if not np.all(np.isfinite(step)):
-            break
-        move = float(np.max(np.abs(z @ step), initial=0.0))
-        t = 1.0 if move <= MAX_ETA_STEP else MAX_ETA_STEP / move
-        for _ in range(40):
-            cand = gamma + t * step
-            eta_c = z @ cand
-            p_c, ll_c_i, r_c, h_c, _ = _link_parts(eta_c, y, link)
-            ll_c = float(np.dot(w, ll_c_i))
-            if np.isfinite(ll_c) and ll_c >= ll - 1e-12 * (1.0 + abs(ll)):
-                break
-            t *= 0.5
-        gain = ll_c - ll
-        gamma, eta, p, r, h, ll = cand, eta_c, p_c, r_c, h_c, ll_c
-        if np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(gamma))):
-            converged = True
-            break
-        # units pushed towards scores of 0/1 and nothing left to gain: separation, stop climbing
-        if (gain <= 1e-13 * (1.0 + abs(ll)) and t * move > 0.5
-                and float(np.max(sign * eta * (w > 0))) > stall):
-            break
-    diag, perfect = diagnose(z[:, 1:] if raw is None else raw, y, w, names=names, prob=p, scaled_coef=gamma[1:],
-                             converged=converged)
-    if diag is not None:
-        converged = False
-        eta = np.where(perfect, sign * perfect_eta(link), eta)
-    p, ll_i, r, h, dens = _link_parts(eta, y, link)
-    hess = _weighted_gram(z, w * h) / n
-    try:
-        a_inv = np.linalg.inv(hess)
-    except np.linalg.LinAlgError:
-        a_inv = np.linalg.pinv(hess)
-    lin = Linearization(z=z, r=w * r, a_inv=a_inv)
-    return BinaryFit(link=link, params=gamma, eta=eta, prob=p, dens=dens, resid=r, loglik=float(np.dot(w, ll_i)),
-                     converged=converged, iterations=it, lin=lin, separation=diag, perfect=perfect)
-
-
-def ipw_weights(
-    scores: np.ndarray,
-    treated: np.ndarray,
-    estimand: str = "ATE",
-    *,
-    stabilized: bool = False,
-    sampling_weights: np.ndarray | None = None,
-) -> np.ndarray:
-    """Inverse-probability weights for an estimand (before any normalization).
-
-    ATE: 1/e for treated, 1/(1-e) for controls; ATT: 1 and e/(1-e); ATC: (1-e)/e and 1.
-    ``stabilized`` multiplies each arm by its (weighted) share in the sample, P(D = d) for the
-    ATE (Robins, Hernan & Brumback 2000), and the controls' (treated) weights by the odds
-    P(D=0)/P(D=1) (its inverse) for the ATT (ATC), so that weights average about 1 in each arm.
-    Sampling weights multiply the result.
-    """
-    e = np.asarray(scores, dtype=float)
-    d = np.asarray(treated).astype(bool)
-    sw = np.ones_like(e) if sampling_weights is None else np.asarray(sampling_weights, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if estimand == "ATE":
-            w = np.where(d, 1.0 / e, 1.0 / (1.0 - e))
-        elif estimand == "ATT":
-            w = np.where(d, 1.0, e / (1.0 - e))
-        else:
-            w = np.where(d, (1.0 - e) / e, 1.0)
-    if stabilized:
-        share1 = float(np.sum(sw[d]) / np.sum(sw))
-        share0 = 1.0 - share1
-        if estimand == "ATE":
-            w = w * np.where(d, share1, share0)
-        elif estimand == "ATT":
-            w = w * np.where(d, 1.0, share0 / share1)
-        else:
-            w = w * np.where(d, share1 / share0, 1.0)
-    return w * sw
-
-
-def ess(w: np.ndarray) -> float:
-    """Kish's effective sample size (sum w)^2 / sum w^2."""
-    s2 = float(np.dot(w, w))
-    return float(np.sum(w) ** 2 / s2) if s2 > 0 else 0.0
-
-
-# =============================================================================================
-# overlap
-# =============================================================================================
-def overlap_table(
-    scores: np.ndarray,
-    treated: np.ndarray,
-    *,
-    estimand: str = "ATE",
-    bounds: tuple[float, float] = OVERLAP_BOUNDS,
-    sampling_weights: np.ndarray | None = None,
-) -> pd.DataFrame:
-    """Per-arm score distribution, units outside the other arm's range, extreme scores, weights, ESS."""
-    e = np.asarray(scores, dtype=float)
-    d = np.asarray(treated).astype(bool)
-    w = ipw_weights(e, d, estimand, sampling_weights=sampling_weights)
-    probs = [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0]
-    labels = ["min", "q01", "q05", "q25", "median", "q75", "q95", "q99", "max"]
-    rows = {}
-    for name, arm, other in (("treated", d, ~d), ("control", ~d, d)):
-        x = e[arm]
-        xo = e[other]
-        q = np.quantile(x, probs) if x.size else np.full(len(probs), np.nan)
-        outside = (x < xo.min()) | (x > xo.max()) if xo.size else np.ones(x.size, dtype=bool)
-        wa = w[arm]
-        rows[name] = {
-            "n": int(x.size),
-            "mean": float(x.mean()) if x.size else float("nan"),
-            **{lab: float(v) for lab, v in zip(labels, q, strict=True)},
-            "outside_other_range": int(outside.sum()),
-            "share_outside_other_range": float(outside.mean()) if x.size else float("nan"),
-            f"below_{bounds[0]:g}": int((x < bounds[0]).sum()),
-            f"above_{bounds[1]:g}": int((x > bounds[1]).sum()),
-            "max_weight": float(wa.max()) if wa.size else float("nan"),
-            "weight_share_top1pct": _top_share(wa),
-            "ess": ess(wa) if wa.size else 0.0,
-        }
-    out = pd.DataFrame(rows).T
-    out.index.name = "arm"
-    for c in ("n", "outside_other_range", f"below_{bounds[0]:g}", f"above_{bounds[1]:g}"):
-        out[c] = out[c].astype(np.int64)
-    return out
-
-
-def _top_share(w: np.ndarray) -> float:
-    """Share of the arm's total weight carried by its top 1% of units (at least one unit)."""
-    if w.size == 0 or not np.isfinite(w).all() or w.sum() <= 0:
-        return float("nan")
-    k = max(1, int(math.ceil(0.01 * w.size)))
-    top = np.partition(w, w.size - k)[w.size - k:]
-    return float(top.sum() / w.sum())
-
-
-def overlap_problems(
-    scores: np.ndarray,
-    treated: np.ndarray,
-    estimand: str,
-    *,
-    bounds: tuple[float, float] = OVERLAP_BOUNDS,
-    max_share_extreme: float = MAX_SHARE_EXTREME,
-    max_share_outside: float = MAX_SHARE_OUTSIDE,
-) -> list[str]:
-    """Plain-language descriptions of poor overlap by the module's rule (empty list: overlap is fine).
-
-    See the module docstring for the rule.
-    """
-    e = np.asarray(scores, dtype=float)
-    d = np.asarray(treated).astype(bool)
-    lo, hi = bounds
-    out: list[str] = []
-    if estimand == "ATE":
-        extreme = (e < lo) | (e > hi)
-        tails = f"outside [{lo:g}, {hi:g}]"
-    elif estimand == "ATT":
-        extreme = e > hi
-        tails = f"above {hi:g}"
-    else:
-        extreme = e < lo
-        tails = f"below {lo:g}"
-    share = float(extreme.mean()) if e.size else 0.0
-    if share > max_share_extreme:
-        out.append(
-            f"{int(extreme.sum())} units ({100 * share:.1f}%; {int((extreme & d).sum())} treated, "
-            f"{int((extreme & ~d).sum())} control) have propensity scores {tails} (IPW weights above "
-            f"{1 / min(lo, 1 - hi):.0f}), more than the {100 * max_share_extreme:g}% the rule tolerates"
-        )
-    arms = {"ATE": ("treated", "control"), "ATT": ("treated",), "ATC": ("control",)}[estimand]
-    for name in arms:
-        arm = d if name == "treated" else ~d
-        other = ~arm
-        x, xo = e[arm], e[other]
-        if not x.size or not xo.size:
-            continue
-        outside = (x < xo.min()) | (x > xo.max())
-        s = float(outside.mean())
-        if s > max_share_outside:
-            other_name = "control" if name == "treated" else "treated"
-            out.append(
-                f"{int(outside.sum())} of {x.size} {name} units ({100 * s:.1f}%) have scores outside the "
-                f"{other_name} units' range [{xo.min():.4g}, {xo.max():.4g}], more than the "
-                f"{100 * max_share_outside:g}% the rule tolerates"
-            )
-    return out
 
 
 # =============================================================================================
@@ -511,7 +88,7 @@ class PropensityScore(Result):
     warnings : plain-language warnings (separation, scores of 0 or 1, non-convergence).
     separation : None, or the diagnosis of (quasi-)complete separation of a logit/probit model
         (decided from the data, not from how the Newton iterations stopped; see
-        :func:`iej_impact.observational._separation.diagnose`), a dict with ``kind`` ("complete" or
+        :func:`iej_impact._separation.diagnose`), a dict with ``kind`` ("complete" or
         "quasi-complete"), ``n_units``, ``n_treated``, ``n_control`` (perfectly predicted units,
         whose scores are 1 for treated and 0 for controls), ``n_obs``, ``columns`` (the design
         columns that separate) and ``causes`` (plain-language descriptions). ``converged`` is then
@@ -591,35 +168,15 @@ class PropensityScore(Result):
         return overlap_table(self.scores, self.treated, estimand=estimand, bounds=bounds,
                              sampling_weights=self.sampling_weights)
 
-    def plot_overlap(self, ax: Any = None, *, bins: int = 40) -> Any:
+    def plot_overlap(self, ax: Any = None, *, bins: int = 40, language: str = "en") -> Any:
         """Mirrored histograms of the score: treated above the axis, controls below (density scale).
 
-        Drawn on a matplotlib ``Figure`` (never pyplot); returns the Axes.
+        Drawn on a matplotlib ``Figure`` (never pyplot), labels in ``language`` ("en" or "fr");
+        returns the Axes.
         """
-        import matplotlib as mpl
-        from matplotlib.figure import Figure
+        from ..report._plots_diagnostics import plot_overlap
 
-        from ..report._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE
-
-        edges = np.linspace(0.0, 1.0, int(bins) + 1)
-        h1, _ = np.histogram(self.scores[self.treated], bins=edges, density=True)
-        h0, _ = np.histogram(self.scores[~self.treated], bins=edges, density=True)
-        with mpl.rc_context(STYLE):
-            if ax is None:
-                ax = Figure(figsize=(6.5, 3.6), dpi=100).add_subplot()
-            width = edges[1] - edges[0]
-            ax.bar(edges[:-1], h1, width=width, align="edge", color=COLOUR_MAIN, label=f"treated (n={self.treated.sum()})")
-            ax.bar(edges[:-1], -h0, width=width, align="edge", color=COLOUR_SECOND,
-                   label=f"control (n={(~self.treated).sum()})")
-            ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8)
-            ax.set_xlim(0.0, 1.0)
-            ax.set_xlabel("propensity score")
-            ax.set_ylabel("density (control below the axis)")
-            ax.set_title(f"Overlap of the propensity score ({self.model})")
-            top = float(max(h1.max(initial=0.0), 1e-12))
-            ax.set_ylim(ax.get_ylim()[0], top * 1.25)  # room for the legend above the treated bars
-            ax.legend(loc="upper center", frameon=False, ncols=2)
-        return ax
+        return plot_overlap(self, ax, bins=bins, language=language)
 
     # ---- display / export --------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -735,7 +292,7 @@ def propensity_score(
     check_columns(data, [treatment] + ([weights] if weights else []), func)
     model_name, model_obj = _check_model(model, func)
     d = check_binary(data, treatment, func).astype(bool)
-    sw = _sampling_weights(data, weights, func)
+    sw = check_sampling_weights(data, weights, func)
     design = design_matrix(data, covs, func=func)
     return _fit_propensity(data, d, design, sw, model_name, model_obj, treatment=treatment, covariates=covs,
                            weights_column=weights, random_state=random_state, max_iter=max_iter, func=func)
@@ -753,7 +310,8 @@ def _check_model(model: object, func: str, name: str = "model") -> tuple[str, ob
     )
 
 
-def _sampling_weights(data: pd.DataFrame, weights: str | None, func: str) -> np.ndarray | None:
+def check_sampling_weights(data: pd.DataFrame, weights: str | None, func: str) -> np.ndarray | None:
+    """The sampling-weight column as floats (None without one); DataError unless every weight is finite and > 0."""
     if weights is None:
         return None
     w = check_numeric(data, weights, func)
@@ -801,8 +359,7 @@ def _fit_propensity(
         t = unscale_matrix(m, s)
         names = ["Intercept", *design.names]
         params = pd.Series(t @ fit.params, index=names, name="coef")
-        infl_cov = _sandwich(fit.lin)
-        cov_b = t @ infl_cov @ t.T
+        cov_b = fit.lin.covariance(transform=t)
         std = pd.Series(np.sqrt(np.maximum(np.diag(cov_b), 0.0)), index=names, name="std_error")
         scores = fit.prob
         if fit.separation is not None and fit.perfect is not None:
@@ -861,13 +418,6 @@ def _fit_propensity(
         treatment=treatment, covariates=tuple(covariates), model=model_name, scores=scores, treated=d,
         design=design, index=data.index, warnings=tuple(msgs), sampling_weights=sw, spec=spec,
     )
-
-
-def _sandwich(lin: Linearization) -> np.ndarray:
-    """Robust covariance of the (scaled) coefficients: A^-1 B A^-1 / n."""
-    n = lin.z.shape[0]
-    b = _weighted_gram(lin.z, lin.r**2) / n
-    return lin.a_inv @ b @ lin.a_inv.T / n
 
 
 def _separation_message(

@@ -27,12 +27,13 @@ written the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._mestimation import Linearization, fit_binary, fit_wls
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -47,10 +48,19 @@ from .._validation import (
 )
 from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, SpecificationError
-from ..inference import Clustered, Inference, cluster_codes, normal_ci, parse_inference, se_from_influence
+from ..inference import (
+    Clustered,
+    Inference,
+    InferenceLike,
+    cluster_codes,
+    normal_ci,
+    parse_inference,
+    se_from_influence,
+)
 from ..results import EffectResult
 from ._design import Design, design_matrix, scaled_with_intercept, unscale_matrix
-from ._propensity import Linearization, _sampling_weights, _weighted_gram, check_gram, ess, fit_binary, row_ids
+from ._overlap import ess
+from ._propensity import check_sampling_weights, row_ids
 
 __all__ = ["regression_adjustment"]
 
@@ -120,7 +130,7 @@ def prepare(
     covariates: Sequence[str],
     estimand: str,
     weights: str | None,
-    se: object,
+    se: InferenceLike,
     alpha: float,
     outcome_model: str | None = None,
     ps_covariates: Sequence[str] | None = None,
@@ -166,7 +176,7 @@ def prepare(
             column=outcome,
             rows=example_rows(data, bad),
         )
-    sw = _sampling_weights(data, weights, func)
+    sw = check_sampling_weights(data, weights, func)
     n1, n0 = int(d.sum()), int((~d).sum())
     if min(n1, n0) < 2:
         raise DataError(f"{func}(): each arm needs at least 2 units; found {n1} treated and {n0} control.",
@@ -240,7 +250,6 @@ class OutcomeFit:
     pred: np.ndarray = field(repr=False)
     dpred: np.ndarray = field(repr=False)  # d m / d (x'b)
     lin: Linearization
-    converged: bool = True
 
 
 def fit_outcome(
@@ -262,14 +271,8 @@ def fit_outcome(
     z, y, n = inp.z, inp.y, inp.n
     what = f"{arm}-arm outcome model"
     if kind == "linear":
-        gram = _weighted_gram(z, rw)
-        check_gram(gram, inp.design.names, inp.func, what)
-        beta = np.linalg.solve(gram, z.T @ (rw * y))
-        pred = z @ beta
-        dpred = np.ones(n)
-        resid = y - pred
-        a_inv = np.linalg.inv(gram / n)
-        converged = True
+        fit = fit_wls(z, y, rw, names=inp.design.names, func=inp.func, what=what)
+        beta, pred, dpred, resid, lin = fit.params, fit.fitted, np.ones(n), fit.resid, fit.lin
     else:
         fit = fit_binary(z, y, rw, link="logit", func=inp.func, what=what, names=inp.design.names)
         if not fit.converged:
@@ -281,12 +284,11 @@ def fit_outcome(
                 "the maximum-likelihood estimate does not exist (separation). Use outcome_model='linear' (a "
                 "linear probability model) or merge the categories that predict the outcome perfectly."
             )
-        beta, pred, dpred, resid, a_inv, converged = fit.params, fit.prob, fit.dens, fit.resid, fit.lin.a_inv, True
-    cross = None
+        beta, pred, dpred, resid, lin = fit.params, fit.prob, fit.dens, fit.resid, fit.lin
     if parent is not None and drw_deta is not None and z_parent is not None:
         cross = (z * (drw_deta * resid)[:, None]).T @ z_parent / n
-    lin = Linearization(z=z, r=rw * resid, a_inv=a_inv, parent=parent if cross is not None else None, cross=cross)
-    return OutcomeFit(arm=arm, kind=kind, params=beta, pred=pred, dpred=dpred, lin=lin, converged=converged)
+        lin = replace(lin, parent=parent, cross=cross)
+    return OutcomeFit(arm=arm, kind=kind, params=beta, pred=pred, dpred=dpred, lin=lin)
 
 
 def coefficient_table(inp: Inputs, fits: Sequence[OutcomeFit]) -> pd.DataFrame:
@@ -452,7 +454,7 @@ def regression_adjustment(
     estimand: str = "ATE",
     outcome_model: str = "linear",
     weights: str | None = None,
-    se: str | Mapping[str, object] | Inference = "robust",
+    se: InferenceLike = "robust",
     alpha: float = 0.05,
 ) -> EffectResult:
     """Regression adjustment: average of predicted potential outcomes from arm-specific outcome models.

@@ -24,7 +24,6 @@ reported: counts per arm and the bounds used.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,23 +31,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._mestimation import Linearization
 from .._validation import arguments_checked, check_choice, check_number
 from ..errors import EstimationError, OverlapWarning, SpecificationError
-from ..inference import Inference
+from ..inference import InferenceLike
 from ..results import EffectResult
-from ._propensity import (
-    SCORE_EPS,
-    Linearization,
-    PropensityScore,
-    _check_model,
-    _fit_propensity,
-    ess,
-    ipw_weights,
-    overlap_problems,
-    overlap_table,
-    row_ids,
-    separation_hints,
-)
+from ._overlap import ess, ipw_weights, overlap_problems, overlap_table, top_share
+from ._propensity import SCORE_EPS, PropensityScore, _check_model, _fit_propensity, row_ids, separation_hints
 from ._regression import Inputs, balance_diagnostic, finish, prepare, ratio_influence, sample_size_table
 
 __all__ = ["ipw"]
@@ -288,11 +277,9 @@ def weights_summary(weights: np.ndarray, d: np.ndarray, keep: np.ndarray) -> pd.
         if w.size == 0:
             continue
         q = np.quantile(w, [0.0, 0.5, 0.99, 1.0])
-        k = max(1, int(math.ceil(0.01 * w.size)))
-        top = np.partition(w, w.size - k)[w.size - k:].sum() / w.sum() if w.sum() > 0 else float("nan")
         rows[label] = {"n": int(w.size), "sum": float(w.sum()), "mean": float(w.mean()), "min": float(q[0]),
                        "median": float(q[1]), "q99": float(q[2]), "max": float(q[3]), "ess": ess(w),
-                       "share_top1pct": float(top)}
+                       "share_top1pct": top_share(w)}
     out = pd.DataFrame(rows).T
     out.index.name = "arm"
     if "n" in out:
@@ -315,7 +302,7 @@ def ipw(
     normalize: bool = True,
     trim: object = None,
     weights: str | None = None,
-    se: str | Mapping[str, object] | Inference = "robust",
+    se: InferenceLike = "robust",
     alpha: float = 0.05,
     random_state: int | None = None,
 ) -> EffectResult:
@@ -362,7 +349,7 @@ def ipw(
     likelihood score + weighted means), which accounts for the estimated score (Stata's
     ``teffects ipw``; estimating the score *lowers* the ATE's variance compared with a known score,
     Hirano, Imbens & Ridder 2003). An :class:`~iej_impact.errors.OverlapWarning` is issued by the
-    rule of :mod:`iej_impact.observational._propensity` (more than 1% of needed units with scores outside
+    rule of :mod:`iej_impact.observational._overlap` (more than 1% of needed units with scores outside
     [0.01, 0.99], or more than 10% of an arm outside the other arm's range). Scores of exactly 0 or
     1 where the estimand needs them are an :class:`~iej_impact.errors.EstimationError`.
 

@@ -1,4 +1,4 @@
-"""Plots drawn from result tables (the only module that imports matplotlib).
+"""Plots of a run drawn from result tables (effects, sample flow), the fixed style and ``save_figure``.
 
 Every plot function reads a tidy table (so the plot shows the table's numbers, as cobalt's
 ``love.plot`` does), takes ``ax=None`` and returns the matplotlib ``Axes`` it drew on. Figures are
@@ -6,6 +6,8 @@ built with :class:`matplotlib.figure.Figure` directly, never through ``pyplot``:
 registry, no display, nothing left open between calls, and the same code runs on a headless
 server. :func:`save_figure` writes PNG bytes that depend only on the input (fixed dpi, fixed
 style, no "Software" or date metadata), so reports built from them can be compared byte for byte.
+The plots of single results live beside it (:mod:`._plots_diagnostics`, :mod:`._plots_did`) and
+use the same style and colours; matplotlib is imported nowhere outside this package.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import FuncFormatter
 
+from .._atomic_write import write_bytes_atomic
 from .._validation import check_columns, describe_rows, example_rows
 from ..errors import DataError, SpecificationError
-from ._html import write_bytes_atomic
 from ._i18n import NNBSP, check_language, format_int, format_interval, format_number, t
 
 __all__ = ["plot_effects", "plot_sample_flow", "save_figure"]
@@ -70,6 +72,15 @@ def _tick_formatter(language: str) -> Callable[[float, int], str]:
         return text.replace("-", "\u2212")
 
     return fmt
+
+
+def localise_ticks(ax: Axes, language: str, *, x: bool = True, y: bool = True) -> None:
+    """French tick labels (decimal comma, grouped thousands) on the chosen axes; English keeps matplotlib's."""
+    if language != "fr":
+        return
+    for on, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+        if on:
+            axis.set_major_formatter(FuncFormatter(_tick_formatter(language)))
 
 
 def _float_column(frame: pd.DataFrame, column: str, func: str) -> np.ndarray:

@@ -1,0 +1,387 @@
+"""Aggregations of group-time ATTs into an overall ATT and ATTs by cohort, event time or period.
+
+Callaway & Sant'Anna (2021, section 3) summarise the ATT(g, t) of :func:`~iej_impact.diff_in_diff.att_gt` by
+weighted averages whose weights are cohort shares P(G = g):
+
+==========  ==================================  ============================================================
+kind        one level per                       overall ATT
+==========  ==================================  ============================================================
+simple      (none)                              post-treatment cells weighted by cohort size
+group       cohort g: mean of its post cells    levels weighted by cohort size
+dynamic     event time e = t - g, by size       mean of the levels e >= 0
+calendar    period t: treated cohorts, by size  mean of the levels
+==========  ==================================  ============================================================
+
+Each average is a linear map of the cells, so its influence function is the same map of theirs
+plus, where the weights are estimated cohort shares, the influence of those shares (the
+appendix's ``wif``, :func:`_share_influence`). Standard errors, and with the multiplier bootstrap
+the uniform band over the levels, come from these influence functions through the result's
+inference object (for the bootstrap, the same multipliers as the cells). Numbers reproduce R
+``did``'s ``aggte`` (2.1.2 with the group-weight fix of 2.3.0).
+
+Reference: Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple
+time periods. Journal of Econometrics 225(2), 200-230.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from ..errors import EstimationError
+from ..inference import Bootstrap, Inference, normal_ci
+from ..results import TIDY_COLUMNS, EffectResult, Summary, jsonable
+
+__all__ = ["AggregateResult", "aggregate", "influence_errors"]
+
+#: standard errors at or below this are treated as zero (a cell without variation): reported as missing
+TINY_SE = np.sqrt(np.finfo(float).eps) * 10
+_LEVEL_COLUMN = {"dynamic": "event_time", "group": "group", "calendar": "time"}
+
+
+def level_value(value: float) -> int | float:
+    """A period, cohort or event time as an int when it is whole (for labels and JSON)."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def influence_errors(inference: Inference, psi: np.ndarray, clusters: np.ndarray | None, seed: int | None,
+                     alpha: float) -> tuple[np.ndarray, float]:
+    """(standard error of each column of psi, sup-t critical value or NaN) under ``inference``.
+
+    ``clusters``: cluster code per unit (None: units); ``seed``: the multiplier-bootstrap seed.
+    Standard errors <= ``TINY_SE`` (and bootstrap columns whose draws vanish) are NaN.
+    """
+    if isinstance(inference, Bootstrap):
+        out = inference.standard_errors(psi, clusters=clusters, seed=seed, alpha=alpha, zero_draws=TINY_SE)
+    else:
+        out = inference.standard_errors(psi, clusters=clusters)
+    return np.where(out.se <= TINY_SE, np.nan, out.se), out.critical_value
+
+
+class GroupTimeCells(Protocol):
+    """What an aggregation reads from a :class:`~iej_impact.diff_in_diff.GroupTimeResult`."""
+
+    method: str
+    outcome: str
+    table: pd.DataFrame
+    inference: Inference
+    alpha: float
+    unit_cohort: np.ndarray
+    unit_weight: np.ndarray
+    spec: Any
+    influence: np.ndarray | None
+
+    @property
+    def n_units(self) -> int: ...
+
+    def _standard_errors(self, psi: np.ndarray) -> tuple[np.ndarray, float]: ...
+
+    @property
+    def _bootstrap_note(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class AggregateResult(EffectResult):
+    """An aggregation of group-time ATTs: the overall ATT and the ATT by event time, cohort or period.
+
+    An :class:`~iej_impact.results.EffectResult` for the overall ATT (``influence`` is its influence
+    function, one value per unit), plus ``kind`` and ``by``: one row per level (column
+    ``event_time``, ``group`` or ``time``) with estimate, std_error, ci_lower/ci_upper (pointwise)
+    and band_lower/band_upper (uniform sup-t band with ``critical_value``, bootstrap only);
+    ``by_influence`` holds the levels' influence functions.
+    """
+
+    kind: str = "simple"
+    by: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
+    critical_value: float = float("nan")
+    by_influence: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def level_column(self) -> str:
+        return _LEVEL_COLUMN.get(self.kind, "")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Overall row (term "overall") then one row per level, with the canonical tidy columns."""
+        col = self.level_column
+        rows = [{"term": "overall", "estimate": self.estimate, "std_error": self.std_error,
+                 "statistic": self.estimate / self.std_error if self.std_error else np.nan, "p_value": self.p_value,
+                 "ci_lower": self.ci[0], "ci_upper": self.ci[1], "n_obs": self.n_treated + self.n_control}]
+        for r in self.by.itertuples(index=False):
+            rd = r._asdict()
+            rows.append({"term": f"{col}={level_value(rd[col])}", "estimate": rd["estimate"],
+                         "std_error": rd["std_error"],
+                         "statistic": rd["estimate"] / rd["std_error"] if rd["std_error"] else np.nan,
+                         "p_value": rd["p_value"], "ci_lower": rd["ci_lower"], "ci_upper": rd["ci_upper"],
+                         "n_obs": rd["n_obs"], col: rd[col]})
+        frame = pd.DataFrame(rows)
+        cols = TIDY_COLUMNS + ([col] if col else [])
+        return frame.reindex(columns=cols)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The effect's keys (without sample sizes), plus ``aggregation``, ``critical_value`` and ``by``."""
+        effect = super().to_dict()
+        col = self.level_column
+        by = [{col: level_value(r[col]), "estimate": r["estimate"], "std_error": r["std_error"],
+               "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "band_lower": r["band_lower"],
+               "band_upper": r["band_upper"]} for r in self.by.to_dict(orient="records")] if col else []
+        out = {"method": effect["method"], "aggregation": self.kind}
+        for key in ("estimand", "outcome", "estimate", "std_error", "ci_lower", "ci_upper", "ci_level", "p_value",
+                    "n_treated", "n_control", "inference", "inference_detail"):
+            out[key] = effect[key]
+        out.update(critical_value=jsonable(self.critical_value), by=jsonable(by), spec=effect["spec"],
+                   notes=effect["notes"])
+        return out
+
+    def summary(self) -> Summary:
+        level = f"{100 * (1 - self.alpha):g}%"
+        head = pd.DataFrame({"estimate": [self.estimate], "std_error": [self.std_error], "p_value": [self.p_value],
+                             f"ci_lower ({level})": [self.ci[0]], f"ci_upper ({level})": [self.ci[1]]},
+                            index=pd.Index([self.estimand], name="estimand"))
+        tables: list[tuple[str, pd.DataFrame]] = [("Overall", head)]
+        if self.level_column:
+            shown = self.by.set_index(self.level_column)[["estimate", "std_error", "ci_lower", "ci_upper",
+                                                           "band_lower", "band_upper"]]
+            tables.append((f"By {self.level_column}", shown.dropna(axis=1, how="all")))
+        notes = (f"Inference: {self.inference.describe()}.",) + self.notes
+        return Summary(title=f"att_gt, {self.kind} aggregation: {self.estimand} on {self.outcome}",
+                       tables=tuple(tables), notes=notes)
+
+    def plot(self, ax: Any = None, *, language: str = "en") -> Any:
+        """Plot the levels (event time, cohort or period) with CIs and the uniform band; returns the Axes.
+
+        Labels in ``language`` ("en" or "fr").
+        """
+        from ..report._plots_did import plot_aggregate
+
+        return plot_aggregate(self, ax, language=language)
+
+
+# ----------------------------------------------------------------------------------------- the cells
+
+
+def _share_influence(keep_groups: np.ndarray, pg: np.ndarray, att: np.ndarray, cohort_code: np.ndarray,
+                     w: np.ndarray) -> np.ndarray:
+    """Influence of the estimated cohort-share weights, times the ATTs: wif @ att (did's ``wif``).
+
+    keep_groups: group code of each kept cell; pg: its share P(G = g); att: its estimate. For unit i
+    with cohort code c_i: sum_j a_j (w_i 1{c_i = g_j} - pg_j) / S - sum_j (w_i 1{c_i = g_j} - pg_j) * A / S^2,
+    with S = sum_j pg_j, A = sum_j pg_j a_j.
+    """
+    s = pg.sum()
+    big_a = np.dot(pg, att)
+    n_codes = int(max(cohort_code.max(initial=-1), keep_groups.max(initial=-1))) + 2
+    per_code_a = np.bincount(keep_groups, weights=att, minlength=n_codes)
+    per_code_n = np.bincount(keep_groups, minlength=n_codes).astype(float)
+    code = np.where(cohort_code < 0, n_codes - 1, cohort_code)
+    unit_term = w * (per_code_a[code] / s - per_code_n[code] * big_a / s**2)
+    const = np.dot(pg, att) / s - pg.sum() * big_a / s**2
+    return unit_term - const
+
+
+def _codes(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Position of each value in the sorted ``levels``; -1 for missing values and values not among them."""
+    pos = np.searchsorted(levels, values)
+    pos = np.clip(pos, 0, len(levels) - 1)
+    hit = ~np.isnan(values) & (levels[pos] == values)
+    return np.where(hit, pos, -1)
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The estimated ATT(g, t) with what the weights need: cohort shares and each unit's cohort."""
+
+    table: pd.DataFrame
+    att: np.ndarray  # estimate of each cell
+    group: np.ndarray  # its cohort g
+    time: np.ndarray  # its period t
+    ok: np.ndarray  # estimated (finite)
+    psi: np.ndarray  # influence functions, units x cells
+    unit_weight: np.ndarray
+    groups: np.ndarray  # sorted cohorts
+    group_share: np.ndarray  # P(G = g) of each cohort in ``groups``
+    cell_code: np.ndarray  # position of each cell's cohort in ``groups``
+    cohort_code: np.ndarray  # position of each unit's cohort in ``groups`` (-1: none)
+
+    @classmethod
+    def of(cls, res: GroupTimeCells) -> _Cells:
+        t = res.table
+        groups = np.sort(np.unique(t["group"].to_numpy(dtype=float)))
+        code_of = {g: i for i, g in enumerate(groups)}
+        cell_g = t["group"].to_numpy(dtype=float)
+        w, cohort = res.unit_weight, res.unit_cohort
+        assert res.influence is not None
+        return cls(table=t, att=t["estimate"].to_numpy(dtype=float), group=cell_g,
+                   time=t["time"].to_numpy(dtype=float), ok=np.isfinite(t["estimate"].to_numpy(dtype=float)),
+                   psi=res.influence, unit_weight=w, groups=groups,
+                   group_share=np.array([np.mean(w * (cohort == g)) for g in groups]),
+                   cell_code=np.array([code_of[g] for g in cell_g], dtype=np.int64),
+                   cohort_code=_codes(cohort, groups))
+
+    @property
+    def event_time(self) -> np.ndarray:
+        return self.time - self.group
+
+    @property
+    def share(self) -> np.ndarray:
+        """P(G = g) of each cell's cohort."""
+        return self.group_share[self.cell_code]
+
+    @property
+    def post(self) -> np.ndarray:
+        return (self.group <= self.time) & self.ok
+
+    def combine(self, idx: np.ndarray, weights: np.ndarray, with_shares: bool) -> tuple[float, np.ndarray]:
+        """Estimate and influence function of sum_j weights_j ATT_j over the cells ``idx``; ``with_shares``
+        adds the influence of the estimated cohort shares behind the weights."""
+        est = float(np.dot(weights, self.att[idx]))
+        col = self.psi[:, idx] @ weights
+        if with_shares:
+            col = col + _share_influence(self.cell_code[idx], self.share[idx], self.att[idx], self.cohort_code,
+                                         self.unit_weight)
+        return est, col
+
+    def by_share(self, idx: np.ndarray) -> tuple[float, np.ndarray]:
+        """The cells ``idx`` weighted by cohort size."""
+        pg = self.share[idx]
+        return self.combine(idx, pg / pg.sum(), True)
+
+    def treated_units(self, sel: np.ndarray) -> int:
+        """Treated units behind a level: the largest n_treated among its cells."""
+        return int(self.table.loc[sel, "n_treated"].max() if sel.any() else 0)
+
+
+@dataclass
+class _Levels:
+    """An aggregation: its levels with their estimates and influence functions, and the overall ATT."""
+
+    estimand: str
+    overall: float = float("nan")
+    overall_influence: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    values: list[float] = field(default_factory=list)
+    estimates: list[float] = field(default_factory=list)
+    influences: list[np.ndarray] = field(default_factory=list)
+    treated: list[int] = field(default_factory=list)
+
+    def add(self, value: float, estimate_and_influence: tuple[float, np.ndarray], treated: int) -> None:
+        self.values.append(value)
+        self.estimates.append(estimate_and_influence[0])
+        self.influences.append(estimate_and_influence[1])
+        self.treated.append(treated)
+
+
+# ----------------------------------------------------------------------------------------- the four kinds
+
+
+def _simple(c: _Cells, min_e: float, max_e: float, balance_e: int | None) -> _Levels:
+    keep = np.flatnonzero(c.post & (c.event_time >= min_e) & (c.event_time <= max_e))
+    _require(keep, "simple")
+    out = _Levels("Overall ATT: post-treatment ATT(g,t) weighted by cohort size")
+    out.overall, out.overall_influence = c.by_share(keep)
+    return out
+
+
+def _by_group(c: _Cells, min_e: float, max_e: float, balance_e: int | None) -> _Levels:
+    out = _Levels("Overall ATT: cohort averages of post-treatment ATT(g,t), weighted by cohort size")
+    e = c.event_time
+    for g in c.groups:
+        keep = np.flatnonzero(c.post & (c.group == g) & (e >= min_e) & (e <= max_e))
+        if keep.size:
+            out.add(g, c.combine(keep, np.full(keep.size, 1.0 / keep.size), False),
+                    c.treated_units(c.post & (c.group == g)))
+    _require(np.array(out.values), "group")
+    codes = np.searchsorted(c.groups, out.values)
+    pl = c.group_share[codes]
+    out.overall = float(np.dot(pl / pl.sum(), out.estimates))
+    out.overall_influence = np.column_stack(out.influences) @ (pl / pl.sum()) + _share_influence(
+        codes, pl, np.array(out.estimates), c.cohort_code, c.unit_weight)
+    return out
+
+
+def _dynamic(c: _Cells, min_e: float, max_e: float, balance_e: int | None) -> _Levels:
+    out = _Levels("Overall ATT: average of the event-time ATTs over e >= 0")
+    e = c.event_time
+    include = c.ok.copy()
+    if balance_e is not None:
+        include &= (c.time.max() - c.group) >= balance_e
+    eseq = np.unique(e[include])
+    if balance_e is not None:
+        eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - c.time.max() + min(c.time.min(), c.group.min()))]
+    for ev in eseq[(eseq >= min_e) & (eseq <= max_e)]:
+        out.add(ev, c.by_share(np.flatnonzero(include & (e == ev))), c.treated_units((e == ev) & c.ok))
+    pos = np.flatnonzero(np.array(out.values) >= 0) if out.values else np.array([], dtype=int)
+    _require(pos, "dynamic")
+    out.overall = float(np.mean(np.array(out.estimates)[pos]))
+    out.overall_influence = np.column_stack(out.influences)[:, pos].mean(axis=1)
+    return out
+
+
+def _calendar(c: _Cells, min_e: float, max_e: float, balance_e: int | None) -> _Levels:
+    out = _Levels("Overall ATT: average of the calendar-period ATTs")
+    for period in np.unique(c.time[c.time >= c.group.min()]):
+        keep = np.flatnonzero((c.time == period) & c.post)
+        if keep.size:
+            out.add(period, c.by_share(keep), c.treated_units(c.post & (c.time == period)))
+    _require(np.array(out.values), "calendar")
+    out.overall = float(np.mean(out.estimates))
+    out.overall_influence = np.column_stack(out.influences).mean(axis=1)
+    return out
+
+
+_KINDS = {"simple": _simple, "group": _by_group, "dynamic": _dynamic, "calendar": _calendar}
+
+
+def _require(idx: np.ndarray, kind: str) -> None:
+    if idx.size == 0:
+        raise EstimationError(f"the {kind!r} aggregation has no post-treatment ATT(g,t) to average with these "
+                              "min_e/max_e/balance_e; widen them.")
+
+
+# ----------------------------------------------------------------------------------------- the result
+
+
+def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balance_e: int | None) -> AggregateResult:
+    """Aggregate the group-time ATTs of ``res`` (checked arguments; see GroupTimeResult.aggregate)."""
+    if res.influence is None:
+        raise EstimationError("this result has no influence functions; re-run att_gt() to aggregate.")
+    cells = _Cells.of(res)
+    notes: list[str] = []
+    if not cells.ok.all():
+        notes.append(f"{int((~cells.ok).sum())} ATT(g,t) cells without an estimate are left out of the aggregation.")
+    lv = _KINDS[kind](cells, min_e, max_e, balance_e)
+    cols = np.column_stack([lv.overall_influence] + lv.influences) if lv.influences else lv.overall_influence[:, None]
+    se_all, _ = res._standard_errors(cols)
+    crit = float("nan")
+    if lv.influences and isinstance(res.inference, Bootstrap):
+        _, crit = res._standard_errors(np.column_stack(lv.influences))
+    lo, hi, pval = normal_ci(lv.overall, float(se_all[0]), res.alpha)
+    col_name = _LEVEL_COLUMN.get(kind, "")
+    rows = []
+    for j, value in enumerate(lv.values):
+        s, est = float(se_all[j + 1]), lv.estimates[j]
+        a, b, p = normal_ci(est, s, res.alpha)
+        band = (est - crit * s, est + crit * s) if np.isfinite(crit) else (np.nan, np.nan)
+        rows.append({col_name: level_value(value), "estimate": est, "std_error": s, "p_value": p, "ci_lower": a,
+                     "ci_upper": b, "band_lower": band[0], "band_upper": band[1], "n_obs": lv.treated[j],
+                     **({"post": value >= 0} if kind == "dynamic" else {})})
+    by = pd.DataFrame(rows, columns=[col_name, "estimate", "std_error", "p_value", "ci_lower", "ci_upper",
+                                     "band_lower", "band_upper", "n_obs"] + (["post"] if kind == "dynamic" else [])) \
+        if col_name else pd.DataFrame()
+    cohort = res.unit_cohort
+    n_treated = int(np.sum(~np.isnan(cohort) & np.isin(cohort, cells.groups)))
+    notes = [lv.estimand + ".", *notes]
+    if isinstance(res.inference, Bootstrap):
+        notes.append(f"{res._bootstrap_note}, the same draws as the ATT(g,t).")
+    if np.isfinite(crit):
+        notes.append("Uniform band: sup-t critical value from the same multiplier draws.")
+    return AggregateResult(
+        kind=kind, method=res.method, estimand="ATT", outcome=res.outcome, estimate=lv.overall,
+        std_error=float(se_all[0]), ci=(lo, hi), p_value=pval, inference=res.inference,
+        n_treated=n_treated, n_control=res.n_units - n_treated, by=by, alpha=res.alpha, critical_value=crit,
+        spec={"kind": kind, "min_e": None if np.isinf(min_e) else min_e, "max_e": None if np.isinf(max_e) else max_e,
+              "balance_e": balance_e, "att_gt": dict(res.spec)},
+        notes=tuple(notes), influence=lv.overall_influence,
+        by_influence=np.column_stack(lv.influences) if lv.influences else None,
+    )

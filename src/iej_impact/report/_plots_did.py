@@ -1,0 +1,132 @@
+"""Difference-in-differences plots: estimates against event time, cohort or period, and ATT(g, t).
+
+:func:`plot_event_times` draws any table of estimates with pointwise CIs (and a uniform band when
+there is one) against a level column; the event study (``EventStudyResult.plot_event_study``) and
+the aggregations of group-time effects (``AggregateResult.plot``) are drawn with it.
+:func:`plot_group_time` draws every ATT(g, t) of a ``GroupTimeResult``, one colour per cohort. The
+plots show the results' tables and compute nothing; figures are built on
+:class:`matplotlib.figure.Figure` (never pyplot) in the report's fixed style (:mod:`._plotting`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+
+from ..errors import SpecificationError
+from ._i18n import check_language, t
+from ._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE, _new_axes, localise_ticks
+
+__all__ = ["plot_event_times", "plot_event_study", "plot_aggregate", "plot_group_time"]
+
+#: message id of the axis label of each level column of an aggregation
+_LEVEL_AXES = {"event_time": "plot_event_time_axis", "group": "plot_cohort_axis", "time": "plot_period_axis"}
+
+
+def _period(value: float) -> int | float:
+    """A period or cohort as shown: an int when it is whole."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = None, title: str = "",
+                     reference: float | None = None, xlabel: str | None = None, language: str = "en") -> Any:
+    """Estimates with pointwise CIs (bars) and, when present, a uniform band (shaded), against ``x``.
+
+    ``frame`` needs columns ``x``, ``estimate``, ``ci_lower``, ``ci_upper`` and optionally
+    ``band_lower``/``band_upper``; a ``post`` column (bool) draws pre-periods hollow. The plot shows
+    the table's numbers and computes nothing. ``xlabel`` defaults to the event-time label; legend
+    and axis labels are in ``language`` ("en" or "fr"). Returns the Axes (a new pyplot-free Figure
+    when ``ax`` is None).
+    """
+    language = check_language(language, "plot_event_times")
+    xs = frame[x].to_numpy(dtype=float)
+    est = frame["estimate"].to_numpy(dtype=float)
+    lo, hi = frame["ci_lower"].to_numpy(dtype=float), frame["ci_upper"].to_numpy(dtype=float)
+    post = frame["post"].to_numpy(dtype=bool) if "post" in frame.columns else xs >= 0
+    with mpl.rc_context(STYLE):
+        if ax is None:
+            ax = _new_axes(6.5, 3.6)
+        ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8, linestyle="--", zorder=1)
+        if {"band_lower", "band_upper"} <= set(frame.columns):
+            bl, bh = frame["band_lower"].to_numpy(dtype=float), frame["band_upper"].to_numpy(dtype=float)
+            ok = np.isfinite(bl) & np.isfinite(bh)
+            if ok.any():
+                ax.fill_between(xs[ok], bl[ok], bh[ok], color=COLOUR_MAIN, alpha=0.12, linewidth=0,
+                                label=t("plot_uniform_band", language), step=None)
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        for mask, colour, key in ((~post, COLOUR_SECOND, "plot_pre_treatment"), (post, COLOUR_MAIN, "plot_post_treatment")):
+            m = mask & ok
+            if m.any():
+                ax.vlines(xs[m], lo[m], hi[m], color=colour, linewidth=1.6, zorder=2)
+            m = mask & np.isfinite(est)
+            if m.any():
+                ax.plot(xs[m], est[m], "o", color=colour, markersize=5, zorder=3, label=t(key, language),
+                        markerfacecolor="white" if colour == COLOUR_SECOND else colour)
+        if reference is not None:
+            ax.plot([reference], [0.0], "s", color=COLOUR_REFERENCE, markersize=4, zorder=3, label=t("plot_reference", language))
+        ax.set_xlabel(t("plot_event_time_axis", language) if xlabel is None else xlabel)
+        ax.set_ylabel(t("plot_effect", language))
+        localise_ticks(ax, language, x=x == "event_time")  # periods and cohorts (e.g. 2004) are not grouped
+        if title:
+            ax.set_title(title)
+        ax.legend(loc="best", frameon=False, fontsize=7.5)
+    return ax
+
+
+def plot_event_study(result: Any, ax: Any = None, *, language: str = "en") -> Any:
+    """An ``EventStudyResult``: coefficients with CIs against event time, the reference period marked."""
+    language = check_language(language, "plot_event_study")
+    frame = result.table[result.table["event_time"] != result.reference]
+    title = t("plot_event_study_title", language, outcome=result.outcome, reference=result.reference)
+    return plot_event_times(frame, ax=ax, reference=result.reference, title=title, language=language)
+
+
+def plot_aggregate(result: Any, ax: Any = None, *, language: str = "en") -> Any:
+    """An ``AggregateResult``: the levels (event time, cohort or period) with CIs and the uniform band."""
+    language = check_language(language, "plot")
+    level = result.level_column
+    if not level:
+        raise SpecificationError("the 'simple' aggregation has a single number; there is nothing to plot by.")
+    frame = result.by.copy()
+    if result.kind != "dynamic":
+        frame["post"] = True
+    title = t("plot_aggregate_title", language, level=t(f"plot_level_{level}", language), outcome=result.outcome,
+              kind=result.kind)
+    return plot_event_times(frame, x=level, ax=ax, xlabel=t(_LEVEL_AXES[level], language), title=title,
+                            language=language)
+
+
+def plot_group_time(result: Any, ax: Any = None, *, language: str = "en") -> Any:
+    """A ``GroupTimeResult``: ATT(g, t) by period, one colour per cohort (hollow before entry), with CIs."""
+    language = check_language(language, "plot_group_time")
+    table = result.table
+    groups = sorted(table["group"].unique())
+    cmap = mpl.colormaps["tab10"]
+    width = 0.6 / max(len(groups), 1)
+    with mpl.rc_context(STYLE):
+        if ax is None:
+            ax = _new_axes(7.0, 3.8)
+        ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8, linestyle="--")
+        for j, g in enumerate(groups):
+            sub = table[table["group"] == g]
+            x = sub["time"].to_numpy(dtype=float) + (j - (len(groups) - 1) / 2) * width
+            colour = cmap(j % 10)
+            ax.vlines(x, sub["ci_lower"], sub["ci_upper"], color=colour, linewidth=1.0)
+            post = sub["post"].to_numpy(dtype=bool)
+            ax.plot(x[post], sub["estimate"].to_numpy()[post], "o", color=colour, markersize=4,
+                    label=f"g = {_period(g)}")
+            ax.plot(x[~post], sub["estimate"].to_numpy()[~post], "o", color=colour, markersize=4,
+                    markerfacecolor="white")
+        times = sorted(table["time"].unique())
+        if len(times) <= 24:
+            ax.set_xticks([float(v) for v in times], labels=[str(_period(v)) for v in times])
+        ax.set_xlabel(t("plot_group_time_axis", language))
+        ax.set_ylabel("ATT(g, t)")
+        ax.set_title(t("plot_group_time_title", language, outcome=result.outcome))
+        localise_ticks(ax, language, x=False)  # periods (e.g. 2004) are not grouped
+        if len(groups) <= 12:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7.5)
+    return ax
