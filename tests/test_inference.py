@@ -178,3 +178,36 @@ def test_estimators_record_their_convention_and_bootstrap_kind(rng):
     assert boot.std_error == iqr_se(rademacher_draws(boot.influence, 199, 5) / n)[0]
     with pytest.raises(SpecificationError, match=r"did\(\) does not support the 'resample' bootstrap"):
         did(panel, outcome="y", treatment="d", post="p", unit="id", se=Bootstrap(kind="resample"))
+
+
+def test_every_effect_records_its_small_sample_convention():
+    """inference_detail.small_sample says which finite-sample factor each estimator applied."""
+    import iej_impact as iej
+
+    rng = np.random.default_rng(5)
+    n = 600
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.integers(0, 30, n)})
+    df["d"] = (rng.random(n) < 1 / (1 + np.exp(-df["x"]))).astype(int)
+    df["y"] = df["x"] + df["d"] + rng.normal(size=n)
+    common = {"outcome": "y", "treatment": "d", "covariates": ["x"]}
+    seen = {
+        "ipw": iej.ipw(df, **common),
+        "ipw clustered": iej.ipw(df, **common, se={"type": "clustered", "by": "g"}),
+        "regression_adjustment": iej.regression_adjustment(df, **common),
+        "psm": iej.psm(df, **common, replace=True),
+        "psm robust": iej.psm(df, **common, se="robust"),
+        "psm clustered": iej.psm(df, **common, se={"type": "clustered", "by": "g"}),
+        "difference_in_means": iej.difference_in_means(df, outcome="y", treatment="d"),
+    }
+    got = {k: r.to_dict()["inference_detail"]["small_sample"] for k, r in seen.items()}
+    assert got == {
+        "ipw": "none", "ipw clustered": "G/(G-1)", "regression_adjustment": "none", "psm": "none",
+        "psm robust": "N/(N-K)", "psm clustered": "G/(G-1)(N-1)/(N-K)", "difference_in_means": "n_a/(n_a-1)",
+    }
+    # the recorded convention is the one applied: the HC1 SE of the weighted regression of y on (1, d)
+    res = seen["psm robust"]
+    w = res.diagnostics["matching"].weights
+    used = w > 0
+    fit = sm.WLS(df["y"][used], sm.add_constant(df["d"][used].astype(float)), weights=w[used]).fit(cov_type="HC1")
+    assert res.std_error == pytest.approx(fit.bse["d"], rel=1e-9)
+    assert res.spec["se"] == {"type": "robust"}  # the spec keeps what the user asked for

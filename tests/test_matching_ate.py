@@ -137,7 +137,8 @@ def test_neighbours_option_sets_j_of_the_conditional_variance():
     res = psm(df, outcome="y", treatment="d", covariates=[], distance="ps", replace=True, estimand="ATE",
               ties=True, se=AbadieImbens(neighbours=1))
     assert res.std_error == pytest.approx(se1, rel=1e-10)
-    assert res.to_dict()["inference_detail"] == {"type": "abadie_imbens", "neighbours": 1, "sigma2": "auto"}
+    assert res.to_dict()["inference_detail"] == {"type": "abadie_imbens", "neighbours": 1, "sigma2": "auto",
+                                                   "small_sample": "none"}
 
 
 def test_att_with_ties_equals_the_direct_computation():

@@ -30,7 +30,6 @@ from ..inference import (
     PairCluster,
     cluster_codes,
     parse_inference,
-    se_from_influence,
 )
 from ._arguments import DISTANCES
 from ._inference import (
@@ -215,10 +214,11 @@ def weighted_difference_se(
     arm_weights: tuple[float, float],
     notes: list[str],
     func: str,
-) -> float:
+) -> tuple[float, Inference]:
     """HC1 standard error of the weighted regression of Y on (1, D) over the matched sample ``y``:
     clustered on pairs/subclasses (``pair_cluster``) or on columns, else robust; conditional on the
     weights. ``arm_means`` and ``arm_weights`` are (treated, control) weighted means and weight sums.
+    Returns the SE and ``inference`` with its small-sample convention (Stata's CR1 with clusters, HC1 without).
     """
     used = result.weights > 0
     n = int(used.sum())
@@ -235,16 +235,16 @@ def weighted_difference_se(
                 "define; use se='abadie_imbens'."
             )
         codes = pd.factorize(clusters)[0]
-        std_error = se_from_influence(psi, clusters=codes, small_sample=True) * math.sqrt((n - 1) / (n - 2))
+        errors = inference.standard_errors(psi, clusters=codes, small_sample="G/(G-1)(N-1)/(N-K)", n_params=2)
         notes.append(f"Standard error clustered on {int(codes.max()) + 1} matched pairs/subclasses (HC1 factors).")
     elif isinstance(inference, Clustered):
         codes = cluster_codes(result.data.loc[used], inference.columns, func)
-        std_error = se_from_influence(psi, clusters=codes, small_sample=True) * math.sqrt((n - 1) / (n - 2))
+        errors = inference.standard_errors(psi, clusters=codes, small_sample="G/(G-1)(N-1)/(N-K)", n_params=2)
         notes.append(
             f"Standard error clustered on {', '.join(inference.columns)} ({int(codes.max()) + 1} clusters, HC1 factors), "
             "conditional on the matching weights."
         )
     else:
-        std_error = float(np.sqrt(np.sum(psi**2) * n / (n - 2)) / n)
+        errors = inference.standard_errors(psi, small_sample="N/(N-K)", n_params=2)
         notes.append("Robust (HC1) standard error of the weighted difference in means, conditional on the weights.")
-    return std_error
+    return float(errors.se), errors.inference

@@ -215,8 +215,9 @@ def estimate_effect(
         )
     if isinstance(inference, AbadieImbens):
         std_error = abadie_imbens_se(result, inference, effects, y_any, ps_adjustment, notes, diagnostics_extra)
+        recorded = inference.using("none")
     else:
-        std_error = weighted_difference_se(result, inference, y, (mu1, mu0), (s1, s0), notes, func)
+        std_error, recorded = weighted_difference_se(result, inference, y, (mu1, mu0), (s1, s0), notes, func)
     lo, hi, p = normal_ci(estimate, std_error, alpha)
     return EffectResult(
         method="psm",
@@ -226,7 +227,7 @@ def estimate_effect(
         std_error=float(std_error),
         ci=(lo, hi),
         p_value=p,
-        inference=inference,
+        inference=recorded,
         n_treated=int((used & d).sum()),
         n_control=int((used & ~d).sum()),
         alpha=alpha,

@@ -349,7 +349,11 @@ def finish(
     """Standard errors from the influence function, potential-outcome means, and the result."""
     psi = psi1 - psi0
     estimate = mu1 - mu0
-    std_error = se_from_influence(psi, clusters=inp.clusters)
+    # no degrees-of-freedom correction (teffects); G/(G-1) with clusters
+    errors = inp.inference.standard_errors(
+        psi, clusters=inp.clusters, small_sample="G/(G-1)" if inp.clusters is not None else "none"
+    )
+    std_error = errors.se
     lo, hi, p = normal_ci(estimate, std_error, inp.alpha)
     pom_rows = []
     for mu, ps in ((mu1, psi1), (mu0, psi0)):
@@ -380,7 +384,7 @@ def finish(
         std_error=float(std_error),
         ci=(lo, hi),
         p_value=p,
-        inference=inp.inference,
+        inference=errors.inference,
         n_treated=int((used & inp.d).sum()),
         n_control=int((used & ~inp.d).sum()),
         alpha=inp.alpha,
