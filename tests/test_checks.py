@@ -11,9 +11,9 @@ from iej_impact.data._checks import (
     check_date_order,
     check_exit_status_window,
     check_unique,
-    merge_reentries,
     validate_table,
 )
+from iej_impact.data._reentries import merge_reentries
 from iej_impact.errors import (
     DataError,
     DateOrderError,

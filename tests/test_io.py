@@ -10,14 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.data._io import (
-    SUPPORTED_FORMATS,
-    apply_codes,
-    file_sha256,
-    load_data,
-    stack_arms,
-    write_table,
-)
+from iej_impact.data._arms import stack_arms
+from iej_impact.data._io import SUPPORTED_FORMATS, file_sha256, load_data, write_table
+from iej_impact.data._recoding import apply_codes
 from iej_impact.errors import (
     ContaminationError,
     DataError,

@@ -6,15 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iej_impact.data._parsing import (
-    ParserSpec,
-    parse_bool,
-    parse_column,
-    parse_dates,
-    parse_number,
-    parse_share,
-    parser_spec,
-)
+from iej_impact.data._parser_specs import ParserSpec, parse_column, parser_spec
+from iej_impact.data._parsing import parse_bool, parse_dates, parse_number, parse_share
 from iej_impact.errors import ParseError, ScaleError, SpecificationError
 
 NBSP, NNBSP = "\u00a0", "\u202f"

@@ -95,7 +95,8 @@ def load_run_data(cfg: RunConfig, *, every_table: bool = False) -> RunData:
 
 
 def _load_run_data(cfg: RunConfig, every_table: bool = False) -> RunData:
-    from .data._io import file_sha256, load_data, stack_arms
+    from .data._arms import stack_arms
+    from .data._io import file_sha256, load_data
 
     data = cfg.data
     read_opts = {k: data[k] for k in ("columns", "codes", "parse", "table", "sep", "sheet", "encoding") if k in data}

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from iej_impact import define_sample
 from iej_impact.cli import main
-from iej_impact.data._expressions import MAX_DEPTH, MAX_LENGTH, compile_filter, filter_mask
+from iej_impact.data._expressions import MAX_LENGTH, compile_filter, filter_mask
+from iej_impact.data._filter_grammar import MAX_DEPTH
 from iej_impact.errors import DataError, IejImpactError, SpecificationError
 
 # ---------------------------------------------------------------------------------------------
@@ -319,6 +320,14 @@ def test_unknown_column_through_the_cli_keeps_the_suggestion(tmp_path, monkeypat
     assert "sample.filters[1]: 'agee > 18' uses 'agee' at character 1, which is not a column of the data. " \
            "Did you mean 'age'?" in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("expr", ["ok / ok > 1", "ok // ok > 1", "ok ** ok > 0"])
+def test_arithmetic_pandas_refuses_on_flags_is_a_data_error(expr):
+    # pandas raises NotImplementedError for / // ** between True/False columns; found by the fuzzing below
+    frame = pd.DataFrame({"ok": [True, False, True]})
+    with pytest.raises(DataError, match=r"^filters\[0\]: .*cannot compute 'ok .* ok'.*bool dtypes"):
+        filter_mask(frame, expr, where="filters[0]")
 
 
 def test_compile_needs_no_data_and_names_no_columns_it_does_not_see():

@@ -6,11 +6,13 @@ What it owns: turning raw tables into checked analysis tables (``load_data``, ``
 (``errors``, ``results``, ``_validation``); estimators import it, never the reverse.
 """
 
-from ._checks import merge_reentries, validate_table
+from ._arms import stack_arms
+from ._checks import validate_table
 from ._datamodel import TABLES, codelist, codelist_version
-from ._io import load_data, stack_arms, write_table
+from ._io import load_data, write_table
 from ._panel import check_panel, cohort_from_treatment, period_from_dates
 from ._parsing import parse_bool, parse_dates, parse_number, parse_share
+from ._reentries import merge_reentries
 from ._sample import Sample, SampleFlow, define_sample
 
 __all__ = [

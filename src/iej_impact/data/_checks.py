@@ -1,4 +1,4 @@
-"""Pre-flight checks of the canonical tables, and the explicit re-entry merge.
+"""Pre-flight checks of the canonical tables.
 
 :func:`validate_table` runs, in order, the checks below on one of the canonical tables of
 :mod:`iej_impact.data._datamodel` and raises the first problem found. Each check is a small public
@@ -7,11 +7,12 @@ function that can be used on its own:
 * :func:`check_required_columns` - the columns an analysis cannot do without;
 * :func:`check_types` - text in a date or numeric column, non-integers in an integer column...;
 * :func:`check_not_null` - missing values in columns that may not be missing;
-* :func:`check_codes` / :func:`check_codes_column` - values outside the code lists
-  (:class:`UnknownCodeError`, with each value's count);
+* :func:`check_codes` - values outside the code lists (:class:`UnknownCodeError`, with each
+  value's count; see :mod:`iej_impact.data._recoding`);
 * :func:`check_ranges` - negative amounts, weights <= 0, 0/1 outcomes with other values;
 * :func:`check_unique` - primary keys; duplicate (person_id, operation_id) participations
-  (:class:`DuplicateParticipationError`, fixed explicitly by :func:`merge_reentries`) and
+  (:class:`DuplicateParticipationError`, fixed explicitly by
+  :func:`~iej_impact.data._reentries.merge_reentries`) and
   duplicate (person_id, period) panel rows (:class:`PanelStructureError`);
 * :func:`check_date_order` - exit before entry, outcome observed before exit
   (:class:`DateOrderError`);
@@ -25,7 +26,6 @@ operation, re-entry keeps the first entry date and updates the exit date and res
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,19 +37,10 @@ from ..errors import (
     DateOrderError,
     DuplicateParticipationError,
     PanelStructureError,
-    UnknownCodeError,
 )
-from ._datamodel import (
-    EXIT_RESULT_COLUMNS,
-    ColumnSpec,
-    TableSchema,
-    alias_table,
-    codelist_info,
-    codelist_version,
-    codes,
-    table_schema,
-)
-from ._parsing import describe_mask, example_ids
+from ._datamodel import ColumnSpec, TableSchema, codes, table_schema
+from ._recoding import check_codes_column
+from ._rows import describe_mask, example_ids, format_value, id_rows
 
 __all__ = [
     "validate_table",
@@ -57,7 +48,6 @@ __all__ = [
     "check_types",
     "check_not_null",
     "check_codes",
-    "check_codes_column",
     "check_ranges",
     "check_unique",
     "check_date_order",
@@ -65,7 +55,6 @@ __all__ = [
     "check_funding_groups",
     "check_panel_groups",
     "check_exit_status_window",
-    "merge_reentries",
     "DATE_ORDERS",
 ]
 
@@ -90,32 +79,9 @@ _ID_COLUMN: dict[str, str] = {
     "panel": "person_id",
 }
 
-MAX_VALUES = 10
-
-
-def _rows(data: pd.DataFrame, id_column: str | None = None) -> pd.Series:
-    """Row identifiers for messages: ``id_column`` (or a usual id column) when complete, else labels."""
-    candidates = ([id_column] if id_column else []) + ["participation_id", "operation_id", "person_id"]
-    for col in candidates:
-        if col in data.columns and data[col].notna().all():
-            return data[col].rename(col)
-    return pd.Series(data.index, index=data.index, name="row")
-
 
 def _table_rows(data: pd.DataFrame, table: str | None) -> pd.Series:
-    return _rows(data, _ID_COLUMN.get(table or ""))
-
-
-def _fmt(v: object) -> str:
-    if isinstance(v, np.datetime64):
-        v = pd.Timestamp(v)
-    if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d") if v == v.normalize() else v.isoformat()
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return repr(v) if isinstance(v, str) else str(v)
+    return id_rows(data, _ID_COLUMN.get(table or ""))
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,7 +127,7 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
             frac = present & (np.abs(values - np.round(values)) > 0)
             if not frac.any():
                 return None
-            sample = [_fmt(v) for v in pd.unique(s[frac])[:3]]
+            sample = [format_value(v) for v in pd.unique(s[frac])[:3]]
             return frac, f"must hold dates, monthly periods or whole-number period indices but holds {', '.join(sample)}"
         dtype = "date"
     if dtype == "date":
@@ -185,7 +151,7 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
         bad = present & ~truthy(ok)
         if not bad.any():
             return None
-        sample = [_fmt(v) for v in pd.unique(s[bad])[:3]]
+        sample = [format_value(v) for v in pd.unique(s[bad])[:3]]
         return bad, (f"must hold yes/no flags (True/False or 0/1) but holds {', '.join(sample)}; parse it "
                      f"(parse: {{{name}: bool}}) or map the values (codes: {{{name}: {{oui: true, non: false}}}})")
     # numeric: int / float
@@ -199,13 +165,13 @@ def _type_violation(s: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, str] | 
         values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         text = present & (np.isnan(values) | truthy(s.map(lambda v: isinstance(v, str), na_action="ignore")))
         if text.any():
-            sample = [_fmt(v) for v in pd.unique(s[text])[:3]]
+            sample = [format_value(v) for v in pd.unique(s[text])[:3]]
             return text, (f"must be numeric but holds text ({', '.join(sample)}); parse it on loading (parse: "
                           f"{{{name}: fr_number}} for French numbers such as '1 298 429 €')")
     if dtype == "int":
         frac = present & (np.abs(values - np.round(values)) > 0)
         if frac.any():
-            sample = [_fmt(v) for v in pd.unique(s[frac])[:3]]
+            sample = [format_value(v) for v in pd.unique(s[frac])[:3]]
             return frac, f"must hold whole numbers but holds {', '.join(sample)}"
     return None
 
@@ -253,74 +219,8 @@ def check_not_null(data: pd.DataFrame, table: str, *, source: str | None = None)
 
 
 # --------------------------------------------------------------------------------------------
-# Codes
+# Codes, ranges, keys, dates
 # --------------------------------------------------------------------------------------------
-
-
-def _closest_code(value: object, allowed: Sequence[object]) -> str:
-    upper = {str(a).upper(): a for a in allowed}
-    match = difflib.get_close_matches(str(value).strip().upper(), list(upper), n=1, cutoff=0.75)
-    return f"; did you mean {_fmt(upper[match[0]])}?" if match else ""
-
-
-def check_codes_column(
-    data: pd.DataFrame,
-    column: str,
-    allowed: Sequence[object],
-    *,
-    codelist: str | None = None,
-    source: str | None = None,
-    rows: pd.Series | None = None,
-    user_mapped: bool = False,
-) -> None:
-    """Raise UnknownCodeError when non-missing values of ``column`` are not in ``allowed``.
-
-    The message lists each offending value with its count and example rows (most frequent
-    first), the allowed codes, the code-list version, and the explicit fixes: the shipped alias
-    table when it covers a value (applied only on request), or a ``codes:`` mapping. The error
-    carries ``counts`` (value -> number of rows).
-    """
-    s = data[column]
-    rows = rows if rows is not None else _rows(data)
-    bad = (s.notna() & ~s.isin(list(allowed))).to_numpy()
-    if not bad.any():
-        return
-    counts = s[bad].value_counts(dropna=True)
-    ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
-    parts = []
-    for value, n in ordered[:MAX_VALUES]:
-        ids = example_ids((s == value).to_numpy(), rows, k=3)
-        parts.append(f"{_fmt(value)} ({int(n)} row{'s' if n != 1 else ''}, e.g. {rows.name} "
-                     f"{', '.join(map(str, ids))}{_closest_code(value, allowed)})")
-    more = f", and {len(ordered) - MAX_VALUES} more values" if len(ordered) > MAX_VALUES else ""
-    shown_codes = ", ".join(_fmt(a) for a in allowed) if allowed else "(none)"
-    if codelist is not None:
-        where = f"code list '{codelist}' (version {codelist_version(codelist)})"
-    else:
-        where = f"the codes of your mapping codes: {{{column}: ...}}"
-    fixes = []
-    if codelist is not None and codelist_info(codelist).get("aliases"):
-        aliases = alias_table(codelist)
-        lookup = dict(zip(aliases["raw"], aliases["code"], strict=True))
-        covered = [(v, lookup[v]) for v, _ in ordered if isinstance(v, str) and v in lookup]
-        if covered:
-            pairs = ", ".join(f"{v!r} -> {c}" for v, c in covered[:5])
-            fixes.append(f"The alias table {codelist_info(codelist)['aliases']} maps {pairs}: apply it explicitly with "
-                         f"codes: {{{column}: aliases}}.")
-    lead = "Map the other raw values" if fixes else "Map raw values"
-    fixes.append(f"{lead} with codes: {{{column}: {{raw: CODE}}}}"
-                 + (" (every raw value must be mapped)." if user_mapped and codelist is None else "."))
-    n_bad = int(bad.sum())
-    error = UnknownCodeError(
-        f"column '{column}' has {len(ordered)} value{'s' if len(ordered) != 1 else ''} outside {where}, in "
-        f"{n_bad} row{'s' if n_bad != 1 else ''}: {'; '.join(parts)}{more}. Allowed codes: {shown_codes}. "
-        + " ".join(fixes),
-        column=column,
-        rows=example_ids(bad, rows),
-        source=source,
-    )
-    error.counts = {(_v.item() if isinstance(_v, np.generic) else _v): int(n) for _v, n in ordered}
-    raise error
 
 
 def check_codes(data: pd.DataFrame, table: str, *, source: str | None = None) -> None:
@@ -330,11 +230,6 @@ def check_codes(data: pd.DataFrame, table: str, *, source: str | None = None) ->
     for column, name in schema.coded().items():
         if column in data.columns:
             check_codes_column(data, column, codes(name), codelist=name, source=source, rows=rows)
-
-
-# --------------------------------------------------------------------------------------------
-# Ranges, keys, dates
-# --------------------------------------------------------------------------------------------
 
 
 def check_ranges(data: pd.DataFrame, table: str, *, source: str | None = None) -> None:
@@ -358,7 +253,7 @@ def check_ranges(data: pd.DataFrame, table: str, *, source: str | None = None) -
                 bad |= v > spec.high
                 rule.append(f"<= {spec.high:g}")
         if bad.any():
-            sample = ", ".join(_fmt(x) for x in pd.unique(s[bad])[:5])
+            sample = ", ".join(format_value(x) for x in pd.unique(s[bad])[:5])
             what = "negative amounts" if spec.name.startswith("amount") and spec.low == 0 else "values out of range"
             raise DataError(
                 f"column '{spec.name}' must be {' and '.join(rule)} ({spec.description}); found {what} ({sample}) in "
@@ -390,7 +285,7 @@ def check_unique(
     dup = data.duplicated(keys, keep=False).to_numpy()
     if not dup.any():
         return
-    rows = _rows(data, id_column)
+    rows = id_rows(data, id_column)
     if rows.name in keys:  # the key itself names nothing new: show row labels
         rows = pd.Series(data.index, index=data.index, name="row")
     d = data.loc[dup, keys]
@@ -401,7 +296,7 @@ def check_unique(
     grouped = pd.Series(rows[dup].to_numpy(), index=pd.MultiIndex.from_frame(d)).groupby(level=levels, sort=False, observed=True)
     for key, ids in list(grouped)[:3]:
         key = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{k}={_fmt(v)}" for k, v in zip(keys, key, strict=True))
+        label = ", ".join(f"{k}={format_value(v)}" for k, v in zip(keys, key, strict=True))
         examples.append(f"({label}: {rows.name} {', '.join(map(str, ids.tolist()[:4]))})")
     raise error(
         f"{n_keys} value{'s' if n_keys != 1 else ''} of ({', '.join(keys)}) {'appear' if n_keys != 1 else 'appears'} "
@@ -434,10 +329,10 @@ def check_date_order(
     bad = (a.notna() & b.notna() & (b < a)).to_numpy()
     if not bad.any():
         return
-    rows = _rows(data, id_column)
+    rows = id_rows(data, id_column)
     idx = np.flatnonzero(bad)[:5]
     examples = ", ".join(
-        f"{_fmt(rows.iloc[i])} ({earlier} {_fmt(a.iloc[i])}, {later} {_fmt(b.iloc[i])})" for i in idx
+        f"{format_value(rows.iloc[i])} ({earlier} {format_value(a.iloc[i])}, {later} {format_value(b.iloc[i])})" for i in idx
     )
     n = int(bad.sum())
     raise DateOrderError(
@@ -467,7 +362,7 @@ def check_exit_status_window(
     gap = (data["exit_status_date"] - data["exit_date"]).dt.days
     bad = (gap > max_days).fillna(False).to_numpy(dtype=bool)
     if bad.any():
-        rows = _rows(data, "participation_id")
+        rows = id_rows(data, "participation_id")
         raise DateOrderError(
             f"exit_status_date is more than {max_days} days after exit_date in {describe_mask(bad, rows)}; "
             "'upon leaving' means within 4 weeks of exit (ESF rules). Fields: exit_date, exit_status_date. "
@@ -497,14 +392,14 @@ def check_constant_within(
     examples = []
     for unit in varying.index[:3]:
         vals = pd.unique(data.loc[data[by] == unit, column])
-        examples.append(f"{by} {_fmt(unit)}: {', '.join(_fmt(v) if not pd.isna(v) else 'missing' for v in vals[:4])}")
+        examples.append(f"{by} {format_value(unit)}: {', '.join(format_value(v) if not pd.isna(v) else 'missing' for v in vals[:4])}")
     mask = data[by].isin(varying.index).to_numpy()
     raise error(
         f"column '{column}' must be constant within each {by} but varies for {len(varying)} "
         f"{by} value{'s' if len(varying) != 1 else ''} ({'; '.join(examples)}). Fix the source so that each {by} "
         f"has a single {column}.",
         column=column,
-        rows=[_fmt(v) for v in varying.index[:5]] if mask.any() else (),
+        rows=[format_value(v) for v in varying.index[:5]] if mask.any() else (),
         source=source,
     )
 
@@ -517,7 +412,7 @@ def check_funding_groups(data: pd.DataFrame, *, source: str | None = None) -> No
     group = data["funding_group_id"].notna() if "funding_group_id" in data.columns else pd.Series(False, index=data.index)
     bad = (no_amount & ~group).to_numpy()
     if bad.any():
-        rows = _rows(data, "operation_id")
+        rows = id_rows(data, "operation_id")
         raise DataError(
             f"amount_fse_iej is missing without a funding_group_id in {describe_mask(bad, rows)}. An operation "
             "without its own amount must name the shared envelope it belongs to (funding_group_id), e.g. the POR "
@@ -533,7 +428,7 @@ def check_panel_groups(data: pd.DataFrame, *, source: str | None = None) -> None
     check_constant_within(data, "group", "person_id", source=source)
     if "group" not in data.columns or "first_treat_period" not in data.columns:
         return
-    rows = _rows(data, "person_id")
+    rows = id_rows(data, "person_id")
     ftp = data["first_treat_period"]
     for group, mask, what, fix in (
         ("COMPARISON", (data["group"] == "COMPARISON") & ftp.notna(), "have a first_treat_period",
@@ -610,90 +505,3 @@ def validate_table(data: pd.DataFrame, table: str, *, source: str | None = None)
     if table == "panel":
         check_constant_within(data, "first_treat_period", "person_id", source=source)
         check_panel_groups(data, source=source)
-
-
-# --------------------------------------------------------------------------------------------
-# merge_reentries
-# --------------------------------------------------------------------------------------------
-
-
-def merge_reentries(
-    data: pd.DataFrame,
-    *,
-    person: str = "person_id",
-    operation: str = "operation_id",
-    entry: str = "entry_date",
-    exit: str = "exit_date",
-    results: Sequence[str] = EXIT_RESULT_COLUMNS,
-    count_column: str | None = None,
-) -> pd.DataFrame:
-    """Merge re-entries into the same operation into one participation, following the ESF rules.
-
-    Under the ESF participant-record rules a person re-entering the same operation keeps one
-    record: the entry data (entry date and the characteristics at entry) stay those of the first
-    entry, while the exit date and the results are updated. For each (``person``, ``operation``)
-    with several rows, ordered by ``entry`` (ties kept in file order):
-
-    * every column except ``exit`` and ``results`` comes from the first entry (earliest ``entry``),
-      including its participation id;
-    * ``exit`` is the last exit date, or missing when any of the spells is still open (the person
-      is still in the operation);
-    * the ``results`` columns (exit situation, offer, qualification, six-month status and their
-      dates and weights) come from the latest spell, as a block (never mixed across spells).
-
-    Rows without duplicates are returned unchanged. The result keeps the order of first
-    appearance in ``data`` and has a fresh ``RangeIndex``; ``data`` is not modified.
-
-    Parameters
-    ----------
-    count_column : if given, a column of that name holds the number of records merged into each row.
-
-    References
-    ----------
-    Regulation (EU) No 1304/2013, Annex I; European Commission, ESF monitoring guidance on
-    participant records (re-entry into the same operation updates the existing record).
-    """
-    missing = [c for c in (person, operation, entry, exit) if c not in data.columns]
-    if missing:
-        raise DataError(
-            f"merge_reentries(): column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} not found."
-            + suggest(missing[0], map(str, data.columns)),
-            column=missing[0],
-        )
-    work = data.reset_index(drop=True)
-    keys = [person, operation]
-    dup = work.duplicated(keys, keep=False).to_numpy()
-    if not dup.any():
-        out = work.copy()
-        if count_column:
-            out[count_column] = 1
-        return out
-    sub = work.loc[dup]
-    order = sub.sort_values(entry, kind="stable", na_position="last")
-    gid = order.groupby(keys, sort=False, dropna=False, observed=True).ngroup().to_numpy()
-    n_groups = int(gid.max()) + 1
-    first_of = np.empty(n_groups, dtype=np.int64)
-    last_of = np.empty(n_groups, dtype=np.int64)
-    positions = order.index.to_numpy()
-    first_mask = ~pd.Series(gid).duplicated(keep="first").to_numpy()
-    last_mask = ~pd.Series(gid).duplicated(keep="last").to_numpy()
-    first_of[gid[first_mask]] = positions[first_mask]
-    last_of[gid[last_mask]] = positions[last_mask]
-    merged = work.loc[first_of].copy()
-    exits = order[exit]
-    any_open = exits.isna().groupby(gid).any()
-    last_exit = exits.groupby(gid).max().mask(any_open)
-    merged[exit] = last_exit.set_axis(merged.index).astype(work[exit].dtype)
-    for col in results:
-        if col in work.columns and col not in (entry, exit):
-            merged[col] = work.loc[last_of, col].set_axis(merged.index)
-    if count_column:
-        merged[count_column] = np.bincount(gid, minlength=n_groups)
-    kept = work.loc[~dup].copy()
-    if count_column:
-        kept[count_column] = 1
-    anchor = pd.Series(positions).groupby(gid).min().to_numpy()
-    kept["__pos"] = kept.index.to_numpy()
-    merged["__pos"] = anchor
-    out = pd.concat([kept, merged]).sort_values("__pos", kind="stable").drop(columns="__pos")
-    return out.reset_index(drop=True)

@@ -11,7 +11,7 @@ with snake_case column names, ISO dates, shares stored as fractions in [0, 1], a
 columns governed by **versioned code lists shipped as data files** (``codelists/*.csv`` plus
 ``codelists/index.yaml``), never by hard-coded enums. Alias tables (``*_aliases.csv``) map raw
 spellings met in real extracts (e.g. the annex typo "Appprentissage") to canonical codes; they are
-applied only when a caller asks for them (see :func:`iej_impact.data._io.apply_codes`).
+applied only when a caller asks for them (see :func:`iej_impact.data._recoding.apply_codes`).
 
 References
 ----------

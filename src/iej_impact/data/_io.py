@@ -6,36 +6,34 @@ applies, in this order and only when asked: column renames (``columns``), per-co
 code lists of a table of the data model (``table``). Each step fails loudly with the file, the
 column, the offending values with their counts and example rows, and the fix; nothing is
 guessed (no separator sniffing, no fuzzy code matching, no silent date-format inference).
+The parsers live in :mod:`~iej_impact.data._parsing` (declared per column in
+:mod:`~iej_impact.data._parser_specs`), the recoding in :mod:`~iej_impact.data._recoding`.
 
-:func:`stack_arms` stacks a participant file and a comparison file into one frame with a 1/0
-treatment column and refuses persons present in both (contamination, domain brief E.6 item 8).
+:func:`write_table` writes a table as byte-for-byte deterministic CSV; :func:`file_sha256` hashes
+an input file for the run manifest.
 """
 
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._validation import ID_COLUMNS, suggest, truthy
-from ..errors import ContaminationError, DataError, MissingDataWarning, SpecificationError
-from ._checks import check_codes_column
-from ._datamodel import alias_table as _alias_table
-from ._datamodel import codelist_names, table_schema
-from ._datamodel import codes as canonical_codes
-from ._parsing import example_ids, parse_column, parser_spec
+from .._validation import suggest
+from ..errors import DataError, SpecificationError
+from ._datamodel import table_schema
+from ._parser_specs import parse_column, parser_spec
+from ._recoding import apply_codes
+from ._rows import loaded_rows
 
 __all__ = [
     "SUPPORTED_FORMATS",
     "load_data",
     "read_table",
     "rename_columns",
-    "apply_codes",
-    "stack_arms",
     "file_sha256",
     "write_table",
 ]
@@ -52,9 +50,6 @@ SUPPORTED_FORMATS: dict[str, str] = {
     ".dta": "stata",
     ".sas7bdat": "sas",
 }
-
-#: columns used to name rows in messages when present (after renaming)
-_ROW_ID_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, "operation_id")
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,7 +188,7 @@ def _check_separator(frame: pd.DataFrame, sep: str, label: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Renames, parsing, codes
+# Renames
 # --------------------------------------------------------------------------------------------
 
 
@@ -225,132 +220,8 @@ def rename_columns(data: pd.DataFrame, columns: Mapping[str, str], *, source: st
     return renamed
 
 
-def _row_ids(frame: pd.DataFrame, kind: str | None) -> pd.Series:
-    for col in _ROW_ID_COLUMNS:
-        if col in frame.columns and frame[col].notna().all():
-            return frame[col].rename(col)
-    if kind in ("csv", "excel"):  # file line: header is line 1
-        return pd.Series(np.arange(len(frame)) + 2, index=frame.index, name="line")
-    if kind is not None:
-        return pd.Series(np.arange(len(frame)) + 1, index=frame.index, name="row")
-    return pd.Series(frame.index, index=frame.index, name="row")
-
-
-def _resolve_mapping(column: str, spec: object, default_list: str | None) -> tuple[dict[object, object], str | None]:
-    """A ``codes`` entry -> (raw -> code mapping, code list named by an alias reference)."""
-    items = spec if isinstance(spec, list | tuple) else [spec]
-    mapping: dict[object, object] = {}
-    named_list: str | None = None
-    for item in items:
-        if isinstance(item, str):
-            name = item[len("aliases:"):] if item.startswith("aliases:") else None
-            if item == "aliases":
-                name = default_list or (column if column in codelist_names() else None)
-                if name is None:
-                    raise SpecificationError(
-                        f"codes: column {column!r} has no canonical code list, so 'aliases' cannot tell which alias "
-                        "table to use; write 'aliases:<list>' (e.g. aliases:action_type) or give a mapping."
-                    )
-            if name is None:
-                raise SpecificationError(
-                    f"codes: the entry for column {column!r} must be a mapping {{raw: code}}, 'aliases' or "
-                    f"'aliases:<list>'; got {item!r}."
-                )
-            table = _alias_table(name)
-            mapping.update(zip(table["raw"], table["code"], strict=True))
-            named_list = name
-        elif isinstance(item, Mapping):
-            mapping.update(item)
-        else:
-            raise SpecificationError(
-                f"codes: the entry for column {column!r} must be a mapping {{raw: code}}, 'aliases' or a list of them; "
-                f"got {item!r}."
-            )
-    return mapping, named_list
-
-
-def _recode(series: pd.Series, mapping: Mapping[object, object]) -> pd.Series:
-    """Replace mapped values; match exactly, and match text cells to non-text keys by their text."""
-    by_text = {str(k): v for k, v in mapping.items() if not isinstance(k, str) and not isinstance(k, bool)}
-    table: dict[object, object] = {}
-    hit = False
-    for v in pd.unique(series.dropna()):
-        if v in mapping:
-            table[v] = mapping[v]
-            hit = True
-        elif isinstance(v, str) and v in by_text:
-            table[v] = by_text[v]
-            hit = True
-        else:
-            table[v] = v
-    if not hit:
-        return series
-    return series.map(table).infer_objects()
-
-
-def apply_codes(
-    data: pd.DataFrame,
-    codes: Mapping[str, object] | None = None,
-    *,
-    table: str | None = None,
-    source: str | None = None,
-    rows: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Recode values explicitly and check every coded column against its list.
-
-    Parameters
-    ----------
-    data : the table (not modified).
-    codes : ``{column: spec}``; ``spec`` is a mapping ``{raw: code}`` (``null`` code = missing),
-        ``"aliases"`` (the shipped alias table of the column's code list, e.g. ``"Appprentissage"``
-        -> ``APPRENTISSAGE``), ``"aliases:<list>"``, or a list of these merged in order.
-    table : a canonical table name; its code lists then govern the coded columns that are present.
-    source : file name for messages. rows : row identifiers for messages (default: id columns).
-
-    After recoding, a value of a governed column (canonical list, or a user mapping) that is
-    neither a mapped raw value nor an allowed code raises :class:`UnknownCodeError` listing each
-    offending value with its count and example rows. For a column governed only by a user mapping,
-    the allowed codes are the mapping's targets. Missing values are left to the table checks.
-    """
-    codes = dict(codes or {})
-    schema = table_schema(table) if table is not None else None
-    coded = schema.coded() if schema is not None else {}
-    rows = rows if rows is not None else _row_ids(data, None)
-    out = data.copy()
-    governed: dict[str, tuple[tuple[object, ...], str | None, bool]] = {}
-    for column, spec in codes.items():
-        if column not in out.columns:
-            raise DataError(
-                f"codes: column {column!r} not found in the data (columns are: "
-                f"{', '.join(map(repr, list(out.columns)[:15]))}).{suggest(column, map(str, out.columns))}",
-                column=column,
-                source=source,
-            )
-        mapping, named = _resolve_mapping(column, spec, coded.get(column))
-        out[column] = _recode(out[column], mapping)
-        list_name = coded.get(column) or named
-        if list_name is not None:
-            governed[column] = (canonical_codes(list_name), list_name, True)
-        else:
-            targets = tuple(dict.fromkeys(v for v in mapping.values() if not _is_missing(v)))
-            governed[column] = (targets, None, True)
-    for column, list_name in coded.items():
-        if column in out.columns and column not in governed:
-            governed[column] = (canonical_codes(list_name), list_name, False)
-    for column, (allowed, list_name, mapped) in governed.items():
-        check_codes_column(out, column, allowed, codelist=list_name, source=source, rows=rows, user_mapped=mapped)
-    return out
-
-
 def _is_text(s: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(s) or (s.dtype == object and s.map(lambda v: isinstance(v, str)).any())
-
-
-def _is_missing(v: object) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,11 +253,12 @@ def load_data(
     source : path to a ``.csv``/``.tsv``, ``.parquet``, ``.xlsx``/``.xls``, ``.dta`` or
         ``.sas7bdat`` file, or a DataFrame (copied, never modified).
     columns : renames ``{old_name: new_name}``; an unknown old name is an error (with a suggestion).
-    codes : value recoding ``{column: {raw: code}}`` or ``{column: "aliases"}``; see :func:`apply_codes`.
+    codes : value recoding ``{column: {raw: code}}`` or ``{column: "aliases"}``; see
+        :func:`iej_impact.data._recoding.apply_codes`.
     parse : per-column parsers, keyed by the *new* column name: ``"fr_number"``, ``"en_number"``,
         ``"share"``, ``"percent"``, ``"date:%d/%m/%Y"``, ``"date:iso"``, ``"bool"``, or a mapping
         such as ``{type: fr_number, estimate_column: target_is_estimate}``
-        (see :func:`iej_impact.data._parsing.parser_spec`). Parsed columns are read as text first.
+        (see :func:`iej_impact.data._parser_specs.parser_spec`). Parsed columns are read as text first.
     table : a canonical table (``participations``, ``operations``, ``comparison_cohort``,
         ``panel``): its text columns (identifiers) are read as text, its date columns given as
         text are parsed as ISO dates (declare ``parse`` for other formats), and every coded
@@ -442,7 +314,7 @@ def load_data(
     frame.columns = [str(c) for c in frame.columns]
     if columns:
         frame = rename_columns(frame, columns, source=label)
-    rows = _row_ids(frame, kind)
+    rows = loaded_rows(frame, kind)
     for col, spec in specs.items():
         if col not in frame.columns:
             raise DataError(
@@ -458,115 +330,10 @@ def load_data(
             col = spec.name
             if spec.dtype == "date" and col in frame.columns and col not in specs and _is_text(frame[col]):
                 frame[col] = parse_column(frame[col], "date:iso", column=col, source=label, rows=rows)[col]
-    rows = _row_ids(frame, kind)
+    rows = loaded_rows(frame, kind)
     if codes or schema is not None:
         frame = apply_codes(frame, codes, table=table, source=label, rows=rows)
     return frame
-
-
-# --------------------------------------------------------------------------------------------
-# Stacking participants and comparison
-# --------------------------------------------------------------------------------------------
-
-
-def stack_arms(
-    participants: pd.DataFrame,
-    comparison: pd.DataFrame,
-    *,
-    treatment_column: str = "treated",
-    id_column: str | None = "person_id",
-    contaminated_column: str = "contaminated",
-) -> pd.DataFrame:
-    """Stack the participant and comparison tables into one frame with a 1/0 treatment column.
-
-    Parameters
-    ----------
-    participants, comparison : the two arms (not modified).
-    treatment_column : name of the created column: 1 for participants, 0 for the comparison rows.
-    id_column : the person identifier used for the contamination check; ``None`` skips it
-        (only when the two files share no identifier space).
-    contaminated_column : a comparison row whose person is also a participant is accepted only
-        when this column is True for it (domain brief E.3: flagged for fuzzy / Wald estimators).
-
-    Returns
-    -------
-    Participants first, then comparison rows; a fresh ``RangeIndex``; columns in participant
-    order, then comparison-only columns, then ``treatment_column``. Columns present in one arm
-    only are missing for the other, and a :class:`MissingDataWarning` names them.
-
-    Raises
-    ------
-    ContaminationError : a person is in both arms (and not flagged contaminated); the message
-        gives the number of persons and example ids.
-    DataError : ``treatment_column`` already exists, ``id_column`` is missing, or an arm is empty.
-    """
-    for name, frame in (("participants", participants), ("comparison", comparison)):
-        if not isinstance(frame, pd.DataFrame):
-            raise SpecificationError(f"stack_arms(): '{name}' must be a DataFrame; got {type(frame).__name__}.")
-        if len(frame) == 0:
-            raise DataError(f"stack_arms(): the {name} table has no rows.", source=name)
-        if treatment_column in frame.columns:
-            raise DataError(
-                f"stack_arms(): the {name} table already has a column {treatment_column!r}; stacking creates it. "
-                "Rename that column, or choose another treatment_column.",
-                column=treatment_column,
-                source=name,
-            )
-        if id_column is not None and id_column not in frame.columns:
-            raise DataError(
-                f"stack_arms(): the {name} table has no column {id_column!r}, needed to check that no person is in "
-                f"both arms.{suggest(id_column, map(str, frame.columns))} Rename the identifier (columns: "
-                "{old: person_id}).",
-                column=id_column,
-                source=name,
-            )
-    if id_column is not None:
-        _check_overlap(participants, comparison, id_column, contaminated_column)
-    only_p = [c for c in participants.columns if c not in comparison.columns]
-    only_c = [c for c in comparison.columns if c not in participants.columns]
-    if only_p or only_c:
-        parts = []
-        if only_p:
-            parts.append(f"only in participants: {', '.join(map(str, only_p[:10]))}{' ...' if len(only_p) > 10 else ''}")
-        if only_c:
-            parts.append(f"only in comparison: {', '.join(map(str, only_c[:10]))}{' ...' if len(only_c) > 10 else ''}")
-        warnings.warn(
-            "stack_arms(): columns " + "; ".join(parts) + ". They are missing for the other arm.",
-            MissingDataWarning,
-            stacklevel=2,
-        )
-    p = participants.assign(**{treatment_column: np.int8(1)})
-    c = comparison.assign(**{treatment_column: np.int8(0)})
-    order = [*participants.columns, *only_c, treatment_column]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # all-NA columns in concat
-        stacked = pd.concat([p, c], ignore_index=True, sort=False)
-    stacked = stacked[order]
-    stacked[treatment_column] = stacked[treatment_column].astype("int8")
-    return stacked
-
-
-def _check_overlap(participants: pd.DataFrame, comparison: pd.DataFrame, id_column: str, flag: str) -> None:
-    p_ids = pd.Index(participants[id_column].dropna().unique())
-    in_both = comparison[id_column].isin(p_ids).to_numpy()
-    if flag in comparison.columns:
-        flagged = truthy(comparison[flag])
-        in_both = in_both & ~flagged
-    if not in_both.any():
-        return
-    persons = pd.unique(comparison[id_column][in_both])
-    rows = comparison[id_column].rename(id_column)
-    n = len(persons)
-    raise ContaminationError(
-        f"stack_arms(): {n} person{'s' if n != 1 else ''} {'appear' if n != 1 else 'appears'} both among participants "
-        f"and in the comparison cohort ({id_column} {', '.join(map(repr, persons[:5].tolist()))}"
-        f"{' ...' if n > 5 else ''}; {int(in_both.sum())} comparison row{'s' if in_both.sum() != 1 else ''}). A "
-        f"comparison person must not be a participant: drop them from the comparison table, or flag them with "
-        f"{flag}=True and use an estimator that handles contamination.",
-        column=id_column,
-        rows=example_ids(in_both, rows),
-        source="comparison",
-    )
 
 
 # --------------------------------------------------------------------------------------------

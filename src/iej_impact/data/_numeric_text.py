@@ -23,12 +23,13 @@ from .._validation import describe_rows, example_rows
 from ..errors import DataError
 from ._parsing import NC_VALUES, _parse_number_text
 
-__all__ = ["check_numeric", "number_like", "text_number_error", "mixed_text_numbers"]
+__all__ = ["check_numeric", "number_like", "plain_number", "text_number_error", "mixed_text_numbers"]
 
 MAX_VALUES = 5
 
 
-def _plain_number(v: object) -> bool:
+def plain_number(v: object) -> bool:
+    """A number, or text that Python's ``float`` reads (``"12"``, ``" 1.5 "``; not ``""``, not ``"1,5"``)."""
     if isinstance(v, (bool, np.bool_)):
         return False
     if isinstance(v, (int, float, np.integer, np.floating)):
@@ -52,7 +53,7 @@ def _styled_number(v: object, style: str) -> bool:
 
 def number_like(v: object) -> bool:
     """A number, or text that reads as one (plain, or in the French or English written style)."""
-    return _plain_number(v) or _styled_number(v, "fr") or _styled_number(v, "en")
+    return plain_number(v) or _styled_number(v, "fr") or _styled_number(v, "en")
 
 
 def _suggest_parser(bad: list[object]) -> str | None:
@@ -89,7 +90,7 @@ def text_number_error(
     """
     s = data[column]
     values = list(pd.unique(s.dropna()))
-    bad = [v for v in values if not _plain_number(v)]
+    bad = [v for v in values if not plain_number(v)]
     where = f"{func}(): {role} '{column}'"
     if not bad:  # every value is a number, stored as text
         msg = (f"{where} holds numbers stored as text (dtype {s.dtype}); it is not used as a number without being "
@@ -132,7 +133,7 @@ def mixed_text_numbers(s: pd.Series) -> bool:
     ``astype(str)`` is the usual way to ask for R's ``factor()``.
     """
     values = pd.unique(s.dropna())
-    if all(_plain_number(v) for v in values):
+    if all(plain_number(v) for v in values):
         return False
     return any(number_like(v) for v in values)
 

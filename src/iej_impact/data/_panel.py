@@ -206,6 +206,98 @@ def prepare_staggered(data: pd.DataFrame, *, outcome: str, unit: str | None, tim
     """
     notes: list[str] = []
     tvals = check_numeric(data, time, func)
+    g = _cohort_values(data, cohort=cohort, time=time, tvals=tvals, never_treated=never_treated, func=func)
+    codes_all = uniques_all = None
+    if unit is not None:
+        if data[unit].isna().any():
+            check_panel(data, unit=unit, time=time, func=func)
+        codes_all, uniques_all = pd.factorize(data[unit], sort=True)
+        _fast_panel_check(data, unit, time, g, tvals, codes_all, len(uniques_all), func)
+    yv, xv, wv, missing = _complete_rows(data, outcome=outcome, covs=covs, weights=weights, func=func, notes=notes)
+    rows = np.flatnonzero(~missing)
+    if codes_all is not None and uniques_all is not None:
+        present = np.bincount(codes_all[rows], minlength=len(uniques_all)) > 0
+        codes = (np.cumsum(present) - 1)[codes_all[rows]]
+        uniques = np.asarray(uniques_all)[present]
+    else:
+        codes, uniques = np.arange(len(rows)), rows
+    n = len(uniques)
+    first_row = _first_rows(codes, n)
+    sample = _Sample(codes, tvals[rows], yv[rows], wv[rows], xv[rows] if xv is not None else None, np.asarray(uniques),
+                     g[rows][first_row], _unit_weights(data, codes, n, wv[rows], rows, unit=unit, weights=weights, func=func))
+    always, drop_rows = _dropped_units_and_periods(sample, control_group=control_group, anticipation=anticipation,
+                                                   cohort=cohort, func=func, notes=notes)
+    if cluster_cols:
+        sample.clusters = _unit_clusters(data.iloc[rows][cluster_cols], first_row, codes, func)
+    kept = sample.keep(~drop_rows, ~always)
+    periods = np.unique(kept.time)
+    kept.tcode = np.searchsorted(periods, kept.time)
+    n_t = len(periods)
+    counts = np.bincount(kept.codes, minlength=len(kept.ids))
+    balanced = unit is not None and bool(np.all(counts == n_t))
+    if unit is not None and not balanced and unbalanced == "drop":
+        full = counts == n_t
+        warnings.warn(f"{func}(): {int((~full).sum())} units are not observed in every period and are dropped "
+                      "(unbalanced='drop').", MissingDataWarning, stacklevel=3)
+        notes.append(f"{int((~full).sum())} units not observed in every period were dropped (unbalanced='drop').")
+        kept = kept.keep(full[kept.codes], full)
+        balanced = True
+    n2 = len(kept.ids)
+    sizes = pd.DataFrame({"units": [n, n2], "rows": [int(len(data)), int(len(kept.y))],
+                          "treated_units": [int(np.sum(~np.isnan(g[first_row]) if n else 0)),
+                                            int(np.sum(~np.isnan(kept.cohort)))],
+                          "never_treated_units": [int(np.sum(np.isnan(g[first_row]))), int(np.sum(np.isnan(kept.cohort)))]},
+                         index=pd.Index(["input", "used"], name="sample"))
+    if balanced:
+        y_wide, x_wide, invariant = _wide(kept, n_t, 1 + len(covs))
+        design = f"balanced panel of {n2} units x {n_t} periods"
+        return StaggeredPanel(kept.ids, kept.cohort, kept.w_unit, kept.clusters, periods, True, y_wide, x_wide,
+                              invariant, None, None, None, None, None, design, notes, sizes)
+    x_row = None if kept.x is None else np.column_stack([np.ones(len(kept.y)), kept.x])
+    design = (f"unbalanced panel of {n2} units ({len(kept.y)} observations), repeated-cross-section 2x2 estimators"
+              if unit is not None else f"repeated cross-sections ({n2} observations)")
+    if unit is not None:
+        notes.append("Unbalanced panel: each 2x2 comparison uses every observation in its two periods "
+                     "(R did's allow_unbalanced_panel); influence functions are summed by unit.")
+    return StaggeredPanel(kept.ids, kept.cohort, kept.w_unit, kept.clusters, periods, False, None, None, True,
+                          kept.codes, kept.tcode, kept.y, x_row, kept.w, design, notes, sizes)
+
+
+@dataclass
+class _Sample:
+    """Observations (row arrays; ``codes`` number their units 0..n-1) and their units, as rows are dropped."""
+
+    codes: np.ndarray
+    time: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    x: np.ndarray | None
+    ids: np.ndarray
+    cohort: np.ndarray
+    w_unit: np.ndarray
+    clusters: np.ndarray | None = None
+    tcode: np.ndarray | None = None  # period index of each row, once the periods are fixed
+
+    def keep(self, rows: np.ndarray, units: np.ndarray) -> _Sample:
+        """The rows and units kept (every kept row belongs to a kept unit), units and clusters renumbered."""
+        return _Sample(
+            (np.cumsum(units) - 1)[self.codes[rows]], self.time[rows], self.y[rows], self.w[rows],
+            None if self.x is None else self.x[rows], self.ids[units], self.cohort[units], self.w_unit[units],
+            None if self.clusters is None else pd.factorize(self.clusters[units], sort=True)[0],
+            None if self.tcode is None else self.tcode[rows],
+        )
+
+
+def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
+    """Position of the first row of each of the ``n`` units numbered by ``codes``."""
+    first = np.full(n, -1)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    return first
+
+
+def _cohort_values(data: pd.DataFrame, *, cohort: str, time: str, tvals: np.ndarray, never_treated: float | None,
+                   func: str) -> np.ndarray:
+    """First treatment period of each row as floats, NaN for never-treated (``never_treated`` recoded)."""
     gser = data[cohort]
     if not (pd.api.types.is_numeric_dtype(gser) or gser.isna().all()):
         coerced = pd.to_numeric(gser, errors="coerce")
@@ -222,12 +314,12 @@ def prepare_staggered(data: pd.DataFrame, *, outcome: str, unit: str | None, tim
             f"{func}(): cohort column '{cohort}' is 0 in {describe_rows(data, mask)}, a period before the panel "
             f"starts ({time} >= {tvals.min():g}). Never-treated units are coded as missing here: if 0 means never "
             f"treated, pass never_treated=0 (or recode to NaN).", column=cohort, rows=example_rows(data, mask))
-    codes_all = uniques_all = None
-    if unit is not None:
-        if data[unit].isna().any():
-            check_panel(data, unit=unit, time=time, func=func)
-        codes_all, uniques_all = pd.factorize(data[unit], sort=True)
-        _fast_panel_check(data, unit, time, g, tvals, codes_all, len(uniques_all), func)
+    return g
+
+
+def _complete_rows(data: pd.DataFrame, *, outcome: str, covs: list[str], weights: str | None, func: str,
+                   notes: list[str]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """Outcome, covariates and weights as arrays, and the rows with a missing outcome or covariate (dropped)."""
     yv = check_numeric(data, outcome, func, allow_missing=True)
     xv = np.column_stack([check_numeric(data, c, func, allow_missing=True) for c in covs]) if covs else None
     missing = np.isnan(yv) | (np.isnan(xv).any(axis=1) if xv is not None else False)
@@ -240,26 +332,18 @@ def prepare_staggered(data: pd.DataFrame, *, outcome: str, unit: str | None, tim
                         "the right column and that it was read as numbers.", column=first)
     if missing.any():
         warnings.warn(f"{func}(): {describe_rows(data, missing)} have a missing outcome or covariate and are "
-                      "dropped.", MissingDataWarning, stacklevel=3)
+                      "dropped.", MissingDataWarning, stacklevel=4)
         notes.append(f"{int(missing.sum())} rows with a missing outcome or covariate were dropped.")
     wv = np.ones(len(data)) if weights is None else check_numeric(data, weights, func)
     if weights is not None and (wv <= 0).any():
         raise DataError(f"{func}(): weights column '{weights}' must be > 0; see {describe_rows(data, wv <= 0)}.",
                         column=weights, rows=example_rows(data, wv <= 0))
-    keep = ~missing
-    rows = np.flatnonzero(keep)
-    if codes_all is not None and uniques_all is not None:
-        present = np.bincount(codes_all[rows], minlength=len(uniques_all)) > 0
-        codes = (np.cumsum(present) - 1)[codes_all[rows]]
-        uniques = np.asarray(uniques_all)[present]
-    else:
-        codes, uniques = np.arange(len(rows)), rows
-    n = len(uniques)
-    tv, gv, yk, wk = tvals[rows], g[rows], yv[rows], wv[rows]
-    xk = xv[rows] if xv is not None else None
-    first_row = np.full(n, -1)
-    first_row[codes[::-1]] = np.arange(len(codes))[::-1]
-    cohort_unit = gv[first_row]
+    return yv, xv, wv, missing
+
+
+def _unit_weights(data: pd.DataFrame, codes: np.ndarray, n: int, wk: np.ndarray, rows: np.ndarray, *,
+                  unit: str | None, weights: str | None, func: str) -> np.ndarray:
+    """One weight per unit (the mean of its rows'); panel weights varying within a unit raise DataError."""
     w_unit = (np.ones(n) if weights is None
               else np.bincount(codes, weights=wk, minlength=n) / np.bincount(codes, minlength=n))
     if unit is not None and weights is not None:
@@ -268,106 +352,75 @@ def prepare_staggered(data: pd.DataFrame, *, outcome: str, unit: str | None, tim
             bad[rows[np.abs(wk - w_unit[codes]) > 1e-12 * np.abs(w_unit[codes])]] = True
             raise DataError(f"{func}(): weights column '{weights}' varies within unit in {describe_rows(data, bad)}; "
                             "panel weights must be constant within unit.", column=weights, rows=example_rows(data, bad))
-    periods = np.unique(tv)
-    late = ~np.isnan(cohort_unit) & (cohort_unit > periods[-1])
+    return w_unit
+
+
+def _dropped_units_and_periods(sample: _Sample, *, control_group: str, anticipation: int, cohort: str, func: str,
+                               notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(always-treated units, rows to drop); units first treated after the panel become never treated.
+
+    Checks the design (:func:`check_design`) on the cohorts that remain. Without never-treated
+    units and with ``control_group='not_yet_treated'``, the periods from the last cohort's start on
+    are dropped: the last cohort then serves only as a comparison group.
+    """
+    periods = np.unique(sample.time)
+    late = ~np.isnan(sample.cohort) & (sample.cohort > periods[-1])
     if late.any():
         notes.append(f"{int(late.sum())} units first treated after the last period ({periods[-1]:g}) count as "
                      "never treated.")
-        cohort_unit = np.where(late, np.nan, cohort_unit)
+        sample.cohort = np.where(late, np.nan, sample.cohort)
+    cohort_unit = sample.cohort
     check_design(cohort_unit, periods, control_group=control_group, anticipation=anticipation,
-                 units=np.asarray(uniques), func=func, cohort=cohort)
+                 units=sample.ids, func=func, cohort=cohort)
     always = ~np.isnan(cohort_unit) & (cohort_unit <= periods[0])
-    n_input_units = n
     if always.any():
         warnings.warn(f"{func}(): {int(always.sum())} units are treated in or before the first period "
-                      f"({periods[0]:g}) and are dropped (e.g. {', '.join(map(str, uniques[always][:5]))}).",
-                      MissingDataWarning, stacklevel=3)
+                      f"({periods[0]:g}) and are dropped (e.g. {', '.join(map(str, sample.ids[always][:5]))}).",
+                      MissingDataWarning, stacklevel=4)
         notes.append(f"{int(always.sum())} always-treated units (first treated at or before {periods[0]:g}) dropped.")
     never_any = np.isnan(cohort_unit[~always]).any()
-    drop_rows = always[codes]
+    drop_rows = always[sample.codes]
     if control_group == "not_yet_treated" and not never_any:
         gmax = np.nanmax(cohort_unit[~always])
-        drop_rows = drop_rows | (tv >= gmax - anticipation)
+        drop_rows = drop_rows | (sample.time >= gmax - anticipation)
         notes.append(f"No never-treated unit: periods from {gmax - anticipation:g} on are dropped and the last "
                      f"cohort ({gmax:g}) serves only as a comparison group.")
-    # clusters (per unit)
-    clusters_unit = None
-    if cluster_cols:
-        cl = data.iloc[rows][cluster_cols]
-        if cl.isna().any(axis=1).any():
-            raise DataError(f"{func}(): cluster column(s) {cluster_cols} have missing values.", column=cluster_cols[0])
-        ccodes = cl.groupby(cluster_cols, sort=True, observed=True).ngroup().to_numpy() if len(cluster_cols) > 1 else \
-            pd.factorize(cl.iloc[:, 0], sort=True)[0]
-        per_unit = ccodes[first_row]
-        if np.any(per_unit[codes] != ccodes):
-            raise DataError(f"{func}(): cluster column(s) {cluster_cols} vary within unit; clusters must contain "
-                            "whole units.", column=cluster_cols[0])
-        clusters_unit = per_unit
-    # final selection
-    keep_rows = ~drop_rows
-    keep_units = ~always
-    new_code = np.cumsum(keep_units) - 1
-    codes2 = new_code[codes[keep_rows]]
-    tv2, yk2, wk2 = tv[keep_rows], yk[keep_rows], wk[keep_rows]
-    xk2 = xk[keep_rows] if xk is not None else None
-    uniques2 = np.asarray(uniques)[keep_units]
-    cohort2, w_unit2 = cohort_unit[keep_units], w_unit[keep_units]
-    clusters2 = None
-    if clusters_unit is not None:
-        clusters2 = pd.factorize(clusters_unit[keep_units], sort=True)[0]
-    periods2 = np.unique(tv2)
-    tcode = np.searchsorted(periods2, tv2)
-    n2, n_t = len(uniques2), len(periods2)
-    counts = np.bincount(codes2, minlength=n2)
-    balanced = unit is not None and bool(np.all(counts == n_t))
-    if unit is not None and not balanced and unbalanced == "drop":
-        full = counts == n_t
-        warnings.warn(f"{func}(): {int((~full).sum())} units are not observed in every period and are dropped "
-                      "(unbalanced='drop').", MissingDataWarning, stacklevel=3)
-        notes.append(f"{int((~full).sum())} units not observed in every period were dropped (unbalanced='drop').")
-        rk = full[codes2]
-        remap = np.cumsum(full) - 1
-        codes2, tv2, yk2, wk2, tcode = remap[codes2[rk]], tv2[rk], yk2[rk], wk2[rk], tcode[rk]
-        xk2 = xk2[rk] if xk2 is not None else None
-        uniques2, cohort2, w_unit2 = uniques2[full], cohort2[full], w_unit2[full]
-        if clusters2 is not None:
-            clusters2 = pd.factorize(clusters2[full], sort=True)[0]
-        n2 = len(uniques2)
-        balanced = True
-    k = 1 + len(covs)
-    sizes = pd.DataFrame({"units": [n_input_units, n2], "rows": [int(len(data)), int(len(yk2))],
-                          "treated_units": [int(np.sum(~np.isnan(g[first_row]) if n else 0)),
-                                            int(np.sum(~np.isnan(cohort2)))],
-                          "never_treated_units": [int(np.sum(np.isnan(g[first_row]))), int(np.sum(np.isnan(cohort2)))]},
-                         index=pd.Index(["input", "used"], name="sample"))
-    if balanced:
-        y_wide = np.full((n2, n_t), np.nan)
-        y_wide[codes2, tcode] = yk2
-        x_wide = None
-        invariant = True
-        if xk2 is not None:
-            first2 = np.full(n2, -1)
-            first2[codes2[::-1]] = np.arange(len(codes2))[::-1]
-            invariant = bool(np.all(xk2 == xk2[first2][codes2]))
-            if invariant:  # one n x k matrix serves every period
-                x_wide = np.empty((1, n2, k))
-                x_wide[0, :, 1:] = xk2[first2]
-            else:
-                x_wide = np.empty((n_t * n2, k))
-                x_wide[tcode * n2 + codes2, 1:] = xk2
-                x_wide = x_wide.reshape(n_t, n2, k)
-            x_wide[:, :, 0] = 1.0
-        design = f"balanced panel of {n2} units x {n_t} periods"
-        return StaggeredPanel(uniques2, cohort2, w_unit2, clusters2, periods2, True, y_wide, x_wide, invariant,
-                         None, None, None, None, None, design, notes, sizes)
-    x_row = None if xk2 is None else np.column_stack([np.ones(len(yk2)), xk2])
-    design = (f"unbalanced panel of {n2} units ({len(yk2)} observations), repeated-cross-section 2x2 estimators"
-              if unit is not None else f"repeated cross-sections ({n2} observations)")
-    if unit is not None:
-        notes.append("Unbalanced panel: each 2x2 comparison uses every observation in its two periods "
-                     "(R did's allow_unbalanced_panel); influence functions are summed by unit.")
-    return StaggeredPanel(uniques2, cohort2, w_unit2, clusters2, periods2, False, None, None, True,
-                     codes2, tcode, yk2, x_row, wk2, design, notes, sizes)
+    return always, drop_rows
+
+
+def _unit_clusters(cl: pd.DataFrame, first_row: np.ndarray, codes: np.ndarray, func: str) -> np.ndarray:
+    """One cluster code per unit; missing cluster values or clusters splitting a unit raise DataError."""
+    cluster_cols = list(cl.columns)
+    if cl.isna().any(axis=1).any():
+        raise DataError(f"{func}(): cluster column(s) {cluster_cols} have missing values.", column=cluster_cols[0])
+    ccodes = cl.groupby(cluster_cols, sort=True, observed=True).ngroup().to_numpy() if len(cluster_cols) > 1 else \
+        pd.factorize(cl.iloc[:, 0], sort=True)[0]
+    per_unit = ccodes[first_row]
+    if np.any(per_unit[codes] != ccodes):
+        raise DataError(f"{func}(): cluster column(s) {cluster_cols} vary within unit; clusters must contain "
+                        "whole units.", column=cluster_cols[0])
+    return per_unit
+
+
+def _wide(kept: _Sample, n_t: int, k: int) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """A balanced panel wide: n x T outcomes and T x n x k covariates (1 x n x k when time-invariant)."""
+    n2 = len(kept.ids)
+    y_wide = np.full((n2, n_t), np.nan)
+    y_wide[kept.codes, kept.tcode] = kept.y
+    x_wide = None
+    invariant = True
+    if kept.x is not None:
+        first2 = _first_rows(kept.codes, n2)
+        invariant = bool(np.all(kept.x == kept.x[first2][kept.codes]))
+        if invariant:  # one n x k matrix serves every period
+            x_wide = np.empty((1, n2, k))
+            x_wide[0, :, 1:] = kept.x[first2]
+        else:
+            x_wide = np.empty((n_t * n2, k))
+            x_wide[kept.tcode * n2 + kept.codes, 1:] = kept.x
+            x_wide = x_wide.reshape(n_t, n2, k)
+        x_wide[:, :, 0] = 1.0
+    return y_wide, x_wide, invariant
 
 
 def _fast_panel_check(data: pd.DataFrame, unit: str, time: str, g: np.ndarray, tvals: np.ndarray,
@@ -376,9 +429,7 @@ def _fast_panel_check(data: pd.DataFrame, unit: str, time: str, g: np.ndarray, t
     tcode, tids = pd.factorize(tvals)
     t = len(tids)
     dup = np.bincount(ucode.astype(np.int64) * t + tcode, minlength=n * t).max(initial=0) > 1
-    first = np.full(n, -1)
-    first[ucode[::-1]] = np.arange(len(ucode))[::-1]
-    gu = g[first][ucode]
+    gu = g[_first_rows(ucode, n)][ucode]
     varying = ~((gu == g) | (np.isnan(gu) & np.isnan(g)))
     if dup or varying.any():
         check_panel(data[[unit, time]].assign(__g=g), unit=unit, time=time, cohort="__g", func=func)

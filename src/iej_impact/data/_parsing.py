@@ -7,7 +7,8 @@ the annexes of MDFSE-style reports need (domain brief D.3 item 12 and E.6): amou
 "1 298 429 €" with ordinary, non-breaking (U+00A0) or narrow no-break (U+202F) spaces, decimal
 commas "56,4 %", approximations "~7 900 000" and "nc" (non communiqué) for missing values.
 
-Parsing works on the distinct values of a column, so it stays fast on millions of rows.
+Parsing works on the distinct values of a column, so it stays fast on millions of rows. Which
+parser reads which column is declared in :mod:`iej_impact.data._parser_specs`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .._validation import suggest, truthy
+from .._validation import truthy
 from ..errors import ParseError, ScaleError, SpecificationError
+from ._rows import MAX_EXAMPLES, describe_mask, example_ids, row_labels
 
 __all__ = [
     "ParsedNumber",
@@ -31,9 +33,7 @@ __all__ = [
     "parse_share",
     "parse_dates",
     "parse_bool",
-    "parse_column",
-    "ParserSpec",
-    "parser_spec",
+    "value_examples",
     "NC_VALUES",
 ]
 
@@ -61,49 +61,23 @@ _DMY_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 _TRUE = ("1", "true", "vrai", "oui", "yes")
 _FALSE = ("0", "false", "faux", "non", "no")
 
-MAX_EXAMPLES = 5
-
 
 class ShareScaleError(ParseError, ScaleError):
     """Shares written on the 0-100 scale where fractions (0-1) were declared."""
 
 
-# --------------------------------------------------------------------------------------------
-# Row descriptions shared by the loaders and checks
-# --------------------------------------------------------------------------------------------
-
-
-def row_labels(frame: pd.DataFrame | pd.Series, rows: pd.Series | None = None) -> pd.Series:
-    """Identifiers used to name rows in messages: ``rows`` if given, else the index labels."""
-    if rows is not None:
-        return rows
-    return pd.Series(frame.index, index=frame.index, name="row")
-
-
-def describe_mask(mask: np.ndarray | pd.Series, rows: pd.Series, k: int = MAX_EXAMPLES) -> str:
-    """'N rows (e.g. line 3, 7)' for the rows flagged by ``mask``, named by ``rows``."""
-    mask = np.asarray(mask, dtype=bool)
-    n = int(mask.sum())
-    ids = [_plain(v) for v in rows.to_numpy()[np.flatnonzero(mask)[:k]]]
-    label = rows.name if rows.name is not None else "row"
-    return f"{n} row{'s' if n != 1 else ''} (e.g. {label} {', '.join(map(str, ids))})"
-
-
-def example_ids(mask: np.ndarray | pd.Series, rows: pd.Series, k: int = MAX_EXAMPLES) -> list[object]:
-    """Up to ``k`` identifiers of the rows flagged by ``mask``."""
-    mask = np.asarray(mask, dtype=bool)
-    return [_plain(v) for v in rows.to_numpy()[np.flatnonzero(mask)[:k]]]
-
-
-def _plain(v: object) -> object:
-    return v.item() if isinstance(v, np.generic) else v
+def _names(series: pd.Series, column: str | None, rows: pd.Series | None) -> tuple[str | None, pd.Series]:
+    """The column name (default: the series' name) and row identifiers used in messages."""
+    return (column if column is not None else (str(series.name) if series.name is not None else None),
+            row_labels(series, rows))
 
 
 def _where(column: str | None) -> str:
     return f"column '{column}'" if column else "the series"
 
 
-def _value_examples(values: Iterable[object], k: int = MAX_EXAMPLES) -> str:
+def value_examples(values: Iterable[object], k: int = MAX_EXAMPLES) -> str:
+    """``'a', 'b', 'c' and 2 more``: distinct raw values quoted in a message."""
     vals = list(values)
     shown = ", ".join(repr(v) for v in vals[:k])
     return shown + (f" and {len(vals) - k} more" if len(vals) > k else "")
@@ -180,8 +154,8 @@ def _parse_number_text(text: str, style: NumberStyle) -> _Token:
     return _Token(value, estimate=estimate, percent=percent)
 
 
-def _tokens(series: pd.Series, style: NumberStyle) -> tuple[pd.Series, dict[object, _Token]]:
-    """Parse the distinct values of ``series``; return the series and value -> token."""
+def _tokens(series: pd.Series, style: NumberStyle) -> dict[object, _Token]:
+    """Parse the distinct values of ``series``: value -> token."""
     table: dict[object, _Token] = {}
     for v in pd.unique(series.dropna()):
         if isinstance(v, (bool, np.bool_)):
@@ -192,7 +166,7 @@ def _tokens(series: pd.Series, style: NumberStyle) -> tuple[pd.Series, dict[obje
             table[v] = _parse_number_text(v, style)
         else:
             table[v] = _Token(np.nan, bad=f"{v!r} ({type(v).__name__}) is not a number")
-    return series, table
+    return table
 
 
 def _check_style(style: object, func: str) -> None:
@@ -264,13 +238,12 @@ def parse_number(
     [1298429.0, 7900000.0, nan]
     """
     _check_style(style, "parse_number")
-    rows = row_labels(series, rows)
-    column = column if column is not None else (str(series.name) if series.name is not None else None)
+    column, rows = _names(series, column, rows)
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.astype("float64")
         false = pd.Series(False, index=series.index)
         return ParsedNumber(values.rename(series.name), false.copy(), false.copy())
-    _, table = _tokens(series, style)
+    table = _tokens(series, style)
     bad = {k: t.bad for k, t in table.items() if t.bad}
     if bad:
         _raise_bad(series, bad, column=column, source=source, rows=rows, what=f"numbers in style '{style}'",
@@ -317,9 +290,8 @@ def parse_share(
         raise SpecificationError(
             f"the 'scale' parameter of parse_share() must be one of {{'fraction', 'percent'}}; got {scale!r}."
         )
-    rows = row_labels(series, rows)
-    column = column if column is not None else (str(series.name) if series.name is not None else None)
-    _, table = _tokens(series, style)
+    column, rows = _names(series, column, rows)
+    table = _tokens(series, style)
     bad = {k: t.bad for k, t in table.items() if t.bad}
     if bad:
         _raise_bad(series, bad, column=column, source=source, rows=rows, what=f"shares in style '{style}'",
@@ -334,7 +306,7 @@ def parse_share(
             mask = series.isin(above).to_numpy()
             raise ShareScaleError(
                 f"{_where(column)} is declared as a share on the 0-1 scale but {int(mask.sum())} bare "
-                f"value{'s are' if mask.sum() != 1 else ' is'} above 1 ({_value_examples(above)}), in "
+                f"value{'s are' if mask.sum() != 1 else ' is'} above 1 ({value_examples(above)}), in "
                 f"{describe_mask(mask, rows)}: shares given as 0-100 instead of 0-1. Write them with a '%' "
                 "sign, divide them by 100, or declare the scale (parse_share(..., scale='percent'); in a "
                 f"config: parse: {{{column or 'column'}: {{type: share, scale: percent}}}}).",
@@ -351,7 +323,7 @@ def parse_share(
         mask = series.isin(out_of_range).to_numpy()
         raise ParseError(
             f"{_where(column)} has {int(mask.sum())} share{'s' if mask.sum() != 1 else ''} outside [0, 1] "
-            f"({_value_examples(out_of_range)}) in {describe_mask(mask, rows)}. A share must lie between 0 % "
+            f"({value_examples(out_of_range)}) in {describe_mask(mask, rows)}. A share must lie between 0 % "
             "and 100 %; correct the source.",
             column=column,
             rows=example_ids(mask, rows),
@@ -423,8 +395,7 @@ def parse_dates(
     if not isinstance(format, str) or not format:
         raise SpecificationError(f"the 'format' parameter of parse_dates() must be a strftime format or 'iso'; "
                                  f"got {format!r}.")
-    rows = row_labels(series, rows)
-    column = column if column is not None else (str(series.name) if series.name is not None else None)
+    column, rows = _names(series, column, rows)
     if pd.api.types.is_datetime64_any_dtype(series):
         return series
     converted: dict[object, pd.Timestamp] = {}
@@ -468,11 +439,11 @@ def parse_dates(
             n = len(vals)
             if kind == own_kind:
                 parts.append(f"{n} {'is not a real calendar date' if n == 1 else 'are not real calendar dates'} "
-                             f"({_value_examples(vals, 3)})")
+                             f"({value_examples(vals, 3)})")
             elif kind == "other":
-                parts.append(f"{n} {'matches' if n == 1 else 'match'} no date format ({_value_examples(vals, 3)})")
+                parts.append(f"{n} {'matches' if n == 1 else 'match'} no date format ({value_examples(vals, 3)})")
             else:
-                parts.append(f"{n} {'is a date' if n == 1 else 'are dates'} in {kind} ({_value_examples(vals, 3)})")
+                parts.append(f"{n} {'is a date' if n == 1 else 'are dates'} in {kind} ({value_examples(vals, 3)})")
         others = [v for k, v in bad.items() if not isinstance(k, str)]
         if others:
             parts.append(f"{len(others)} {'is' if len(others) == 1 else 'are'} not text: {'; '.join(others[:3])}")
@@ -508,8 +479,7 @@ def parse_bool(
     ``yes/no`` (and real booleans or the numbers 0 and 1). Empty cells are ``<NA>``; anything
     else raises :class:`ParseError` (use ``codes:`` for other vocabularies).
     """
-    rows = row_labels(series, rows)
-    column = column if column is not None else (str(series.name) if series.name is not None else None)
+    column, rows = _names(series, column, rows)
     table: dict[object, object] = {}
     bad: dict[object, str] = {}
     for v in pd.unique(series.dropna()):
@@ -530,132 +500,3 @@ def parse_bool(
                    fix=f"Accepted: {', '.join(_TRUE)} / {', '.join(_FALSE)}; map other spellings with "
                        "codes: {column: {raw: true/false}}.")
     return series.map(table).astype("boolean").rename(series.name)
-
-
-# --------------------------------------------------------------------------------------------
-# Parser specifications (the ``parse:`` section of a config)
-# --------------------------------------------------------------------------------------------
-
-_SPEC_KEYS = ("type", "style", "scale", "format", "estimate_column", "nc_column")
-_SPEC_TYPES = ("number", "share", "date", "bool", "category")
-_SHORTHANDS: dict[str, dict[str, object]] = {
-    "fr_number": {"type": "number", "style": "fr"},
-    "en_number": {"type": "number", "style": "en"},
-    "share": {"type": "share", "style": "fr", "scale": "fraction"},
-    "fr_share": {"type": "share", "style": "fr", "scale": "fraction"},
-    "en_share": {"type": "share", "style": "en", "scale": "fraction"},
-    "percent": {"type": "share", "style": "fr", "scale": "percent"},
-    "date": {"type": "date", "format": "iso"},
-    "bool": {"type": "bool"},
-    "category": {"type": "category"},
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ParserSpec:
-    """A resolved per-column parser declaration."""
-
-    type: Literal["number", "share", "date", "bool", "category"]
-    style: NumberStyle = "fr"
-    scale: ShareScale = "fraction"
-    format: str = "iso"
-    estimate_column: str | None = None
-    nc_column: str | None = None
-
-
-def parser_spec(spec: str | Mapping[str, object], *, column: str = "column") -> ParserSpec:
-    """Resolve a parser declaration.
-
-    Strings: ``"fr_number"``, ``"en_number"``, ``"share"`` (= ``fr_share``), ``"en_share"``,
-    ``"percent"`` (a share written 0-100), ``"date"`` (ISO), ``"date:%d/%m/%Y"``, ``"date:iso"``,
-    ``"bool"``, ``"category"`` (the text as read, as a pandas ``Categorical``: a covariate that
-    enters models as one indicator per value even when its codes look like numbers, e.g. French
-    département codes ``01`` ... ``2A``). Mappings: ``{type: number|share|date|bool|category, style: fr|en, scale: fraction|percent,
-    format: ..., estimate_column: ..., nc_column: ...}``; ``type`` may also be a shorthand.
-    """
-    if isinstance(spec, str):
-        if spec.startswith("date:"):
-            return ParserSpec(type="date", format=spec[len("date:"):])
-        if spec not in _SHORTHANDS:
-            allowed = [*_SHORTHANDS, "date:<format>"]
-            raise SpecificationError(
-                f"unknown parser {spec!r} for column '{column}'; allowed: {', '.join(allowed)}." + suggest(spec, allowed)
-            )
-        return ParserSpec(**_SHORTHANDS[spec])  # type: ignore[arg-type]
-    if not isinstance(spec, Mapping):
-        raise SpecificationError(f"the parser of column '{column}' must be a name or a mapping; got {spec!r}.")
-    unknown = [k for k in spec if k not in _SPEC_KEYS]
-    if unknown:
-        raise SpecificationError(
-            f"unknown key {unknown[0]!r} in the parser of column '{column}'; allowed keys: {', '.join(_SPEC_KEYS)}."
-            + suggest(unknown[0], _SPEC_KEYS)
-        )
-    if "type" not in spec:
-        raise SpecificationError(f"the parser of column '{column}' needs a 'type' ({', '.join(_SPEC_TYPES)}).")
-    kind = spec["type"]
-    base: dict[str, object] = {}
-    if isinstance(kind, str) and kind in _SHORTHANDS:
-        base = dict(_SHORTHANDS[kind])
-    elif kind in _SPEC_TYPES:
-        base = {"type": kind}
-    else:
-        allowed = [*_SPEC_TYPES, *_SHORTHANDS]
-        raise SpecificationError(
-            f"unknown parser type {kind!r} for column '{column}'; allowed: {', '.join(allowed)}." + suggest(kind, allowed)
-        )
-    base.update({k: v for k, v in spec.items() if k != "type"})
-    if base.get("style", "fr") not in ("fr", "en"):
-        raise SpecificationError(f"the 'style' of the parser of column '{column}' must be 'fr' or 'en'; "
-                                 f"got {base['style']!r}.")
-    if base.get("scale", "fraction") not in ("fraction", "percent"):
-        raise SpecificationError(f"the 'scale' of the parser of column '{column}' must be 'fraction' or 'percent'; "
-                                 f"got {base['scale']!r}.")
-    if (base.get("estimate_column") or base.get("nc_column")) and base["type"] != "number":
-        raise SpecificationError(f"'estimate_column' and 'nc_column' apply to number parsers only (column '{column}').")
-    return ParserSpec(**base)  # type: ignore[arg-type]
-
-
-def parse_column(
-    series: pd.Series,
-    spec: str | Mapping[str, object] | ParserSpec,
-    *,
-    column: str,
-    source: str | None = None,
-    rows: pd.Series | None = None,
-) -> dict[str, pd.Series]:
-    """Apply a parser declaration to one column; return the new column(s) by name.
-
-    Number parsers return the values under ``column`` plus, when declared, the approximation flag
-    (``estimate_column``) and the "nc" flag (``nc_column``). Approximate values ("~") in a number
-    column without a declared ``estimate_column`` raise :class:`ParseError`: the flag would
-    otherwise be lost (domain brief E.1, ``target_is_estimate``).
-    """
-    resolved = spec if isinstance(spec, ParserSpec) else parser_spec(spec, column=column)
-    if resolved.type == "number":
-        parsed = parse_number(series, style=resolved.style, column=column, source=source, rows=rows)
-        out = {column: parsed.values}
-        if resolved.estimate_column:
-            out[resolved.estimate_column] = parsed.is_estimate
-        elif parsed.is_estimate.any():
-            mask = parsed.is_estimate.to_numpy()
-            labels = row_labels(series, rows)
-            raise ParseError(
-                f"column '{column}' has {int(mask.sum())} approximate value{'s' if mask.sum() != 1 else ''} "
-                f"({_value_examples(pd.unique(series[mask]))}) in {describe_mask(mask, labels)}; declare where the "
-                f"approximation flag goes, e.g. parse: {{{column}: {{type: {resolved.style}_number, "
-                f"estimate_column: {column}_is_estimate}}}}, or remove the '~' in the source.",
-                column=column,
-                rows=example_ids(mask, labels),
-                source=source,
-            )
-        if resolved.nc_column:
-            out[resolved.nc_column] = parsed.is_nc
-        return out
-    if resolved.type == "share":
-        return {column: parse_share(series, style=resolved.style, scale=resolved.scale, column=column,
-                                    source=source, rows=rows)}
-    if resolved.type == "date":
-        return {column: parse_dates(series, format=resolved.format, column=column, source=source, rows=rows)}
-    if resolved.type == "category":
-        return {column: series.astype("category")}
-    return {column: parse_bool(series, column=column, source=source, rows=rows)}

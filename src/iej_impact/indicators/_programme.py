@@ -19,7 +19,8 @@ whose columns are present:
 
 Keys are ``(framework, code)``: YEI and ESF result codes collide (``YEI:CR04`` is not ``ESF:CR04``).
 
-Method. Counts are sums of per-row flags (see :mod:`iej_impact.indicators._rules` for each rule);
+Method. Counts are sums of per-row flags (see :mod:`iej_impact.indicators._rules`
+and :mod:`iej_impact.indicators._exit_rules` for each rule);
 shares are numerator / denominator with a Wilson 95 % score interval (Wilson 1927; statsmodels
 ``proportion_confint(method="wilson")``), which keeps its coverage near 0 and 1 where the normal
 interval fails (Brown, Cai & DasGupta 2001). Survey-weighted six-month shares use a linearisation

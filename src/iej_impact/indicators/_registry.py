@@ -5,7 +5,8 @@ reviewed (and corrected against the authentic EUR-Lex text) without touching cod
 
 * ``registry.csv``: one row per indicator, keyed by ``(framework, code)`` because the YEI result codes
   CR01-CR12 collide with the ESF codes CR01-CR09. ``rule`` names the numerator condition and
-  ``population`` the denominator population (both defined in :mod:`iej_impact.indicators._rules`);
+  ``population`` the denominator population (defined in :mod:`iej_impact.indicators._rules` and
+  :mod:`iej_impact.indicators._exit_rules`);
   ``source`` gives the provenance ([S] seed report, [V] verified public source, [K] general knowledge,
   to be checked).
 * ``relations.csv``: additive relations between indicators (parts that must sum to a total). They drive
