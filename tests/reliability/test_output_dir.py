@@ -403,8 +403,11 @@ def test_K2_K4_signal_during_the_write_phase_removes_the_temp_dir(tmp_path, sig,
     cfg = make_project(tmp_path / "p")
     parent = tmp_path / "p"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    # a job started in the background by a non-interactive shell inherits SIGINT ignored, and Python then
+    # keeps ignoring it: give the run the default disposition, as a terminal would
     proc = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, "run", str(cfg)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while not list(parent.glob(".out.tmp-*/tables")) and proc.poll() is None and time.monotonic() < deadline:
