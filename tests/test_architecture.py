@@ -290,3 +290,27 @@ def test_the_walk_finds_known_edges(module: str) -> None:
     # a known lazy or module-level edge from each, so the walk is not silently blind
     targets = {t for t, _lazy, _line in _imports(module)}
     assert "errors" in targets
+
+
+def test_the_map_in_the_docs_is_the_map_the_test_enforces() -> None:
+    """docs/explanation/architecture.md's package table says exactly what ALLOWED, CORE and FRONT say."""
+    import re
+
+    doc = (SRC.parents[1] / "docs" / "explanation" / "architecture.md").read_text(encoding="utf-8")
+    table = doc.split("## The package map", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split("|")[1:3] for line in table.splitlines()[2:] if line.startswith("|")]
+    packages = {p for p in ALLOWED if p not in {"core", "front"}}
+    documented = {}
+    for left, right in rows:
+        names = re.findall(r"`([^`]+)`", left)
+        if left.strip().startswith("core:"):
+            assert set(names) == CORE, f"core modules in the doc {sorted(names)} vs the test {sorted(CORE)}"
+            key = "core"
+        elif left.strip().startswith("front door:"):
+            assert set(names) == FRONT, f"front-door modules in the doc {sorted(names)} vs the test {sorted(FRONT)}"
+            key = "front"
+        else:
+            (key,) = names
+        allowed = set(re.findall(r"`([^`]+)`", right))
+        documented[key] = packages if right.strip().startswith("every package") else allowed
+    assert documented == ALLOWED
