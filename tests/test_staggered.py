@@ -359,3 +359,21 @@ def test_single_cohort_two_periods_att_gt_equals_did_equals_twfe(mpdta: pd.DataF
     fe = twfe(two, outcome="lemp", unit="countyreal", time="year", treatment="dp")
     assert res.table["estimate"].iloc[0] == pytest.approx(ref.estimate, abs=1e-12)
     assert fe.estimate == pytest.approx(ref.estimate, abs=1e-10)
+
+
+def test_input_unit_counts_by_cohort_when_rows_are_dropped(mpdta: pd.DataFrame) -> None:
+    """The 'input' treated / never-treated unit counts are read per unit of the complete rows (they were read
+    at the wrong rows once rows with a missing outcome had been dropped)."""
+    data = mpdta.sort_values(["countyreal", "year"]).reset_index(drop=True)
+    # drop the outcome of every row of the first 40 never-treated counties
+    never_ids = data.loc[data["first.treat"] == 0, "countyreal"].unique()[:40]
+    data.loc[data["countyreal"].isin(never_ids), "lemp"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingDataWarning)
+        res = att_gt(data, outcome="lemp", unit="countyreal", time="year", cohort="first.treat", never_treated=0)
+    units = data.dropna(subset=["lemp"]).drop_duplicates("countyreal")
+    expected_treated = int((units["first.treat"] > 0).sum())
+    expected_never = int((units["first.treat"] == 0).sum())
+    sizes = res.sample_sizes.loc["input"]
+    assert (sizes["treated_units"], sizes["never_treated_units"]) == (expected_treated, expected_never)
+    assert sizes["treated_units"] + sizes["never_treated_units"] == sizes["units"]

@@ -243,10 +243,10 @@ def prepare_staggered(data: pd.DataFrame, *, outcome: str, unit: str | None, tim
         kept = kept.keep(full[kept.codes], full)
         balanced = True
     n2 = len(kept.ids)
+    cohort_in = g[rows][first_row]  # one cohort per unit with complete rows (first_row indexes ``rows``)
     sizes = pd.DataFrame({"units": [n, n2], "rows": [int(len(data)), int(len(kept.y))],
-                          "treated_units": [int(np.sum(~np.isnan(g[first_row]) if n else 0)),
-                                            int(np.sum(~np.isnan(kept.cohort)))],
-                          "never_treated_units": [int(np.sum(np.isnan(g[first_row]))), int(np.sum(np.isnan(kept.cohort)))]},
+                          "treated_units": [int(np.sum(~np.isnan(cohort_in))), int(np.sum(~np.isnan(kept.cohort)))],
+                          "never_treated_units": [int(np.sum(np.isnan(cohort_in))), int(np.sum(np.isnan(kept.cohort)))]},
                          index=pd.Index(["input", "used"], name="sample"))
     if balanced:
         y_wide, x_wide, invariant = _wide(kept, n_t, 1 + len(covs))
