@@ -38,7 +38,7 @@ ALLOWED = {
 }
 CORE = {
     "__init__", "errors", "results", "inference", "_bootstrap", "_validation", "_mestimation", "_separation", "_progress",
-    "_atomic_write",
+    "_atomic_write", "_params",
 }
 FRONT = {"config", "runner", "cli", "_yaml", "_output_dir"}
 MATPLOTLIB_PACKAGES = {"report"}

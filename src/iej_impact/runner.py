@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ._output_dir import OutputTarget, check_output_dir, staged
+from ._params import column_parameters
 from ._progress import progress
 from ._validation import check_arguments, suggest
 from .config import (
@@ -293,7 +294,8 @@ def _check_analysis(spec: AnalysisSpec, roles: Mapping[str, Any], cfg: RunConfig
 
 def _check_columns(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
     """Column-naming parameters (and ``se: {by: ...}``) must name columns of the analysis' table."""
-    named: list[tuple[str, Any]] = [(key, kwargs[key]) for key in COLUMN_PARAMS if kwargs.get(key) is not None]
+    keys = dict.fromkeys([*COLUMN_PARAMS, *column_parameters(spec.function)])  # the function's Columns constraints
+    named: list[tuple[str, Any]] = [(key, kwargs[key]) for key in keys if kwargs.get(key) is not None]
     se = kwargs.get("se")
     if isinstance(se, Mapping):
         named += [(f"se.{key}", se[key]) for key in ("by", "cluster") if se.get(key) is not None]

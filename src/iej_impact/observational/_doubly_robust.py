@@ -30,10 +30,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from .._validation import check_choice
+from .._params import Columns, Interval, Options, constrained
 from ..inference import InferenceLike
 from ..results import EffectResult
 from ._regression import (
+    COMMON_PARAMS,
     OUTCOME_MODELS,
     balance_diagnostic,
     check_constant_within_arms,
@@ -52,6 +53,8 @@ _FUNC = "doubly_robust"
 METHODS: tuple[str, ...] = ("aipw", "ipwra")
 
 
+@constrained({**COMMON_PARAMS, "method": Options(METHODS), "outcome_model": Options(OUTCOME_MODELS),
+              "ps_covariates": Columns(none_ok=True), "random_state": Interval(low=0, integer=True, none_ok=True)})
 def doubly_robust(
     data: pd.DataFrame,
     *,
@@ -136,8 +139,6 @@ def doubly_robust(
     True
     """
     func = _FUNC
-    method = str(check_choice("method", method, METHODS, func))
-    check_choice("outcome_model", outcome_model, OUTCOME_MODELS, func)
     inp = prepare(data, func=func, outcome=outcome, treatment=treatment, covariates=covariates, estimand=estimand,
                   weights=weights, se=se, alpha=alpha, outcome_model=outcome_model, ps_covariates=ps_covariates)
     step = propensity_step(inp, ps_model=ps_model, trim=trim, random_state=random_state)

@@ -26,14 +26,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._params import Columns, Estimand, Interval, constrained
 from .._validation import (
     arguments_checked,
     check_binary,
     check_columns,
     check_dataframe,
     check_distinct_roles,
-    check_estimand,
-    check_number,
 )
 from ..data._numeric_text import check_numeric
 from ..errors import DataError
@@ -45,6 +44,8 @@ __all__ = ["difference_in_means"]
 _FUNC = "difference_in_means"
 
 
+@constrained({"outcome": Columns(single=True), "treatment": Columns(single=True), "estimand": Estimand(),
+              "weights": Columns(single=True, none_ok=True), "alpha": Interval(0.0, 0.5, low_open=True)})
 def difference_in_means(
     data: pd.DataFrame,
     *,
@@ -91,8 +92,6 @@ def difference_in_means(
     4.0
     """
     check_dataframe(data, _FUNC)
-    estimand = check_estimand(estimand, _FUNC)
-    check_number("alpha", alpha, _FUNC, low=0.0, high=0.5, low_open=True)
     check_distinct_roles(_FUNC, outcome, treatment, [weights] if weights else [])
     check_columns(data, [outcome, treatment] + ([weights] if weights else []), _FUNC)
     inference = parse_inference(se, _FUNC, ("robust", "clustered", "bootstrap"), bootstrap=("resample", "multiplier"))

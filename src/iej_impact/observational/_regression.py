@@ -34,15 +34,13 @@ import numpy as np
 import pandas as pd
 
 from .._mestimation import Linearization, fit_binary, fit_wls
+from .._params import Columns, Constraint, Estimand, Interval, Options, constrained
 from .._validation import (
     arguments_checked,
     as_column_list,
     check_binary,
-    check_choice,
     check_columns,
     check_dataframe,
-    check_estimand,
-    check_number,
     describe_rows,
     example_rows,
 )
@@ -140,21 +138,14 @@ def prepare(
     ``ps_covariates`` (IPW and doubly robust estimators) are the propensity-score covariates;
     when they equal ``covariates`` the same design and scaled matrix are shared.
     """
-    check_dataframe(data, func)
-    estimand = check_estimand(estimand, func)
-    alpha = check_number("alpha", alpha, func, low=0.0, high=0.5, low_open=True)
+    check_dataframe(data, func)  # the scalar arguments were checked by the caller's constraint table
     covs = as_column_list("covariates", covariates, func)
-    if not isinstance(outcome, str) or not isinstance(treatment, str):
-        raise SpecificationError(f"{func}(): 'outcome' and 'treatment' must be column names (strings); "
-                                 f"got outcome={outcome!r}, treatment={treatment!r}.")
     ps_covs = covs if ps_covariates is None else as_column_list("ps_covariates", ps_covariates, func)
     if outcome == treatment or {outcome, treatment} & (set(covs) | set(ps_covs)):
         raise SpecificationError(
             f"{func}(): the outcome '{outcome}', the treatment '{treatment}' and the covariates must be different "
             "columns; a post-treatment variable or the treatment itself cannot be a covariate."
         )
-    if outcome_model is not None:
-        check_choice("outcome_model", outcome_model, OUTCOME_MODELS, func)
     check_columns(data, [outcome, treatment] + ([weights] if weights else []), func)
     try:
         inference = parse_inference(se, func, SE_ALLOWED)
@@ -449,6 +440,14 @@ def balance_diagnostic(inp: Inputs, weights: np.ndarray | None) -> Any:
 # =============================================================================================
 # the estimator
 # =============================================================================================
+#: constraints shared by regression_adjustment, ipw and doubly_robust (see :mod:`iej_impact._params`)
+COMMON_PARAMS: dict[str, Constraint] = {
+    "outcome": Columns(single=True), "treatment": Columns(single=True), "covariates": Columns(),
+    "estimand": Estimand(), "weights": Columns(single=True, none_ok=True), "alpha": Interval(0.0, 0.5, low_open=True),
+}
+
+
+@constrained({**COMMON_PARAMS, "outcome_model": Options(OUTCOME_MODELS)})
 def regression_adjustment(
     data: pd.DataFrame,
     *,

@@ -32,13 +32,14 @@ import numpy as np
 import pandas as pd
 
 from .._mestimation import Linearization
+from .._params import Boolean, Interval, constrained
 from .._validation import arguments_checked, check_choice, check_number
 from ..errors import EstimationError, OverlapWarning, SpecificationError
 from ..inference import InferenceLike
 from ..results import EffectResult
 from ._overlap import ess, ipw_weights, overlap_problems, overlap_table, top_share
 from ._propensity import SCORE_EPS, PropensityScore, _check_model, _fit_propensity, row_ids, separation_hints
-from ._regression import Inputs, balance_diagnostic, finish, prepare, ratio_influence, sample_size_table
+from ._regression import COMMON_PARAMS, Inputs, balance_diagnostic, finish, prepare, ratio_influence, sample_size_table
 
 __all__ = ["ipw"]
 
@@ -290,6 +291,8 @@ def weights_summary(weights: np.ndarray, d: np.ndarray, keep: np.ndarray) -> pd.
 # =============================================================================================
 # the estimator
 # =============================================================================================
+@constrained({**COMMON_PARAMS, "stabilized": Boolean(), "normalize": Boolean(),
+              "random_state": Interval(low=0, integer=True, none_ok=True)})
 def ipw(
     data: pd.DataFrame,
     *,
@@ -377,9 +380,6 @@ def ipw(
     True
     """
     func = _FUNC
-    if not isinstance(stabilized, bool) or not isinstance(normalize, bool):
-        raise SpecificationError(f"the 'stabilized' and 'normalize' parameters of {func}() must be True or False; "
-                                 f"got stabilized={stabilized!r}, normalize={normalize!r}.")
     if stabilized and not normalize:
         raise SpecificationError(
             f"{func}(): stabilized=True with normalize=False would bias the Horvitz-Thompson estimate (stabilized "
