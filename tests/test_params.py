@@ -81,3 +81,22 @@ def test_an_estimator_refuses_before_touching_the_data():
     df["y"] = df["x"] + rng.normal(size=200)
     with pytest.raises(SpecificationError, match="'random_state' parameter of doubly_robust\\(\\) must be >= 0"):
         iej.doubly_robust(df, outcome="y", treatment="d", covariates=["x"], random_state=-1)
+
+
+def test_warnings_point_at_the_users_line_through_the_constraint_wrapper():
+    """user_stacklevel(): a warning names the caller's file, however deep it is raised (here in data/_panel,
+    below att_gt and its constraint wrapper)."""
+    import warnings
+
+    from iej_impact.errors import MissingDataWarning
+
+    rng = np.random.default_rng(1)
+    units, periods = np.repeat(np.arange(200), 4), np.tile(np.arange(1, 5), 200)
+    frame = pd.DataFrame({"id": units, "t": periods, "g": np.where(units < 80, 3.0, np.nan)})
+    frame["y"] = rng.normal(size=len(frame))
+    frame = frame.iloc[1:]  # unit 0 misses a period
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        iej.att_gt(frame, outcome="y", unit="id", time="t", cohort="g", unbalanced="drop")
+    dropped = [w for w in caught if issubclass(w.category, MissingDataWarning)]
+    assert dropped and {w.filename for w in dropped} == {__file__}

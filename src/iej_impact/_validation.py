@@ -11,6 +11,7 @@ import contextvars
 import difflib
 import os
 import reprlib
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -27,6 +28,25 @@ ESTIMANDS: tuple[str, ...] = ("ATE", "ATT", "ATC")
 ID_COLUMNS: tuple[str, ...] = ("participation_id", "person_id", "unit_id", "id")
 
 MAX_EXAMPLES = 5
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` for :func:`warnings.warn` that points at the first frame outside iej_impact.
+
+    A warning should name the user's line (the call of ``psm`` in their script), however deep in
+    the package it is raised and whatever wraps the public function (the constraint checks of
+    :mod:`iej_impact._params`); counting frames by hand breaks whenever a helper moves. pandas
+    does the same (``find_stack_level``).
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def short_repr(value: object, limit: int = 80) -> str:

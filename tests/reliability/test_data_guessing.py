@@ -327,7 +327,7 @@ def test_A03_no_tie_warning_on_a_continuous_score(base):
 
 
 def test_A13_negative_random_state_is_a_specification_error(base):
-    with pytest.raises(SpecificationError, match=r"'random_state' parameter of match\(\) must be >= 0; got -1"):
+    with pytest.raises(SpecificationError, match=r"'random_state' parameter of psm\(\) must be >= 0; got -1"):
         iej.psm(base, outcome="employed_12m", treatment="treated", covariates=COVS, order="random", random_state=-1)
 
 

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .._validation import suggest, truthy
+from .._validation import suggest, truthy, user_stacklevel
 from ..errors import ContaminationError, DataError, MissingDataWarning, SpecificationError
 from ._rows import example_ids
 
@@ -82,7 +82,7 @@ def stack_arms(
         warnings.warn(
             "stack_arms(): columns " + "; ".join(parts) + ". They are missing for the other arm.",
             MissingDataWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     p = participants.assign(**{treatment_column: np.int8(1)})
     c = comparison.assign(**{treatment_column: np.int8(0)})

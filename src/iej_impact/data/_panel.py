@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import check_choice, check_columns, describe_rows, example_rows
+from .._validation import check_choice, check_columns, describe_rows, example_rows, user_stacklevel
 from ..errors import DataError, MissingDataWarning, PanelStructureError, SpecificationError
 from ._numeric_text import check_numeric
 
@@ -238,7 +238,7 @@ def prepare_staggered(data: pd.DataFrame, *, outcome: str, unit: str | None, tim
     if unit is not None and not balanced and unbalanced == "drop":
         full = counts == n_t
         warnings.warn(f"{func}(): {int((~full).sum())} units are not observed in every period and are dropped "
-                      "(unbalanced='drop').", MissingDataWarning, stacklevel=3)
+                      "(unbalanced='drop').", MissingDataWarning, stacklevel=user_stacklevel())
         notes.append(f"{int((~full).sum())} units not observed in every period were dropped (unbalanced='drop').")
         kept = kept.keep(full[kept.codes], full)
         balanced = True
@@ -332,7 +332,7 @@ def _complete_rows(data: pd.DataFrame, *, outcome: str, covs: list[str], weights
                         "the right column and that it was read as numbers.", column=first)
     if missing.any():
         warnings.warn(f"{func}(): {describe_rows(data, missing)} have a missing outcome or covariate and are "
-                      "dropped.", MissingDataWarning, stacklevel=4)
+                      "dropped.", MissingDataWarning, stacklevel=user_stacklevel())
         notes.append(f"{int(missing.sum())} rows with a missing outcome or covariate were dropped.")
     wv = np.ones(len(data)) if weights is None else check_numeric(data, weights, func)
     if weights is not None and (wv <= 0).any():
@@ -376,7 +376,7 @@ def _dropped_units_and_periods(sample: _Sample, *, control_group: str, anticipat
     if always.any():
         warnings.warn(f"{func}(): {int(always.sum())} units are treated in or before the first period "
                       f"({periods[0]:g}) and are dropped (e.g. {', '.join(map(str, sample.ids[always][:5]))}).",
-                      MissingDataWarning, stacklevel=4)
+                      MissingDataWarning, stacklevel=user_stacklevel())
         notes.append(f"{int(always.sum())} always-treated units (first treated at or before {periods[0]:g}) dropped.")
     never_any = np.isnan(cohort_unit[~always]).any()
     drop_rows = always[sample.codes]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._validation import ID_COLUMNS, as_column_list, check_binary, check_columns, describe_rows
+from .._validation import ID_COLUMNS, as_column_list, check_binary, check_columns, describe_rows, user_stacklevel
 from ..errors import DataError, DuplicateIdWarning, PanelStructureError, SpecificationError
 from ..results import Result, Summary, jsonable
 from ._expressions import compile_filter
@@ -257,7 +257,7 @@ def _check_unique_ids(frame: pd.DataFrame, id_column: str, declared: bool) -> No
         f"define_sample(): {what}; it does not identify rows, so excluded rows are told apart by their position "
         "('row' in the exclusion table). Check for duplicated records, or declare a unique id_column.",
         DuplicateIdWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 

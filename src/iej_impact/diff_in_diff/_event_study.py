@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._params import Columns, Interval, constrained
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -141,6 +142,11 @@ class EventStudyResult(Result):
         return plot_event_study(self, ax, language=language)
 
 
+@constrained({
+    "outcome": Columns(single=True), "unit": Columns(single=True), "time": Columns(single=True),
+    "cohort": Columns(single=True), "covariates": Columns(), "weights": Columns(single=True, none_ok=True),
+    "alpha": Interval(0.0, 0.5, low_open=True),
+})
 def event_study(
     data: pd.DataFrame,
     *,
@@ -211,7 +217,6 @@ def event_study(
                                  f">= 0), e.g. (-4, 4); got {window!r}.")
     lo, hi = int(window[0]), int(window[1])
     check_number("reference", reference, func, low=lo, high=-1, integer=True)
-    check_number("alpha", alpha, func, low=0.0, high=0.5, low_open=True)
     covs = as_column_list("covariates", covariates, func)
     inference = parse_inference(Clustered(by=unit) if se is None else se, func, ("clustered", "robust"))
     cluster_cols = inference.columns if isinstance(inference, Clustered) else []

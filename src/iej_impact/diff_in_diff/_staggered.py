@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._params import Boolean, Columns, Interval, Options, constrained
 from .._separation import summary_text
 from .._validation import (
     arguments_checked,
@@ -66,6 +67,7 @@ from .._validation import (
     check_covariates,
     check_dataframe,
     check_number,
+    user_stacklevel,
 )
 from ..data._panel import StaggeredPanel, prepare_staggered
 from ..errors import EstimationError, MissingDataWarning, OverlapWarning, SpecificationError
@@ -225,6 +227,14 @@ class GroupTimeResult(Result):
 # ----------------------------------------------------------------------------------------- estimation
 
 
+@constrained({
+    "outcome": Columns(single=True), "unit": Columns(single=True, none_ok=True), "time": Columns(single=True),
+    "cohort": Columns(single=True), "covariates": Columns(), "weights": Columns(single=True, none_ok=True),
+    "control_group": Options(("never_treated", "not_yet_treated")), "method": Options(METHODS),
+    "anticipation": Interval(low=0, integer=True), "base_period": Options(("varying", "universal")),
+    "panel": Boolean(), "unbalanced": Options(("keep", "drop")), "trim_level": Interval(0.5, 1.0, low_open=True),
+    "alpha": Interval(0.0, 0.5, low_open=True),
+})
 def att_gt(
     data: pd.DataFrame,
     *,
@@ -311,15 +321,7 @@ def att_gt(
     (3, 2)
     """
     check_dataframe(data, _FUNC)
-    check_choice("control_group", control_group, ("never_treated", "not_yet_treated"), _FUNC)
-    check_choice("method", method, METHODS, _FUNC)
-    check_choice("base_period", base_period, ("varying", "universal"), _FUNC)
-    check_choice("unbalanced", unbalanced, ("keep", "drop"), _FUNC)
-    antic = int(check_number("anticipation", anticipation, _FUNC, low=0, integer=True))
-    check_number("alpha", alpha, _FUNC, low=0.0, high=0.5, low_open=True)
-    check_number("trim_level", trim_level, _FUNC, low=0.5, high=1.0, low_open=True)
-    if not isinstance(panel, bool):
-        raise SpecificationError(f"the 'panel' parameter of {_FUNC}() must be True or False; got {panel!r}.")
+    antic = int(anticipation)
     if panel and not unit:
         raise SpecificationError(f"{_FUNC}() needs 'unit' (the unit id column) for panel data; pass panel=False "
                                  "for repeated cross-sections.")
@@ -462,13 +464,13 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
     if problems:
         warnings.warn(f"{_FUNC}(): {len(problems)} group-time cells could not be estimated and are left missing: "
                       + "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "") + ".",
-                      OverlapWarning if any("propensity" in s for s in problems) else MissingDataWarning, stacklevel=3)
+                      OverlapWarning if any("propensity" in s for s in problems) else MissingDataWarning, stacklevel=user_stacklevel())
     if separated:
         warnings.warn(f"{_FUNC}(): the logit propensity score has no maximum-likelihood estimate in {len(separated)} "
                       "group-time cells (separation; scores of 0 for the perfectly predicted comparison units, 1 for "
                       "the treated ones): " + "; ".join(separated[:5]) + ("; ..." if len(separated) > 5 else "")
                       + ". Drop or merge the covariate, or restrict the sample to common support.",
-                      OverlapWarning, stacklevel=3)
+                      OverlapWarning, stacklevel=user_stacklevel())
     return {"group": [level_value(sp[0]) for sp in specs], "time": [level_value(periods[sp[1]]) for sp in specs],
             "event_time": [level_value(periods[sp[1]] - sp[0]) for sp in specs],
             "base_period": [level_value(periods[sp[2]]) for sp in specs], "post": np.array([sp[3] for sp in specs]),

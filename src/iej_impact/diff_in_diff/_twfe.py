@@ -49,16 +49,16 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._params import Columns, Interval, Options, constrained
 from .._validation import (
     arguments_checked,
     as_column_list,
     check_binary,
-    check_choice,
     check_columns,
     check_dataframe,
-    check_number,
     describe_rows,
     example_rows,
+    user_stacklevel,
 )
 from ..data._numeric_text import check_numeric
 from ..data._panel import check_panel
@@ -282,6 +282,11 @@ def negative_weights(d: np.ndarray, d_resid: np.ndarray, cohort: np.ndarray, tim
 # ----------------------------------------------------------------------------------------- public
 
 
+@constrained({
+    "outcome": Columns(single=True), "unit": Columns(single=True), "time": Columns(single=True),
+    "treatment": Columns(single=True), "covariates": Columns(), "weights": Columns(single=True, none_ok=True),
+    "small_sample": Options(("nested", "all", "none")), "alpha": Interval(0.0, 0.5, low_open=True),
+})
 def twfe(
     data: pd.DataFrame,
     *,
@@ -339,8 +344,6 @@ def twfe(
     0.5
     """
     check_dataframe(data, _FUNC)
-    check_choice("small_sample", small_sample, ("nested", "all", "none"), _FUNC)
-    check_number("alpha", alpha, _FUNC, low=0.0, high=0.5, low_open=True)
     covs = as_column_list("covariates", covariates, _FUNC)
     inference = parse_inference(Clustered(by=unit) if se is None else se, _FUNC, ("clustered", "robust"))
     cluster_cols = inference.columns if isinstance(inference, Clustered) else []
@@ -363,7 +366,7 @@ def twfe(
     for j, c in enumerate(covs):
         if np.max(np.abs(z[:, 2 + j])) <= 1e-9 * max(1.0, float(np.max(np.abs(x[j])))):
             warnings.warn(f"{_FUNC}(): covariate '{c}' is constant within unit (absorbed by the unit effects) and "
-                          "is dropped.", MissingDataWarning, stacklevel=2)
+                          "is dropped.", MissingDataWarning, stacklevel=user_stacklevel())
         else:
             keep_x.append(j)
     if np.max(np.abs(z[:, 1])) <= 1e-12:

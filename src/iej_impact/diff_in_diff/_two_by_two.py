@@ -49,18 +49,18 @@ import numpy as np
 import pandas as pd
 
 from .._mestimation import Linearization, fit_binary, fit_wls, invert_bread, weighted_gram
+from .._params import Columns, Interval, Options, constrained
 from .._separation import summary_text
 from .._validation import (
     arguments_checked,
     as_column_list,
     check_binary,
-    check_choice,
     check_columns,
     check_covariates,
     check_dataframe,
-    check_number,
     describe_rows,
     example_rows,
+    user_stacklevel,
 )
 from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, OverlapWarning, PanelStructureError, SpecificationError
@@ -284,6 +284,11 @@ def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None,
 # ----------------------------------------------------------------------------------------- public 2x2
 
 
+@constrained({
+    "outcome": Columns(single=True), "treatment": Columns(single=True), "post": Columns(single=True),
+    "unit": Columns(single=True, none_ok=True), "covariates": Columns(), "method": Options(METHODS),
+    "weights": Columns(single=True, none_ok=True), "trim_level": Interval(0.5, 1.0, low_open=True), "alpha": Interval(0.0, 0.5, low_open=True),
+})
 def did(
     data: pd.DataFrame,
     *,
@@ -344,9 +349,6 @@ def did(
     1.0
     """
     check_dataframe(data, _FUNC)
-    check_choice("method", method, METHODS, _FUNC)
-    check_number("alpha", alpha, _FUNC, low=0.0, high=0.5, low_open=True)
-    check_number("trim_level", trim_level, _FUNC, low=0.5, high=1.0, low_open=True)
     covs = as_column_list("covariates", covariates, _FUNC)
     needed = [outcome, treatment, post] + ([unit] if unit else []) + covs + ([weights] if weights else [])
     check_columns(data, needed, _FUNC)
@@ -389,10 +391,10 @@ def did(
                       f"{summary_text(fit.separation)}. Their scores are 0 (comparison) or 1 (treated): perfectly "
                       "predicted comparison units get no weight, and perfectly predicted treated units have no "
                       "comparable comparison unit, so their counterfactual trend is extrapolated. Drop or merge the "
-                      "covariate, or restrict the sample to common support.", OverlapWarning, stacklevel=2)
+                      "covariate, or restrict the sample to common support.", OverlapWarning, stacklevel=user_stacklevel())
     if fit.n_trimmed:
         warnings.warn(f"{_FUNC}(): {fit.n_trimmed} comparison observations have a propensity score >= {trim_level} "
-                      "and get zero weight (DRDID's trimming); check overlap.", OverlapWarning, stacklevel=2)
+                      "and get zero weight (DRDID's trimming); check overlap.", OverlapWarning, stacklevel=user_stacklevel())
     psi = fit.psi
     n = len(psi)
     errors, note = _se(psi, inference, data, pre_i, ids, _FUNC)
@@ -420,6 +422,10 @@ def did(
     )
 
 
+@constrained({
+    "outcome": Columns(single=True), "treatment": Columns(single=True), "post": Columns(single=True),
+    "unit": Columns(single=True, none_ok=True), "covariates": Columns(), "alpha": Interval(0.0, 0.5, low_open=True),
+})
 def matched_did(
     data: pd.DataFrame,
     *,
@@ -474,7 +480,6 @@ def matched_did(
 
     func = "matched_did"
     check_dataframe(data, func)
-    check_number("alpha", alpha, func, low=0.0, high=0.5, low_open=True)
     covs = as_column_list("covariates", covariates, func)
     check_columns(data, [outcome, treatment, post, unit, *covs], func)
     if not covs and not match_pre_outcome:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._validation import ID_COLUMNS, describe_rows, example_rows
+from .._validation import ID_COLUMNS, describe_rows, example_rows, user_stacklevel
 from ..data import _datamodel as datamodel
 from ..errors import DataError, DuplicateParticipationError, EligibilityWarning, MissingDataWarning, UnknownCodeError
 from ._exit_rules import exit_flags, six_month_flags
@@ -323,12 +323,12 @@ def _household_flags(table: FlagTable) -> None:
 
 def _eligibility(message: str, notes: list[str]) -> None:
     notes.append("Eligibility: " + message + ".")
-    warnings.warn(message + "; they are kept in descriptive indicators.", EligibilityWarning, stacklevel=5)
+    warnings.warn(message + "; they are kept in descriptive indicators.", EligibilityWarning, stacklevel=user_stacklevel())
 
 
 def _missing(message: str, notes: list[str]) -> None:
     notes.append(message + ".")
-    warnings.warn(message + ".", MissingDataWarning, stacklevel=5)
+    warnings.warn(message + ".", MissingDataWarning, stacklevel=user_stacklevel())
 
 
 def _check_duplicates(df: pd.DataFrame, opts: RuleOptions) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from .._params import Boolean, Columns, Constraint, Interval, Options
 from .._validation import (
     as_column_list,
     check_binary,
@@ -106,6 +107,19 @@ class MatchSpec:
         return out
 
 
+#: the per-parameter constraints of :func:`~iej_impact.matching.match` (see :mod:`iej_impact._params`);
+#: the rules that tie parameters together (estimand and method, ties and replace, ratio and the machine's
+#: memory, ...) are in :func:`check_match_arguments`
+MATCH_PARAMS: dict[str, Constraint] = {
+    "treatment": Columns(single=True), "covariates": Columns(), "exact": Columns(),
+    "mahalanobis": Columns(none_ok=True), "score": Columns(single=True, none_ok=True),
+    "method": Options(METHODS), "replace": Boolean(), "ties": Boolean(),
+    "caliper": Interval(0.0, low_open=True, none_ok=True), "caliper_scale": Options(CALIPER_SCALES),
+    "discard": Options(DISCARDS), "kernel": Options(KERNELS), "bandwidth": Interval(0.0, low_open=True, none_ok=True),
+    "subclasses": Interval(low=2, integer=True), "random_state": Interval(low=0, integer=True, none_ok=True),
+}
+
+
 def check_match_arguments(
     n_units: int,
     *,
@@ -136,7 +150,7 @@ def check_match_arguments(
     exact_cols = as_column_list("exact", exact, FUNC)
     if mahalanobis is not None:
         mahalanobis = as_column_list("mahalanobis", mahalanobis, FUNC)
-    method = str(check_choice("method", method, METHODS, FUNC))
+    method = str(method)  # the simple per-parameter rules are match()'s constraint table (MATCH_PARAMS)
     allowed_est = ("ATT", "ATC", "ATE") if method in ("subclass", "nearest") else ("ATT", "ATC")
     if isinstance(estimand, str) and estimand.upper() == "ATE" and method not in ("subclass", "nearest"):
         raise SpecificationError(
@@ -145,8 +159,6 @@ def check_match_arguments(
             "method='nearest' with replace=True, method='subclass', or ipw() / doubly_robust()."
         )
     estimand = check_estimand(estimand, FUNC, allowed_est)
-    if not isinstance(ties, (bool, np.bool_)):
-        raise SpecificationError(f"the 'ties' parameter of match() must be True or False; got {ties!r}.")
     if method == "nearest" and estimand == "ATE" and not replace:
         raise SpecificationError(
             "estimand='ATE' with method='nearest' needs replace=True: every treated unit is matched to controls "
@@ -160,9 +172,6 @@ def check_match_arguments(
             f"got method={method!r}, replace={replace!r}. Without replacement a tied control can serve one unit "
             "only, so ties are broken in data order (MatchIt's rule): pass ties=False, or replace=True."
         )
-    caliper_scale = str(check_choice("caliper_scale", caliper_scale, CALIPER_SCALES, FUNC))
-    discard = str(check_choice("discard", discard, DISCARDS, FUNC))
-    kernel = str(check_choice("kernel", kernel, KERNELS, FUNC))
     if order is None:
         order = "smallest" if estimand == "ATC" else "largest"
     order = str(check_choice("order", order, ORDERS, FUNC))
@@ -174,15 +183,6 @@ def check_match_arguments(
             f"(1:{ratio} matching would need {ratio * n_units * _BYTES_PER_MATCH_SLOT / 2**30:.3g} GiB of memory); "
             f"got {ratio}."
         )
-    if random_state is not None:
-        random_state = int(check_number("random_state", random_state, FUNC, low=0, integer=True))
-    subclasses = int(check_number("subclasses", subclasses, FUNC, low=2, integer=True))
-    if not isinstance(replace, (bool, np.bool_)):
-        raise SpecificationError(f"the 'replace' parameter of match() must be True or False; got {replace!r}.")
-    if caliper is not None:
-        caliper = check_number("caliper", caliper, FUNC, low=0.0, low_open=True)
-    if bandwidth is not None:
-        bandwidth = check_number("bandwidth", bandwidth, FUNC, low=0.0, low_open=True)
     _check_method_options(method, distance, ratio, caliper, score)
     return MatchSpec(
         treatment=treatment, covariates=tuple(covs), estimand=estimand, ps_model=ps_model, method=method,

@@ -83,6 +83,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._params import Columns, constrained
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -90,11 +91,12 @@ from .._validation import (
     check_dataframe,
     check_distinct_roles,
     describe_rows,
+    user_stacklevel,
 )
 from ..errors import EstimationError, OverlapWarning
 from ..inference import InferenceLike
 from ..results import EffectResult
-from ._arguments import FUNC, MatchSpec, check_match_arguments, check_match_data
+from ._arguments import FUNC, MATCH_PARAMS, MatchSpec, check_match_arguments, check_match_data
 from ._distance import MatchingProblem, matching_problem
 from ._estimate import check_effect_options
 from ._methods import MATCHERS, Matching
@@ -104,6 +106,7 @@ from ._weights import own_mask
 __all__ = ["match", "psm"]
 
 
+@constrained(MATCH_PARAMS)
 def match(
     data: pd.DataFrame,
     *,
@@ -298,7 +301,7 @@ def _warn_unmatched(
         f"{_no_match_reason(spec)} and are dropped ({describe_rows(data, unmatched_focal)}); the estimate then "
         f"refers to the matched {arm_f} units only, not the full {spec.estimand}."
     )
-    warnings.warn(msg, OverlapWarning, stacklevel=4)
+    warnings.warn(msg, OverlapWarning, stacklevel=user_stacklevel())
     notes.append(msg)
 
 
@@ -330,7 +333,7 @@ def _check_ate_matched(
             f"{reason} and are dropped ({describe_rows(data, lost)}); the estimate then refers to the matched "
             "units only, not the full ATE."
         )
-        warnings.warn(msg, OverlapWarning, stacklevel=4)
+        warnings.warn(msg, OverlapWarning, stacklevel=user_stacklevel())
         notes.append(msg)
 
 
@@ -400,6 +403,7 @@ def _sample_sizes(treat: np.ndarray, weights: np.ndarray, discarded: np.ndarray)
     return out
 
 
+@constrained({"outcome": Columns(single=True), **MATCH_PARAMS})
 def psm(
     data: pd.DataFrame,
     *,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import describe_rows
+from .._validation import describe_rows, user_stacklevel
 from ..errors import EstimationError, OverlapWarning, TieWarning
 from ._arguments import MatchSpec
 from ._distance import MatchingProblem
@@ -245,7 +245,7 @@ def _warn_broken_ties(
         + f": the tie was broken by data row order (MatchIt's rule), so the estimate depends on how the rows are "
         f"sorted ({describe_rows(data, mask)}). " + fix
     )
-    warnings.warn(msg, TieWarning, stacklevel=4)
+    warnings.warn(msg, TieWarning, stacklevel=user_stacklevel())
     notes.append(msg)
 
 
@@ -270,7 +270,7 @@ def _subclassify(
         warnings.warn(
             f"match(): ties in the score gave {uniq.shape[0]} distinct subclasses instead of the {k} requested.",
             OverlapWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     sub = np.searchsorted(uniq, sub) + 1  # renumber 1..S
     sub = _scoot(sub, treat[eligible], x, uniq.shape[0])

@@ -37,6 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._params import Columns, Interval, Options, constrained
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -44,7 +45,6 @@ from .._validation import (
     check_choice,
     check_columns,
     check_dataframe,
-    check_number,
     describe_rows,
     example_rows,
 )
@@ -307,6 +307,10 @@ def _weights_arg(data: pd.DataFrame, value: object, name: str, func: str, *, all
     return w
 
 
+@constrained({
+    "treatment": Columns(single=True), "covariates": Columns(), "sd_denominator": Options(SD_DENOMINATORS),
+    "binary": Options(("std", "raw")), "threshold": Interval(low=0.0),
+})
 def balance_table(
     data: pd.DataFrame,
     *,
@@ -368,9 +372,6 @@ def balance_table(
         check_choice("stats", s, STATS, func)
     if sd_denominator is None:
         sd_denominator = {"ATT": "treated", "ATC": "control"}.get(str(estimand).upper() if estimand else "", "pooled")
-    check_choice("sd_denominator", sd_denominator, SD_DENOMINATORS, func)
-    check_choice("binary", binary, ("std", "raw"), func)
-    threshold = check_number("threshold", threshold, func, low=0.0)
     t = check_binary(data, treatment, func).astype(bool)
     sw = _weights_arg(data, sampling_weights, "sampling_weights", func, allow_zero=False)
     aw = _weights_arg(data, weights, "weights", func, allow_zero=True)

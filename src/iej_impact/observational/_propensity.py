@@ -49,6 +49,7 @@ from .._validation import (
     check_estimand,
     describe_rows,
     example_rows,
+    user_stacklevel,
 )
 from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, OverlapWarning, SpecificationError
@@ -371,7 +372,7 @@ def _fit_propensity(
                 "near-duplicates, or simplify the model."
             )
         if msgs:
-            warnings.warn(msgs[-1], OverlapWarning, stacklevel=3)
+            warnings.warn(msgs[-1], OverlapWarning, stacklevel=user_stacklevel())
         return PropensityScore(
             treatment=treatment, covariates=tuple(covariates), model=model_name, scores=scores, treated=d,
             design=design, index=data.index, linear_predictor=fit.eta, params=params, std_errors=std,
@@ -413,7 +414,7 @@ def _fit_propensity(
             f"{int(extreme.sum())} units ({int((extreme & d).sum())} treated, {int((extreme & ~d).sum())} control) "
             f"have scores of 0 or 1 from the {model_name} model; their weights are undefined."
         )
-        warnings.warn(msgs[-1], OverlapWarning, stacklevel=3)
+        warnings.warn(msgs[-1], OverlapWarning, stacklevel=user_stacklevel())
     return PropensityScore(
         treatment=treatment, covariates=tuple(covariates), model=model_name, scores=scores, treated=d,
         design=design, index=data.index, warnings=tuple(msgs), sampling_weights=sw, spec=spec,

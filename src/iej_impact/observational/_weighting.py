@@ -33,7 +33,7 @@ import pandas as pd
 
 from .._mestimation import Linearization
 from .._params import Boolean, Interval, constrained
-from .._validation import arguments_checked, check_choice, check_number
+from .._validation import arguments_checked, check_choice, check_number, user_stacklevel
 from ..errors import EstimationError, OverlapWarning, SpecificationError
 from ..inference import InferenceLike
 from ..results import EffectResult
@@ -229,7 +229,7 @@ def propensity_step(
             + ". Estimates rest on few heavily weighted units; look at the overlap table and plot, consider "
             "trim=... (e.g. 0.05 or {'quantiles': [0.01, 0.99], 'method': 'truncate'}) or a narrower population.",
             OverlapWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     lin = ps.linearization
     dens = None
