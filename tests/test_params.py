@@ -100,3 +100,13 @@ def test_warnings_point_at_the_users_line_through_the_constraint_wrapper():
         iej.att_gt(frame, outcome="y", unit="id", time="t", cohort="g", unbalanced="drop")
     dropped = [w for w in caught if issubclass(w.category, MissingDataWarning)]
     assert dropped and {w.filename for w in dropped} == {__file__}
+
+
+def test_every_function_a_config_can_name_declares_its_constraints():
+    from iej_impact.config import ESTIMATORS
+
+    for name, func in ESTIMATORS.items():
+        table = getattr(func, "parameter_constraints", None)
+        assert table, f"{name}() has no constraint table"
+        assert set(table) <= set(inspect.signature(func).parameters), name
+        assert "alpha" not in inspect.signature(func).parameters or "alpha" in table, name

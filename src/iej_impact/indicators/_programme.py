@@ -53,7 +53,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._validation import arguments_checked, as_column_list, check_choice, check_columns, check_dataframe, check_number
+from .._params import Boolean, Columns, Interval, Options, constrained
+from .._validation import arguments_checked, as_column_list, check_choice, check_columns, check_dataframe
 from ..errors import DataError, SpecificationError
 from ..results import Result, Summary, jsonable
 from ._assembly import TABLE_COLUMNS, assemble, group_text, participant_rows, row_keys
@@ -263,6 +264,15 @@ def _group_dicts(t: pd.DataFrame, cols: Sequence[str]) -> list[dict[str, object]
 # ------------------------------------------------------------------------------------------------- API
 
 
+@constrained({
+    "by": Columns(), "period": Options((None, "month", "quarter")), "by_sex": Boolean(), "margins": Boolean(),
+    "count": Options(("participation", "person")),
+    "person_rule": Options(("first_entry", "last_exit", "longest"), none_ok=True),
+    "min_cell_size": Interval(low=1, integer=True), "missing_targets": Options(("error", "report")),
+    "isced_map": Options(("isced2011", "seed_2015")),
+    "upon_leaving_days": Interval(low=0, integer=True), "late_exit_status": Options(("error", "unknown")),
+    "six_month_window_days": Interval(low=0, integer=True), "alpha": Interval(0.0, 0.5, low_open=True),
+})
 def programme_indicators(
     data: pd.DataFrame,
     *,
@@ -356,19 +366,8 @@ def programme_indicators(
     >>> res.value("ESF", "CO01")
     0.75
     """
-    check_dataframe(data, _FUNC)
-    check_choice("count", count, ("participation", "person"), _FUNC)
-    check_choice("period", period, (None, "month", "quarter"), _FUNC)
-    check_choice("missing_targets", missing_targets, ("error", "report"), _FUNC)
-    check_choice("isced_map", isced_map, ("isced2011", "seed_2015"), _FUNC)
-    check_choice("late_exit_status", late_exit_status, ("error", "unknown"), _FUNC)
-    for name, flag in (("by_sex", by_sex), ("margins", margins)):
-        if not isinstance(flag, bool):
-            raise SpecificationError(f"the '{name}' parameter of {_FUNC}() must be true or false; got {flag!r}.")
-    k = int(check_number("min_cell_size", min_cell_size, _FUNC, low=1, integer=True))
-    check_number("alpha", alpha, _FUNC, low=0.0, high=0.5, low_open=True)
-    check_number("upon_leaving_days", upon_leaving_days, _FUNC, low=0, integer=True)
-    check_number("six_month_window_days", six_month_window_days, _FUNC, low=0, integer=True)
+    check_dataframe(data, _FUNC)  # the per-parameter rules are the constraint table above
+    k = int(min_cell_size)
     yei_age = _age_window(yei_age)
     by_cols = as_column_list("by", by, _FUNC)
     check_columns(data, by_cols, _FUNC, role="breakdown column")
@@ -377,7 +376,7 @@ def programme_indicators(
         raise SpecificationError(f"breakdown column(s) {clash} have the name of an output column of {_FUNC}(); "
                                  "rename them in the data (e.g. data.columns in the config).")
     if count == "person":
-        check_choice("person_rule", person_rule, ("first_entry", "last_exit", "longest"), _FUNC)
+        check_choice("person_rule", person_rule, ("first_entry", "last_exit", "longest"), _FUNC)  # required with count="person"
         check_columns(data, ["person_id"], _FUNC, role="person identifier")
     elif person_rule is not None:
         raise SpecificationError(f"'person_rule' applies to count='person' only; got person_rule={person_rule!r} "

@@ -20,7 +20,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .._validation import as_column_list, check_columns, check_number, describe_rows, example_rows, short_repr
+from .._params import Boolean, Columns, Constraint, Interval
+from .._validation import as_column_list, check_columns, describe_rows, example_rows
 from ..data._numeric_text import check_numeric
 from ..errors import DataError, EstimationError, SpecificationError
 from ..inference import (
@@ -66,13 +67,16 @@ def _se_allowed(method: str, replace: bool) -> tuple[str, ...]:
     return _SE_BY_METHOD[method]
 
 
+#: the per-parameter constraints of the effect estimate after matching (psm() and estimate_effect())
+EFFECT_PARAMS: dict[str, Constraint] = {
+    "outcome": Columns(single=True), "alpha": Interval(0.0, 0.5, low_open=True), "ps_adjustment": Boolean(),
+}
+
+
 def check_effect_options(data: pd.DataFrame, method: object, replace: object, se: object, alpha: object,
                          ps_adjustment: object) -> None:
-    """psm()'s checks of the options of :func:`estimate_effect`, run before matching so that a wrong
-    ``se`` or ``alpha`` is reported at once (and by ``iej-impact validate``)."""
-    check_number("alpha", alpha, "psm", low=0.0, high=0.5, low_open=True)
-    if not isinstance(ps_adjustment, (bool, np.bool_)):
-        raise SpecificationError(f"the 'ps_adjustment' parameter of psm() must be True or False; got {short_repr(ps_adjustment)}.")
+    """psm()'s check of ``se`` for :func:`estimate_effect`, run before matching so that a wrong ``se`` is
+    reported at once (and by ``iej-impact validate``); ``alpha`` and ``ps_adjustment`` are in EFFECT_PARAMS."""
     if se is None or not isinstance(method, str) or method not in _SE_BY_METHOD:
         return  # the default; or a method match() refuses with its own message
     inference = parse_inference(se, "psm", _se_allowed(method, replace is True or replace is np.True_))
@@ -85,9 +89,7 @@ def checked_inference(
 ) -> tuple[Inference, list[str] | None]:
     """estimate_effect()'s argument checks: the inference object and the bias-correction columns."""
     check_columns(result.data, [outcome], func, role="outcome")
-    check_number("alpha", alpha, func, low=0.0, high=0.5, low_open=True)
-    if not isinstance(ps_adjustment, (bool, np.bool_)):
-        raise SpecificationError(f"the 'ps_adjustment' parameter of {func}() must be True or False; got {ps_adjustment!r}.")
+    # alpha and ps_adjustment: the constraint tables of psm() and estimate_effect() (EFFECT_PARAMS)
     bias_cols = bias_columns(result, bias_adjust, func)
     allowed = _se_allowed(result.method, bool(result.spec.get("replace")))
     if se is None:

@@ -83,7 +83,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._params import Columns, constrained
+from .._params import constrained
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -98,7 +98,7 @@ from ..inference import InferenceLike
 from ..results import EffectResult
 from ._arguments import FUNC, MATCH_PARAMS, MatchSpec, check_match_arguments, check_match_data
 from ._distance import MatchingProblem, matching_problem
-from ._estimate import check_effect_options
+from ._estimate import EFFECT_PARAMS, check_effect_options
 from ._methods import MATCHERS, Matching
 from ._result import MatchResult, estimate_effect
 from ._weights import own_mask
@@ -403,7 +403,7 @@ def _sample_sizes(treat: np.ndarray, weights: np.ndarray, discarded: np.ndarray)
     return out
 
 
-@constrained({"outcome": Columns(single=True), **MATCH_PARAMS})
+@constrained({**MATCH_PARAMS, **EFFECT_PARAMS})
 def psm(
     data: pd.DataFrame,
     *,

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._params import constrained
 from ..inference import AbadieImbens, InferenceLike, normal_ci
 from ..results import EffectResult
-from ._estimate import abadie_imbens_se, checked_inference, matched_outcome, weighted_difference_se
+from ._estimate import EFFECT_PARAMS, abadie_imbens_se, checked_inference, matched_outcome, weighted_difference_se
 from ._inference import NNEffects, nn_effects
 from ._record import MatchRecord
 
@@ -73,6 +74,7 @@ class MatchResult(MatchRecord):
         )
 
 
+@constrained(EFFECT_PARAMS)
 def estimate_effect(
     result: MatchResult,
     outcome: str,
