@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from iej_impact.data._arms import stack_arms
-from iej_impact.data._io import SUPPORTED_FORMATS, file_sha256, load_data, write_table
+from iej_impact.data._io import SUPPORTED_FORMATS, file_format, file_sha256, load_data, write_table
 from iej_impact.data._recoding import apply_codes
 from iej_impact.errors import (
     ContaminationError,
@@ -149,6 +149,107 @@ def test_missing_file_unsupported_type_directory_and_empty_file(tmp_path):
         load_data(tmp_path / "empty.csv")
     with pytest.raises(SpecificationError, match="file path or a pandas DataFrame"):
         load_data(42)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# declared format (any extension)
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_declared_separator_reads_delimited_text_whatever_the_extension(tmp_path, frame):
+    txt = tmp_path / "extract_2015.txt"
+    frame.to_csv(txt, index=False, sep=";")
+    out = load_data(txt, sep=";", table="participations")
+    assert out["person_id"].tolist() == ["007", "8", "9"] and out["age"].tolist() == [17, 22, 25]
+    tab = tmp_path / "EXTRACT.DAT"
+    frame.to_csv(tab, index=False, sep="\t")
+    assert load_data(tab, sep="\t")["sex"].tolist() == ["F", "M", "F"]
+    bare = tmp_path / "extract"
+    frame.to_csv(bare, index=False, sep="|")
+    assert load_data(bare, sep="|")["age"].tolist() == [17, 22, 25]
+    # the separator check and the line numbers of CSV files apply to them too
+    with pytest.raises(DataError, match=r"^extract_2015.txt: .*looks separated by ';'.*sep: ';'"):
+        load_data(txt, sep=",")
+    txt.write_text("person_id;age\nP1;17\nP2;dix-huit\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"^extract_2015.txt: column 'age'.*person_id P2.*'dix-huit'"):
+        load_data(txt, sep=";", parse={"age": "fr_number"})
+    txt.write_text("age;sex\n17;F\ndix-huit;M\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"^extract_2015.txt: column 'age'.*line 3"):
+        load_data(txt, sep=";", parse={"age": "fr_number"})
+    assert file_format(txt, sep=";") == "csv" and file_format(txt, format="excel") == "excel"
+    assert file_format(tmp_path / "a.XLSX") == "excel"
+
+
+def test_a_declared_format_wins_over_the_extension(tmp_path, frame):
+    parquet = tmp_path / "extract.bin"
+    frame.to_parquet(parquet, index=False)
+    assert load_data(parquet, format="parquet")["age"].tolist() == [17, 22, 25]
+    excel = tmp_path / "extract.txt"  # an Excel workbook saved under a misleading name
+    frame.to_excel(excel, index=False, engine="openpyxl")
+    assert load_data(excel, format="excel", table="participations")["person_id"].tolist() == ["007", "8", "9"]
+    semi = tmp_path / "extract.xls"  # delimited text exported with an Excel name
+    frame.to_csv(semi, index=False, sep=";")
+    assert load_data(semi, format="csv", sep=";")["sex"].tolist() == ["F", "M", "F"]
+    comma = tmp_path / "extract.asc"
+    frame.to_csv(comma, index=False)
+    assert load_data(comma, format="csv")["age"].tolist() == [17, 22, 25]  # csv without sep: commas
+    stata = tmp_path / "extract.stata"
+    frame.drop(columns="entry_date").to_stata(stata, write_index=False)
+    assert load_data(stata, format="stata")["age"].tolist() == [17, 22, 25]
+    tsv = tmp_path / "extract.tsv"
+    frame.to_csv(tsv, index=False, sep="\t")
+    assert load_data(tsv, format="csv")["age"].tolist() == [17, 22, 25]  # .tsv keeps its tab default
+
+
+def test_unknown_formats_and_contradictions_are_errors_naming_the_file(tmp_path, frame):
+    path = tmp_path / "extract.txt"
+    frame.to_csv(path, index=False, sep=";")
+    with pytest.raises(DataError) as info:
+        load_data(path, format="xlsx")
+    msg = str(info.value)
+    assert msg.startswith("extract.txt: unknown file format 'xlsx' declared for 'extract.txt'")
+    assert "csv, excel, parquet, stata, sas" in msg and info.value.source == "extract.txt"
+    with pytest.raises(DataError, match=r"Did you mean 'parquet'"):
+        load_data(path, format="parket")
+    with pytest.raises(DataError, match=r"^extract.txt: 'extract.txt' is declared in format 'excel'.*sep"):
+        load_data(path, format="excel", sep=";")
+    # without sep or format, an unknown extension is refused as before, now with both fixes
+    with pytest.raises(DataError) as info:
+        load_data(path)
+    msg = str(info.value)
+    assert msg.startswith("extract.txt: unsupported file type '.txt'")
+    assert "sep: ';'" in msg and "format: csv / excel / parquet / stata / sas" in msg
+
+
+@pytest.mark.parametrize(
+    ("writer", "fmt", "pattern"),
+    [
+        ("csv", "parquet", r"could not read 'extract.txt' as a parquet file \(declared format: parquet\)"),
+        ("csv", "excel", r"could not read 'extract.txt' as an excel file \(declared format: excel\)"),
+        ("csv", "stata", r"could not read 'extract.txt' as a stata file \(declared format: stata\)"),
+        ("parquet", "csv", r"as a csv file \(declared format: csv\).*first bytes are those of a parquet file"),
+        ("excel", "csv", r"as a csv file \(declared format: csv\).*first bytes are those of an excel file"),
+        ("excel", "parquet", r"as a parquet file \(declared format: parquet\).*first bytes are those of an excel"),
+    ],
+)
+def test_a_file_not_in_its_declared_format(tmp_path, frame, writer, fmt, pattern):
+    path = tmp_path / "extract.txt"
+    if writer == "csv":
+        frame.to_csv(path, index=False, sep=";")
+    elif writer == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_excel(path, index=False, engine="openpyxl")
+    with pytest.raises(DataError, match=r"^extract.txt: " + ".*" + pattern) as info:
+        load_data(path, format=fmt, sep=";" if fmt == "csv" else None)
+    assert info.value.source == "extract.txt"
+
+
+def test_a_misnamed_binary_file_says_what_it_looks_like(tmp_path, frame):
+    path = tmp_path / "extract.csv"  # a parquet file saved under a .csv name: the extension decides, and is wrong
+    frame.to_parquet(path, index=False)
+    with pytest.raises(DataError, match=r"^extract.csv: could not read 'extract.csv' as a csv file.*parquet file"):
+        load_data(path)
 
 
 def test_source_name_overrides_the_file_name(tmp_path):
