@@ -115,3 +115,33 @@ def test_runner_reads_txt_extracts_with_a_declared_separator_or_format(tmp_path)
     bare = parse_config(base(data={"path": "mdfse.txt"}), base_dir=tmp_path)
     with pytest.raises(ConfigError, match=r"^data: mdfse.txt: unsupported file type '.txt'.*sep: ';'"):
         load_run_data(bare)
+
+
+def test_codes_from_yaml_match_values_as_read_and_normalize_on_request(tmp_path):
+    from iej_impact.runner import load_run_data
+
+    (tmp_path / "mdfse.txt").write_text("person_id;sexe;y;d\nP1;H;1;1\nP2;F;0;0\nP3; h;1;0\n", encoding="utf-8")
+
+    def config(codes: str, parse: str = "{}") -> object:
+        path = tmp_path / "cfg.yaml"
+        path.write_text(f"""version: 1
+project: {{name: t, output_dir: out}}
+data: {{path: mdfse.txt, sep: ";", codes: {codes}, parse: {parse}}}
+analyses: [{{name: a, estimator: difference_in_means, outcome: y, treatment: d}}]
+""", encoding="utf-8")
+        return load_config(path)
+
+    with pytest.raises(ConfigError) as info:  # no silent normalisation
+        load_run_data(config("""{sexe: {H: M, F: F}}"""))
+    msg = str(info.value)
+    assert msg.startswith("data: mdfse.txt: column 'sexe'") and "' h' (1 row, e.g. person_id P3)" in msg
+    assert "codes: {sexe: {map: {...}, normalize: true}}" in msg
+    with pytest.raises(ConfigError, match=r"' h' \(1 row"):
+        load_run_data(config("""{sexe: {map: {H: M, F: F}, normalize: space}}"""))
+    run = load_run_data(config("""{sexe: {map: {H: M, F: F}, normalize: true}}"""))
+    assert run.frame["sexe"].tolist() == ["M", "F", "M"]
+    (tmp_path / "mdfse.txt").write_text("person_id;sexe;y;d\nP1;1;1;1\nP2;2;0;0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"1 \(int\), 2 \(int\) where codes: \{sexe: \.\.\.\} has '1' \(str\)"):
+        load_run_data(config("""{sexe: {'1': M, '2': F}}"""))
+    assert load_run_data(config("""{sexe: {'1': M, '2': F}}""", "{sexe: text}")).frame["sexe"].tolist() == ["M", "F"]
+    assert load_run_data(config("""{sexe: {1: M, 2: F}}""")).frame["sexe"].tolist() == ["M", "F"]

@@ -324,10 +324,13 @@ def load_data(
         ``.sas7bdat`` file (any other name with ``sep`` or ``format``), or a DataFrame (copied,
         never modified).
     columns : renames ``{old_name: new_name}``; an unknown old name is an error (with a suggestion).
-    codes : value recoding ``{column: {raw: code}}`` or ``{column: "aliases"}``; see
-        :func:`iej_impact.data._recoding.apply_codes`.
+    codes : value recoding ``{column: {raw: code}}``, ``{column: "aliases"}`` or, to ignore spaces
+        and case in text codes, ``{column: {map: {raw: code}, normalize: True}}``; raw values match
+        as read (``1`` read as a number is not the key ``'1'``: declare ``parse={column: "text"}``);
+        see :func:`iej_impact.data._recoding.apply_codes`.
     parse : per-column parsers, keyed by the *new* column name: ``"fr_number"``, ``"en_number"``,
-        ``"share"``, ``"percent"``, ``"date:%d/%m/%Y"``, ``"date:iso"``, ``"bool"``, or a mapping
+        ``"share"``, ``"percent"``, ``"date:%d/%m/%Y"``, ``"date:iso"``, ``"bool"``, ``"category"``,
+        ``"text"``, or a mapping
         such as ``{type: fr_number, estimate_column: target_is_estimate}``
         (see :func:`iej_impact.data._parser_specs.parser_spec`). Parsed columns are read as text first.
     table : a canonical table (``participations``, ``operations``, ``comparison_cohort``,
