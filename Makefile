@@ -10,6 +10,7 @@
 #   make demo-wheel    the demo from a folder outside the repository, with the wheel-installed CLI
 #   make lock          refresh requirements/lock.txt and requirements/oldest.txt (needs network; uses uv)
 #   make dev           editable install into .venv for day-to-day development
+#   make docs-reference regenerate docs/reference/ (data model, code lists, parsers) from the code
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -22,7 +23,7 @@ UV_VENV     ?= .venv-uv
 # the runtime and test dependencies checked in test-latest (printed with their versions)
 SHOWN   = numpy|pandas|scipy|statsmodels|scikit-learn|linearmodels|matplotlib|pyarrow|pyyaml|openpyxl|tqdm|pytest|hypothesis
 
-.PHONY: demo test dist install dev test-latest test-oldest demo-wheel lock lint bench clean
+.PHONY: demo test dist install dev test-latest test-oldest demo-wheel lock lint bench docs-reference clean
 
 # The locked environment: recreated from scratch whenever the lock file changes.
 $(VENV)/.locked: $(LOCK)
@@ -84,6 +85,10 @@ lint: $(VENV)/.locked
 
 bench: install
 	$(BIN)/python benchmarks/run.py --suite foundation
+
+# The reference pages are generated from src/ (tests/test_reference_docs.py fails when they are stale).
+docs-reference: $(VENV)/.locked
+	PYTHONPATH=src $(BIN)/python -m iej_impact.data._reference_docs --root .
 
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) $(OLDEST_VENV) runs build dist *.egg-info src/*.egg-info
