@@ -520,8 +520,12 @@ def parse_text(
     A declared parser makes a CSV or Excel reader read the column as text, so each cell is its
     text as written in the file (``01`` stays ``'01'``). Values that are already numbers (Parquet,
     Stata, SAS files, DataFrames) become the digits of a whole number (``1`` and ``1.0`` give
-    ``'1'``); any other value (a fraction, a boolean, a date) raises :class:`ParseError`, since its
-    text form would be a guess. Empty cells stay missing.
+    ``'1'``). Empty cells stay missing; text is kept as is (not trimmed).
+
+    Raises
+    ------
+    ParseError : a value that is neither text nor a whole number (a fraction, a boolean, a date),
+        since its text form would be a guess.
     """
     column, rows = _names(series, column, rows)
     table: dict[object, object] = {}
