@@ -50,11 +50,26 @@ def test_unknown_estimator_suggests():
         ({"report": {"language": "de"}}, r"^report\.language"),
         ({"analyses": []}, r"^analyses: 'analyses' must be a non-empty list"),
         ({"sample": {"filter": []}}, r"^sample\.filter: unknown key.*Did you mean 'filters'"),
+        ({"data": {"path": "a.txt", "format": "xlsx"}}, r"^data\.format: unknown file format 'xlsx'; formats: csv, excel"),
+        ({"data": {"path": "a.txt", "format": "parket"}}, r"^data\.format: .*Did you mean 'parquet'"),
+        ({"data": {"path": "a.txt", "format": 3}}, r"^data\.format: unknown file format 3"),
+        ({"data": {"path": "a.txt", "format": "excel", "sep": ";"}}, r"^data\.format: a field separator \(sep\)"),
+        ({"data": {"path": "a.csv", "tables": {"ops": {"path": "o.txt", "format": "txt"}}}},
+         r"^data\.tables\.ops\.format: unknown file format 'txt'"),
+        ({"data": {"path": "a.csv", "tables": {"ops": {"path": "o.txt", "fromat": "csv"}}}},
+         r"^data\.tables\.ops\.fromat: unknown key.*Did you mean 'format'"),
     ],
 )
 def test_config_errors(override, pattern):
     with pytest.raises(ConfigError, match=pattern):
         parse_config(base(**override))
+
+
+def test_format_is_a_reader_option_of_data_and_of_tables():
+    cfg = parse_config(base(data={"path": "x.txt", "format": "csv", "sep": "\\t",
+                                  "tables": {"ops": {"path": "o.bin", "format": "parquet"}}}))
+    assert cfg.data["format"] == "csv" and cfg.data["sep"] == "\t"
+    assert cfg.data["tables"]["ops"]["format"] == "parquet"
 
 
 def test_duplicate_names_refused():
@@ -78,3 +93,55 @@ def test_missing_file_and_bad_yaml(tmp_path):
     bad.write_text("project: {name: x\nanalyses: [", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML at line"):
         load_config(bad)
+
+
+def test_runner_reads_txt_extracts_with_a_declared_separator_or_format(tmp_path):
+    from iej_impact.runner import load_run_data
+
+    (tmp_path / "mdfse.txt").write_text("person_id;y;d\nP1;1;1\nP2;0;0\n", encoding="utf-8")
+    pd = pytest.importorskip("pandas")
+    pd.DataFrame({"operation_id": ["OP1"], "amount": [2.0]}).to_parquet(tmp_path / "ops.bin")
+    cfg = parse_config(base(data={"path": "mdfse.txt", "sep": ";", "tables": {"ops": {"path": "ops.bin", "format": "parquet"}}},
+                            analyses=[{"name": "a", "estimator": "difference_in_means", "outcome": "y", "treatment": "d",
+                                       "table": "main"},
+                                      {"name": "b", "estimator": "programme_indicators", "table": "ops"}]),
+                       base_dir=tmp_path)
+    run = load_run_data(cfg, every_table=True)
+    assert run.frame["person_id"].tolist() == ["P1", "P2"] and run.frame["y"].tolist() == [1, 0]
+    assert run.extra["ops"]["amount"].tolist() == [2.0]
+    wrong = parse_config(base(data={"path": "mdfse.txt", "format": "excel"}), base_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"^data: mdfse.txt: could not read 'mdfse.txt' as an excel file \(declared"):
+        load_run_data(wrong)
+    bare = parse_config(base(data={"path": "mdfse.txt"}), base_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"^data: mdfse.txt: unsupported file type '.txt'.*sep: ';'"):
+        load_run_data(bare)
+
+
+def test_codes_from_yaml_match_values_as_read_and_normalize_on_request(tmp_path):
+    from iej_impact.runner import load_run_data
+
+    (tmp_path / "mdfse.txt").write_text("person_id;sexe;y;d\nP1;H;1;1\nP2;F;0;0\nP3; h;1;0\n", encoding="utf-8")
+
+    def config(codes: str, parse: str = "{}") -> object:
+        path = tmp_path / "cfg.yaml"
+        path.write_text(f"""version: 1
+project: {{name: t, output_dir: out}}
+data: {{path: mdfse.txt, sep: ";", codes: {codes}, parse: {parse}}}
+analyses: [{{name: a, estimator: difference_in_means, outcome: y, treatment: d}}]
+""", encoding="utf-8")
+        return load_config(path)
+
+    with pytest.raises(ConfigError) as info:  # no silent normalisation
+        load_run_data(config("""{sexe: {H: M, F: F}}"""))
+    msg = str(info.value)
+    assert msg.startswith("data: mdfse.txt: column 'sexe'") and "' h' (1 row, e.g. person_id P3)" in msg
+    assert "codes: {sexe: {map: {...}, normalize: true}}" in msg
+    with pytest.raises(ConfigError, match=r"' h' \(1 row"):
+        load_run_data(config("""{sexe: {map: {H: M, F: F}, normalize: space}}"""))
+    run = load_run_data(config("""{sexe: {map: {H: M, F: F}, normalize: true}}"""))
+    assert run.frame["sexe"].tolist() == ["M", "F", "M"]
+    (tmp_path / "mdfse.txt").write_text("person_id;sexe;y;d\nP1;1;1;1\nP2;2;0;0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"1 \(int\), 2 \(int\) where codes: \{sexe: \.\.\.\} has '1' \(str\)"):
+        load_run_data(config("""{sexe: {'1': M, '2': F}}"""))
+    assert load_run_data(config("""{sexe: {'1': M, '2': F}}""", "{sexe: text}")).frame["sexe"].tolist() == ["M", "F"]
+    assert load_run_data(config("""{sexe: {1: M, 2: F}}""")).frame["sexe"].tolist() == ["M", "F"]

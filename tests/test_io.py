@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from iej_impact.data._arms import stack_arms
-from iej_impact.data._io import SUPPORTED_FORMATS, file_sha256, load_data, write_table
+from iej_impact.data._io import SUPPORTED_FORMATS, file_format, file_sha256, load_data, write_table
 from iej_impact.data._recoding import apply_codes
 from iej_impact.errors import (
     ContaminationError,
@@ -149,6 +149,107 @@ def test_missing_file_unsupported_type_directory_and_empty_file(tmp_path):
         load_data(tmp_path / "empty.csv")
     with pytest.raises(SpecificationError, match="file path or a pandas DataFrame"):
         load_data(42)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# declared format (any extension)
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_declared_separator_reads_delimited_text_whatever_the_extension(tmp_path, frame):
+    txt = tmp_path / "extract_2015.txt"
+    frame.to_csv(txt, index=False, sep=";")
+    out = load_data(txt, sep=";", table="participations")
+    assert out["person_id"].tolist() == ["007", "8", "9"] and out["age"].tolist() == [17, 22, 25]
+    tab = tmp_path / "EXTRACT.DAT"
+    frame.to_csv(tab, index=False, sep="\t")
+    assert load_data(tab, sep="\t")["sex"].tolist() == ["F", "M", "F"]
+    bare = tmp_path / "extract"
+    frame.to_csv(bare, index=False, sep="|")
+    assert load_data(bare, sep="|")["age"].tolist() == [17, 22, 25]
+    # the separator check and the line numbers of CSV files apply to them too
+    with pytest.raises(DataError, match=r"^extract_2015.txt: .*looks separated by ';'.*sep: ';'"):
+        load_data(txt, sep=",")
+    txt.write_text("person_id;age\nP1;17\nP2;dix-huit\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"^extract_2015.txt: column 'age'.*person_id P2.*'dix-huit'"):
+        load_data(txt, sep=";", parse={"age": "fr_number"})
+    txt.write_text("age;sex\n17;F\ndix-huit;M\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"^extract_2015.txt: column 'age'.*line 3"):
+        load_data(txt, sep=";", parse={"age": "fr_number"})
+    assert file_format(txt, sep=";") == "csv" and file_format(txt, format="excel") == "excel"
+    assert file_format(tmp_path / "a.XLSX") == "excel"
+
+
+def test_a_declared_format_wins_over_the_extension(tmp_path, frame):
+    parquet = tmp_path / "extract.bin"
+    frame.to_parquet(parquet, index=False)
+    assert load_data(parquet, format="parquet")["age"].tolist() == [17, 22, 25]
+    excel = tmp_path / "extract.txt"  # an Excel workbook saved under a misleading name
+    frame.to_excel(excel, index=False, engine="openpyxl")
+    assert load_data(excel, format="excel", table="participations")["person_id"].tolist() == ["007", "8", "9"]
+    semi = tmp_path / "extract.xls"  # delimited text exported with an Excel name
+    frame.to_csv(semi, index=False, sep=";")
+    assert load_data(semi, format="csv", sep=";")["sex"].tolist() == ["F", "M", "F"]
+    comma = tmp_path / "extract.asc"
+    frame.to_csv(comma, index=False)
+    assert load_data(comma, format="csv")["age"].tolist() == [17, 22, 25]  # csv without sep: commas
+    stata = tmp_path / "extract.stata"
+    frame.drop(columns="entry_date").to_stata(stata, write_index=False)
+    assert load_data(stata, format="stata")["age"].tolist() == [17, 22, 25]
+    tsv = tmp_path / "extract.tsv"
+    frame.to_csv(tsv, index=False, sep="\t")
+    assert load_data(tsv, format="csv")["age"].tolist() == [17, 22, 25]  # .tsv keeps its tab default
+
+
+def test_unknown_formats_and_contradictions_are_errors_naming_the_file(tmp_path, frame):
+    path = tmp_path / "extract.txt"
+    frame.to_csv(path, index=False, sep=";")
+    with pytest.raises(DataError) as info:
+        load_data(path, format="xlsx")
+    msg = str(info.value)
+    assert msg.startswith("extract.txt: unknown file format 'xlsx' declared for 'extract.txt'")
+    assert "csv, excel, parquet, stata, sas" in msg and info.value.source == "extract.txt"
+    with pytest.raises(DataError, match=r"Did you mean 'parquet'"):
+        load_data(path, format="parket")
+    with pytest.raises(DataError, match=r"^extract.txt: 'extract.txt' is declared in format 'excel'.*sep"):
+        load_data(path, format="excel", sep=";")
+    # without sep or format, an unknown extension is refused as before, now with both fixes
+    with pytest.raises(DataError) as info:
+        load_data(path)
+    msg = str(info.value)
+    assert msg.startswith("extract.txt: unsupported file type '.txt'")
+    assert "sep: ';'" in msg and "format: csv / excel / parquet / stata / sas" in msg
+
+
+@pytest.mark.parametrize(
+    ("writer", "fmt", "pattern"),
+    [
+        ("csv", "parquet", r"could not read 'extract.txt' as a parquet file \(declared format: parquet\)"),
+        ("csv", "excel", r"could not read 'extract.txt' as an excel file \(declared format: excel\)"),
+        ("csv", "stata", r"could not read 'extract.txt' as a stata file \(declared format: stata\)"),
+        ("parquet", "csv", r"as a csv file \(declared format: csv\).*first bytes are those of a parquet file"),
+        ("excel", "csv", r"as a csv file \(declared format: csv\).*first bytes are those of an excel file"),
+        ("excel", "parquet", r"as a parquet file \(declared format: parquet\).*first bytes are those of an excel"),
+    ],
+)
+def test_a_file_not_in_its_declared_format(tmp_path, frame, writer, fmt, pattern):
+    path = tmp_path / "extract.txt"
+    if writer == "csv":
+        frame.to_csv(path, index=False, sep=";")
+    elif writer == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_excel(path, index=False, engine="openpyxl")
+    with pytest.raises(DataError, match=r"^extract.txt: " + ".*" + pattern) as info:
+        load_data(path, format=fmt, sep=";" if fmt == "csv" else None)
+    assert info.value.source == "extract.txt"
+
+
+def test_a_misnamed_binary_file_says_what_it_looks_like(tmp_path, frame):
+    path = tmp_path / "extract.csv"  # a parquet file saved under a .csv name: the extension decides, and is wrong
+    frame.to_parquet(path, index=False)
+    with pytest.raises(DataError, match=r"^extract.csv: could not read 'extract.csv' as a csv file.*parquet file"):
+        load_data(path)
 
 
 def test_source_name_overrides_the_file_name(tmp_path):
@@ -319,6 +420,139 @@ def test_codes_for_an_absent_column():
         apply_codes(pd.DataFrame({"sex": ["F"]}), {"sexe": {"H": "M"}}, source="x.csv")
     with pytest.raises(SpecificationError, match="mapping"):
         apply_codes(pd.DataFrame({"sex": ["F"]}), {"sex": 3})
+
+
+# --------------------------------------------------------------------------------------------
+# codes: types of values and keys, opt-in normalisation
+# --------------------------------------------------------------------------------------------
+
+
+def test_text_keys_on_a_column_read_as_integers_show_both_types_and_the_fixes(tmp_path):
+    path = tmp_path / "extract.txt"
+    path.write_text("person_id;sexe\nP1;1\nP2;2\nP3;1\n", encoding="utf-8")
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(path, sep=";", codes={"sexe": {"1": "M", "2": "F"}})
+    msg = str(info.value)
+    assert msg.startswith("extract.txt: column 'sexe' has 2 values outside the codes of your mapping")
+    assert "1 (2 rows, e.g. person_id P1, P3); 2 (1 row, e.g. person_id P2)" in msg
+    assert "the column holds 1 (int), 2 (int) where codes: {sexe: ...} has '1' (str), '2' (str)" in msg
+    assert "parse: {sexe: text}" in msg and "key the map by numbers (1: CODE, without quotes)" in msg
+    assert info.value.column == "sexe" and info.value.rows == ("P1", "P2", "P3")
+    # either fix works
+    assert load_data(path, sep=";", codes={"sexe": {"1": "M", "2": "F"}}, parse={"sexe": "text"})["sexe"].tolist() == \
+        ["M", "F", "M"]
+    assert load_data(path, sep=";", codes={"sexe": {1: "M", 2: "F"}})["sexe"].tolist() == ["M", "F", "M"]
+
+
+def test_a_float_column_with_missing_values_shows_floats(tmp_path):
+    path = tmp_path / "extract.csv"
+    path.write_text("person,sexe\nP1,1\nP2,\nP3,2\n", encoding="utf-8")
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(path, codes={"sexe": {"1": "M", "2": "F"}})
+    msg = str(info.value)
+    assert "1 (1 row, e.g. line 2)" in msg and "2 (1 row, e.g. line 4)" in msg
+    assert "the column holds 1.0 (float), 2.0 (float) where codes: {sexe: ...} has '1' (str), '2' (str)" in msg
+    out = load_data(path, codes={"sexe": {"1": "M", "2": "F"}}, parse={"sexe": "text"})
+    assert out["sexe"].tolist()[::2] == ["M", "F"] and pd.isna(out["sexe"].iloc[1])
+
+
+def test_number_keys_on_text_that_is_not_their_digits(tmp_path):
+    path = tmp_path / "extract.csv"
+    path.write_text("person_id,dept\nP1,01\nP2,2\nP3,2A\n", encoding="utf-8")
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(path, parse={"dept": "text"}, codes={"dept": {1: "AIN", 2: "AISNE", "2A": "CORSE_SUD"}})
+    msg = str(info.value)
+    assert "'01' (1 row, e.g. person_id P1)" in msg  # '2' matched the number key 2 by its text, as before
+    assert "the column holds '01' (str) where codes: {dept: ...} has 1 (int)" in msg
+    assert "('01': CODE, in quotes)" in msg
+    ok = load_data(path, parse={"dept": "text"}, codes={"dept": {"01": "AIN", 2: "AISNE", "2A": "CORSE_SUD"}})
+    assert ok["dept"].tolist() == ["AIN", "AISNE", "CORSE_SUD"]
+
+
+def test_yaml_boolean_keys_on_yes_no_text():
+    data = pd.DataFrame({"person_id": ["P1", "P2"], "flag": ["yes", "no"]})
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(data, codes={"flag": {True: 1, False: 0}}, source_name="survey.csv")
+    msg = str(info.value)
+    assert msg.startswith("survey.csv: column 'flag'")
+    assert "'no' (str), 'yes' (str)" in msg and "False (bool), True (bool)" in msg and "quote the keys" in msg
+
+
+def test_keys_of_another_vocabulary_and_the_same_type_give_no_type_hint():
+    data = pd.DataFrame({"person_id": ["P1", "P2"], "sexe": ["H", "X"]})
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(data, codes={"sexe": {"H": "M", "F": "F"}})
+    assert "differ in type" not in str(info.value) and "normalize" not in str(info.value)
+    numbers = pd.DataFrame({"person_id": ["P1", "P2"], "sexe": [1, 3]})
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(numbers, codes={"sexe": {"H": "M", "F": "F"}})
+    msg = str(info.value)
+    assert "the column holds 3 (int), 1 (int) and codes: {sexe: ...} has 'H' (str), 'F' (str)" in msg or \
+        "the column holds 1 (int), 3 (int) and codes: {sexe: ...} has 'H' (str), 'F' (str)" in msg
+    assert "(1: CODE)" in msg or "(3: CODE)" in msg
+
+
+def test_text_parser_on_typed_sources():
+    data = pd.DataFrame({"code": [1, 2, None], "frac": [1.5, 2.0, None], "flag": [True, False, True]})
+    out = load_data(data, parse={"code": "text"})
+    assert out["code"].tolist()[:2] == ["1", "2"] and pd.isna(out["code"].iloc[2])
+    with pytest.raises(ParseError, match=r"column 'frac' .*1\.5 \(float\) has no single text form"):
+        load_data(data, parse={"frac": "text"})
+    with pytest.raises(ParseError, match=r"column 'flag' .*True is a boolean"):
+        load_data(data, parse={"flag": {"type": "text"}})
+
+
+def test_normalize_is_opt_in_and_explicit(tmp_path):
+    path = tmp_path / "imilo.csv"
+    path.write_text("person_id,situation\nP1,Emploi\nP2, emploi \nP3,CHOMAGE\nP4,chômage\n", encoding="utf-8")
+    mapping = {"emploi": "EMPLOYED", "chomage": "UNEMPLOYED", "chômage": "UNEMPLOYED"}
+    with pytest.raises(UnknownCodeError) as info:  # default: the value as read, no silent normalisation
+        load_data(path, codes={"situation": mapping})
+    msg = str(info.value)
+    assert "' emploi ' (1 row, e.g. person_id P2)" in msg and "'Emploi' (1 row, e.g. person_id P1)" in msg
+    assert "Ignoring spaces and case would read" in msg and "' emploi ' as 'emploi'" in msg
+    assert "codes: {situation: {map: {...}, normalize: true}}" in msg
+    out = load_data(path, codes={"situation": {"map": mapping, "normalize": True}})
+    assert out["situation"].tolist() == ["EMPLOYED", "EMPLOYED", "UNEMPLOYED", "UNEMPLOYED"]
+    with pytest.raises(UnknownCodeError, match=r"' emploi ' \(1 row, e\.g\. person_id P2\)") as info:
+        load_data(path, codes={"situation": {"map": mapping, "normalize": "case"}})
+    assert "Ignoring spaces" not in str(info.value)  # normalisation asked for: no hint about it
+    with pytest.raises(UnknownCodeError, match=r"'Emploi' \(1 row"):
+        load_data(path, codes={"situation": {"map": mapping, "normalize": ["space"]}})
+    assert load_data(path, codes={"situation": {"map": mapping, "normalize": ["space", "case"]}})["situation"].nunique() == 2
+    with pytest.raises(UnknownCodeError, match="Ignoring spaces and case"):  # normalize: false is the default
+        load_data(path, codes={"situation": {"map": mapping, "normalize": False}})
+
+
+def test_normalize_with_code_lists_and_alias_tables():
+    data = pd.DataFrame({"participation_id": ["A1", "A2", "A3"], "sex": ["f ", "M", "h"]})
+    with pytest.raises(UnknownCodeError) as info:
+        load_data(data, table="participations", codes={"sex": {"map": {}, "normalize": "space"}})
+    assert "'h' (1 row, e.g. participation_id A3" in str(info.value)
+    out = load_data(data, table="participations", codes={"sex": {"map": [{"H": "M"}], "normalize": True}})
+    assert out["sex"].tolist() == ["F", "M", "M"]  # 'f ' is the code F once spaces and case are ignored
+    ops = _operations()
+    ops.loc[0, "action_type"] = "  repérage"
+    out = load_data(ops, table="operations", codes={"action_type": {"map": "aliases", "normalize": True}})
+    assert out["action_type"].iloc[0] == "REPERAGE"
+
+
+def test_code_map_declarations_are_checked():
+    data = pd.DataFrame({"sexe": ["H", "F"]})
+    with pytest.raises(SpecificationError, match=r"unknown key 'normalise'.*Did you mean 'normalize'"):
+        load_data(data, codes={"sexe": {"map": {"H": "M"}, "normalise": True}})
+    with pytest.raises(SpecificationError, match=r"'normalize' of column 'sexe' must be true"):
+        load_data(data, codes={"sexe": {"map": {"H": "M"}, "normalize": "accents"}})
+    with pytest.raises(SpecificationError, match=r"put the mapping under 'map'"):
+        load_data(data, codes={"sexe": {"H": "M", "F": "F", "normalize": True}})
+    with pytest.raises(SpecificationError, match=r"keys 'H' and 'h ' of column 'sexe' are the same text"):
+        load_data(data, codes={"sexe": {"map": {"H": "M", "h ": "F", "F": "F"}, "normalize": True}})
+    ops = _operations()  # map: aliases alone is the alias table, not the recoding of a raw value 'map'
+    assert load_data(ops, table="operations", codes={"action_type": {"map": "aliases"}})["action_type"].iloc[2] == \
+        "APPRENTISSAGE"
+    # a raw value called 'map' mapped to one code is still a plain mapping
+    raw = pd.DataFrame({"kind": ["map", "plan"]})
+    assert load_data(raw, codes={"kind": {"map": "MAP", "plan": "PLAN"}})["kind"].tolist() == ["MAP", "PLAN"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from iej_impact.data._parser_specs import ParserSpec, parse_column, parser_spec
-from iej_impact.data._parsing import parse_bool, parse_dates, parse_number, parse_share
+from iej_impact.data._parsing import parse_bool, parse_dates, parse_number, parse_share, parse_text
 from iej_impact.errors import ParseError, ScaleError, SpecificationError
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -256,3 +256,14 @@ def test_parse_column_requires_a_home_for_estimate_flags():
     assert out["target_nc"].tolist() == [False, False, True]
     assert parse_column(pd.Series(["oui"]), "bool", column="b")["b"].tolist() == [True]
     assert parse_column(pd.Series(["5 %"]), "share", column="s")["s"].tolist() == [0.05]
+
+
+def test_parse_text_keeps_codes_as_written():
+    assert parse_text(pd.Series(["01", "2A", None, " 3"])).tolist()[:2] == ["01", "2A"]
+    assert parse_text(pd.Series(["01", "2A", None, " 3"])).tolist()[3] == " 3"  # as written, not trimmed
+    out = parse_text(pd.Series([1, 2.0, np.nan]), column="dept")
+    assert out.tolist()[:2] == ["1", "2"] and pd.isna(out.iloc[2]) and out.dtype == object
+    with pytest.raises(ParseError, match=r"column 'dept' .*row 1.*2\.5 \(float\) has no single text form"):
+        parse_text(pd.Series([1.0, 2.5]), column="dept")
+    assert parser_spec("text") == ParserSpec(type="text") == parser_spec({"type": "text"})
+    assert parse_column(pd.Series([7, 8]), "text", column="c")["c"].tolist() == ["7", "8"]

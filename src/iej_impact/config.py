@@ -58,10 +58,10 @@ TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "descr
 PROJECT_KEYS = ("name", "output_dir", "seed")
 DATA_KEYS = (
     "path", "participants", "comparison", "treatment_column", "columns", "codes", "parse", "table",
-    "sep", "sheet", "encoding", "synthetic", "tables",
+    "format", "sep", "sheet", "encoding", "synthetic", "tables",
 )
 #: keys of an entry of ``data.tables`` (a further input table, used by analyses with ``table: <name>``)
-TABLE_KEYS = ("path", "columns", "codes", "parse", "table", "sep", "sheet", "encoding")
+TABLE_KEYS = ("path", "columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding")
 SYNTHETIC_KEYS = ("n_participants", "comparison_ratio", "seed", "table", "panel")
 SYNTHETIC_TABLES = ("persons", "panel", "participations", "comparison", "operations")
 SAMPLE_KEYS = ("filters", "dropna", "unit", "time", "cohort", "treatment", "never_treated", "id_column")
@@ -274,6 +274,17 @@ def _reader_options(spec: dict[str, Any], loc: str) -> None:
         if not isinstance(sep, str) or len(sep) != 1:
             raise ConfigError(f"the field separator must be one character (e.g. ';', ',' or \"\\t\" for a tab); "
                               f"got {short_repr(sep)}.", location=f"{loc}.sep")
+    if "format" in spec:
+        from .data._io import FORMATS
+
+        fmt = spec["format"]
+        if not isinstance(fmt, str) or fmt not in FORMATS:
+            raise ConfigError(f"unknown file format {short_repr(fmt)}; formats: {', '.join(FORMATS)} (the reader to use "
+                              "whatever the file's extension)." + (suggest(fmt, FORMATS) if isinstance(fmt, str) else ""),
+                              location=f"{loc}.format")
+        if "sep" in spec and fmt != "csv":
+            raise ConfigError(f"a field separator (sep) applies to delimited text only; remove sep, or declare "
+                              f"format: csv (got format: {fmt}).", location=f"{loc}.format")
     if "encoding" in spec:
         enc = spec["encoding"]
         try:

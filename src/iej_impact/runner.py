@@ -100,7 +100,7 @@ def _load_run_data(cfg: RunConfig, every_table: bool = False) -> RunData:
     from .data._io import file_sha256, load_data
 
     data = cfg.data
-    read_opts = {k: data[k] for k in ("columns", "codes", "parse", "table", "sep", "sheet", "encoding") if k in data}
+    read_opts = {k: data[k] for k in ("columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding") if k in data}
     used = _tables_used(cfg)
     extra: dict[str, pd.DataFrame] = {}
     extra_inputs: list[dict[str, Any]] = []

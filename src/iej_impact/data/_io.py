@@ -30,7 +30,9 @@ from ._recoding import apply_codes
 from ._rows import loaded_rows
 
 __all__ = [
+    "FORMATS",
     "SUPPORTED_FORMATS",
+    "file_format",
     "load_data",
     "read_table",
     "rename_columns",
@@ -50,6 +52,8 @@ SUPPORTED_FORMATS: dict[str, str] = {
     ".dta": "stata",
     ".sas7bdat": "sas",
 }
+#: readers a ``format`` declaration can name (it wins over the extension)
+FORMATS: tuple[str, ...] = ("csv", "excel", "parquet", "stata", "sas")
 
 
 # --------------------------------------------------------------------------------------------
@@ -61,7 +65,7 @@ def _source_label(path: Path, source_name: str | None) -> str:
     return source_name if source_name else path.name
 
 
-def _check_path(path: Path, label: str) -> str:
+def _check_path(path: Path, label: str) -> None:
     if not path.exists():
         near = ""
         if path.parent.is_dir():
@@ -70,19 +74,72 @@ def _check_path(path: Path, label: str) -> str:
                         "relative to the config file).", source=label)
     if path.is_dir():
         raise DataError(f"{str(path)!r} is a directory, not a data file.", source=label)
+
+
+def file_format(path: str | Path, *, format: str | None = None, sep: str | None = None,
+                source_name: str | None = None) -> str:
+    """The reader of a file (one of :data:`FORMATS`): the declared ``format`` when given, else the
+    extension (:data:`SUPPORTED_FORMATS`), else ``"csv"`` when a separator is declared; otherwise
+    :class:`DataError` naming the file. Never guessed from the content."""
+    path = Path(path)
+    label = _source_label(path, source_name)
+    if format is not None:
+        if not isinstance(format, str) or format not in FORMATS:
+            raise DataError(
+                f"unknown file format {format!r} declared for {path.name!r}; formats: {', '.join(FORMATS)}."
+                + (suggest(format, FORMATS) if isinstance(format, str) else ""),
+                source=label,
+            )
+        if sep is not None and format != "csv":
+            raise DataError(
+                f"{path.name!r} is declared in format {format!r}, which has no field separator, but a separator "
+                f"({sep!r}) is declared too; remove sep, or declare format: csv for a delimited text file.",
+                source=label,
+            )
+        return format
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_FORMATS:
-        raise DataError(
-            f"unsupported file type {suffix or '(no extension)'!r} for {path.name!r}; supported: "
-            f"{', '.join(SUPPORTED_FORMATS)}. Save the table in one of these formats.",
-            source=label,
-        )
-    return SUPPORTED_FORMATS[suffix]
+    if suffix in SUPPORTED_FORMATS:
+        return SUPPORTED_FORMATS[suffix]
+    if sep is not None:  # a declared separator says the file is delimited text, whatever its name
+        return "csv"
+    raise DataError(
+        f"unsupported file type {suffix or '(no extension)'!r} for {path.name!r}; supported: "
+        f"{', '.join(SUPPORTED_FORMATS)}. Save the table in one of these formats, or declare how to read it: "
+        "sep: ';' (or another separator) for delimited text, or format: "
+        f"{' / '.join(FORMATS)}.",
+        source=label,
+    )
+
+
+#: leading bytes of binary formats, used only to explain a failed read (never to choose a reader)
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "excel (.xlsx, a zip archive)"),
+    (b"\xd0\xcf\x11\xe0", "excel (.xls)"),
+    (b"PAR1", "parquet"),
+)
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
+def _looks_like(path: Path, kind: str) -> str:
+    """' It looks like a parquet file.' when the first bytes say so and the declared reader differs."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return ""
+    for magic, name in _MAGIC:
+        if head.startswith(magic) and not name.startswith(kind):
+            return f" Its first bytes are those of {_a(name.split(' ')[0])} file, not {_a(kind)} file."
+    return ""
 
 
 def read_table(
     path: str | Path,
     *,
+    format: str | None = None,
     sheet: str | int | None = None,
     sep: str | None = None,
     encoding: str | None = None,
@@ -94,7 +151,10 @@ def read_table(
     Parameters
     ----------
     path : a ``.csv``/``.tsv``, ``.parquet``/``.pq``, ``.xlsx``/``.xlsm``/``.xls``, ``.dta`` or
-        ``.sas7bdat`` file.
+        ``.sas7bdat`` file; any other name (``.txt``, ``.dat``...) with a declared ``sep`` (read as
+        delimited text) or ``format``.
+    format : the reader, ``"csv"`` (delimited text), ``"excel"``, ``"parquet"``, ``"stata"`` or
+        ``"sas"``; wins over the extension (default: from the extension, see :func:`file_format`).
     sheet : Excel sheet name or 0-based position (default: the first sheet).
     sep : CSV field separator (default ``","``, ``"\\t"`` for ``.tsv``); never sniffed.
     encoding : text encoding (default UTF-8 for CSV, with or without a byte-order mark; the
@@ -104,7 +164,9 @@ def read_table(
     """
     path = Path(path)
     label = _source_label(path, source_name)
-    kind = _check_path(path, label)
+    _check_path(path, label)
+    kind = file_format(path, format=format, sep=sep, source_name=label)
+    declared = f" (declared format: {format})" if format is not None else ""
     dtype = {c: str for c in text_columns} or None
     try:
         if kind == "csv":
@@ -128,6 +190,10 @@ def read_table(
     except DataError:
         raise
     except UnicodeDecodeError as exc:
+        other = _looks_like(path, kind)
+        if other:
+            raise DataError(f"could not read {path.name!r} as {_a(kind)} file{declared}.{other} Declare the format "
+                            "the file is in (format: ...), or export it again.", source=label) from exc
         raise DataError(
             f"could not decode {path.name!r} as {encoding or 'UTF-8'} ({exc.reason} at byte {exc.start}). "
             "Declare the file's encoding (e.g. encoding: cp1252 or latin-1 for files saved by French Excel).",
@@ -137,18 +203,20 @@ def read_table(
         raise DataError(f"{path.name!r} is empty (no header, no rows).", source=label) from exc
     except ImportError as exc:
         raise DataError(
-            f"reading {path.suffix!r} files needs an optional package ({exc}). Install it, or save the table "
+            f"reading {kind} files needs an optional package ({exc}). Install it, or save the table "
             "as .xlsx, .csv or .parquet.",
             source=label,
         ) from exc
     except ValueError as exc:
         if kind == "excel" and sheet is not None and "not found" in str(exc).lower():
             raise DataError(f"sheet {sheet!r} not found in {path.name!r}: {exc}.", source=label) from exc
-        raise DataError(f"could not read {path.name!r} as a {kind} file: {exc}", source=label) from exc
+        raise DataError(f"could not read {path.name!r} as {_a(kind)} file{declared}: {exc}{_looks_like(path, kind)}",
+                        source=label) from exc
     except Exception as exc:  # corrupt or truncated files surface many reader-specific errors
+        said = "the declared format says" if format is not None else "its extension says"
         raise DataError(
-            f"could not read {path.name!r} as a {kind} file ({type(exc).__name__}: {exc}). The file may be "
-            "corrupt, truncated or of another type than its extension says.",
+            f"could not read {path.name!r} as {_a(kind)} file{declared} ({type(exc).__name__}: {exc}). The file may "
+            f"be corrupt, truncated or of another type than {said}.{_looks_like(path, kind)}",
             source=label,
         ) from exc
 
@@ -236,6 +304,7 @@ def load_data(
     codes: Mapping[str, object] | None = None,
     parse: Mapping[str, str | Mapping[str, object]] | None = None,
     table: str | None = None,
+    format: str | None = None,
     sheet: str | int | None = None,
     sep: str | None = None,
     encoding: str | None = None,
@@ -243,7 +312,8 @@ def load_data(
 ) -> pd.DataFrame:
     """Load a table from a file (or a DataFrame) and make it analysis-ready, explicitly.
 
-    Steps, in order: read (by file extension) -> rename (``columns``) -> parse (``parse``; with
+    Steps, in order: read (by declared ``format``, else file extension, else as delimited text
+    when ``sep`` is declared) -> rename (``columns``) -> parse (``parse``; with
     ``table``, canonical date columns still in text are read as ISO dates) -> recode (``codes``)
     -> check codes (``table``). Nothing is inferred from the data: separators,
     number styles, date formats and code aliases are all declared.
@@ -251,12 +321,16 @@ def load_data(
     Parameters
     ----------
     source : path to a ``.csv``/``.tsv``, ``.parquet``, ``.xlsx``/``.xls``, ``.dta`` or
-        ``.sas7bdat`` file, or a DataFrame (copied, never modified).
+        ``.sas7bdat`` file (any other name with ``sep`` or ``format``), or a DataFrame (copied,
+        never modified).
     columns : renames ``{old_name: new_name}``; an unknown old name is an error (with a suggestion).
-    codes : value recoding ``{column: {raw: code}}`` or ``{column: "aliases"}``; see
-        :func:`iej_impact.data._recoding.apply_codes`.
+    codes : value recoding ``{column: {raw: code}}``, ``{column: "aliases"}`` or, to ignore spaces
+        and case in text codes, ``{column: {map: {raw: code}, normalize: True}}``; raw values match
+        as read (``1`` read as a number is not the key ``'1'``: declare ``parse={column: "text"}``);
+        see :func:`iej_impact.data._recoding.apply_codes`.
     parse : per-column parsers, keyed by the *new* column name: ``"fr_number"``, ``"en_number"``,
-        ``"share"``, ``"percent"``, ``"date:%d/%m/%Y"``, ``"date:iso"``, ``"bool"``, or a mapping
+        ``"share"``, ``"percent"``, ``"date:%d/%m/%Y"``, ``"date:iso"``, ``"bool"``, ``"category"``,
+        ``"text"``, or a mapping
         such as ``{type: fr_number, estimate_column: target_is_estimate}``
         (see :func:`iej_impact.data._parser_specs.parser_spec`). Parsed columns are read as text first.
     table : a canonical table (``participations``, ``operations``, ``comparison_cohort``,
@@ -264,6 +338,9 @@ def load_data(
         text are parsed as ISO dates (declare ``parse`` for other formats), and every coded
         column that is present is checked against its code list. Run :func:`iej_impact.data._checks.validate_table`
         for the full pre-flight checks (types, required columns, duplicates, date order).
+    format : ``"csv"``, ``"excel"``, ``"parquet"``, ``"stata"`` or ``"sas"``: the reader, whatever
+        the extension (e.g. a ``.txt`` extract: ``format="csv", sep=";"``; ``sep`` alone also reads
+        a file of any extension as delimited text).
     sheet, sep, encoding : reader options (see :func:`read_table`).
     source_name : the name used in messages (default: the file name).
 
@@ -273,7 +350,8 @@ def load_data(
 
     Raises
     ------
-    DataError : missing file, unsupported extension, unreadable file, a file with a header but no
+    DataError : missing file, unsupported extension (without ``sep`` or ``format``), unknown
+        ``format``, a file that cannot be read in its format, a file with a header but no
         rows, a header naming a column twice (CSV, Excel), unknown column in ``columns``/``codes``; :class:`ParseError` for values not matching a parser;
         :class:`UnknownCodeError` for values outside a code list. Messages start with the file name.
 
@@ -296,12 +374,13 @@ def load_data(
     elif isinstance(source, (str, Path)):
         path = Path(source)
         label = _source_label(path, source_name)
-        kind = _check_path(path, label)
+        _check_path(path, label)
+        kind = file_format(path, format=format, sep=sep, source_name=label)
         inverse = {new: old for old, new in columns.items()}
         text = [inverse.get(c, c) for c in specs]
         if schema is not None:
             text += [inverse.get(c.name, c.name) for c in schema if c.dtype == "str"]
-        frame = read_table(path, sheet=sheet, sep=sep, encoding=encoding, text_columns=tuple(dict.fromkeys(text)),
+        frame = read_table(path, format=format, sheet=sheet, sep=sep, encoding=encoding, text_columns=tuple(dict.fromkeys(text)),
                            source_name=label)
         if len(frame) == 0:
             raise DataError(f"{path.name!r} has a header ({len(frame.columns)} columns) but no data rows; check that "

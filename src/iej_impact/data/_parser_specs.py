@@ -17,13 +17,22 @@ import pandas as pd
 
 from .._validation import suggest
 from ..errors import ParseError, SpecificationError
-from ._parsing import NumberStyle, ShareScale, parse_bool, parse_dates, parse_number, parse_share, value_examples
+from ._parsing import (
+    NumberStyle,
+    ShareScale,
+    parse_bool,
+    parse_dates,
+    parse_number,
+    parse_share,
+    parse_text,
+    value_examples,
+)
 from ._rows import describe_mask, example_ids, row_labels
 
 __all__ = ["ParserSpec", "parser_spec", "parse_column"]
 
 _SPEC_KEYS = ("type", "style", "scale", "format", "estimate_column", "nc_column")
-_SPEC_TYPES = ("number", "share", "date", "bool", "category")
+_SPEC_TYPES = ("number", "share", "date", "bool", "category", "text")
 _SHORTHANDS: dict[str, dict[str, object]] = {
     "fr_number": {"type": "number", "style": "fr"},
     "en_number": {"type": "number", "style": "en"},
@@ -34,6 +43,7 @@ _SHORTHANDS: dict[str, dict[str, object]] = {
     "date": {"type": "date", "format": "iso"},
     "bool": {"type": "bool"},
     "category": {"type": "category"},
+    "text": {"type": "text"},
 }
 
 
@@ -41,7 +51,7 @@ _SHORTHANDS: dict[str, dict[str, object]] = {
 class ParserSpec:
     """A resolved per-column parser declaration."""
 
-    type: Literal["number", "share", "date", "bool", "category"]
+    type: Literal["number", "share", "date", "bool", "category", "text"]
     style: NumberStyle = "fr"
     scale: ShareScale = "fraction"
     format: str = "iso"
@@ -56,7 +66,9 @@ def parser_spec(spec: str | Mapping[str, object], *, column: str = "column") -> 
     ``"percent"`` (a share written 0-100), ``"date"`` (ISO), ``"date:%d/%m/%Y"``, ``"date:iso"``,
     ``"bool"``, ``"category"`` (the text as read, as a pandas ``Categorical``: a covariate that
     enters models as one indicator per value even when its codes look like numbers, e.g. French
-    département codes ``01`` ... ``2A``). Mappings: ``{type: number|share|date|bool|category, style: fr|en, scale: fraction|percent,
+    département codes ``01`` ... ``2A``), ``"text"`` (the text as written, as plain strings: e.g. codes
+    ``1``/``2`` that a ``codes:`` map keys by text, see :func:`iej_impact.data._parsing.parse_text`).
+    Mappings: ``{type: number|share|date|bool|category|text, style: fr|en, scale: fraction|percent,
     format: ..., estimate_column: ..., nc_column: ...}``; ``type`` may also be a shorthand.
     """
     if isinstance(spec, str):
@@ -144,4 +156,6 @@ def parse_column(
         return {column: parse_dates(series, format=resolved.format, column=column, source=source, rows=rows)}
     if resolved.type == "category":
         return {column: series.astype("category")}
+    if resolved.type == "text":
+        return {column: parse_text(series, column=column, source=source, rows=rows)}
     return {column: parse_bool(series, column=column, source=source, rows=rows)}

@@ -33,6 +33,7 @@ __all__ = [
     "parse_share",
     "parse_dates",
     "parse_bool",
+    "parse_text",
     "value_examples",
     "NC_VALUES",
 ]
@@ -500,3 +501,46 @@ def parse_bool(
                    fix=f"Accepted: {', '.join(_TRUE)} / {', '.join(_FALSE)}; map other spellings with "
                        "codes: {column: {raw: true/false}}.")
     return series.map(table).astype("boolean").rename(series.name)
+
+
+# --------------------------------------------------------------------------------------------
+# Text
+# --------------------------------------------------------------------------------------------
+
+
+def parse_text(
+    series: pd.Series,
+    *,
+    column: str | None = None,
+    source: str | None = None,
+    rows: pd.Series | None = None,
+) -> pd.Series:
+    """Keep a column as text, as written: codes that look like numbers (``1``, ``01``, ``2A``).
+
+    A declared parser makes a CSV or Excel reader read the column as text, so each cell is its
+    text as written in the file (``01`` stays ``'01'``). Values that are already numbers (Parquet,
+    Stata, SAS files, DataFrames) become the digits of a whole number (``1`` and ``1.0`` give
+    ``'1'``). Empty cells stay missing; text is kept as is (not trimmed).
+
+    Raises
+    ------
+    ParseError : a value that is neither text nor a whole number (a fraction, a boolean, a date),
+        since its text form would be a guess.
+    """
+    column, rows = _names(series, column, rows)
+    table: dict[object, object] = {}
+    bad: dict[object, str] = {}
+    for v in pd.unique(series.dropna()):
+        shown = v.item() if isinstance(v, np.generic) else v
+        if isinstance(v, str):
+            table[v] = v
+        elif isinstance(v, (bool, np.bool_)):
+            bad[v] = f"{shown!r} is a boolean"
+        elif isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and float(v).is_integer()):
+            table[v] = str(int(v))
+        else:
+            bad[v] = f"{shown!r} ({type(shown).__name__}) has no single text form"
+    if bad:
+        _raise_bad(series, bad, column=column, source=source, rows=rows, what="text codes",
+                   fix="Only text and whole numbers are kept as text; correct these cells or export the column as text.")
+    return series.map(table).astype(object).rename(series.name)

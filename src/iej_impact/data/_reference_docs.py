@@ -275,6 +275,7 @@ _EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "date": (["2015-03-01", "2015-03-01 10:30"], ["01/03/2015", "2015-02-31", "42064"]),
     "bool": (["oui", "Non", "VRAI", "1", "yes", ""], ["peut-être", "2", "O"]),
     "category": (["01", "2A", "13"], []),
+    "text": (["01", "2A", "1", " 3"], []),
 }
 #: examples of the ``date:<format>`` form: declaration -> (reads, refuses)
 _DATE_FORMAT_EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
@@ -301,6 +302,7 @@ _TYPE_FUNCTIONS: dict[str, Callable[..., object]] = {
     "share": _parsing.parse_share,
     "date": _parsing.parse_dates,
     "bool": _parsing.parse_bool,
+    "text": _parsing.parse_text,
 }
 
 
