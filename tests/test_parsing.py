@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -403,3 +405,15 @@ def test_quarters_parsed_from_a_file_are_the_time_of_the_did_estimators(tmp_path
     assert es is not None
     data["d"] = (data["quarter"] >= data["first_quarter"]).fillna(False).astype(int)
     assert abs(iej.twfe(data, outcome="y", unit="id", time="quarter", treatment="d").estimate - 2.0) < 0.1
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "str"])
+def test_parse_periods_same_on_every_text_dtype_without_warnings(dtype):
+    """pandas 2.2 (object text, or the nullable "string") and pandas 3 (the default "str" dtype)."""
+    raw = ["2012T1", None, "2012Q2", "", "2012-Q3"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = parse_periods(pd.Series(raw, dtype=dtype), column="quarter")
+        assert out.tolist() == [4 * 2012, pd.NA, 4 * 2012 + 1, pd.NA, 4 * 2012 + 2]
+        with pytest.raises(ParseError, match=r"'2012T5' \(1 row\)"):
+            parse_periods(pd.Series(["2012T1", "2012T5", None], dtype=dtype), column="quarter")
