@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from iej_impact.data._parser_specs import ParserSpec, parse_column, parser_spec
-from iej_impact.data._parsing import parse_bool, parse_dates, parse_number, parse_periods, parse_share, parse_text
+from iej_impact.data._parsing import parse_bool, parse_dates, parse_number, parse_share, parse_text
+from iej_impact.data._periods import parse_periods
 from iej_impact.errors import ParseError, ScaleError, SpecificationError
 
 NBSP, NNBSP = "\u00a0", "\u202f"

@@ -23,11 +23,11 @@ from ._parsing import (
     parse_bool,
     parse_dates,
     parse_number,
-    parse_periods,
     parse_share,
     parse_text,
     value_examples,
 )
+from ._periods import parse_periods
 from ._rows import describe_mask, example_ids, row_labels
 
 __all__ = ["ParserSpec", "parser_spec", "parse_column"]
@@ -72,7 +72,7 @@ def parser_spec(spec: str | Mapping[str, object], *, column: str = "column") -> 
     ``1``/``2`` that a ``codes:`` map keys by text, see :func:`iej_impact.data._parsing.parse_text`),
     ``"period:quarter"`` / ``"period:month"`` (quarters ``2012T1``, ``2012Q1`` or months ``2012-03``,
     ``03/2012``, dates as consecutive integer period indexes, see
-    :func:`iej_impact.data._parsing.parse_periods`).
+    :func:`iej_impact.data._periods.parse_periods`).
     Mappings: ``{type: number|share|date|period|bool|category|text, style: fr|en, scale: fraction|percent,
     format: ..., estimate_column: ..., nc_column: ...}`` (``format: quarter|month`` for a period);
     ``type`` may also be a shorthand.

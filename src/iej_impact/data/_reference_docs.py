@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParseError, SpecificationError
-from . import _parser_specs, _parsing
+from . import _parser_specs, _parsing, _periods
 from ._datamodel import (
     COLUMN_TYPES,
     EXIT_RESULT_COLUMNS,
@@ -310,7 +310,7 @@ _TYPE_FUNCTIONS: dict[str, Callable[..., object]] = {
     "number": _parsing.parse_number,
     "share": _parsing.parse_share,
     "date": _parsing.parse_dates,
-    "period": _parsing.parse_periods,
+    "period": _periods.parse_periods,
     "bool": _parsing.parse_bool,
     "text": _parsing.parse_text,
 }
