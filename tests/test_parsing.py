@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from iej_impact.data._parser_specs import ParserSpec, parse_column, parser_spec
 from iej_impact.data._parsing import parse_bool, parse_dates, parse_number, parse_share, parse_text
+from iej_impact.data._periods import parse_periods
 from iej_impact.errors import ParseError, ScaleError, SpecificationError
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -267,3 +270,151 @@ def test_parse_text_keeps_codes_as_written():
         parse_text(pd.Series([1.0, 2.5]), column="dept")
     assert parser_spec("text") == ParserSpec(type="text") == parser_spec({"type": "text"})
     assert parse_column(pd.Series([7, 8]), "text", column="c")["c"].tolist() == ["7", "8"]
+
+
+# --------------------------------------------------------------------------------------------
+# periods (quarters and months)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "index"),
+    [
+        ("2012T1", "quarter", 4 * 2012),
+        ("2012t3", "quarter", 4 * 2012 + 2),
+        ("2012Q4", "quarter", 4 * 2012 + 3),
+        ("2012-Q2", "quarter", 4 * 2012 + 1),
+        ("2012-T2", "quarter", 4 * 2012 + 1),
+        (" 2013T1 ", "quarter", 4 * 2013),
+        ("2012-03", "quarter", 4 * 2012),  # a month gives its quarter
+        ("04/2012", "quarter", 4 * 2012 + 1),
+        ("201212", "quarter", 4 * 2012 + 3),
+        ("2012-09-30", "quarter", 4 * 2012 + 2),  # an ISO date gives its quarter
+        ("2012-03", "month", 12 * 2012 + 2),
+        ("03/2012", "month", 12 * 2012 + 2),
+        ("3/2012", "month", 12 * 2012 + 2),
+        ("201203", "month", 12 * 2012 + 2),
+        ("2012-03-15", "month", 12 * 2012 + 2),
+        ("2012-03-15 10:30", "month", 12 * 2012 + 2),
+    ],
+)
+def test_parse_periods_reads_every_written_form(text, unit, index):
+    out = parse_periods(pd.Series([text]), unit=unit)
+    assert out.dtype == "Int64" and out.tolist() == [index]
+
+
+def test_parse_periods_are_consecutive_and_missing_stays_missing():
+    out = parse_periods(pd.Series(["2012T3", "2012T4", None, "", "2013T1", np.nan], name="quarter"))
+    assert out.name == "quarter" and out.dtype == "Int64"
+    assert out.iloc[[0, 1, 4]].diff().dropna().tolist() == [1, 1]  # across the year boundary too
+    assert out.isna().tolist() == [False, False, True, True, False, True]  # NA is not 0
+    assert divmod(int(out.iloc[0]), 4) == (2012, 2)  # back to the calendar: year, quarter - 1
+    months = parse_periods(pd.Series(["2012-12", "01/2013", pd.NA]), unit="month")
+    assert months.iloc[1] - months.iloc[0] == 1 and pd.isna(months.iloc[2])
+    # spellings of one granularity may be mixed
+    assert parse_periods(pd.Series(["2012T1", "2012Q1", "2012-Q1"])).nunique() == 1
+    assert parse_periods(pd.Series(["2012-03", "03/2012", "201203", "2012-03-31"]), unit="month").nunique() == 1
+
+
+def test_parse_periods_typed_values():
+    dates = pd.Series(pd.to_datetime(["2012-02-10", None, "2012-11-30"]))
+    assert parse_periods(dates).tolist() == [4 * 2012, pd.NA, 4 * 2012 + 3]
+    assert parse_periods(dates, unit="month").tolist() == [12 * 2012 + 1, pd.NA, 12 * 2012 + 10]
+    objects = pd.Series([pd.Timestamp("2012-05-01"), None], dtype=object)
+    assert parse_periods(objects).tolist() == [4 * 2012 + 1, pd.NA]
+    quarters = pd.Series(pd.period_range("2012Q4", periods=2, freq="Q"))
+    assert parse_periods(quarters).tolist() == [4 * 2012 + 3, 4 * 2013]
+    months = pd.Series(pd.period_range("2012-12", periods=2, freq="M"))
+    assert parse_periods(months).tolist() == [4 * 2012 + 3, 4 * 2013]
+    assert parse_periods(months, unit="month").tolist() == [12 * 2012 + 11, 12 * 2013]
+    assert parse_periods(pd.Series([201203, 201204.0, np.nan]), unit="month").tolist() == [24146, 24147, pd.NA]
+    with pytest.raises(ParseError, match=r"quarter.*a quarter, not a month"):
+        parse_periods(quarters, unit="month", column="quarter")
+
+
+@pytest.mark.parametrize(
+    ("values", "unit", "match"),
+    [
+        (["2012T1", "2012T5", "2012T5"], "quarter", r"'2012T5' \(2 rows\): no quarter 5 exists"),
+        (["2012Q0"], "quarter", "no quarter 0 exists"),
+        (["13/2012"], "month", r"'13/2012' \(1 row\): no month 13 exists"),
+        (["2012-00"], "quarter", "no month 0 exists"),
+        (["2012"], "quarter", "a year alone, not a quarter"),
+        ([2012], "month", "a year alone, not a month"),
+        (["2012T1"], "month", "a quarter, not a month"),
+        (["2012-02-30"], "month", "not a real calendar date"),
+        (["01/03/2012"], "month", "dd/mm/yyyy date"),
+        (["20121"], "quarter", "no quarter form"),
+        (["T1 2012"], "quarter", "no quarter form"),
+        ([True], "quarter", "a boolean"),
+        ([1.5], "month", "a float, not a month"),
+    ],
+)
+def test_parse_periods_refuses_what_it_cannot_read(values, unit, match):
+    with pytest.raises(ParseError, match=match) as info:
+        parse_periods(pd.Series(values, dtype=object), unit=unit, column="quarter", rows=IDS[: len(values)])
+    assert info.value.column == "quarter" and "column 'quarter'" in str(info.value)
+    assert "participation_id" in str(info.value)
+
+
+def test_parse_periods_refuses_quarters_mixed_with_months():
+    series = pd.Series(["2012T1", "2012-04", "2012Q2", "2012-05-02"], dtype=object)
+    with pytest.raises(ParseError) as info:
+        parse_periods(series, column="quarter", rows=IDS)
+    msg = str(info.value)
+    assert "column 'quarter' mixes quarters ('2012T1', '2012Q2': 2 rows)" in msg
+    assert "'2012-04', '2012-05-02'" in msg and "P2" in msg and "P4" in msg and "not guessed" in msg
+    assert list(info.value.rows) == ["P2", "P4"]
+
+
+def test_parser_spec_period_forms():
+    assert parser_spec("period:quarter") == ParserSpec(type="period", format="quarter")
+    assert parser_spec({"type": "period", "format": "month"}) == ParserSpec(type="period", format="month")
+    out = parse_column(pd.Series(["2012T2", None]), "period:quarter", column="quarter")
+    assert out["quarter"].tolist() == [4 * 2012 + 1, pd.NA]
+    with pytest.raises(SpecificationError, match="Did you mean 'quarter'"):
+        parser_spec("period:quartr", column="q")
+    with pytest.raises(SpecificationError, match="needs a 'format'"):
+        parser_spec({"type": "period"}, column="q")
+    with pytest.raises(SpecificationError, match="period:quarter"):
+        parser_spec("periods", column="q")
+    with pytest.raises(SpecificationError, match="'unit'"):
+        parse_periods(pd.Series(["2012T1"]), unit="year")  # type: ignore[arg-type]
+
+
+def test_quarters_parsed_from_a_file_are_the_time_of_the_did_estimators(tmp_path):
+    import iej_impact as iej
+    from iej_impact.data import load_data
+
+    rng = np.random.default_rng(3)
+    quarters = ["2011T3", "2011T4", "2012T1", "2012T2", "2012T3", "2012T4"]
+    first = {0: "2012T1", 1: "2012T3", 2: ""}  # third group never treated
+    lines = ["id;quarter;first_quarter;y"]
+    for i in range(60):
+        for k, q in enumerate(quarters):
+            g = first[i % 3]
+            treated = g and k >= quarters.index(g)
+            lines.append(f"{i};{q};{g};{1.0 + 0.1 * k + 2.0 * bool(treated) + rng.normal(scale=0.1):.4f}")
+    path = tmp_path / "panel.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = load_data(path, sep=";", parse={"quarter": "period:quarter", "first_quarter": "period:quarter"})
+    assert data["quarter"].dtype == "Int64" and data["first_quarter"].isna().sum() == 120
+    assert sorted(data["quarter"].unique()) == list(range(4 * 2011 + 2, 4 * 2012 + 4))
+    gt = iej.att_gt(data, outcome="y", unit="id", time="quarter", cohort="first_quarter")
+    assert abs(gt.aggregate("simple").estimate - 2.0) < 0.1
+    es = iej.event_study(data, outcome="y", unit="id", time="quarter", cohort="first_quarter", window=(-2, 2))
+    assert es is not None
+    data["d"] = (data["quarter"] >= data["first_quarter"]).fillna(False).astype(int)
+    assert abs(iej.twfe(data, outcome="y", unit="id", time="quarter", treatment="d").estimate - 2.0) < 0.1
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "str"])
+def test_parse_periods_same_on_every_text_dtype_without_warnings(dtype):
+    """pandas 2.2 (object text, or the nullable "string") and pandas 3 (the default "str" dtype)."""
+    raw = ["2012T1", None, "2012Q2", "", "2012-Q3"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = parse_periods(pd.Series(raw, dtype=dtype), column="quarter")
+        assert out.tolist() == [4 * 2012, pd.NA, 4 * 2012 + 1, pd.NA, 4 * 2012 + 2]
+        with pytest.raises(ParseError, match=r"'2012T5' \(1 row\)"):
+            parse_periods(pd.Series(["2012T1", "2012T5", None], dtype=dtype), column="quarter")

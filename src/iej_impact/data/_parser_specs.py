@@ -1,7 +1,7 @@
 """Per-column parser declarations (the ``parse:`` section of a config, ``load_data(parse=...)``).
 
 A declaration names the parser of one column: a shorthand (``"fr_number"``, ``"percent"``,
-``"date:%d/%m/%Y"``...) or a mapping ``{type: ..., style: ..., scale: ..., format: ...,
+``"date:%d/%m/%Y"``, ``"period:quarter"``...) or a mapping ``{type: ..., style: ..., scale: ..., format: ...,
 estimate_column: ..., nc_column: ...}``. :func:`parser_spec` resolves it once, refusing unknown
 names and keys with a suggestion, and :func:`parse_column` applies it with the strict parsers of
 :mod:`iej_impact.data._parsing`.
@@ -27,12 +27,14 @@ from ._parsing import (
     parse_text,
     value_examples,
 )
+from ._periods import parse_periods
 from ._rows import describe_mask, example_ids, row_labels
 
 __all__ = ["ParserSpec", "parser_spec", "parse_column"]
 
 _SPEC_KEYS = ("type", "style", "scale", "format", "estimate_column", "nc_column")
-_SPEC_TYPES = ("number", "share", "date", "bool", "category", "text")
+_SPEC_TYPES = ("number", "share", "date", "period", "bool", "category", "text")
+_PERIOD_UNITS = ("quarter", "month")
 _SHORTHANDS: dict[str, dict[str, object]] = {
     "fr_number": {"type": "number", "style": "fr"},
     "en_number": {"type": "number", "style": "en"},
@@ -51,7 +53,7 @@ _SHORTHANDS: dict[str, dict[str, object]] = {
 class ParserSpec:
     """A resolved per-column parser declaration."""
 
-    type: Literal["number", "share", "date", "bool", "category", "text"]
+    type: Literal["number", "share", "date", "period", "bool", "category", "text"]
     style: NumberStyle = "fr"
     scale: ShareScale = "fraction"
     format: str = "iso"
@@ -67,15 +69,21 @@ def parser_spec(spec: str | Mapping[str, object], *, column: str = "column") -> 
     ``"bool"``, ``"category"`` (the text as read, as a pandas ``Categorical``: a covariate that
     enters models as one indicator per value even when its codes look like numbers, e.g. French
     département codes ``01`` ... ``2A``), ``"text"`` (the text as written, as plain strings: e.g. codes
-    ``1``/``2`` that a ``codes:`` map keys by text, see :func:`iej_impact.data._parsing.parse_text`).
-    Mappings: ``{type: number|share|date|bool|category|text, style: fr|en, scale: fraction|percent,
-    format: ..., estimate_column: ..., nc_column: ...}``; ``type`` may also be a shorthand.
+    ``1``/``2`` that a ``codes:`` map keys by text, see :func:`iej_impact.data._parsing.parse_text`),
+    ``"period:quarter"`` / ``"period:month"`` (quarters ``2012T1``, ``2012Q1`` or months ``2012-03``,
+    ``03/2012``, dates as consecutive integer period indexes, see
+    :func:`iej_impact.data._periods.parse_periods`).
+    Mappings: ``{type: number|share|date|period|bool|category|text, style: fr|en, scale: fraction|percent,
+    format: ..., estimate_column: ..., nc_column: ...}`` (``format: quarter|month`` for a period);
+    ``type`` may also be a shorthand.
     """
     if isinstance(spec, str):
         if spec.startswith("date:"):
             return ParserSpec(type="date", format=spec[len("date:"):])
+        if spec.startswith("period:"):
+            return _period_spec(spec[len("period:"):], column)
         if spec not in _SHORTHANDS:
-            allowed = [*_SHORTHANDS, "date:<format>"]
+            allowed = [*_SHORTHANDS, "date:<format>", "period:quarter", "period:month"]
             raise SpecificationError(
                 f"unknown parser {spec!r} for column '{column}'; allowed: {', '.join(allowed)}." + suggest(spec, allowed)
             )
@@ -110,7 +118,21 @@ def parser_spec(spec: str | Mapping[str, object], *, column: str = "column") -> 
                                  f"got {base['scale']!r}.")
     if (base.get("estimate_column") or base.get("nc_column")) and base["type"] != "number":
         raise SpecificationError(f"'estimate_column' and 'nc_column' apply to number parsers only (column '{column}').")
+    if base["type"] == "period":
+        if "format" not in base:
+            raise SpecificationError(f"the period parser of column '{column}' needs a 'format' "
+                                     f"({' or '.join(_PERIOD_UNITS)}), e.g. parse: {{{column}: 'period:quarter'}}.")
+        return _period_spec(base["format"], column)
     return ParserSpec(**base)  # type: ignore[arg-type]
+
+
+def _period_spec(unit: object, column: str) -> ParserSpec:
+    if unit not in _PERIOD_UNITS:
+        raise SpecificationError(
+            f"unknown period {unit!r} in the parser of column '{column}'; allowed: period:quarter, period:month."
+            + suggest(str(unit), _PERIOD_UNITS)
+        )
+    return ParserSpec(type="period", format=str(unit))
 
 
 def parse_column(
@@ -154,6 +176,9 @@ def parse_column(
                                     source=source, rows=rows)}
     if resolved.type == "date":
         return {column: parse_dates(series, format=resolved.format, column=column, source=source, rows=rows)}
+    if resolved.type == "period":
+        return {column: parse_periods(series, unit=resolved.format, column=column,  # type: ignore[arg-type]
+                                      source=source, rows=rows)}
     if resolved.type == "category":
         return {column: series.astype("category")}
     if resolved.type == "text":

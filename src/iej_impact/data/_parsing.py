@@ -8,7 +8,8 @@ the annexes of MDFSE-style reports need (domain brief D.3 item 12 and E.6): amou
 commas "56,4 %", approximations "~7 900 000" and "nc" (non communiqué) for missing values.
 
 Parsing works on the distinct values of a column, so it stays fast on millions of rows. Which
-parser reads which column is declared in :mod:`iej_impact.data._parser_specs`.
+parser reads which column is declared in :mod:`iej_impact.data._parser_specs`; quarters and months
+are read by :mod:`iej_impact.data._periods`.
 """
 
 from __future__ import annotations

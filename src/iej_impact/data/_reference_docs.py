@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParseError, SpecificationError
-from . import _parser_specs, _parsing
+from . import _parser_specs, _parsing, _periods
 from ._datamodel import (
     COLUMN_TYPES,
     EXIT_RESULT_COLUMNS,
@@ -283,6 +283,15 @@ _DATE_FORMAT_EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "date:%Y-%m": (["2015-03"], ["2015-13"]),
     "date:iso": (["2015-03-01"], ["2015/03/01"]),
 }
+#: examples of the ``period:<unit>`` form: (declaration, what the column holds, reads, refuses); the texts
+#: read are one column, so quarters and months go in separate examples
+_PERIOD_EXAMPLES: tuple[tuple[str, str, list[str], list[str]], ...] = (
+    ("period:quarter", "quarters", ["2012T1", "2012Q2", "2012-Q3", "2012-T4", "2013T1", ""],
+     ["2012T5", "2012", "T1 2012"]),
+    ("period:quarter", "months and dates", ["2012-03", "04/2012", "201212", "2012-05-15"], ["13/2012"]),
+    ("period:month", "months and dates", ["2012-03", "03/2012", "201203", "2012-03-15", "2012-12", "2013-01", ""],
+     ["13/2012", "2012T1", "01/03/2012"]),
+)
 #: mapping-form examples: (declaration, column, texts)
 _MAPPING_EXAMPLES: tuple[tuple[dict[str, object], str, list[str]], ...] = (
     ({"type": "fr_number", "estimate_column": "target_is_estimate", "nc_column": "target_is_nc"},
@@ -293,7 +302,7 @@ _KEY_MEANING = {
     "type": "the parser: one of the types below, or a shorthand (whose settings the other keys then override)",
     "style": "`fr` (decimal comma, thousands by spaces) or `en` (decimal point, thousands by commas or spaces)",
     "scale": "shares only: `fraction` (bare numbers are 0-1) or `percent` (bare numbers are 0-100)",
-    "format": "dates only: a `strftime` format such as `%d/%m/%Y`, or `iso`",
+    "format": "dates: a `strftime` format such as `%d/%m/%Y`, or `iso`; periods: `quarter` or `month`",
     "estimate_column": "numbers only: new yes/no column, true where the text was approximate (`~`, `environ`)",
     "nc_column": "numbers only: new yes/no column, true where the text was `nc` (not communicated)",
 }
@@ -301,6 +310,7 @@ _TYPE_FUNCTIONS: dict[str, Callable[..., object]] = {
     "number": _parsing.parse_number,
     "share": _parsing.parse_share,
     "date": _parsing.parse_dates,
+    "period": _periods.parse_periods,
     "bool": _parsing.parse_bool,
     "text": _parsing.parse_text,
 }
@@ -322,11 +332,21 @@ def _run(spec: str | dict[str, object], column: str, texts: list[str]) -> dict[s
     return _parser_specs.parse_column(pd.Series(texts, dtype=object), spec, column=column)
 
 
+def _show_period(value: object, unit: str) -> str:
+    """A period index with the period it stands for: ``8048 (2012 Q1)``."""
+    if value is pd.NA:
+        return "missing"
+    year, rest = divmod(int(value), 4 if unit == "quarter" else 12)  # type: ignore[call-overload]
+    return f"{value} ({year} Q{rest + 1})" if unit == "quarter" else f"{value} ({year}-{rest + 1:02d})"
+
+
 def _example_rows(spec: str | dict[str, object], reads: list[str], refuses: list[str]) -> list[list[str]]:
     rows = []
     if reads:
         values = _run(spec, "col", reads)["col"]
-        rows += [[f"`{t!r}`", _show(v)] for t, v in zip(reads, values.tolist(), strict=True)]
+        unit = spec[len("period:"):] if isinstance(spec, str) and spec.startswith("period:") else None
+        rows += [[f"`{t!r}`", _show_period(v, unit) if unit else _show(v)]
+                 for t, v in zip(reads, values.tolist(), strict=True)]
     for text in refuses:
         try:
             _run(spec, "col", [text])
@@ -355,7 +375,9 @@ def _parsers() -> str:
         _table(["Declaration", "Type", "Settings"],
                [[f"`{name}`", f"`{conf['type']}`",
                  ", ".join(f"{k}: `{v}`" for k, v in conf.items() if k != "type")] for name, conf in shorthands.items()]
-               + [["`date:<format>`", "`date`", "format: the `strftime` format after `date:` (or `iso`)"]]),
+               + [["`date:<format>`", "`date`", "format: the `strftime` format after `date:` (or `iso`)"],
+                  ["`period:quarter`", "`period`", "format: `quarter`"],
+                  ["`period:month`", "`period`", "format: `month`"]]),
         "\nThe mapping form `{" + ", ".join(f"{k}: ..." for k in _parser_specs._SPEC_KEYS) + "}` accepts these keys "
         "(any other key is refused):\n\n",
         _table(["Key", "Meaning"], [[f"`{k}`", _KEY_MEANING[k]] for k in _parser_specs._SPEC_KEYS]),
@@ -384,6 +406,15 @@ def _parsers() -> str:
         if kind == "date":
             for decl, (reads, refuses) in _DATE_FORMAT_EXAMPLES.items():
                 out.append(f"`{decl}`:\n\n" + _table(["Text", "Result"], _example_rows(decl, reads, refuses)) + "\n")
+        if kind == "period":
+            for decl, holds, reads, refuses in _PERIOD_EXAMPLES:
+                out.append(f"`{decl}`, {holds}:\n\n" + _table(["Text", "Result"], _example_rows(decl, reads, refuses))
+                           + "\n")
+            mixed = ["2012T1", "2012-04"]
+            try:
+                _run("period:quarter", "col", mixed)
+            except ParseError as exc:
+                out.append(f"A column mixing both, e.g. `{mixed!r}`, is refused: " + " ".join(str(exc).split()) + "\n\n")
     out.append("## Mapping form, examples\n")
     for spec, column, texts in _MAPPING_EXAMPLES:
         result = _run(spec, column, texts)
