@@ -20,6 +20,7 @@ is unchanged by the wrapping.
 
 from __future__ import annotations
 
+import abc
 import functools
 import inspect
 from collections.abc import Callable, Mapping
@@ -37,17 +38,19 @@ __all__ = [
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-class Constraint:
+class Constraint(abc.ABC):
     """One parameter's rule: ``check`` returns the normalised value or raises SpecificationError."""
 
     #: None is accepted as well (it means "not set" for optional parameters)
     none_ok: bool = False
 
-    def check(self, name: str, value: object, func: str) -> object:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def check(self, name: str, value: object, func: str) -> object:
+        """The value, normalised (a number as float, an estimand upper-cased, ...); SpecificationError if refused."""
 
-    def describe(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """What the parameter accepts, in words (documentation)."""
 
 
 @dataclass(frozen=True)
