@@ -58,10 +58,12 @@ TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "descr
 PROJECT_KEYS = ("name", "output_dir", "seed")
 DATA_KEYS = (
     "path", "participants", "comparison", "treatment_column", "columns", "codes", "parse", "table",
-    "format", "sep", "sheet", "encoding", "synthetic", "tables",
+    "format", "sep", "sheet", "encoding", "synthetic", "tables", "sources", "prepare", "main",
 )
 #: keys of an entry of ``data.tables`` (a further input table, used by analyses with ``table: <name>``)
 TABLE_KEYS = ("path", "columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding")
+#: keys of an entry of ``data.sources`` (a raw file read into a named table of the preparation)
+SOURCE_KEYS = (*TABLE_KEYS, "arm", "id", "treatment")
 SYNTHETIC_KEYS = ("n_participants", "comparison_ratio", "seed", "table", "panel")
 SYNTHETIC_TABLES = ("persons", "panel", "participations", "comparison", "operations")
 SAMPLE_KEYS = ("filters", "dropna", "unit", "time", "cohort", "treatment", "never_treated", "id_column")
@@ -175,11 +177,18 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
         raise ConfigError("missing 'data' section (give data.path, data.participants + data.comparison, or data.synthetic).")
     data = dict(_mapping(raw["data"], "data"))
     _check_keys(data, DATA_KEYS, "data")
-    sources = [k for k in ("path", "participants", "synthetic") if k in data]
+    sources = [k for k in ("path", "participants", "synthetic", "sources") if k in data]
     if len(sources) != 1:
         raise ConfigError(
-            "give exactly one data source: 'path', 'participants' (with 'comparison') or 'synthetic'; "
-            f"got {sources or 'none'}.", location="data")
+            "give exactly one data source: 'path', 'participants' (with 'comparison'), 'synthetic' or 'sources' "
+            f"(named raw files, with 'prepare' steps); got {sources or 'none'}.", location="data")
+    if "sources" in data:
+        _sources(data)
+    else:
+        for key in ("prepare", "main"):
+            if key in data:
+                raise ConfigError(f"'{key}' goes with 'sources' (named raw files prepared by steps); declare the files "
+                                  "under data.sources.", location=f"data.{key}")
     if "participants" in data and "comparison" not in data:
         raise ConfigError("'participants' needs 'comparison' (the comparison cohort file).", location="data")
     for key in ("path", "participants", "comparison"):
@@ -225,7 +234,8 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
     for i, entry in enumerate(raw_analyses):
         analyses.append(_parse_analysis(i, entry, seen))
 
-    known_tables = set(data.get("tables", {})) | (set(SYNTHETIC_TABLES) if "synthetic" in data else set()) | {"main"}
+    known_tables = (set(data.get("tables", {})) | (set(SYNTHETIC_TABLES) if "synthetic" in data else set()) | {"main"}
+                    | prepared_tables(data))
     for a in analyses:
         if a.table is not None and a.table not in known_tables:
             raise ConfigError(
@@ -296,6 +306,63 @@ def _reader_options(spec: dict[str, Any], loc: str) -> None:
                               location=f"{loc}.encoding")
     if "sheet" in spec and (isinstance(spec["sheet"], bool) or not isinstance(spec["sheet"], (str, int))):
         raise ConfigError(f"must be a sheet name or number; got {short_repr(spec['sheet'])}.", location=f"{loc}.sheet")
+
+
+def _sources(data: dict[str, Any]) -> None:
+    """``data.sources`` (named raw files), ``data.prepare`` (steps) and ``data.main``, checked in place."""
+    from .preparation import PreparationError, check_steps
+    from .preparation._workspace import ARMS
+
+    if "tables" in data:
+        raise ConfigError("with 'sources', declare every file under data.sources (not data.tables).",
+                          location="data.tables")
+    for key in ("columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding", "treatment_column"):
+        if key in data:
+            raise ConfigError(f"with 'sources', '{key}' is set per source (data.sources.<name>.{key}).",
+                              location=f"data.{key}")
+    sources = dict(_mapping(data["sources"], "data.sources"))
+    if not sources:
+        raise ConfigError("declare at least one source: {name: {path: file, ...}}.", location="data.sources")
+    for name, spec in sources.items():
+        loc = f"data.sources.{name}"
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise ConfigError("source names are letters, digits, '_' or '-', starting with a letter.", location=loc)
+        spec = dict(_mapping({"path": spec} if isinstance(spec, str) else spec, loc))
+        _check_keys(spec, SOURCE_KEYS, loc)
+        if not isinstance(spec.get("path"), str):
+            raise ConfigError("needs 'path' (a file path).", location=loc)
+        _reader_options(spec, loc)
+        arm = spec.get("arm", "none")
+        if arm not in ARMS:
+            raise ConfigError(f"must be one of {list(ARMS)} (what the rows are); got {short_repr(arm)}."
+                              f"{suggest(arm, ARMS) if isinstance(arm, str) else ''}", location=f"{loc}.arm")
+        if (arm == "stacked") != ("treatment" in spec):
+            raise ConfigError("a 'stacked' source (both arms) names its 1/0 'treatment' column, and only it does.",
+                              location=f"{loc}.{'treatment' if 'treatment' in spec else 'arm'}")
+        for key in ("id", "treatment"):
+            if key in spec and (not isinstance(spec[key], str) or not spec[key]):
+                raise ConfigError(f"must be a column name; got {short_repr(spec[key])}.", location=f"{loc}.{key}")
+        sources[name] = spec
+    data["sources"] = sources
+    try:
+        data["prepare"] = check_steps(data.get("prepare", []) or [], where="data.prepare")
+    except PreparationError as exc:
+        raise ConfigError(exc.detail, location=f"data.prepare[{exc.index}] ({exc.step})") from None
+    tables = set(sources) | prepared_tables(data)
+    main = data.get("main", next(iter(sources)) if len(sources) == 1 else None)
+    if not isinstance(main, str) or main not in tables:
+        raise ConfigError(f"name the table the sample and the analyses use by default, one of {sorted(tables)}; got "
+                          f"{short_repr(main)}.{suggest(main, tables) if isinstance(main, str) else ''}", location="data.main")
+    data["main"] = main
+
+
+def prepared_tables(data: Mapping[str, Any]) -> set[str]:
+    """Tables a run has before its analyses: the sources and the tables the steps create (``new_table``)."""
+    out = set(data.get("sources", {}))
+    for step in data.get("prepare", []) or []:
+        if isinstance(step, Mapping) and isinstance(step.get("new_table"), str):
+            out.add(step["new_table"])
+    return out
 
 
 def _synthetic(value: Any) -> dict[str, Any]:
