@@ -227,3 +227,43 @@ def test_prepare_is_deterministic(participants: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(a["p"], b["p"])
     pd.testing.assert_frame_equal(a.flow, b.flow)
     assert np.array_equal(a.exclusions.to_numpy(), b.exclusions.to_numpy())
+
+
+def test_run_with_sources_writes_the_preparation_flow(tmp_path) -> None:
+    import json
+
+    from iej_impact.runner import run
+
+    rng = np.random.default_rng(3)
+    n = 400
+    x = rng.normal(size=n)
+    t = (rng.random(n) < 1 / (1 + np.exp(-x))).astype(int)
+    y = 0.5 * t + x + rng.normal(size=n)
+    frame = pd.DataFrame({"id": [f"U{i}" for i in range(n)], "t": t, "x": x, "y": y, "age": rng.integers(14, 30, n)})
+    pd.concat([frame, frame.iloc[:7]]).to_csv(tmp_path / "units.csv", index=False)
+    (tmp_path / "cfg.yaml").write_text("""
+project: {name: prep run, output_dir: out, seed: 1}
+data:
+  sources:
+    units: {path: units.csv, arm: stacked, treatment: t, id: id}
+  prepare:
+    - {step: drop_duplicates, table: units}
+    - {step: filter, table: units, where: "age >= 16", arm: comparison}
+analyses:
+  - {name: aipw, estimator: doubly_robust, outcome: y, treatment: t, covariates: [x]}
+report: {title: t, language: fr}
+""", encoding="utf-8")
+    res = run(tmp_path / "cfg.yaml")
+    out = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    flow = out["preparation_flow"]
+    assert [r["rows_out"] for r in flow] == [n + 7, n, n - int(((frame.age < 16) & (frame.t == 0)).sum())]
+    assert flow[1]["examples"].startswith("U0")
+    assert out["sample_flow"][0]["rows_in"] == flow[-1]["rows_out"]  # the sample starts where the preparation ends
+    excl = pd.read_csv(tmp_path / "out" / "tables" / "preparation_exclusions.csv")
+    assert len(excl) == flow[0]["rows_out"] - flow[-1]["rows_out"]
+    assert set(excl["arm"]) == {"treated", "control"}  # duplicates of both arms; filter on the comparison only
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Préparation des données" in html and "steps[1] filter" in html
+    assert res.results["aipw"].n_treated == int(frame.t.sum())
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"][0]["role"] == "source:units" and manifest["rows_removed_in_preparation"] == len(excl)
