@@ -122,7 +122,8 @@ def stack(ws: Workspace, *, participants: str, comparison: str, new_table: str, 
         table = comparison if exc.source == "comparison" else participants
         hint = (" Run a remove_contamination step on the comparison table before stacking."
                 if "both among participants" in str(exc) else "")
-        raise StepFailed(str(exc).replace("stack_arms(): ", "") + hint, table=table, column=exc.column,
+        text = str(exc).removeprefix(f"{exc.source}: ").replace("stack_arms(): ", "")
+        raise StepFailed(text + hint, table=table, column=exc.column,
                          rows=exc.rows) from None
     id_column = id if id is not None else ws.info[participants].id_column
     origin = f"{_origin(ws, participants)} + {_origin(ws, comparison)}"

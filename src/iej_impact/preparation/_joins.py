@@ -96,7 +96,8 @@ def _unique(ws: Workspace, table: str, keys: list[str], key: str, why: str) -> N
     values = frame.loc[dup, keys].drop_duplicates()
     shown = ", ".join(format_value(v[0]) if len(v) == 1 else "(" + ", ".join(map(format_value, v)) + ")"
                       for v in values.head(N_EXAMPLES).itertuples(index=False))
-    raise StepFailed(f"'{key}': {len(values)} key value{'s' if len(values) > 1 else ''} ({', '.join(keys)}) appear on several rows of table {table!r} "
+    raise StepFailed(f"'{key}': {len(values)} value{'s' if len(values) > 1 else ''} of the key ({', '.join(keys)}) "
+                     f"{'appear' if len(values) > 1 else 'appears'} on several rows of table {table!r} "
                      f"({int(dup.sum())} rows), e.g. {shown}; {why}", table=table, column=keys[0],
                      rows=example_ids(dup, ws.ids(table), N_EXAMPLES))
 
