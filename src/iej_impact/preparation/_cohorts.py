@@ -226,7 +226,7 @@ def remove_contamination(ws: Workspace, *, table: str, participants: str, key: s
     if reference is not None:
         ref = frame[ws.columns(table, [_name(reference, "reference", table)], "reference")[0]]
     later, prior = _contamination(ws, table, frame, controls, c_ids, pairs, p_table, p_frame, treated,
-                                                pid_col, entry if needs_date else None, ref)
+                                  pid_col, entry if needs_date else None, ref)
     missing_id = int((controls & c_ids.isna().to_numpy()).sum())
     _apply(ws, table, frame, later, prior, action, flag, later_entry, reference,
            xw_text + (f"; {missing_id} comparison rows with a missing id not checked" if missing_id else ""))
