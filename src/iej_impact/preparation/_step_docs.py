@@ -58,12 +58,46 @@ def _option_rows(fn: object) -> list[str]:
     return rows
 
 
+def _markdown(doc: str) -> str:
+    """A numpy-style docstring as Markdown: paragraphs joined, ``Options`` sections as bullet lists."""
+    doc = re.sub(r":(?:func|class|mod):`~?([^`]+)`", r"`\1`", inspect.cleandoc(doc)).replace("``", "`")
+    lines = doc.splitlines()
+    out: list[str] = []
+    para: list[str] = []
+    in_section = False
+
+    def flush() -> None:
+        if para:
+            out.append(" ".join(" ".join(para).split()))
+            para.clear()
+
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if set(line.strip()) == {"-"}:
+            continue
+        if nxt.strip() and set(nxt.strip()) == {"-"}:  # a section heading
+            flush()
+            out.append(f"**{line.strip()}**")
+            in_section = True
+            continue
+        if not line.strip():
+            flush()
+            continue
+        if in_section and not line.startswith(" ") and " : " in line:
+            flush()
+            names, desc = line.split(" : ", 1)
+            para.append("- " + ", ".join(f"`{n.strip()}`" for n in names.split(",")) + ": " + desc)
+            continue
+        para.append(line)
+    flush()
+    return "\n\n".join(p if not p.startswith("- ") else p for p in out).replace("\n\n- ", "\n- ")
+
+
 def step_reference_page() -> str:
     """The Markdown page, one section per step in the registry's order."""
     parts = [_HEADER, _INTRO, "\n## Steps\n\n", ", ".join(f"[`{n}`](#{n})" for n in STEPS), "\n"]
     for name, fn in STEPS.items():
-        doc = re.sub(r":(?:func|class|mod):`~?([^`]+)`", r"`\1`", inspect.cleandoc(fn.__doc__ or ""))
-        doc = " ".join(doc.replace("``", "`").split())
+        doc = _markdown(fn.__doc__ or "")
         parts.append(f"\n## {name}\n\n{doc}\n\n| Option | |\n|---|---|\n" + "\n".join(_option_rows(fn)) + "\n")
     return "".join(parts).rstrip("\n") + "\n"
 
