@@ -267,3 +267,13 @@ report: {title: t, language: fr}
     assert res.results["aipw"].n_treated == int(frame.t.sum())
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"][0]["role"] == "source:units" and manifest["rows_removed_in_preparation"] == len(excl)
+
+
+def test_a_stacked_source_needs_a_01_treatment_column() -> None:
+    from iej_impact.errors import DataError
+
+    f = pd.DataFrame({"id": ["a", "b", "c"], "t": [1, 0, 2]})
+    with pytest.raises(DataError, match=r"'t' of table 's' must hold 1 .* 1 rows hold 2 \(e.g. row 2\)"):
+        prepare({"s": f}, [], arms={"s": "stacked"}, treatment={"s": "t"})
+    with pytest.raises(DataError, match="no treatment column 'treated'"):
+        prepare({"s": f}, [], arms={"s": "stacked"}, treatment={"s": "treated"})
