@@ -63,9 +63,9 @@ def _plural(n: int, word: str) -> str:
 
 
 # -- reading period columns ------------------------------------------------------------------------
-def _parse_hint(col: str) -> str:
+def _parse_hint(table: str, col: str) -> str:
     return (f"read it with parse: {{{col}: \"period:quarter\"}} (or \"period:month\") in its source, or convert it "
-            f"with the period step ({{step: period, column: {col}, frequency: quarter, into: ...}})")
+            f"with the period step ({{step: period, table: {table}, column: {col}, frequency: quarter, into: ...}})")
 
 
 def _integer_periods(ws: Workspace, table: str, col: str, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -76,21 +76,24 @@ def _integer_periods(ws: Workspace, table: str, col: str, key: str) -> tuple[np.
     """
     s = ws.frames[table][col]
     where = f"'{key}': column {col!r} of table {table!r}{ws.origin_text(table)}"
+    present = s.notna().to_numpy()
     if pd.api.types.is_datetime64_any_dtype(s):
         raise StepFailed(f"{where} holds dates, not period indexes; convert it with the period step ({{step: period, "
                          f"table: {table}, column: {col}, frequency: quarter, into: ...}}) or read the source column "
-                         f"with parse: {{{col}: \"period:quarter\"}} (or \"period:month\").", table=table, column=col)
+                         f"with parse: {{{col}: \"period:quarter\"}} (or \"period:month\").", table=table, column=col,
+                         rows=example_ids(present, ws.ids(table), N_EXAMPLES))
     if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
         shown = ", ".join(format_value(v) for v in pd.unique(s.dropna())[:3])
         raise StepFailed(f"{where} holds {s.dtype} values ({shown or 'none'}), not integer period indexes; "
-                         f"{_parse_hint(col)}.", table=table, column=col)
+                         f"{_parse_hint(table, col)}.", table=table, column=col,
+                         rows=example_ids(present, ws.ids(table), N_EXAMPLES))
     values = s.to_numpy(dtype=float, na_value=np.nan)
     missing = np.isnan(values)
     frac = ~missing & (values != np.round(values))
     if frac.any():
         shown = ", ".join(format_value(v) for v in pd.unique(values[frac])[:3])
         raise StepFailed(f"{where} holds {_plural(int(frac.sum()), 'value')} that are not whole numbers ({shown}); "
-                         f"period indexes are integers: {_parse_hint(col)}.", table=table, column=col,
+                         f"period indexes are integers: {_parse_hint(table, col)}.", table=table, column=col,
                          rows=example_ids(frac, ws.ids(table), N_EXAMPLES))
     return np.where(missing, 0, values).astype(np.int64), missing
 
@@ -189,9 +192,10 @@ def _check_unique(ws: Workspace, table: str, cols: list[str], what: str) -> None
                           for row in pairs.itertuples(index=False))
         n_keys = int(frame.loc[dup, cols].drop_duplicates().shape[0])
         raise StepFailed(f"table {table!r}{ws.origin_text(table)} has {_plural(int(dup.sum()), 'row')} sharing "
-                         f"{' and '.join(repr(c) for c in cols)} with another row ({n_keys} {what}, e.g. {shown}); it "
+                         f"{' and '.join(repr(c) for c in cols)} with another row ({_plural(n_keys, what)}, e.g. {shown}); it "
                          "must have one row per " + " and ".join(cols) + ": drop the duplicates or aggregate them first.",
-                         table=table, column=cols[-1], rows=example_ids(dup, ws.ids(table), N_EXAMPLES))
+                         table=table, column=cols[-1],
+                         rows=list(dict.fromkeys(example_ids(dup, ws.ids(table), 2 * N_EXAMPLES)))[:N_EXAMPLES])
 
 
 def _check_frequencies(ws: Workspace, panel: str, time: str, times: np.ndarray, persons: str, reference: str,
@@ -205,7 +209,8 @@ def _check_frequencies(ws: Workspace, panel: str, time: str, times: np.ndarray, 
     if k_time and k_ref and k_time != k_ref:
         raise StepFailed(f"'reference': {reference!r} of table {persons!r} counts {k_ref}s ({_label(refs[0], k_ref)} "
                          f"is {refs[0]}) but the panel's {time!r} counts {k_time}s ({_label(times[0], k_time)} is "
-                         f"{times[0]}); convert both with the same frequency.", table=persons, column=reference)
+                         f"{times[0]}); convert both with the same frequency.", table=persons, column=reference,
+                         rows=example_ids(ws.frames[persons][reference].notna().to_numpy(), ws.ids(persons), N_EXAMPLES))
 
 
 def _link(ws: Workspace, panel: str, persons: str, unit: str, time: str, reference: str, key: str) -> _Link:
@@ -217,9 +222,9 @@ def _link(ws: Workspace, panel: str, persons: str, unit: str, time: str, referen
     _missing_ids(ws, panel, unit, "unit")
     _missing_ids(ws, panel, time, "time")
     times, _ = _integer_periods(ws, panel, time, "time")
-    _check_unique(ws, panel, [unit, time], "unit-period pairs")
+    _check_unique(ws, panel, [unit, time], "unit-period pair")
     _missing_ids(ws, persons, unit, "unit")
-    _check_unique(ws, persons, [unit], "units")
+    _check_unique(ws, persons, [unit], "unit")
     refs, ref_missing = _integer_periods(ws, persons, reference, "reference")
     _check_frequencies(ws, panel, time, times, persons, reference, refs[~ref_missing])
     pframe, tframe = ws.frames[panel], ws.frames[persons]
@@ -354,7 +359,8 @@ def _panel_values(ws: Workspace, panel: str, unit: str, time: str, spec: _Horizo
                               for u, t, v in frame.itertuples(index=False))
             raise StepFailed(f"'columns.{spec.name}': stat {spec.stat} needs a 0/1 value, but {spec.value!r} is "
                              f"something else in {_plural(int(bad.sum()), 'row')} ({shown}); derive a 0/1 column first "
-                             "(derive: {employed: \"earnings > 0\"}).", table=panel, column=spec.value,
+                             f"({{step: derive, table: {panel}, columns: {{employed: \"earnings > 0\"}}}}).",
+                             table=panel, column=spec.value,
                              rows=example_ids(bad, ws.frames[panel][unit], N_EXAMPLES))
     return values, kind
 
