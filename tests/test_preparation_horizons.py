@@ -428,3 +428,11 @@ def test_panel_rows_without_a_period_are_refused():
     err = _bad(persons, panel, _horizons_step({"e2": {"value": "employed", "at": 2}}))
     assert "'time': column 'period' is missing in 2 rows of table 'panel'" in str(err)
     assert list(err.rows) == list(panel.loc[[4, 9], "person_id"]) and err.column == "period"
+
+
+def test_horizons_refuse_a_person_table_sharing_no_unit_with_the_panel():
+    persons = pd.DataFrame({"person_id": ["1", "2"], "treated": [1, 0], "ref": [8050, 8050]})
+    panel = pd.DataFrame({"person_id": [1, 2], "period": [8051, 8051], "employed": [1, 0]})
+    err = _bad(persons, panel, _horizons_step({"e1": {"value": "employed", "at": 1}}))
+    assert "'unit': no person_id of table 'persons' is in panel 'panel'" in str(err)
+    assert "holds int64 values in 'panel'" in str(err) and "1 and '1' differ" in str(err) and err.column == "person_id"

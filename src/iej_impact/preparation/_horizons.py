@@ -415,6 +415,12 @@ def horizons(ws: Workspace, *, panel: str, table: str, unit: str, time: str, ref
     link = _link(ws, panel, table, unit, time, reference, "table")
     ws.columns(panel, [s.value for s in specs], "columns.value")
     n = len(tframe)
+    if n and len(ws.frames[panel]) and not link.in_panel.any():
+        raise StepFailed(f"'unit': no {unit} of table {table!r} is in panel {panel!r} (e.g. {unit} "
+                         f"{', '.join(format_value(u) for u in tframe[unit].head(3))} in {table!r}, "
+                         f"{', '.join(format_value(u) for u in ws.frames[panel][unit].head(3))} in {panel!r})."
+                         + _type_hint(ws, panel, table, unit), table=table, column=unit,
+                         rows=example_ids(np.ones(n, dtype=bool), ws.ids(table), N_EXAMPLES))
     out = tframe.copy()
     parts = []
     for spec in specs:
