@@ -231,7 +231,11 @@ def _link(ws: Workspace, panel: str, persons: str, unit: str, time: str, referen
     code = pd.Index(tframe[unit]).get_indexer(pframe[unit])
     matched = code >= 0
     safe = np.where(matched, code, 0)
-    timed = matched & ~ref_missing[safe]
+    if not len(tframe):  # nothing to place against: every panel row is unmatched
+        refs, ref_missing_rows = np.zeros(1, dtype=np.int64), np.ones(1, dtype=bool)
+    else:
+        ref_missing_rows = ref_missing
+    timed = matched & ~ref_missing_rows[safe]
     event = times - refs[safe]
     in_panel = np.bincount(code[matched], minlength=len(tframe)) > 0
     return _Link(code=code, event=event, timed=timed, ref_missing=ref_missing, in_panel=in_panel)
