@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
-from ..inference import Bootstrap, Inference, normal_ci
+from ..inference import Bootstrap, Clustered, Inference, influence_covariance, normal_ci
 from ..results import TIDY_COLUMNS, EffectResult, Summary, jsonable
 
 __all__ = ["AggregateResult", "aggregate", "influence_errors"]
@@ -77,6 +77,8 @@ class GroupTimeCells(Protocol):
     @property
     def n_units(self) -> int: ...
 
+    _clusters: np.ndarray | None
+
     def _standard_errors(self, psi: np.ndarray) -> tuple[np.ndarray, float]: ...
 
     @property
@@ -91,13 +93,15 @@ class AggregateResult(EffectResult):
     function, one value per unit), plus ``kind`` and ``by``: one row per level (column
     ``event_time``, ``group`` or ``time``) with estimate, std_error, ci_lower/ci_upper (pointwise)
     and band_lower/band_upper (uniform sup-t band with ``critical_value``, bootstrap only);
-    ``by_influence`` holds the levels' influence functions.
+    ``by_influence`` holds the levels' influence functions and ``by_vcov`` their covariance (from the
+    influence functions, clustered as the standard errors; with the bootstrap, the analytic one).
     """
 
     kind: str = "simple"
     by: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
     critical_value: float = float("nan")
     by_influence: np.ndarray | None = field(default=None, repr=False, compare=False)
+    by_vcov: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def level_column(self) -> str:
@@ -384,4 +388,6 @@ def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balanc
               "balance_e": balance_e, "att_gt": dict(res.spec)},
         notes=tuple(notes), influence=lv.overall_influence,
         by_influence=np.column_stack(lv.influences) if lv.influences else None,
+        by_vcov=influence_covariance(np.column_stack(lv.influences), clusters=res._clusters,
+                                     small_sample=isinstance(res.inference, Clustered)) if lv.influences else None,
     )

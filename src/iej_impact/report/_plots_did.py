@@ -20,7 +20,7 @@ from ..errors import SpecificationError
 from ._i18n import check_language, t
 from ._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE, _new_axes, localise_ticks
 
-__all__ = ["plot_event_times", "plot_event_study", "plot_aggregate", "plot_group_time"]
+__all__ = ["plot_event_times", "plot_event_study", "plot_aggregate", "plot_group_time", "plot_honest_did"]
 
 #: message id of the axis label of each level column of an aggregation
 _LEVEL_AXES = {"event_time": "plot_event_time_axis", "group": "plot_cohort_axis", "time": "plot_period_axis"}
@@ -129,4 +129,36 @@ def plot_group_time(result: Any, ax: Any = None, *, language: str = "en") -> Any
         localise_ticks(ax, language, x=False)  # periods (e.g. 2004) are not grouped
         if len(groups) <= 12:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7.5)
+    return ax
+
+
+def plot_honest_did(result: Any, ax: Any = None, *, language: str = "en") -> Any:
+    """A ``HonestDiDResult``: the original CI (left, one gap before the first value), then the robust set at
+    each value of Mbar (or M), as vertical bars; the horizontal line is 0. Computes nothing."""
+    language = check_language(language, "plot_sensitivity")
+    frame = result.bounds
+    xs = frame[result.parameter_name].to_numpy(dtype=float)
+    gap = float(np.min(np.diff(np.sort(xs)))) if len(xs) > 1 else 1.0
+    gap = gap if gap > 0 else 1.0
+    x0 = float(xs.min()) - gap
+    with mpl.rc_context(STYLE):
+        if ax is None:
+            ax = _new_axes(6.5, 3.6)
+        ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8, linestyle="--", zorder=1)
+        lo, hi = result.original_ci
+        ax.vlines([x0], [lo], [hi], color=COLOUR_SECOND, linewidth=2.4, zorder=2, label=t("plot_honest_original", language))
+        ax.plot([x0], [result.theta_hat], "o", color=COLOUR_SECOND, markersize=4, zorder=3)
+        ok = np.isfinite(frame["ci_lower"].to_numpy(dtype=float)) & np.isfinite(frame["ci_upper"].to_numpy(dtype=float))
+        ax.vlines(xs[ok], frame["ci_lower"].to_numpy(dtype=float)[ok], frame["ci_upper"].to_numpy(dtype=float)[ok],
+                  color=COLOUR_MAIN, linewidth=2.4, zorder=2,
+                  label=t("plot_honest_robust", language, method=result.method))
+        if result.breakdown is not None and np.isfinite(result.breakdown):
+            ax.axvline(result.breakdown, color=COLOUR_REFERENCE, linewidth=0.8, linestyle=":", zorder=1)
+        ax.set_xticks([x0, *xs.tolist()], labels=[t("plot_honest_original", language)] + [f"{v:g}" for v in xs])
+        ax.set_xlabel(t(f"plot_honest_axis_{result.parameter_name}", language))
+        ax.set_ylabel(t("plot_effect", language))
+        outcome = f" ({result.outcome})" if result.outcome else ""
+        ax.set_title(t("plot_honest_title", language, parameter=result.parameter, outcome=outcome), fontsize=9)
+        localise_ticks(ax, language, x=False)
+        ax.legend(loc="best", frameon=False, fontsize=7.5)
     return ax
