@@ -483,12 +483,16 @@ def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -
 
 
 def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] | None:
-    """``sensitivity:`` of a psm analysis: false/absent (none), true (defaults) or rosenbaum_bounds() options."""
+    """``sensitivity:`` of an analysis: false/absent (none); for psm, true (defaults) or rosenbaum_bounds()
+    options; for att_gt and event_study, ``{honest_did: {...}}`` (one mapping of honest_did() options, or a
+    list of them with different restrictions)."""
     if value is None or value is False:
         return None
+    if estimator in HONEST_DID_ESTIMATORS:
+        return _parse_honest_did(value, loc)
     if estimator != "psm":
-        raise ConfigError(f"Rosenbaum bounds apply to matched pairs: 'sensitivity' is for estimator 'psm', not {short_repr(estimator)}.",
-                          location=loc)
+        raise ConfigError(f"'sensitivity' is for estimator 'psm' (Rosenbaum bounds) and for {list(HONEST_DID_ESTIMATORS)} "
+                          f"(honest_did), not {short_repr(estimator)}.", location=loc)
     if value is True:
         return {}
     if not isinstance(value, Mapping):
@@ -501,6 +505,37 @@ def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] |
             raise ConfigError(f"unknown option '{key}' of rosenbaum_bounds(); accepted: {accepted}.{suggest(key, accepted)}",
                               location=f"{loc}.{key}")
     return dict(value)
+
+
+#: estimators whose ``sensitivity:`` is ``{honest_did: ...}`` (Rambachan & Roth), stored as ``<name>.honest_did``
+HONEST_DID_ESTIMATORS = ("att_gt", "event_study")
+
+
+def _parse_honest_did(value: Any, loc: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or set(value) != {"honest_did"}:
+        raise ConfigError("must be {honest_did: {...}}: a mapping of honest_did() options (restriction, mbar, m, e, "
+                          f"window, alpha, ...), or a list of them; got {short_repr(value)}.", location=loc)
+    entries = value["honest_did"]
+    entries = {} if entries is True or entries is None else entries
+    listed = entries if isinstance(entries, list) else [entries]
+    from .diff_in_diff._honest import honest_did
+
+    accepted = [p for p in inspect.signature(honest_did).parameters if p != "result"]
+    seen = set()
+    for j, entry in enumerate(listed):
+        where = f"{loc}.honest_did" + (f"[{j}]" if isinstance(entries, list) else "")
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"must be a mapping of honest_did() options; got {short_repr(entry)}.", location=where)
+        for key in entry:
+            if key not in accepted:
+                raise ConfigError(f"unknown option '{key}' of honest_did(); accepted: {accepted}.{suggest(key, accepted)}",
+                                  location=f"{where}.{key}")
+        restriction = entry.get("restriction", "relative_magnitude")
+        if isinstance(entries, list) and restriction in seen:
+            raise ConfigError(f"two entries with restriction {short_repr(restriction)}; each entry of the list is stored "
+                              "under <name>.honest_did.<restriction>.", location=where)
+        seen.add(restriction)
+    return {"honest_did": [dict(e) for e in entries] if isinstance(entries, list) else dict(entries)}
 
 
 def bind_analysis(

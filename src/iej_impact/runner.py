@@ -236,6 +236,7 @@ def run(
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         run_warnings[spec.name] = _run_analysis(spec, kwargs, samples.for_analysis(spec), results)
         plots[spec.name] = list(spec.plots)
+        plots.update({key: ["sensitivity"] for key in results if key.startswith(f"{spec.name}.honest_did")})
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
     truths = _truths(rd, results)
@@ -290,8 +291,11 @@ def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
             raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
     if spec.sensitivity is not None:
         try:
-            results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
-                kwargs["outcome"], **spec.sensitivity)
+            if "honest_did" in spec.sensitivity:
+                results.update(_honest_did_results(spec, res, results))
+            else:
+                results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
+                    kwargs["outcome"], **spec.sensitivity)
         except (DataError, SpecificationError) as exc:
             raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
     for kind in spec.plots:
@@ -299,6 +303,20 @@ def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
             avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
             raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
     return records
+
+
+def _honest_did_results(spec: AnalysisSpec, res: Any, results: Mapping[str, Any]) -> dict[str, Any]:
+    """``sensitivity: {honest_did: ...}``: one result under ``<name>.honest_did``, or, for a list of options,
+    one per restriction under ``<name>.honest_did.<restriction>``. An att_gt analysis uses its dynamic
+    aggregation (the one of ``aggregate:`` when listed there)."""
+    from .diff_in_diff._honest import honest_did
+
+    entries = spec.sensitivity["honest_did"]
+    source = results.get(f"{spec.name}.dynamic", res)
+    if isinstance(entries, list):
+        return {f"{spec.name}.honest_did.{e.get('restriction', 'relative_magnitude')}": honest_did(source, **e)
+                for e in entries}
+    return {f"{spec.name}.honest_did": honest_did(source, **entries)}
 
 
 def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:

@@ -15,7 +15,8 @@ difference in trends (the violation of parallel trends), delta_0 = 0 at the refe
   test at level (alpha - kappa) / (1 - kappa), truncated above by that critical value). The
   statistic eta = min over the nuisance of max_i (y_i - X_i tau)/sd_i is a linear programme; its
   value is the largest of gamma'y over the vertices gamma of the dual polytope
-  {gamma >= 0, sd'gamma = 1, X'gamma = 0}, which are enumerated once per polyhedron, so that the
+  {gamma >= 0, sd'gamma = 1, X'gamma = 0}: the extreme rays of {gamma >= 0, X'gamma = 0} scaled by
+  1/sd'gamma. X does not depend on Mbar, s or the sign, so the rays are enumerated once, and the
   test, its conditioning values (V^lo, V^up) and the least-favourable draws are matrix products
   over the whole grid of theta (ARP's primal and dual routes compute the same numbers).
 * Smoothness, Delta^SD(M): every second difference of delta is at most M in absolute value. The
@@ -42,6 +43,7 @@ Econometrica 86(2), 655-683.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -51,7 +53,7 @@ from scipy import optimize, special, stats
 
 from ..errors import SpecificationError
 
-__all__ = ["RMSet", "flci", "folded_normal_quantile", "rm_rows", "sd_bias_terms"]
+__all__ = ["RMSet", "extreme_rays", "flci", "folded_normal_quantile", "rm_rows", "sd_bias_terms"]
 
 #: at most this many candidate bases when enumerating the dual vertices (C(2T, T) for T post periods)
 MAX_BASES = 200_000
@@ -132,38 +134,52 @@ def _gamma_basis(l_vec: np.ndarray) -> np.ndarray:
     return np.array(rows)
 
 
-def dual_vertices(sd: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Vertices of {gamma >= 0, sd'gamma = 1, x'gamma = 0} (one per row), by enumerating bases."""
+def extreme_rays(x: np.ndarray) -> np.ndarray:
+    """Extreme rays of the cone {gamma >= 0, x'gamma = 0} (one per row, each summing to 1).
+
+    The vertices of {gamma >= 0, sd'gamma = 1, x'gamma = 0} are these rays scaled by 1 / sd'ray, so
+    the rays serve every polyhedron with the same nuisance columns. A ray has at most k + 1 non-zero
+    entries (k = columns of x): each candidate support B of size k + 1 with rank(x_B) = k gives the
+    null vector of x_B', kept when its entries share one sign.
+    """
     m, k = x.shape
-    w = np.column_stack([sd, x])  # m x (k + 1)
     n_bases = math.comb(m, k + 1)
     if n_bases > MAX_BASES:
         raise SpecificationError(f"honest_did(): {k + 1} post periods make {n_bases} candidate vertices for the "
                                  "relative-magnitudes test; restrict the event times (window=...) to fewer post periods.")
-    rhs = np.zeros(k + 1)
-    rhs[0] = 1.0
+    if k == 0:
+        return np.eye(m)
     found = []
     combos = itertools.combinations(range(m), k + 1)
     while True:
         chunk = np.array(list(itertools.islice(combos, 20_000)), dtype=np.int64)
         if chunk.size == 0:
             break
-        mats = np.transpose(w[chunk], (0, 2, 1))  # (c, k+1 constraints, k+1 selected rows)
-        sv = np.linalg.svd(mats, compute_uv=False)
-        ok = sv[:, -1] > 1e-10 * sv[:, 0]
-        if not ok.any():
-            continue
-        sol = np.linalg.solve(mats[ok], np.broadcast_to(rhs, (int(ok.sum()), k + 1))[..., None])[..., 0]
-        good = np.all(sol >= -1e-10 * np.abs(sol).max(axis=1, keepdims=True), axis=1)
-        for idx, g in zip(chunk[ok][good], sol[good], strict=True):
-            full = np.zeros(m)
-            full[idx] = np.clip(g, 0.0, None)
-            found.append(full)
+        mats = np.transpose(x[chunk], (0, 2, 1))  # (c, k, k + 1)
+        _, sv, vt = np.linalg.svd(mats)
+        scale = np.maximum(sv[:, 0], 1e-300)
+        full_rank = sv[:, -1] > 1e-10 * scale
+        null = vt[:, -1, :]  # the right singular vector of the (k + 1)-th, zero, singular value
+        null = null * np.where(null.sum(axis=1, keepdims=True) < 0, -1.0, 1.0)
+        tol = 1e-10 * np.abs(null).max(axis=1, keepdims=True)
+        good = full_rank & np.all(null >= -tol, axis=1)
+        for idx, g in zip(chunk[good], null[good], strict=True):
+            ray = np.zeros(m)
+            ray[idx] = np.clip(g, 0.0, None)
+            found.append(ray / ray.sum())
     if not found:
-        raise SpecificationError("honest_did(): the moment inequalities have no dual vertex (degenerate covariance).")
-    vert = np.array(found)
-    _, keep = np.unique(np.round(vert / np.abs(vert).max(), 10), axis=0, return_index=True)
-    return vert[np.sort(keep)]
+        raise SpecificationError("honest_did(): the moment inequalities have no dual vertex (degenerate restriction).")
+    rays = np.array(found)
+    _, keep = np.unique(np.round(rays, 10), axis=0, return_index=True)
+    return rays[np.sort(keep)]
+
+
+@functools.lru_cache(maxsize=32)
+def _rm_rays(n_post: int, l_key: tuple[float, ...]) -> np.ndarray:
+    """The rays of the relative-magnitudes polyhedra: their post-period part does not depend on Mbar, s or sign."""
+    l_vec = np.array(l_key)
+    post = rm_rows(1, n_post, 0.0, 0, True)[:, 1:] @ np.linalg.inv(_gamma_basis(l_vec))
+    return extreme_rays(post[:, 1:])
 
 
 @dataclass(frozen=True)
@@ -178,13 +194,14 @@ class _Polyhedron:
 
     @classmethod
     def build(cls, rows: np.ndarray, beta: np.ndarray, sigma: np.ndarray, n_pre: int, l_vec: np.ndarray,
-              kappa: float, draws: np.ndarray | None) -> _Polyhedron:
+              kappa: float, draws: np.ndarray | None, rays: np.ndarray | None = None) -> _Polyhedron:
         post = rows[:, n_pre:] @ np.linalg.inv(_gamma_basis(l_vec))
         sig_y = rows @ sigma @ rows.T
         sd = np.sqrt(np.clip(np.diag(sig_y), 0.0, None))
         if np.any(sd <= 0):
             raise SpecificationError("honest_did(): a moment of the restriction has zero variance; check sigma.")
-        vertices = dual_vertices(sd, post[:, 1:])
+        rays = _rm_rays(len(l_vec), tuple(float(v) for v in l_vec)) if rays is None else rays
+        vertices = rays / (rays @ sd)[:, None]
         lf_cv = np.inf
         if draws is not None:
             eta = ((draws @ symmetric_root(sig_y)) @ vertices.T).max(axis=1)
