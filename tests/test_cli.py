@@ -227,3 +227,53 @@ def test_att_gt_aggregations_carry_the_true_value_on_synthetic_data(tmp_path):
     assert simple["true_value"] == pytest.approx(expected, rel=1e-10)
     assert simple["bias"] == pytest.approx(simple["estimate"] - expected, rel=1e-10)
     assert res["cs.dynamic"]["true_value"] is not None and res["cs.dynamic"]["ci_covers_truth"] in (True, False)
+
+
+def test_honest_did_sensitivity_on_an_event_study(tmp_path):
+    """``sensitivity: {honest_did: ...}`` stores ``<name>.honest_did`` (a list: one key per restriction), with
+    its table and sensitivity figure; the numbers are those of honest_did() on the analysis' result."""
+    from iej_impact import event_study, honest_did
+
+    opts = {"restriction": "relative_magnitude", "mbar": [0, 1], "window": [-4, 2]}
+    analyses = [
+        {"name": "es", "estimator": "event_study", "table": "panel", "outcome": "employed", "window": [-6, 6],
+         "sensitivity": {"honest_did": opts}},
+        {"name": "es2", "estimator": "event_study", "table": "panel", "outcome": "employed", "window": [-6, 6],
+         "sensitivity": {"honest_did": [opts, {"restriction": "smoothness", "m": [0, 0.01], "window": [-4, 2]}]}},
+    ]
+    data = {"synthetic": {"n_participants": 300, "table": "persons", "seed": 4}}
+    sample = {"treatment": "treated", "unit": "person_id", "time": "period", "cohort": "first_treat_period"}
+    cfg = write_config(tmp_path, analyses=analyses, data=data, sample=sample)
+    assert main(["run", str(cfg)]) == 0
+    out = tmp_path / "out"
+    res = json.loads((out / "results.json").read_text())["results"]
+    assert set(res) >= {"es.honest_did", "es2.honest_did.relative_magnitude", "es2.honest_did.smoothness"}
+    hd = res["es.honest_did"]
+    assert hd["method"] == "honest_did" and hd["restriction"] == "relative_magnitude" and "estimate" not in hd
+    assert [b["mbar"] for b in hd["bounds"]] == [0.0, 1.0]
+    assert (out / "figures" / "es.honest_did_sensitivity.png").exists()
+    assert (out / "tables" / "es2.honest_did.smoothness.csv").exists()
+    panel = simulate_cohort(300, seed=4).panel
+    direct = honest_did(event_study(panel, outcome="employed", unit="person_id", time="period",
+                                    cohort="first_treat_period", window=(-6, 6)), **opts)
+    assert [b["ci_lower"] for b in hd["bounds"]] == pytest.approx(list(direct.bounds["ci_lower"]), rel=1e-9)
+    assert "HonestDiD" in (out / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("sensitivity", "pattern"),
+    [
+        ({"honest_did": {"mbars": [1]}}, r"sensitivity\.honest_did\.mbars: unknown option 'mbars'.*Did you mean 'mbar'"),
+        ({"gammas": [1, 2]}, r"sensitivity: must be \{honest_did: \{\.\.\.\}\}"),
+        ({"honest_did": [{"mbar": [1]}, {"mbar": [2]}]}, r"sensitivity\.honest_did\[1\]: two entries with restriction"),
+        ({"honest_did": ["x"]}, r"sensitivity\.honest_did\[0\]: must be a mapping"),
+    ],
+)
+def test_bad_honest_did_key_names_its_location(tmp_path, sensitivity, pattern):
+    from iej_impact.config import load_config
+    from iej_impact.errors import ConfigError
+
+    analyses = [{"name": "m", "estimator": "event_study", "table": "panel", "outcome": "employed",
+                 "sensitivity": sensitivity}]
+    with pytest.raises(ConfigError, match=pattern):
+        load_config(write_config(tmp_path, analyses=analyses))

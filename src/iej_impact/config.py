@@ -491,8 +491,9 @@ def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] |
     if estimator in HONEST_DID_ESTIMATORS:
         return _parse_honest_did(value, loc)
     if estimator != "psm":
-        raise ConfigError(f"'sensitivity' is for estimator 'psm' (Rosenbaum bounds) and for {list(HONEST_DID_ESTIMATORS)} "
-                          f"(honest_did), not {short_repr(estimator)}.", location=loc)
+        raise ConfigError(f"Rosenbaum bounds apply to matched pairs: 'sensitivity' is for estimator 'psm', and "
+                          f"{{honest_did: ...}} for {list(HONEST_DID_ESTIMATORS)}, not {short_repr(estimator)}.",
+                          location=loc)
     if value is True:
         return {}
     if not isinstance(value, Mapping):

@@ -31,11 +31,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _r_rng import r_rmvnorm_standard, r_rnorm
 
 from iej_impact import honest_did_coefficients
 from iej_impact.diff_in_diff._honest_core import flci
-
-from _r_rng import r_rmvnorm_standard, r_rnorm
 
 pytestmark = pytest.mark.reference
 
