@@ -267,6 +267,10 @@ def test_honest_did_sensitivity_on_an_event_study(tmp_path):
         ({"gammas": [1, 2]}, r"sensitivity: must be \{honest_did: \{\.\.\.\}\}"),
         ({"honest_did": [{"mbar": [1]}, {"mbar": [2]}]}, r"sensitivity\.honest_did\[1\]: two entries with restriction"),
         ({"honest_did": ["x"]}, r"sensitivity\.honest_did\[0\]: must be a mapping"),
+        ({"honest_did": {"restriction": "smooth"}}, r"sensitivity\.honest_did: .*restriction"),
+        ({"honest_did": {"mbar": [-1, 1]}}, r"sensitivity\.honest_did: 'mbar' must be a list of numbers >= 0"),
+        ({"honest_did": {"restriction": "smoothness", "mbar": [1]}}, r"'mbar' is not a parameter of the smoothness"),
+        ({"honest_did": {"e": "mean"}}, r"sensitivity\.honest_did: the 'e' parameter"),
     ],
 )
 def test_bad_honest_did_key_names_its_location(tmp_path, sensitivity, pattern):

@@ -24,7 +24,7 @@ from .diff_in_diff._event_study import event_study
 from .diff_in_diff._staggered import att_gt
 from .diff_in_diff._twfe import twfe
 from .diff_in_diff._two_by_two import did, matched_did
-from .errors import ConfigError, SpecificationError
+from .errors import ConfigError, DataError, SpecificationError
 from .indicators._programme import programme_indicators
 from .matching._match import psm
 from .observational._balance import balance_table
@@ -519,9 +519,10 @@ def _parse_honest_did(value: Any, loc: str) -> dict[str, Any]:
     entries = value["honest_did"]
     entries = {} if entries is True or entries is None else entries
     listed = entries if isinstance(entries, list) else [entries]
-    from .diff_in_diff._honest import honest_did
+    from .diff_in_diff._honest import check_options, honest_did
 
-    accepted = [p for p in inspect.signature(honest_did).parameters if p != "result"]
+    sig = inspect.signature(honest_did)
+    accepted = [p for p in sig.parameters if p != "result"]
     seen = set()
     for j, entry in enumerate(listed):
         where = f"{loc}.honest_did" + (f"[{j}]" if isinstance(entries, list) else "")
@@ -531,6 +532,12 @@ def _parse_honest_did(value: Any, loc: str) -> dict[str, Any]:
             if key not in accepted:
                 raise ConfigError(f"unknown option '{key}' of honest_did(); accepted: {accepted}.{suggest(key, accepted)}",
                                   location=f"{where}.{key}")
+        options = {p: entry.get(p, sig.parameters[p].default) for p in
+                   ("restriction", "mbar", "m", "alpha", "method", "grid_points", "grid", "draws", "e", "window")}
+        try:
+            check_options(**options)
+        except (SpecificationError, DataError) as exc:
+            raise ConfigError(str(exc), location=where) from exc
         restriction = entry.get("restriction", "relative_magnitude")
         if isinstance(entries, list) and restriction in seen:
             raise ConfigError(f"two entries with restriction {short_repr(restriction)}; each entry of the list is stored "

@@ -50,7 +50,7 @@ from ..errors import SpecificationError
 from ..results import Result, Summary, jsonable
 from ._honest_core import RMSet, flci
 
-__all__ = ["HonestDiDResult", "honest_did", "honest_did_coefficients"]
+__all__ = ["HonestDiDResult", "check_options", "honest_did", "honest_did_coefficients"]
 
 Restriction = Literal["relative_magnitude", "smoothness"]
 _PARAM = {"relative_magnitude": "mbar", "smoothness": "m"}
@@ -446,6 +446,7 @@ def honest_did(
     (2023), Review of Economic Studies 90(6), 2763-2791; Armstrong & Kolesar (2018),
     Econometrica 86(2), 655-683.
     """
+    check_options(restriction, mbar, m, alpha, method, grid_points, grid, draws, e, window)
     coefs = _from_result(result, window)
     lv, label = _l_vector(e, coefs.post)
     spec = {"e": e, "window": list(window) if window is not None else None, "source": coefs.source}
@@ -453,10 +454,10 @@ def honest_did(
                    random_state, spec)
 
 
-def _honest(c: _Coefficients, l_vec: np.ndarray, label: str, restriction: str, mbar: Sequence[float] | None,
-            m: Sequence[float] | None, alpha: float, method: str | None, grid_points: int,
-            grid: Sequence[float] | None, refine: bool, draws: int, random_state: int | np.ndarray,
-            spec: dict[str, Any]) -> HonestDiDResult:
+def check_options(restriction: str, mbar: Any, m: Any, alpha: float, method: str | None, grid_points: int,
+                  grid: Any, draws: int, e: Any = 0, window: Any = None) -> tuple[str, np.ndarray | None]:
+    """Check the options of honest_did() that do not depend on the result (the configuration checks them
+    before anything is estimated). Returns the method and the values of Mbar or M (None: the default)."""
     func = "honest_did"
     check_choice("restriction", restriction, ("relative_magnitude", "smoothness"), func)
     check_number("alpha", alpha, func, low=0.0, high=0.5, low_open=True)
@@ -469,15 +470,33 @@ def _honest(c: _Coefficients, l_vec: np.ndarray, label: str, restriction: str, m
     if {"mbar": mbar, "m": m}[other] is not None:
         raise SpecificationError(f"'{other}' is not a parameter of the {restriction} restriction; use '{mine}'.")
     given = mbar if restriction == "relative_magnitude" else m
-    if given is None:
-        values = (np.array([0.0, 0.5, 1.0, 1.5, 2.0]) if restriction == "relative_magnitude"
-                  else _sd_default_grid(c.beta, c.sigma, len(c.pre), alpha))
-    else:
-        values = np.atleast_1d(np.asarray(given, dtype=float))
+    values = None
+    if given is not None:
+        try:
+            values = np.atleast_1d(np.asarray(given, dtype=float)).ravel()
+        except (TypeError, ValueError):
+            values = np.array([np.nan])
         if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
             raise SpecificationError(f"'{mine}' must be a list of numbers >= 0; got {given!r}.")
-    if grid is not None and (len(grid) != 2 or not grid[0] < grid[1]):
-        raise SpecificationError(f"'grid' must be (low, high) with low < high; got {grid!r}.")
+    for name, pair in (("grid", grid), ("window", window)):
+        if pair is not None and (isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2
+                                 or not all(isinstance(v, (int, float, np.integer, np.floating))
+                                            and not isinstance(v, bool) for v in pair) or not pair[0] < pair[1]):
+            raise SpecificationError(f"'{name}' must be (low, high) with low < high; got {pair!r}.")
+    if not (e == "average" or (isinstance(e, (int, np.integer)) and not isinstance(e, bool))):
+        raise SpecificationError(f"the 'e' parameter of honest_did() must be an event time (an integer) or "
+                                 f"'average'; got {e!r}.")
+    return method, values
+
+
+def _honest(c: _Coefficients, l_vec: np.ndarray, label: str, restriction: str, mbar: Sequence[float] | None,
+            m: Sequence[float] | None, alpha: float, method: str | None, grid_points: int,
+            grid: Sequence[float] | None, refine: bool, draws: int, random_state: int | np.ndarray,
+            spec: dict[str, Any]) -> HonestDiDResult:
+    method, values = check_options(restriction, mbar, m, alpha, method, grid_points, grid, draws)
+    if values is None:
+        values = (np.array([0.0, 0.5, 1.0, 1.5, 2.0]) if restriction == "relative_magnitude"
+                  else _sd_default_grid(c.beta, c.sigma, len(c.pre), alpha))
     n_pre, n_post = len(c.pre), len(c.post)
     if isinstance(random_state, np.ndarray):
         z = random_state
