@@ -491,9 +491,8 @@ def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] |
     if estimator in HONEST_DID_ESTIMATORS:
         return _parse_honest_did(value, loc)
     if estimator != "psm":
-        raise ConfigError(f"Rosenbaum bounds apply to matched pairs: 'sensitivity' is for estimator 'psm', and "
-                          f"{{honest_did: ...}} for {list(HONEST_DID_ESTIMATORS)}, not {short_repr(estimator)}.",
-                          location=loc)
+        raise ConfigError(f"Rosenbaum bounds apply to matched pairs: 'sensitivity' is for estimator 'psm', and {{honest_did: "
+                          f"...}} for {list(HONEST_DID_ESTIMATORS)}, not {short_repr(estimator)}.", location=loc)
     if value is True:
         return {}
     if not isinstance(value, Mapping):
@@ -522,8 +521,7 @@ def _parse_honest_did(value: Any, loc: str) -> dict[str, Any]:
     from .diff_in_diff._honest import check_options, honest_did
 
     sig = inspect.signature(honest_did)
-    accepted = [p for p in sig.parameters if p != "result"]
-    seen = set()
+    accepted, seen = [p for p in sig.parameters if p != "result"], set()
     for j, entry in enumerate(listed):
         where = f"{loc}.honest_did" + (f"[{j}]" if isinstance(entries, list) else "")
         if not isinstance(entry, Mapping):
