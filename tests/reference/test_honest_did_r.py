@@ -18,10 +18,14 @@ What agrees, and what does not:
 * smoothness (FLCI), the README's table of 2024 (M = 0, ..., 0.05): to 1e-8 for M >= 0.02 (the optimum
   is a corner, R's and ours coincide) and to 2e-5 at M = 0 and 0.01, where R's CVXR solution and its
   bisection on the standard deviation stop early; the README's table with a control, as printed;
-* relative magnitudes, the README's tables of 2024 (printed, e = first period and average): within
-  one step of R's grid (3.7e-4) but not on it: their end points are not points of the grid the
-  package's code builds (-20..20 standard errors in 1,000 points) in any version of the repository,
-  while the 2022 cache is; they were knitted with a package we could not identify.
+* Callaway & Sant'Anna (README "Staggered timing": R did's att_gt and aggte, then honest_did at e = 0,
+  100 grid points): the original CI to 1e-15 and, against the README's cache of 2023, every end point
+  of the robust sets to 1e-10;
+* relative magnitudes, the README's tables of 2024 (printed, e = first period and average, and the
+  Callaway & Sant'Anna cache of 2024): within one step of R's grid but not on it: their end points
+  are not points of the grid that the package's code builds (-20..20 standard errors) in any
+  version of the repository, while the 2022 and 2023 caches are; they were knitted with a package
+  version we could not identify.
 """
 
 from __future__ import annotations
@@ -108,3 +112,19 @@ def test_original_ci_is_r_constructoriginalcs() -> None:
     res = honest_did_coefficients(BETA, SIGMA, num_pre=5, l_vec=[0.5, 0.5], restriction="smoothness", m=[0.0])
     # README cache (chunk 7): constructOriginalCS(..., l_vec = c(0.5, 0.5))
     np.testing.assert_allclose(res.original_ci, (0.04036995251077609, 0.07528307712819136), rtol=0, atol=1e-12)
+
+
+def test_callaway_santanna_event_study_reproduces_r() -> None:
+    """did::att_gt(not yet treated, universal base) -> aggte(dynamic, -5..5) -> honest_did(e = 0, Mbar = 0.5..2)."""
+    cs = DATA["callaway_santanna"]
+    beta, sigma = np.array(cs["betahat"]), np.array(cs["sigma"])
+    assert cs["event_times"] == [-5, -4, -3, -2, 0, 1, 2, 3, 4, 5]
+    sd = float(np.sqrt(sigma[4, 4]))
+    res = honest_did_coefficients(beta, sigma, num_pre=4, mbar=cs["rm_2023"]["Mbar"], grid=(-20 * sd, 20 * sd),
+                                  grid_points=100, refine=False, random_state=r_rmvnorm_standard(1000, 12, seed=0))
+    np.testing.assert_allclose(res.original_ci, cs["rm_2023"]["original"], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(res.bounds["ci_lower"], cs["rm_2023"]["lb"], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(res.bounds["ci_upper"], cs["rm_2023"]["ub"], rtol=0, atol=1e-10)
+    step = 40 * sd / 99
+    assert np.max(np.abs(res.bounds["ci_lower"] - cs["rm_2024"]["lb"])) < step
+    assert np.max(np.abs(res.bounds["ci_upper"] - cs["rm_2024"]["ub"])) < step

@@ -24,7 +24,14 @@ Cached objects used (file name -> object, the date of the commit that added the 
 * unnamed-chunk-6 (2024-03-28): ``createSensitivityResults(Mvec = 0, 0.01, ..., 0.05)`` (FLCI), printed;
 * unnamed-chunk-7 (2024-03-28): relative magnitudes for the average effect, ``l_vec = c(0.5, 0.5)``;
 * unnamed-chunk-8 (2024-03-28): betahat and sigma of the regression with the simulated control; the
-  FLCI table printed under it (README section "Regressions with controls") is copied as printed.
+  FLCI table printed under it (README section "Regressions with controls") is copied as printed;
+* unnamed-chunk-9 (2023-05-19) and unnamed-chunk-12 (2024-03-28): the Callaway-Sant'Anna example
+  (README section "Staggered timing"): ``did::att_gt(control_group = "notyettreated",
+  base_period = "universal")`` on the whole panel, ``aggte(type = "dynamic", min_e = -5, max_e = 5)``
+  and ``honest_did(es, e = 0, type = "relative_magnitude", Mbarvec = 0.5..2)`` (100 grid points):
+  the robust sets and the original CI. The event-time effects and their covariance are computed here
+  with ``iej_impact.att_gt`` and ``aggregate("dynamic", min_e=-5, max_e=5)`` on the panel the README
+  caches (``df``, chunk 10); the original CI of event time 0 agrees with R's to 1e-16.
 
 Usage (writes tests/reference/data/honest_did_readme.json):
 
@@ -65,6 +72,46 @@ def _cached(repo: Path, chunk: str) -> dict[str, object]:
     return out
 
 
+def _raw_lists(repo: Path, chunk: str, name: str) -> list[list[float]]:
+    """The numeric vectors of a cached list that rdata cannot convert (tibbles nested in a list)."""
+    import rdata  # noqa: PLC0415
+
+    rdx = next((repo / "README_cache" / "gfm").glob(f"unnamed-chunk-{chunk}_*.rdx"))
+    index = rdata.conversion.convert(rdata.parser.parse_data(gzip.decompress(rdx.read_bytes())))
+    offset, length = index["variables"][name]
+    blob = rdx.with_suffix(".rdb").read_bytes()[int(offset) + 4:int(offset) + int(length)]
+    out = []
+
+    def walk(obj: object) -> None:
+        value = getattr(obj, "value", None)
+        if isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            out.append(value.ravel().tolist())
+
+    walk(rdata.parser.parse_data(zlib.decompress(blob)).object)
+    return out
+
+
+def _callaway_santanna(repo: Path) -> dict[str, object]:
+    from iej_impact import att_gt
+
+    df = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in _cached(repo, "10")["df"].items()
+                       if k in ("stfips", "year", "dins", "yexp2")})
+    res = att_gt(df, outcome="dins", unit="stfips", time="year", cohort="yexp2", control_group="not_yet_treated",
+                 base_period="universal")
+    dyn = res.aggregate("dynamic", min_e=-5, max_e=5)
+    keep = [j for j, e in enumerate(dyn.by["event_time"]) if e != -1]
+    out = {"event_times": [int(dyn.by["event_time"][j]) for j in keep],
+           "betahat": dyn.by["estimate"].to_numpy()[keep].tolist(),
+           "sigma": dyn.by_vcov[np.ix_(keep, keep)].tolist(), "num_pre": 4}
+    for chunk, key in (("9", "rm_2023"), ("12", "rm_2024")):
+        lb, ub, mbar, orig_lb, orig_ub = _raw_lists(repo, chunk, "sensitivity_results")
+        out[key] = {"Mbar": mbar, "lb": lb, "ub": ub, "original": [orig_lb[0], orig_ub[0]]}
+    return out
+
+
 def _table(frame: pd.DataFrame) -> dict[str, list[float]]:
     key = "Mbar" if "Mbar" in frame else "M"
     return {key: frame[key].tolist(), "lb": frame["lb"].tolist(), "ub": frame["ub"].tolist()}
@@ -91,6 +138,7 @@ def main(repo: Path) -> None:
         "sd_2024": _table(_cached(repo, "6")["delta_sd_results"]),
         "rm_average_2024": _table(_cached(repo, "7")["delta_rm_results_avg"]),
         "sd_control_printed": PRINTED_SD_CONTROL,
+        "callaway_santanna": _callaway_santanna(repo),
     }
     target = Path(__file__).resolve().parents[1] / "data" / "honest_did_readme.json"
     target.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
