@@ -222,6 +222,11 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
                               "en": "Mbar (post-treatment violation / largest pre-treatment one)"},
     "plot_honest_axis_m": {"fr": "M (variation maximale de la pente de l'écart de tendance)",
                            "en": "M (largest change in the slope of the trend difference)"},
+    "plot_honest_effect_at": {"fr": "effet au temps relatif {e}", "en": "effect at event time {e}"},
+    "plot_honest_average": {"fr": "effet moyen, temps relatifs {first} à {last}",
+                            "en": "average effect, event times {first} to {last}"},
+    "plot_honest_combination": {"fr": "combinaison des effets après la référence",
+                                "en": "combination of the post-period effects"},
     "plot_honest_title": {"fr": "Sensibilité HonestDiD : {parameter}{outcome}",
                           "en": "HonestDiD sensitivity: {parameter}{outcome}"},
     # --- small words

@@ -154,11 +154,24 @@ def plot_honest_did(result: Any, ax: Any = None, *, language: str = "en") -> Any
                   label=t("plot_honest_robust", language, method=result.method))
         if result.breakdown is not None and np.isfinite(result.breakdown):
             ax.axvline(result.breakdown, color=COLOUR_REFERENCE, linewidth=0.8, linestyle=":", zorder=1)
-        ax.set_xticks([x0, *xs.tolist()], labels=[t("plot_honest_original", language)] + [f"{v:g}" for v in xs])
+        decimal = "," if language == "fr" else "."
+        ax.set_xticks([x0, *xs.tolist()], labels=[t("plot_honest_original", language)]
+                      + [f"{v:g}".replace(".", decimal) for v in xs])
         ax.set_xlabel(t(f"plot_honest_axis_{result.parameter_name}", language))
         ax.set_ylabel(t("plot_effect", language))
         outcome = f" ({result.outcome})" if result.outcome else ""
-        ax.set_title(t("plot_honest_title", language, parameter=result.parameter, outcome=outcome), fontsize=9)
+        ax.set_title(t("plot_honest_title", language, parameter=_honest_parameter(result, language), outcome=outcome),
+                     fontsize=9)
         localise_ticks(ax, language, x=False)
         ax.legend(loc="best", frameon=False, fontsize=7.5)
     return ax
+
+
+def _honest_parameter(result: Any, language: str) -> str:
+    """The parameter theta = l'tau_post in words: one event time, the average, or another combination."""
+    weights, post = np.asarray(result.l_vec, dtype=float), list(result.post_periods)
+    if np.count_nonzero(weights) == 1 and len(post) == len(weights):
+        return t("plot_honest_effect_at", language, e=post[int(np.flatnonzero(weights)[0])])
+    if len(post) == len(weights) and np.allclose(weights, 1.0 / len(weights)):
+        return t("plot_honest_average", language, first=post[0], last=post[-1])
+    return t("plot_honest_combination", language)
