@@ -18,7 +18,12 @@ parallel trends delta_post may go given the pre-treatment one (Rambachan & Roth 
 
 The breakdown value is the largest Mbar (or M) at which the set still excludes 0, found by
 bisection on the test of theta = 0 (for the FLCI, on |centre| - half-length); it is None when 0
-is not excluded even at Mbar = 0 (M = 0). The numerics are in :mod:`._honest_core`.
+is not excluded even at Mbar = 0 (M = 0). The bisection assumes that 0, once in the set, stays in
+it for larger values: true of the identified sets, usual but not guaranteed for the confidence
+sets (the FLCI's half-length grows with M but its centre moves; the conditional tests change with
+Mbar). At Mbar = 0 the "conditional" set is exactly the ordinary CI, the default C-LF set close to
+it; at M = 0 the FLCI is the CI of the linearly de-trended estimate, not the ordinary CI. The
+numerics are in :mod:`._honest_core`.
 
 Assumptions: the coefficients are asymptotically normal with the given covariance; the reference
 period is the last one before treatment (or before anticipation); event times are consecutive.
