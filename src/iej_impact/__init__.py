@@ -31,7 +31,7 @@ from .data import (
     validate_table,
     write_table,
 )
-from .datasets import SyntheticCohort, simulate_cohort
+from .datasets import SyntheticCohort, export_raw_extracts, simulate_cohort
 from .diff_in_diff import (
     AggregateResult,
     EventStudyResult,
@@ -148,6 +148,7 @@ __all__ = [
     "doubly_robust",
     "estimate_effect",
     "event_study",
+    "export_raw_extracts",
     "ipw",
     "load_config",
     "load_data",
