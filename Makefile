@@ -90,6 +90,7 @@ bench: install
 # The reference pages are generated from src/ (tests/test_reference_docs.py fails when they are stale).
 docs-reference: $(VENV)/.locked
 	PYTHONPATH=src $(BIN)/python -m iej_impact.data._reference_docs --root .
+	PYTHONPATH=src $(BIN)/python -m iej_impact.preparation._step_docs --root .
 
 # The fictional raw extracts shipped in configs/raw/ (tests/test_raw_extracts.py checks they are what this writes).
 RAW_EXTRACTS = configs/raw

@@ -475,6 +475,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
             report_path = build_report(
                 tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,
                 language=lang, truths=truths or None, manifest=manifest, figures=figures,
+                preparation_flow=rd_preparation.flow if rd_preparation is not None else None,
             )
         timings["total_before_rename"] = time.perf_counter() - t0
         full_manifest = dict(manifest)

@@ -91,6 +91,10 @@ def filter_rows(ws: Workspace, *, table: str, where: str | Sequence[str], arm: s
             raise StepFailed(str(exc), table=table, column=getattr(exc, "column", None)) from None
         applies = _arm_mask(ws, table, frame, arm)
         drop = applies & ~keep
+        if applies.any() and (drop == applies).all():
+            what = f"of the {arm} " if arm else ""
+            raise StepFailed(f"{label}: {expr!r} removes every row {what}({int(applies.sum())}); nothing would be "
+                             "left to analyse. Check the expression and the values it compares.", table=table)
         scope = f" ({arm} only)" if arm else ""
         ws.drop(table, drop, f"filter{scope}: {expr}")
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import short_repr, suggest
-from ..data._rows import example_ids
+from ..data._rows import example_ids, format_value
 from ..errors import DataError, SpecificationError
 
 __all__ = ["ARMS", "FLOW_COLUMNS", "PreparationError", "StepFailed", "Workspace"]
@@ -99,6 +99,8 @@ class Workspace:
                                          f"{short_repr(arm)}.{suggest(arm, ARMS)}")
             if arm == "stacked" and not tcol:
                 raise SpecificationError(f"prepare(): table {name!r} is 'stacked' (both arms): name its 1/0 treatment column.")
+            if arm == "stacked":
+                _check_treatment(name, frame, tcol)
             id_col = (ids or {}).get(name) or _default_id(frame)
             if id_col is not None and id_col not in frame.columns:
                 raise SpecificationError(f"prepare(): id column {id_col!r} is not a column of table {name!r}."
@@ -182,6 +184,20 @@ class Workspace:
         self.flow.append({"step": self.step, "table": name, "rows_in": int(rows_in), "rows_out": len(after),
                           "treated_out": n_t, "control_out": n_c, "reason": reason,
                           "examples": ", ".join(map(str, examples))})
+
+
+def _check_treatment(name: str, frame: pd.DataFrame, tcol: str) -> None:
+    """A stacked table's treatment column exists and holds 1/0 (True/False) only, both present."""
+    if tcol not in frame.columns:
+        raise DataError(f"prepare(): table {name!r} has no treatment column {tcol!r}."
+                        f"{suggest(tcol, map(str, frame.columns))}", column=tcol, source=name)
+    values = frame[tcol]
+    bad = values.isna().to_numpy() | ~values.isin([0, 1]).to_numpy()
+    if bad.any():
+        shown = ", ".join(format_value(v) for v in pd.unique(values[bad])[:5])
+        raise DataError(f"prepare(): the treatment column {tcol!r} of table {name!r} must hold 1 (participant) or 0 "
+                        f"(comparison) on every row; {int(bad.sum())} rows hold {shown} (e.g. row "
+                        f"{', '.join(map(str, np.flatnonzero(bad)[:N_EXAMPLES]))}).", column=tcol, source=name)
 
 
 def _default_id(frame: pd.DataFrame) -> str | None:
