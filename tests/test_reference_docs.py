@@ -136,4 +136,4 @@ def test_the_preparation_steps_page_is_current() -> None:
     text = step_reference_page()
     assert (ROOT / PAGE).read_text(encoding="utf-8") == text, f"{PAGE} is stale: run `{COMMAND}`"
     for name in STEPS:
-        assert f"\n## {name}\n" in text
+        assert f"\n### {name}\n" in text

@@ -3,7 +3,7 @@
 This is a thin layer: an analysis names a public function (``estimator:``) and every other key
 is a keyword argument of that function (bound with ``inspect.signature``). Semantic checks stay
 the library's own; here we only check the shape of the YAML, and report unknown keys with the
-YAML location and a suggestion. See docs/how-to/config.md and interface.md.
+YAML location and a suggestion. See docs/how-to/config.md and docs/interface.md.
 """
 
 from __future__ import annotations

@@ -459,13 +459,13 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         figures: dict[str, Path] = {}
         if len(effects):
             ax = plot_effects(effects, truths=truths if any(v is not None for v in truths.values()) else None, language=lang)
-            figures["effects"] = save_figure(ax, tmp / "figures" / "effects.png")
+            figures["effects"] = save_figure(ax, tmp / "figures" / "effects.png", close=True)
         ax = plot_sample_flow(sample.flow.table, language=lang)
-        figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png")
+        figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png", close=True)
         for name, kinds in plots.items():
             for kind in kinds:
                 ax = getattr(results[name], f"plot_{kind}")(language=lang)
-                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png")
+                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png", close=True)
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
         report_path = None

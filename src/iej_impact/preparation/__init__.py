@@ -8,7 +8,7 @@ dates, contamination through a crosswalk, joins with cardinality checks, periods
 outcomes at horizons and pre-entry history. It imports the core modules and ``data``.
 """
 
-from . import _cleaning, _cohorts, _derive, _joins  # noqa: F401  (register the steps)
+from . import _cleaning, _cohorts, _derive, _horizons, _joins  # noqa: F401  (register the steps)
 from ._prepare import STEPS, Prepared, check_steps, prepare
 from ._workspace import PreparationError
 

@@ -93,12 +93,32 @@ def _markdown(doc: str) -> str:
     return "\n\n".join(p if not p.startswith("- ") else p for p in out).replace("\n\n- ", "\n- ")
 
 
-def step_reference_page() -> str:
-    """The Markdown page, one section per step in the registry's order."""
-    parts = [_HEADER, _INTRO, "\n## Steps\n\n", ", ".join(f"[`{n}`](#{n})" for n in STEPS), "\n"]
+#: the page's groups: module of the steps -> heading (a step of another module goes last, under "Other steps")
+GROUPS = {
+    "_cleaning": "Cleaning", "_derive": "Derived columns", "_cohorts": "Arms and comparison cohorts",
+    "_joins": "Joins", "_horizons": "Panels, event time and horizons",
+}
+
+
+def _grouped() -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {title: [] for title in GROUPS.values()}
     for name, fn in STEPS.items():
-        doc = _markdown(fn.__doc__ or "")
-        parts.append(f"\n## {name}\n\n{doc}\n\n| Option | |\n|---|---|\n" + "\n".join(_option_rows(fn)) + "\n")
+        module = getattr(fn, "__module__", "").rsplit(".", 1)[-1]
+        groups.setdefault(GROUPS.get(module, "Other steps"), []).append(name)
+    return {title: names for title, names in groups.items() if names}
+
+
+def step_reference_page() -> str:
+    """The Markdown page: the steps by group, one section per step."""
+    groups = _grouped()
+    parts = [_HEADER, _INTRO, "\n## Steps\n\n"]
+    parts += [f"- {title}: " + ", ".join(f"[`{n}`](#{n})" for n in names) + "\n" for title, names in groups.items()]
+    for title, names in groups.items():
+        parts.append(f"\n## {title}\n")
+        for name in names:
+            fn = STEPS[name]
+            doc = _markdown(fn.__doc__ or "")
+            parts.append(f"\n### {name}\n\n{doc}\n\n| Option | |\n|---|---|\n" + "\n".join(_option_rows(fn)) + "\n")
     return "".join(parts).rstrip("\n") + "\n"
 
 
