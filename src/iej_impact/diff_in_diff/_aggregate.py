@@ -161,8 +161,10 @@ class AggregateResult(EffectResult):
     and band_lower/band_upper (uniform sup-t band with ``critical_value``, bootstrap only);
     ``by_influence`` holds the levels' influence functions. The dynamic aggregation also carries
     ``pretrend``, the joint Wald test of its leads (event times before the anticipation window
-    unless other leads were chosen), ``base_period`` ("varying" or "universal") and, for a universal
-    base, ``reference_event_time``, the event time of the base period (-1 - anticipation).
+    unless other leads were chosen), ``base_period`` ("varying" or "universal") and
+    ``reference_event_time``, the event time of the base period of the post-entry ATTs (-1 -
+    anticipation with consecutive periods; None when it differs across cohorts). With a universal
+    base the leads are relative to it too, and its level is 0 by construction.
     """
 
     kind: str = "simple"
@@ -488,15 +490,15 @@ def _dynamic_extras(res: GroupTimeCells, lv: _Levels, se: np.ndarray,
     pretrend = pretrend_wald(np.asarray(lv.estimates), levels, np.isfinite(se),
                              np.column_stack(lv.influences) if lv.influences else np.zeros((res.n_units, 0)),
                              res._clusters, pretrend_leads, anticipation, "event-time ATT")
-    reference = None
+    t = res.table
+    post = t["post"].to_numpy(dtype=bool)
+    bases = np.unique(t["base_period"].to_numpy(dtype=float)[post] - t["group"].to_numpy(dtype=float)[post])
+    reference = float(bases[0]) if len(bases) == 1 else None
+    at = f" (event time {level_value(reference)})" if reference is not None else ""
     if base == "universal":
-        t = res.table
-        ref = t.loc[t["base_period"] == t["time"], "event_time"].unique()
-        reference = float(ref[0]) if len(ref) == 1 else None
-        note = ("Universal base period: every event-time ATT is relative to the period before the anticipation "
-                "window" + (f" (event time {level_value(reference)}, where it is 0 by construction)." if reference
-                            is not None else "."))
+        note = (f"Universal base period: every event-time ATT is relative to the last period before the anticipation "
+                f"window{at}" + (", where it is 0 by construction." if reference is not None else "."))
     else:
-        note = ("Varying base period: each lead compares a period with the one before it (short differences); lags "
-                f"are relative to the last period before the anticipation window (event time {-1 - anticipation}).")
+        note = ("Varying base period: each lead compares a period with the one before it (short differences); the "
+                f"post-entry ATTs are relative to the last period before the anticipation window{at}.")
     return {"pretrend": pretrend, "base_period": base, "reference_event_time": reference, "note": note}

@@ -71,17 +71,19 @@ __all__ = ["event_study", "EventStudyResult", "plot_event_times"]
 
 
 def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = None, title: str = "",
-                     reference: float | None = None, xlabel: str = "Event time (periods since entry)") -> Any:
+                     reference: float | None = None, xlabel: str = "Event time (periods since entry)",
+                     base_note: str | None = None) -> Any:
     """Estimates with pointwise CIs (bars) and, when present, a uniform band (shaded), against ``x``.
 
     ``frame`` needs columns ``x``, ``estimate``, ``ci_lower``, ``ci_upper`` and optionally
     ``band_lower``/``band_upper``; a ``post`` column (bool) draws pre-periods hollow. The plot shows
-    the table's numbers and computes nothing. Returns the Axes (a new pyplot-free Figure when
-    ``ax`` is None). Drawn by :func:`iej_impact.report._plots_did.plot_event_times`.
+    the table's numbers and computes nothing. ``reference`` marks the reference period at 0,
+    ``base_note`` states the base period under the axis label. Returns the Axes (a new pyplot-free
+    Figure when ``ax`` is None). Drawn by :func:`iej_impact.report._plots_did.plot_event_times`.
     """
     from ..report._plots_did import plot_event_times as draw
 
-    return draw(frame, x=x, ax=ax, title=title, reference=reference, xlabel=xlabel)
+    return draw(frame, x=x, ax=ax, title=title, reference=reference, xlabel=xlabel, base_note=base_note)
 
 
 @dataclass(frozen=True)
