@@ -152,7 +152,7 @@ class GroupTimeResult(Result):
         if leads is None:
             return self.pretrend
         leads = LEADS.check("leads", leads, "pretrend_test")  # type: ignore[assignment]
-        return _pretrend(self.table, self.influence, self._clusters, leads, int(self.spec.get("anticipation", 0)))
+        return cells_pretrend(self.table, self.influence, self._clusters, leads, int(self.spec.get("anticipation", 0)))
 
     def to_frame(self) -> pd.DataFrame:
         t = self.table
@@ -186,7 +186,7 @@ class GroupTimeResult(Result):
         if len(self.sample_sizes):
             tables.append(("Sample", self.sample_sizes))
         notes = (f"Inference: {self.inference.describe()}.", self.pretrend.describe() + ".") + self.notes
-        return Summary(title=f"att_gt: ATT(g,t) on {self.outcome}", tables=tuple(tables), notes=notes)
+        return Summary(title=f"{self.method}: {self.estimand} on {self.outcome}", tables=tuple(tables), notes=notes)
 
     # ------------------------------------------------------------------------------- aggregation
 
@@ -368,8 +368,8 @@ def att_gt(
     inference = spec_se.using("G/(G-1)" if isinstance(spec_se, Clustered) else "none")
     psi = cells.pop("psi")
     separated = cells.pop("separation")
-    table, crit = _cell_inference(pd.DataFrame(cells), psi, inference, prep.clusters, seed, alpha)
-    pretrend = _pretrend(table, psi, prep.clusters, pretrend_leads, antic)
+    table, crit = cell_inference(pd.DataFrame(cells), psi, inference, prep.clusters, seed, alpha)
+    pretrend = cells_pretrend(table, psi, prep.clusters, pretrend_leads, antic)
     notes = list(prep.notes)
     notes.append(f"Comparison group: {control_group.replace('_', '-')} units; base period: {base_period}; "
                  f"anticipation: {antic}; 2x2 estimator: {method}"
@@ -395,7 +395,7 @@ def att_gt(
     )
 
 
-def _pretrend(table: pd.DataFrame, psi: np.ndarray | None, clusters: np.ndarray | None,
+def cells_pretrend(table: pd.DataFrame, psi: np.ndarray | None, clusters: np.ndarray | None,
               leads: Sequence[int] | str | None, anticipation: int) -> WaldTest:
     """The pre-trend Wald test of the pre-treatment cells at ``leads`` (see :func:`pretrend_wald`)."""
     assert psi is not None
@@ -405,7 +405,7 @@ def _pretrend(table: pd.DataFrame, psi: np.ndarray | None, clusters: np.ndarray 
                          anticipation, "ATT(g,t)")
 
 
-def _cell_inference(table: pd.DataFrame, psi: np.ndarray, inference: Inference, clusters: np.ndarray | None,
+def cell_inference(table: pd.DataFrame, psi: np.ndarray, inference: Inference, clusters: np.ndarray | None,
                     seed: int | None, alpha: float) -> tuple[pd.DataFrame, float]:
     """The cell table with standard errors, p-values, pointwise CIs and uniform bands; the band's critical value."""
     est = table["estimate"].to_numpy(dtype=float)
@@ -479,7 +479,7 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
         treated = cohort == g
         control = never if thr is None else never | ((cohort > thr) & ~treated)
         if p.balanced:
-            problem, sep = _panel_batch(p, treated, control, [specs[j] for j in cells], cells, method, trim_level,
+            problem, sep = panel_batch(p, treated, control, [specs[j] for j in cells], cells, method, trim_level,
                                         est, psi, n_treat, n_ctrl, names)
         else:
             j = cells[0]
@@ -505,12 +505,16 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
             "estimate": est, "n_treated": n_treat, "n_control": n_ctrl, "psi": psi, "separation": separated}
 
 
-def _panel_batch(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, specs: list[tuple[Any, ...]],
-                 cols: list[int], method: str, trim_level: float, est: np.ndarray, psi: np.ndarray,
-                 n_treat: np.ndarray, n_ctrl: np.ndarray,
-                 names: Sequence[str] | None = None) -> tuple[str, dict[str, Any] | None]:
+def panel_batch(p: Any, treated: np.ndarray, control: np.ndarray, specs: list[tuple[Any, ...]],
+                cols: list[int], method: str, trim_level: float, est: np.ndarray, psi: np.ndarray,
+                n_treat: np.ndarray, n_ctrl: np.ndarray, names: Sequence[str] | None = None,
+                func: str = _FUNC) -> tuple[str, dict[str, Any] | None]:
     """Cells of one cohort sharing a comparison group and covariates, on a balanced panel.
 
+    ``p`` is a :class:`StaggeredPanel` (or a panel with its ``unit_ids``, ``y_wide``, ``w_unit``,
+    ``x_wide`` and ``x_invariant``), ``treated`` and ``control`` flag the units of the comparison,
+    each observed in both periods of every cell; ``specs[j][1:3]`` are the cells' current and base
+    period indexes. Fills ``est``, ``psi`` (scaled to all units), ``n_treat`` and ``n_ctrl`` at ``cols``.
     Returns (the problem that left the cells missing or "", the propensity score's separation diagnosis).
     """
     n = len(p.unit_ids)
@@ -527,10 +531,10 @@ def _panel_batch(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, sp
     ps = None
     try:
         if x is not None and method in ("ipw", "dr"):
-            ps = pscore_fit(x, d, w / w.mean(), trim_level, names=names, func=_FUNC)
+            ps = pscore_fit(x, d, w / w.mean(), trim_level, names=names, func=func)
             if ps.p.max() >= 0.999:
                 return "propensity score >= 0.999 (no overlap)", ps.separation
-        fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps, names=names, func=_FUNC)
+        fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps, names=names, func=func)
     except (EstimationError, np.linalg.LinAlgError) as exc:
         return str(exc), None if ps is None else ps.separation
     est[cols] = fit.att
