@@ -20,6 +20,7 @@ from typing import Any
 
 from ._validation import short_repr, suggest
 from ._yaml import read_yaml
+from .diff_in_diff._aligned import aligned_did
 from .diff_in_diff._event_study import event_study
 from .diff_in_diff._staggered import att_gt
 from .diff_in_diff._twfe import twfe
@@ -47,6 +48,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "twfe": twfe,
     "event_study": event_study,
     "att_gt": att_gt,
+    "aligned_did": aligned_did,
     "balance_table": balance_table,
     "programme_indicators": programme_indicators,
 }
@@ -87,6 +89,8 @@ class AnalysisSpec:
     plots: tuple[str, ...] = ()
     aggregate: tuple[str, ...] = ()
     table: str | None = None
+    #: options of each aggregation given as ``{kind: {option: value}}`` (checked; e.g. min_e, max_e)
+    aggregate_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: options of the Rosenbaum bounds computed on the analysis' matching (None: none computed)
     sensitivity: dict[str, Any] | None = None
 
@@ -97,6 +101,11 @@ class AnalysisSpec:
     @property
     def function(self) -> Callable[..., Any]:
         return ESTIMATORS[self.estimator]
+
+    def plot_options(self, kind: str) -> dict[str, Any]:
+        """Keyword arguments of the plot ``plot_<kind>``: the event-study plot of a result aggregated with
+        ``{dynamic: {...}}`` draws the dynamic aggregation with those options (its event-time window)."""
+        return dict(self.aggregate_options.get("dynamic", {})) if kind == "event_study" else {}
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,8 @@ class RunConfig:
             "analyses": [
                 {"name": a.name, "estimator": a.estimator, **({"table": a.table} if a.table else {}), **a.params,
                  **({"plots": list(a.plots)} if a.plots else {}),
-                 **({"aggregate": list(a.aggregate)} if a.aggregate else {}),
+                 **({"aggregate": [{k: dict(a.aggregate_options[k])} if a.aggregate_options.get(k) else k
+                                   for k in a.aggregate]} if a.aggregate else {}),
                  **({"sensitivity": a.sensitivity} if a.sensitivity is not None else {})}
                 for a in self.analyses
             ],
@@ -368,15 +378,12 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             f"unknown estimator {short_repr(est)}; available: {sorted(ESTIMATORS)}.{suggest(est, ESTIMATORS)}",
             location=f"analyses[{i}].estimator")
     plots = entry.get("plots", []) or []
-    aggregate = entry.get("aggregate", []) or []
-    for key, val in (("plots", plots), ("aggregate", aggregate)):
-        if isinstance(val, str):
-            val = [val]
-        if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
-            raise ConfigError("must be a list of names.", location=f"analyses[{i}].{key}")
     plots = [plots] if isinstance(plots, str) else plots
-    aggregate = [aggregate] if isinstance(aggregate, str) else aggregate
+    if not isinstance(plots, list) or not all(isinstance(v, str) for v in plots):
+        raise ConfigError("must be a list of names.", location=f"analyses[{i}].plots")
+    aggregate, aggregate_options = _parse_aggregate(entry.get("aggregate", []) or [], f"analyses[{i}].aggregate")
     _check_outputs(est, plots, aggregate, f"analyses[{i}]")
+    _check_aggregate_options(est, aggregate_options, f"analyses[{i}].aggregate")
     table = entry.get("table")
     if table is not None and not isinstance(table, str):
         raise ConfigError(f"must be a table name; got {short_repr(table)}.", location=f"analyses[{i}].table")
@@ -394,7 +401,52 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError(f"must be a column name (a string); got {short_repr(params[key])}.",
                               location=f"analyses[{i}].{key}")
     return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
-                        table=table, sensitivity=sensitivity)
+                        table=table, sensitivity=sensitivity, aggregate_options=aggregate_options)
+
+
+def _parse_aggregate(value: Any, loc: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """``aggregate: [simple, {dynamic: {min_e: -4, max_e: 6}}]``: the kinds in order, and the options given."""
+    items = [value] if isinstance(value, (str, Mapping)) else value
+    if not isinstance(items, list):
+        raise ConfigError(f"must be a list of aggregations, e.g. [simple, dynamic] or [{{dynamic: {{min_e: -4, max_e: "
+                          f"6}}}}]; got {short_repr(value)}.", location=loc)
+    kinds: list[str] = []
+    options: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if isinstance(item, Mapping) and len(item) == 1:
+            kind, opts = next(iter(item.items()))
+            if opts is not None and not isinstance(opts, Mapping):
+                raise ConfigError(f"the options of the aggregation {short_repr(kind)} must be a mapping, e.g. "
+                                  f"{{min_e: -4, max_e: 6}}; got {short_repr(opts)}.", location=f"{loc}.{kind}")
+        else:
+            kind, opts = item, None
+        if not isinstance(kind, str):
+            raise ConfigError(f"must be a list of aggregation names, each alone or with its options ({{dynamic: "
+                              f"{{min_e: -4}}}}); got {short_repr(item)}.", location=loc)
+        if kind in kinds:
+            raise ConfigError(f"the aggregation {short_repr(kind)} is given twice; results.json holds one "
+                              f"'<name>.{kind}'.", location=loc)
+        kinds.append(kind)
+        if opts:
+            options[kind] = dict(opts)
+    return kinds, options
+
+
+def _check_aggregate_options(est: str, options: Mapping[str, Mapping[str, Any]], loc: str) -> None:
+    """Each aggregation's options must be keyword arguments of the result's ``aggregate``, with values its own
+    checks accept (``check_aggregation``), so a wrong window is reported before anything is estimated."""
+    result_cls = typing.get_type_hints(ESTIMATORS[est]).get("return")
+    accepted = [p.name for p in inspect.signature(result_cls.aggregate).parameters.values()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY] if options else []
+    for kind, opts in options.items():
+        for key in opts:
+            if key not in accepted:
+                raise ConfigError(f"unknown option '{key}' of the {kind!r} aggregation; accepted: {accepted}."
+                                  f"{suggest(key, accepted)}", location=f"{loc}.{kind}.{key}")
+        try:
+            result_cls.check_aggregation(kind, **opts)
+        except SpecificationError as exc:
+            raise ConfigError(str(exc), location=parameter_location(exc, f"{loc}.{kind}", opts)) from None
 
 
 def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -> None:
@@ -406,7 +458,8 @@ def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -
             raise ConfigError(f"no plot {short_repr(kind)} for {est}(); available: {avail}.{suggest(kind, avail)}",
                               location=f"{loc}.plots")
     if aggregate and not hasattr(result_cls, "aggregate"):
-        raise ConfigError(f"{est}() results cannot be aggregated (only att_gt results can).", location=f"{loc}.aggregate")
+        raise ConfigError(f"{est}() results cannot be aggregated (only att_gt and aligned_did results can).",
+                          location=f"{loc}.aggregate")
     if aggregate:
         kinds = typing.get_args(typing.get_type_hints(result_cls.aggregate).get("kind"))
         for kind in aggregate:
