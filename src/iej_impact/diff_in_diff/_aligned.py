@@ -192,8 +192,11 @@ def aligned_did(
     >>> df = pd.DataFrame({"id": ids, "t": t, "y": y, "g": np.where(part, entry, np.nan),
     ...                    "ref": np.where(part, np.nan, entry)})
     >>> res = aligned_did(df, outcome="y", unit="id", time="t", cohort="g", reference="ref")
-    >>> sorted(res.table["group"].unique()), res.n_treated, res.n_control
+    >>> res.table["group"].unique().tolist(), res.n_treated, res.n_control
     ([3, 4], 200, 200)
+    >>> dyn = res.aggregate("dynamic")
+    >>> dyn.by["event_time"].tolist(), dyn.reference_event_time
+    ([-3, -2, -1, 0, 1, 2, 3], -1.0)
     """
     check_dataframe(data, _FUNC)
     antic = int(anticipation)
@@ -226,7 +229,7 @@ def aligned_did(
                  + (f"g - {antic} (event time {-1 - antic}); anticipation: {antic}" if antic else
                     "entry (event time -1); no anticipation") + "; 2x2 estimator: "
                  + (f"{method} with covariates {covs}" if covs else "difference of mean changes (no covariates)")
-                 + (f"; event times {lo:g} to {hi:g}" if window is not None else "") + ".")
+                 + (f"; cells at event times {lo:g} to {hi:g}" if window is not None else "") + ".")
     notes.append("Standard errors from the influence functions, " + (
         f"clustered by {cluster_cols} (G/(G-1))" if isinstance(spec_se, Clustered) else
         f"multiplier bootstrap with {spec_se.reps} Rademacher draws (seed {seed}), uniform sup-t band"
@@ -243,7 +246,7 @@ def aligned_did(
         units=panel.unit_ids, unit_cohort=panel.cohort_unit, unit_weight=panel.w_unit, sample_sizes=panel.sizes,
         spec={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "reference": reference,
               "treatment": treatment, "covariates": covs, "method": method,
-              "window": None if window is None else [lo, hi], "anticipation": antic, "base_period": "universal",
+              "window": None if window is None else [int(lo), int(hi)], "anticipation": antic, "base_period": "universal",
               "se": spec_se.to_dict(), "weights": weights, "pretrend_leads": pretrend_leads,
               "trim_level": trim_level, "alpha": alpha},
         notes=tuple(notes), influence=psi, _clusters=panel.clusters, _seed=seed, n_treated=n_treated,
