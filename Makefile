@@ -89,6 +89,7 @@ bench: install
 # The reference pages are generated from src/ (tests/test_reference_docs.py fails when they are stale).
 docs-reference: $(VENV)/.locked
 	PYTHONPATH=src $(BIN)/python -m iej_impact.data._reference_docs --root .
+	PYTHONPATH=src $(BIN)/python -m iej_impact.preparation._step_docs --root .
 
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) $(OLDEST_VENV) runs build dist *.egg-info src/*.egg-info

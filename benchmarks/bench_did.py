@@ -6,7 +6,7 @@ Run from the repository root (sizes are numbers of units; every unit has 8 perio
     .venv/bin/python benchmarks/run.py --suite did --only att_gt --sizes 1e5
     .venv/bin/python benchmarks/run.py --suite did --only twfe --sizes 1e6
 
-Design (issue 5). ``att_gt``: a balanced panel of n units x 8 periods, cohorts first treated in
+Design. ``att_gt``: a balanced panel of n units x 8 periods, cohorts first treated in
 periods 3-8 (60%) or never (40%), two time-invariant covariates (x1 normal, x2 binary) that shift
 both selection and trends, effects growing with exposure and varying by cohort. Four runs: without
 covariates and with both covariates (doubly robust), each with analytic SEs and with 999

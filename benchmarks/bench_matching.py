@@ -5,7 +5,7 @@ Run from the repository root:
     .venv/bin/python benchmarks/run.py --suite matching                     # 1e4, 1e5, 1e6 rows
     .venv/bin/python benchmarks/run.py --suite matching --only nn_matching_step --sizes 1e6
 
-Design (issue 6): n rows, 10% treated, 12 covariates; 1:1 nearest neighbour without replacement,
+Design: n rows, 10% treated, 12 covariates; 1:1 nearest neighbour without replacement,
 largest score first, caliper 0.2 SD of the logit score. The *lower bound* is what any
 nearest-neighbour matcher on a 1-D score must at least do: sort the controls' scores and
 ``np.searchsorted`` the treated scores into them. ``iej_impact_core`` is the greedy search of
@@ -15,7 +15,7 @@ core within 3x of the lower bound. Every step gets the same score, so the timing
 propensity model; ``psm_pipeline`` times the whole ``psm()`` call (score, matching, ATT,
 Abadie-Imbens SE) separately.
 
-``psm_vs_peers`` runs the issue's job (logit score on the 12 covariates, 1:1 nearest neighbour
+``psm_vs_peers`` runs the reference PSM job (logit score on the 12 covariates, 1:1 nearest neighbour
 without replacement, caliper 0.2 SD of the logit score, ATT and its SE) with iej_impact's ``psm()``
 and with MatchIt (R), DoWhy, causalinference and psmpy, each tool in its own process
 (``benchmarks/peers_matching.py`` / ``benchmarks/peers_matching.R``) on the same data written once
@@ -364,7 +364,7 @@ def _write_failures(path: Path | None, failures: dict[str, dict[str, Any]]) -> N
     suite="matching",
     sizes=(10_000, 100_000, 1_000_000),
     baseline="iej_impact",
-    description="issue 6 job (logit score on 12 covariates, 1:1 NN without replacement, caliper 0.2 SD of the "
+    description="reference PSM job (logit score on 12 covariates, 1:1 NN without replacement, caliper 0.2 SD of the "
     "logit, ATT + SE): iej_impact psm() vs MatchIt, DoWhy, causalinference, psmpy, each in its own process on "
     "the same CSV (time-out 300 s, 8 GB address space); the step ratios are whole processes, "
     "info.ratios_vs_iej_psm the jobs",

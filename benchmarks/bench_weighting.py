@@ -2,10 +2,10 @@
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/run.py --suite weighting                 # 10^6 rows (the issue's target)
+    .venv/bin/python benchmarks/run.py --suite weighting                 # 10^6 rows (the target size)
     .venv/bin/python benchmarks/run.py --suite weighting --sizes 1e5 1e6
 
-Design (issue 4): n rows, 12 covariates (6 normal, 6 binary), about 40% treated by a logit model,
+Design: n rows, 12 covariates (6 normal, 6 binary), about 40% treated by a logit model,
 a linear outcome with a constant effect 0.5. Steps timed in the benchmark's own process:
 
 * ``aipw_with_se`` / ``iej_impact``: :func:`iej_impact.doubly_robust` (logit score,

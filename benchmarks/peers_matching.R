@@ -3,7 +3,7 @@
 #
 #   Rscript benchmarks/peers_matching.R DATA.csv RESULT.json
 #
-# DATA.csv holds id, x0 ... x11 (covariates), treated (0/1) and y (outcome). The job (issue 6): a
+# DATA.csv holds id, x0 ... x11 (covariates), treated (0/1) and y (outcome). The job (reference PSM job): a
 # logit propensity score on the 12 covariates (glm), 1:1 nearest-neighbour matching without
 # replacement, largest score first, within a caliper of 0.2 SD of the logit score (matchit), and the
 # ATT with the standard error the MatchIt vignette recommends: lm(y ~ treated) on match.data() with

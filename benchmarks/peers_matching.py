@@ -10,7 +10,7 @@ environment, and the project's own interpreter for ``iej_impact``. MatchIt has i
 ``benchmarks/peers_matching.R``. DATA.csv holds ``id``, ``x0`` ... ``x11`` (covariates), ``treated``
 (0/1) and ``y`` (outcome).
 
-The job is the one of issue 6, done as closely as each tool allows (what differs is in ``DEVIATIONS``
+The job is the reference PSM job, done as closely as each tool allows (what differs is in ``DEVIATIONS``
 of ``bench_matching.py``): a logit propensity score on the covariates, 1:1 nearest-neighbour
 matching without replacement within a caliper of 0.2 SD of the logit score, and the ATT with its
 standard error where the tool gives one. ``seconds`` covers that job only (score model, matching,

@@ -28,19 +28,20 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "iej_impact"
 ALLOWED = {
     "core": set(),
     "data": set(),
+    "preparation": {"data"},
     "indicators": {"data"},
     "observational": {"data"},
     "matching": {"observational", "data"},
     "diff_in_diff": {"matching", "observational", "data"},
     "report": set(),
     "datasets": {"data"},
-    "front": {"data", "indicators", "observational", "matching", "diff_in_diff", "report", "datasets"},
+    "front": {"data", "preparation", "indicators", "observational", "matching", "diff_in_diff", "report", "datasets"},
 }
 CORE = {
     "__init__", "errors", "results", "inference", "_bootstrap", "_validation", "_mestimation", "_separation", "_progress",
     "_atomic_write", "_params",
 }
-FRONT = {"config", "runner", "cli", "_yaml", "_output_dir"}
+FRONT = {"config", "runner", "cli", "_yaml", "_output_dir", "_run_data"}
 MATPLOTLIB_PACKAGES = {"report"}
 YAML_MODULES = {"config", "_yaml", "data._datamodel"}
 

@@ -1,4 +1,4 @@
-"""Pre-flight checks of the canonical tables (domain brief E.1-E.4, E.6) and merge_reentries."""
+"""Pre-flight checks of the canonical tables (docs/reference/data-model.md) and merge_reentries."""
 
 from __future__ import annotations
 
@@ -395,7 +395,7 @@ def test_merge_reentries_scales(reentries):
 
 
 def test_panel_period_may_be_an_integer_index_but_not_fractional():
-    """E.4 period: month dates, monthly Periods or whole-number indices (the synthetic panel's)."""
+    """Panel period: month dates, monthly Periods or whole-number indices (the synthetic panel's)."""
     import iej_impact as iej
 
     cohort = iej.simulate_cohort(200, seed=2, panel="window")

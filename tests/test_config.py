@@ -178,11 +178,11 @@ def test_aggregate_takes_options_per_aggregation(estimator):
     ([{"group": {"balance_e": 1}}], r"^analyses\[0\]\.aggregate\.group: balance_e applies to the 'dynamic'"),
     ([{"calendar": {"max_e": 1}}], r"^analyses\[0\]\.aggregate\.calendar: min_e/max_e do not apply"),
     ([{"dynamic": {"pretrend_leads": [1]}}], r"^analyses\[0\]\.aggregate\.dynamic\.pretrend_leads: .* <= -1"),
-    ([{"dynamic": 5}], r"^analyses\[0\]\.aggregate\.dynamic: the options .* must be a mapping"),
+    ([{"dynamic": 5}], r"^analyses\[0\]\.aggregate: the options of the aggregation 'dynamic' must be a mapping"),
     (["dynamic", {"dynamic": {"min_e": -2}}], r"^analyses\[0\]\.aggregate: the aggregation 'dynamic' is given twice"),
     ([{"dynamc": {"min_e": -2}}], r"^analyses\[0\]\.aggregate: unknown aggregation 'dynamc'.*Did you mean 'dynamic'"),
-    ([5], r"^analyses\[0\]\.aggregate: must be a list of aggregation names"),
-    ([{"dynamic": {}, "group": {}}], r"^analyses\[0\]\.aggregate: must be a list of aggregation names"),
+    ([5], r"^analyses\[0\]\.aggregate: must be a list of aggregations, each a name or a name with its options"),
+    ([{"dynamic": {}, "group": {}}], r"^analyses\[0\]\.aggregate: must be a list of aggregations"),
     (5, r"^analyses\[0\]\.aggregate: must be a list of aggregations"),
 ])
 def test_aggregate_options_are_checked_when_the_config_is_read(aggregate, pattern):

@@ -89,10 +89,10 @@ def test_unknown_list_names_are_specification_errors():
         dm.alias_table("isced")
 
 
-def test_national_level_isced_map_is_versioned_with_the_seed_caveat():
+def test_national_level_isced_map_is_versioned_with_the_level_v_caveat():
     info = INDEX["mappings"]["national_level_isced"]
     assert re.fullmatch(r"\d{4}\.\d+", str(info["version"]))
-    assert "A.3 item 13" in info["caveat"]
+    assert "CAP/BEP are ISCED 3" in " ".join(info["caveat"].split())
     strict, seed = dm.isced_map(), dm.isced_map("seed_2015")
     assert set(strict.index) == set(dm.codes("national_level"))
     assert set(strict.dropna()) <= set(dm.codes("isced"))
@@ -141,7 +141,7 @@ def test_schema_integrity(table):
     assert "source" in schema and "extract_date" in schema
 
 
-def test_schema_roles_from_the_domain_brief():
+def test_schema_roles_of_the_canonical_tables():
     p = dm.TABLES["participations"]
     assert p.column("isced_entry").dtype == "int" and p.column("isced_entry").codelist == "isced"
     assert p.column("entry_date").dtype == "date" and not p.column("entry_date").nullable

@@ -264,7 +264,7 @@ def test_reconciliation_reports_gaps_instead_of_hiding_them():
 
 
 def report_2015(seed: int = 2015) -> pd.DataFrame:
-    """A participant file with the counts of the 2015 NPdC report (seed L753-768, L1298-1311).
+    """A participant file with the counts of the 2015 NPdC report (participant profile and exits).
 
     12,740 participations: 7,185 men, 12,065 at CITE 0-4 of which 7,644 at CITE 0-2, 2,573 in jobless
     households, 344 with a disability, 675 on social minima, 420 homeless. 7,040 leavers: 4,009 positive

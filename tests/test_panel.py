@@ -1,4 +1,4 @@
-"""Panel checks and cohort derivation (domain brief E.6 item 9)."""
+"""Panel checks and cohort derivation."""
 
 from __future__ import annotations
 

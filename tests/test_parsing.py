@@ -1,4 +1,4 @@
-"""Deliberate parsing of French numbers, shares, dates and flags (domain brief D.3 item 12, E.6)."""
+"""Deliberate parsing of French numbers, shares, dates and flags, as written in French administrative extracts."""
 
 from __future__ import annotations
 

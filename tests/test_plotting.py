@@ -143,18 +143,23 @@ def test_save_figure_refuses_other_formats(tmp_path, effects):
         save_figure("not a figure", tmp_path / "a.png")
 
 
-def test_no_pyplot_and_no_display_needed(tmp_path):
+def test_no_display_needed_and_plt_savefig_sees_the_plot(tmp_path):
     code = (
         "import sys, pandas as pd\n"
         "from iej_impact.report._plotting import plot_effects, plot_sample_flow, save_figure\n"
         "f = pd.DataFrame({'name': ['a'], 'estimate': [1.0], 'ci_lower': [0.5], 'ci_upper': [1.5]})\n"
-        f"save_figure(plot_effects(f), {str(tmp_path / 'x.png')!r})\n"
-        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
+        "ax = plot_effects(f)\n"
+        "import matplotlib.pyplot as plt\n"
+        "assert plt.gcf() is ax.figure, 'the plot is not the current pyplot figure'\n"
+        f"plt.savefig({str(tmp_path / 'plt.png')!r})\n"
+        f"save_figure(ax, {str(tmp_path / 'x.png')!r}, close=True)\n"
+        "assert not plt.get_fignums(), 'save_figure(close=True) left the figure open'\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "x.png").stat().st_size > 1000
+    assert _ink(tmp_path / "plt.png") > 0.005
 
 
 # ----------------------------------------------------------------------------------------- plots of results
@@ -180,6 +185,35 @@ def fitted():
             "event_study": iej.event_study(panel, window=(-2, 2), **roles),
             "att_gt": iej.att_gt(panel, control_group="not_yet_treated", **roles),
         }
+
+
+def _ink(path) -> float:
+    """Share of pixels that are not background white: 0 for a blank image."""
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(path)[..., :3]
+    return float((img.min(axis=-1) < 0.95).mean())
+
+
+@pytest.mark.parametrize("draw", [
+    lambda r: r["ps"].plot_overlap(),
+    lambda r: r["balance"].plot_love(),
+    lambda r: r["event_study"].plot_event_study(),
+    lambda r: r["att_gt"].plot_group_time(),
+    lambda r: r["att_gt"].plot_event_study(),
+    lambda r: r["att_gt"].aggregate("dynamic").plot(),
+    lambda r: plot_effects(pd.DataFrame({"name": ["a"], "estimate": [1.0], "ci_lower": [0.5], "ci_upper": [1.5]})),
+], ids=["overlap", "love", "event_study", "group_time", "att_gt_event_study", "dynamic", "effects"])
+def test_every_plot_saves_what_it_shows_with_plt_savefig(fitted, draw, tmp_path):
+    """A plot method's axes belong to the current pyplot figure: plt.savefig and fig.savefig both write the drawing."""
+    import matplotlib.pyplot as plt
+
+    ax = draw(fitted)
+    assert plt.gcf() is ax.figure
+    plt.savefig(tmp_path / "plt.png")
+    ax.figure.savefig(tmp_path / "fig.png")
+    plt.close(ax.figure)
+    assert _ink(tmp_path / "plt.png") > 0.005 and _ink(tmp_path / "fig.png") > 0.005
 
 
 def _labels(ax: Axes) -> str:

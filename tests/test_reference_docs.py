@@ -46,8 +46,10 @@ def test_the_committed_pages_are_the_generated_ones(pages: dict[str, str]) -> No
 
 
 def test_no_stray_page_in_the_reference_folder(pages: dict[str, str]) -> None:
+    from iej_impact.preparation._step_docs import PAGE
+
     committed = {p.relative_to(ROOT).as_posix() for p in (ROOT / "docs" / "reference").glob("*.md")}
-    assert committed == set(pages), "docs/reference/ holds generated pages only"
+    assert committed == set(pages) | {PAGE}, "docs/reference/ holds generated pages only"
 
 
 def test_every_table_and_column_is_documented(pages: dict[str, str]) -> None:
@@ -124,3 +126,14 @@ def test_check_mode_reports_stale_pages(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["--root", str(tmp_path)]) == 0
     assert main(["--root", str(tmp_path), "--check"]) == 0
     assert (tmp_path / DATA_MODEL).read_text(encoding="utf-8") == reference_pages()[DATA_MODEL]
+
+
+def test_the_preparation_steps_page_is_current() -> None:
+    """docs/reference/preparation-steps.md is generated from the step registry (make docs-reference)."""
+    from iej_impact.preparation import STEPS
+    from iej_impact.preparation._step_docs import COMMAND, PAGE, step_reference_page
+
+    text = step_reference_page()
+    assert (ROOT / PAGE).read_text(encoding="utf-8") == text, f"{PAGE} is stale: run `{COMMAND}`"
+    for name in STEPS:
+        assert f"\n### {name}\n" in text

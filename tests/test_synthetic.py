@@ -70,7 +70,7 @@ def test_persons_and_truth_do_not_depend_on_panel_settings(small):
 
 
 # --------------------------------------------------------------------------------------------- calibration
-REPORT_PROFILE = {  # domain.md A.2, profile of the 12 740 PON participants (seed L759-768)
+REPORT_PROFILE = {  # the 2015 report's profile of the 12 740 PON participants
     "male": 0.564,
     "isced_0_4": 0.947,
     "isced_0_2": 0.600,

@@ -72,6 +72,7 @@ from .observational import (
     propensity_score,
     regression_adjustment,
 )
+from .preparation import STEPS, PreparationError, Prepared, prepare
 from .results import EffectResult, Summary
 
 __version__ = "0.1.0"
@@ -103,6 +104,10 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ESTIMATORS",
+    "STEPS",
+    "PreparationError",
+    "Prepared",
+    "prepare",
     "TABLES",
     "AbadieImbens",
     "AggregateResult",

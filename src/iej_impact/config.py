@@ -3,7 +3,7 @@
 This is a thin layer: an analysis names a public function (``estimator:``) and every other key
 is a keyword argument of that function (bound with ``inspect.signature``). Semantic checks stay
 the library's own; here we only check the shape of the YAML, and report unknown keys with the
-YAML location and a suggestion. See docs/how-to/config.md and interface.md.
+YAML location and a suggestion. See docs/how-to/config.md and docs/interface.md.
 """
 
 from __future__ import annotations
@@ -60,10 +60,12 @@ TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "descr
 PROJECT_KEYS = ("name", "output_dir", "seed")
 DATA_KEYS = (
     "path", "participants", "comparison", "treatment_column", "columns", "codes", "parse", "table",
-    "format", "sep", "sheet", "encoding", "synthetic", "tables",
+    "format", "sep", "sheet", "encoding", "synthetic", "tables", "sources", "prepare", "main",
 )
 #: keys of an entry of ``data.tables`` (a further input table, used by analyses with ``table: <name>``)
 TABLE_KEYS = ("path", "columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding")
+#: keys of an entry of ``data.sources`` (a raw file read into a named table of the preparation)
+SOURCE_KEYS = (*TABLE_KEYS, "arm", "id", "treatment")
 SYNTHETIC_KEYS = ("n_participants", "comparison_ratio", "seed", "table", "panel")
 SYNTHETIC_TABLES = ("persons", "panel", "participations", "comparison", "operations")
 SAMPLE_KEYS = ("filters", "dropna", "unit", "time", "cohort", "treatment", "never_treated", "id_column")
@@ -185,11 +187,18 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
         raise ConfigError("missing 'data' section (give data.path, data.participants + data.comparison, or data.synthetic).")
     data = dict(_mapping(raw["data"], "data"))
     _check_keys(data, DATA_KEYS, "data")
-    sources = [k for k in ("path", "participants", "synthetic") if k in data]
+    sources = [k for k in ("path", "participants", "synthetic", "sources") if k in data]
     if len(sources) != 1:
         raise ConfigError(
-            "give exactly one data source: 'path', 'participants' (with 'comparison') or 'synthetic'; "
-            f"got {sources or 'none'}.", location="data")
+            "give exactly one data source: 'path', 'participants' (with 'comparison'), 'synthetic' or 'sources' "
+            f"(named raw files, with 'prepare' steps); got {sources or 'none'}.", location="data")
+    if "sources" in data:
+        _sources(data)
+    else:
+        for key in ("prepare", "main"):
+            if key in data:
+                raise ConfigError(f"'{key}' goes with 'sources' (named raw files prepared by steps); declare the files "
+                                  "under data.sources.", location=f"data.{key}")
     if "participants" in data and "comparison" not in data:
         raise ConfigError("'participants' needs 'comparison' (the comparison cohort file).", location="data")
     for key in ("path", "participants", "comparison"):
@@ -235,7 +244,8 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
     for i, entry in enumerate(raw_analyses):
         analyses.append(_parse_analysis(i, entry, seen))
 
-    known_tables = set(data.get("tables", {})) | (set(SYNTHETIC_TABLES) if "synthetic" in data else set()) | {"main"}
+    known_tables = (set(data.get("tables", {})) | (set(SYNTHETIC_TABLES) if "synthetic" in data else set()) | {"main"}
+                    | prepared_tables(data))
     for a in analyses:
         if a.table is not None and a.table not in known_tables:
             raise ConfigError(
@@ -306,6 +316,63 @@ def _reader_options(spec: dict[str, Any], loc: str) -> None:
                               location=f"{loc}.encoding")
     if "sheet" in spec and (isinstance(spec["sheet"], bool) or not isinstance(spec["sheet"], (str, int))):
         raise ConfigError(f"must be a sheet name or number; got {short_repr(spec['sheet'])}.", location=f"{loc}.sheet")
+
+
+def _sources(data: dict[str, Any]) -> None:
+    """``data.sources`` (named raw files), ``data.prepare`` (steps) and ``data.main``, checked in place."""
+    from .preparation import PreparationError, check_steps
+    from .preparation._workspace import ARMS
+
+    if "tables" in data:
+        raise ConfigError("with 'sources', declare every file under data.sources (not data.tables).",
+                          location="data.tables")
+    for key in ("columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding", "treatment_column"):
+        if key in data:
+            raise ConfigError(f"with 'sources', '{key}' is set per source (data.sources.<name>.{key}).",
+                              location=f"data.{key}")
+    sources = dict(_mapping(data["sources"], "data.sources"))
+    if not sources:
+        raise ConfigError("declare at least one source: {name: {path: file, ...}}.", location="data.sources")
+    for name, spec in sources.items():
+        loc = f"data.sources.{name}"
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise ConfigError("source names are letters, digits, '_' or '-', starting with a letter.", location=loc)
+        spec = dict(_mapping({"path": spec} if isinstance(spec, str) else spec, loc))
+        _check_keys(spec, SOURCE_KEYS, loc)
+        if not isinstance(spec.get("path"), str):
+            raise ConfigError("needs 'path' (a file path).", location=loc)
+        _reader_options(spec, loc)
+        arm = spec.get("arm", "none")
+        if arm not in ARMS:
+            raise ConfigError(f"must be one of {list(ARMS)} (what the rows are); got {short_repr(arm)}."
+                              f"{suggest(arm, ARMS) if isinstance(arm, str) else ''}", location=f"{loc}.arm")
+        if (arm == "stacked") != ("treatment" in spec):
+            raise ConfigError("a 'stacked' source (both arms) names its 1/0 'treatment' column, and only it does.",
+                              location=f"{loc}.{'treatment' if 'treatment' in spec else 'arm'}")
+        for key in ("id", "treatment"):
+            if key in spec and (not isinstance(spec[key], str) or not spec[key]):
+                raise ConfigError(f"must be a column name; got {short_repr(spec[key])}.", location=f"{loc}.{key}")
+        sources[name] = spec
+    data["sources"] = sources
+    try:
+        data["prepare"] = check_steps(data.get("prepare", []) or [], where="data.prepare")
+    except PreparationError as exc:
+        raise ConfigError(exc.detail, location=f"data.prepare[{exc.index}] ({exc.step})") from None
+    tables = set(sources) | prepared_tables(data)
+    main = data.get("main", next(iter(sources)) if len(sources) == 1 else None)
+    if not isinstance(main, str) or main not in tables:
+        raise ConfigError(f"name the table the sample and the analyses use by default, one of {sorted(tables)}; got "
+                          f"{short_repr(main)}.{suggest(main, tables) if isinstance(main, str) else ''}", location="data.main")
+    data["main"] = main
+
+
+def prepared_tables(data: Mapping[str, Any]) -> set[str]:
+    """Tables a run has before its analyses: the sources and the tables the steps create (``new_table``)."""
+    out = set(data.get("sources", {}))
+    for step in data.get("prepare", []) or []:
+        if isinstance(step, Mapping) and isinstance(step.get("new_table"), str):
+            out.add(step["new_table"])
+    return out
 
 
 def _synthetic(value: Any) -> dict[str, Any]:
@@ -382,8 +449,7 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
     if not isinstance(plots, list) or not all(isinstance(v, str) for v in plots):
         raise ConfigError("must be a list of names.", location=f"analyses[{i}].plots")
     aggregate, aggregate_options = _parse_aggregate(entry.get("aggregate", []) or [], f"analyses[{i}].aggregate")
-    _check_outputs(est, plots, aggregate, f"analyses[{i}]")
-    _check_aggregate_options(est, aggregate_options, f"analyses[{i}].aggregate")
+    _check_outputs(est, plots, aggregate, f"analyses[{i}]", aggregate_options)
     table = entry.get("table")
     if table is not None and not isinstance(table, str):
         raise ConfigError(f"must be a table name; got {short_repr(table)}.", location=f"analyses[{i}].table")
@@ -406,51 +472,28 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
 
 def _parse_aggregate(value: Any, loc: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """``aggregate: [simple, {dynamic: {min_e: -4, max_e: 6}}]``: the kinds in order, and the options given."""
-    items = [value] if isinstance(value, (str, Mapping)) else value
-    if not isinstance(items, list):
-        raise ConfigError(f"must be a list of aggregations, e.g. [simple, dynamic] or [{{dynamic: {{min_e: -4, max_e: "
-                          f"6}}}}]; got {short_repr(value)}.", location=loc)
     kinds: list[str] = []
     options: dict[str, dict[str, Any]] = {}
-    for item in items:
-        if isinstance(item, Mapping) and len(item) == 1:
-            kind, opts = next(iter(item.items()))
-            if opts is not None and not isinstance(opts, Mapping):
-                raise ConfigError(f"the options of the aggregation {short_repr(kind)} must be a mapping, e.g. "
-                                  f"{{min_e: -4, max_e: 6}}; got {short_repr(opts)}.", location=f"{loc}.{kind}")
-        else:
-            kind, opts = item, None
-        if not isinstance(kind, str):
-            raise ConfigError(f"must be a list of aggregation names, each alone or with its options ({{dynamic: "
-                              f"{{min_e: -4}}}}); got {short_repr(item)}.", location=loc)
-        if kind in kinds:
-            raise ConfigError(f"the aggregation {short_repr(kind)} is given twice; results.json holds one "
-                              f"'<name>.{kind}'.", location=loc)
+    items = [value] if isinstance(value, (str, Mapping)) else value
+    for item in items if isinstance(items, list) else [items]:
+        kind, opts = next(iter(item.items())) if isinstance(item, Mapping) and len(item) == 1 else (item, None)
+        problem = ("must be a list of aggregations, each a name or a name with its options, e.g. [simple, {dynamic: "
+                   "{min_e: -4, max_e: 6}}]" if not isinstance(kind, str) else
+                   f"the options of the aggregation {kind!r} must be a mapping, e.g. {{min_e: -4, max_e: 6}}"
+                   if not isinstance(opts, (Mapping, type(None))) else
+                   f"the aggregation {kind!r} is given twice; results.json holds one '<name>.{kind}'" if kind in kinds
+                   else "")
+        if problem:
+            raise ConfigError(f"{problem}; got {short_repr(item)}.", location=loc)
         kinds.append(kind)
-        if opts:
-            options[kind] = dict(opts)
+        options.update({kind: dict(opts)} if opts else {})
     return kinds, options
 
 
-def _check_aggregate_options(est: str, options: Mapping[str, Mapping[str, Any]], loc: str) -> None:
-    """Each aggregation's options must be keyword arguments of the result's ``aggregate``, with values its own
-    checks accept (``check_aggregation``), so a wrong window is reported before anything is estimated."""
-    result_cls = typing.get_type_hints(ESTIMATORS[est]).get("return")
-    accepted = [p.name for p in inspect.signature(result_cls.aggregate).parameters.values()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY] if options else []
-    for kind, opts in options.items():
-        for key in opts:
-            if key not in accepted:
-                raise ConfigError(f"unknown option '{key}' of the {kind!r} aggregation; accepted: {accepted}."
-                                  f"{suggest(key, accepted)}", location=f"{loc}.{kind}.{key}")
-        try:
-            result_cls.check_aggregation(kind, **opts)
-        except SpecificationError as exc:
-            raise ConfigError(str(exc), location=parameter_location(exc, f"{loc}.{kind}", opts)) from None
-
-
-def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -> None:
-    """``plots`` and ``aggregate`` must exist on the estimator's result class (read from its return type)."""
+def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str,
+                   options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """``plots`` and ``aggregate`` must exist on the estimator's result class (read from its return type), and the
+    options of an aggregation pass its ``aggregate``'s own checks (``check_aggregation``) before any estimation."""
     result_cls = typing.get_type_hints(ESTIMATORS[est]).get("return")
     avail = sorted(m[5:] for m in dir(result_cls) if m.startswith("plot_"))
     for kind in plots:
@@ -466,6 +509,18 @@ def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -
             if kinds and kind not in kinds:
                 raise ConfigError(f"unknown aggregation {short_repr(kind)}; one of {list(kinds)}.{suggest(kind, kinds)}",
                                   location=f"{loc}.aggregate")
+    for kind, opts in (options or {}).items():
+        accepted = [p.name for p in inspect.signature(result_cls.aggregate).parameters.values()
+                    if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        bad = [key for key in opts if key not in accepted]
+        where = f"{loc}.aggregate.{kind}" + (f".{bad[0]}" if bad else "")
+        try:
+            if bad:
+                raise SpecificationError(f"unknown option '{bad[0]}' of the {kind!r} aggregation; accepted: {accepted}."
+                                         + suggest(bad[0], accepted))
+            result_cls.check_aggregation(kind, **opts)
+        except SpecificationError as exc:
+            raise ConfigError(str(exc), location=where if bad else parameter_location(exc, where, opts)) from None
 
 
 def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] | None:

@@ -7,7 +7,6 @@ leaves nothing half-written; an existing output directory is replaced only with 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import sys
@@ -24,11 +23,11 @@ import pandas as pd
 from ._output_dir import OutputTarget, check_output_dir, staged
 from ._params import column_parameters
 from ._progress import progress
+from ._run_data import RunData, load_run_data, table_names, tables_used
 from ._validation import check_arguments, suggest
 from .config import (
     COLUMN_PARAMS,
     PATH_PARAMS,
-    SYNTHETIC_TABLES,
     AnalysisSpec,
     RunConfig,
     bind_analysis,
@@ -47,28 +46,6 @@ VERSIONED_PACKAGES = (
 
 
 @dataclass(frozen=True)
-class RunData:
-    """The input tables of a run, with their provenance.
-
-    ``frame`` is the main table (the sample rules apply to it); ``extra`` holds the other named
-    tables (``data.tables`` or the synthetic cohort's other tables), used by analyses that set
-    ``table: <name>``.
-    """
-
-    frame: pd.DataFrame
-    inputs: list[dict[str, Any]]
-    treatment: str | None
-    synthetic: Any = None  # SyntheticCohort when data.synthetic is used
-    main_name: str = "main"
-    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table of the run by name (the main one under its name and as 'main')."""
-        return {**self.extra, self.main_name: self.frame, "main": self.frame}
-
-
-@dataclass(frozen=True)
 class RunResult:
     """What a run produced (also written to ``output_dir``)."""
 
@@ -79,101 +56,6 @@ class RunResult:
     manifest: dict[str, Any]
     report_path: Path | None = None
     truths: dict[str, float | None] = field(default_factory=dict)
-
-
-def load_run_data(cfg: RunConfig, *, every_table: bool = False) -> RunData:
-    """Load the configured input (a file, two stacked files, or the synthetic cohort).
-
-    ``every_table``: also open the ``data.tables`` no analysis uses (``validate`` checks them all).
-    Data errors are re-raised as ConfigError located at ``data`` (the message names the file).
-    """
-    try:
-        return _load_run_data(cfg, every_table)
-    except (DataError, SpecificationError) as exc:
-        if isinstance(exc, ConfigError):
-            raise
-        raise ConfigError(str(exc), location="data") from exc
-
-
-def _load_run_data(cfg: RunConfig, every_table: bool = False) -> RunData:
-    from .data._arms import stack_arms
-    from .data._io import file_sha256, load_data
-
-    data = cfg.data
-    read_opts = {k: data[k] for k in ("columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding") if k in data}
-    used = _tables_used(cfg)
-    extra: dict[str, pd.DataFrame] = {}
-    extra_inputs: list[dict[str, Any]] = []
-    for name, spec in data.get("tables", {}).items():
-        path = cfg.resolve(spec["path"])
-        if name not in used and not every_table:
-            if not path.is_file():  # declared but unused: not read, but a missing file is still an error
-                raise ConfigError(f"file not found: {path} (declared, though no analysis uses this table; "
-                                  "correct the path or remove the entry)", location=f"data.tables.{name}")
-            continue
-        opts = {k: v for k, v in spec.items() if k != "path"}
-        try:
-            extra[name] = load_data(path, **opts)
-        except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=f"data.tables.{name}") from exc
-        extra_inputs.append({"role": f"table:{name}", "path": spec["path"], "sha256": file_sha256(path),
-                             "rows": len(extra[name])})
-    if "synthetic" in data:
-        from .datasets.synthetic._cohort import simulate_cohort
-
-        syn = data["synthetic"]
-        table = syn.get("table", "persons")
-        wants_panel = table == "panel" or "panel" in used
-        params = {
-            "n_participants": syn.get("n_participants", 5000),
-            "comparison_ratio": syn.get("comparison_ratio", 2.0),
-            "seed": syn.get("seed", cfg.seed if cfg.seed is not None else 20180101),
-            "panel": syn.get("panel", "window" if wants_panel else "none"),
-        }
-        cohort = simulate_cohort(**params)
-        frame = getattr(cohort, table)
-        inputs = [{"source": "synthetic", "table": table, "parameters": params, "sha256_of_table": _frame_digest(frame)}]
-        for name in sorted(used & set(SYNTHETIC_TABLES) - {table}):
-            extra[name] = getattr(cohort, name)
-            inputs.append({"source": "synthetic", "table": name, "sha256_of_table": _frame_digest(extra[name])})
-        treatment = "treated" if "treated" in frame.columns else None
-        return RunData(frame=frame, inputs=inputs + extra_inputs, treatment=treatment, synthetic=cohort,
-                       main_name=table, extra=extra)
-    if "path" in data:
-        path = cfg.resolve(data["path"])
-        frame = load_data(path, **read_opts)
-        return RunData(frame=frame, inputs=[{"role": "data", "path": data["path"], "sha256": file_sha256(path)}]
-                       + extra_inputs, treatment=None, extra=extra)
-    tcol = data.get("treatment_column", "treated")
-    p_path, c_path = cfg.resolve(data["participants"]), cfg.resolve(data["comparison"])
-    part = load_data(p_path, **read_opts)
-    comp = load_data(c_path, **read_opts)
-    frame = stack_arms(part, comp, treatment_column=tcol)
-    inputs = [
-        {"role": "participants", "path": data["participants"], "sha256": file_sha256(p_path), "rows": len(part)},
-        {"role": "comparison", "path": data["comparison"], "sha256": file_sha256(c_path), "rows": len(comp)},
-    ]
-    return RunData(frame=frame, inputs=inputs + extra_inputs, treatment=tcol, extra=extra)
-
-
-def _table_names(cfg: RunConfig) -> set[str]:
-    names = set(cfg.data.get("tables", {}))
-    if "synthetic" in cfg.data:
-        names |= set(SYNTHETIC_TABLES)
-    return names
-
-
-def _tables_used(cfg: RunConfig) -> set[str]:
-    """Extra tables the analyses need: via ``table:`` or as a table-valued parameter (e.g. operations)."""
-    names = _table_names(cfg)
-    used = {a.table for a in cfg.analyses if a.table not in (None, "main")}
-    for a in cfg.analyses:
-        used |= {v for k, v in a.params.items() if k in PATH_PARAMS and isinstance(v, str) and v in names}
-    return used
-
-
-def _frame_digest(frame: pd.DataFrame) -> str:
-    return hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
 
 
 class _Samples:
@@ -215,7 +97,7 @@ def _define(cfg: RunConfig, rd: RunData) -> tuple[Sample, list[dict[str, str]]]:
     # panel roles (unit/time/cohort) describe whichever table has those columns (often the panel,
     # not the main person table): a role must be a column of the main table or of a table the
     # analyses use; it applies to the main sample only when the main table has it.
-    used = _tables_used(cfg)
+    used = tables_used(cfg)
     frames = [rd.frame] + [f for name, f in rd.extra.items() if name in used]
     for role in ("unit", "time", "cohort"):
         if role not in roles:
@@ -254,8 +136,11 @@ def validate(config: str | Path | RunConfig) -> dict[str, Any]:
     rd = load_run_data(cfg, every_table=True)
     samples = _Samples(cfg, rd)
     checked = _check_analyses(cfg, rd, samples, cfg.analyses)
-    return {"rows": len(rd.frame), "rows_in_sample": len(samples.main.data), "columns": list(map(str, rd.frame.columns)),
-            "analyses": checked}
+    report = {"rows": len(rd.frame), "rows_in_sample": len(samples.main.data), "columns": list(map(str, rd.frame.columns)),
+              "analyses": checked}
+    if rd.preparation is not None:
+        report["preparation"] = jsonable(rd.preparation.flow)
+    return report
 
 
 def _check_analyses(cfg: RunConfig, rd: RunData, samples: _Samples, analyses: Any) -> list[str]:
@@ -361,6 +246,8 @@ def run(
         "sample_flow": sample.flow.to_dict(),
         "manifest": manifest,
     }
+    if rd.preparation is not None:
+        results_json["preparation_flow"] = jsonable(rd.preparation.flow)
     if samples.warnings:
         results_json["sample_warnings"] = samples.warnings
     if samples.extra:
@@ -498,7 +385,7 @@ def _analysis_inputs(cfg: RunConfig) -> list[dict[str, Any]]:
     for spec in cfg.analyses:
         for key in PATH_PARAMS:
             value = spec.params.get(key)
-            if isinstance(value, str) and value not in _table_names(cfg):
+            if isinstance(value, str) and value not in table_names(cfg):
                 path = cfg.resolve(value)
                 out.append({"role": f"{spec.name}.{key}", "path": value,
                             "sha256": file_sha256(path) if path.is_file() else None})
@@ -513,6 +400,8 @@ def _manifest(cfg: RunConfig, rd: RunData, sample: Sample) -> dict[str, Any]:
         "seed": cfg.seed,
         "package_versions": _versions(),
         "row_accounting": sample.flow.to_dict(),
+        **({"preparation_accounting": jsonable(rd.preparation.flow),
+            "rows_removed_in_preparation": len(rd.preparation.exclusions)} if rd.preparation is not None else {}),
         "excluded_rows": len(sample.flow.exclusions),
     })
 
@@ -534,7 +423,8 @@ def _input_files(cfg: RunConfig) -> list[Path]:
     files = [cfg.path] if cfg.path is not None else []
     files += [cfg.resolve(cfg.data[k]) for k in ("path", "participants", "comparison") if k in cfg.data]
     files += [cfg.resolve(spec["path"]) for spec in cfg.data.get("tables", {}).values()]
-    names = _table_names(cfg)
+    files += [cfg.resolve(spec["path"]) for spec in cfg.data.get("sources", {}).values()]
+    names = table_names(cfg)
     for spec in cfg.analyses:
         files += [cfg.resolve(v) for k, v in spec.params.items()
                   if k in PATH_PARAMS and isinstance(v, str) and v not in names]
@@ -542,13 +432,15 @@ def _input_files(cfg: RunConfig) -> list[Path]:
 
 
 def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, results: Mapping[str, Any],
-                   plots: Mapping[str, list[tuple[str, dict[str, Any]]]], truths: Mapping[str, float | None], results_json: dict[str, Any],
-                   manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
+                   plots: Mapping[str, list[tuple[str, dict[str, Any]]]], truths: Mapping[str, float | None],
+                   results_json: dict[str, Any], manifest: dict[str, Any], timings: dict[str, float],
+                   t0: float) -> Path | None:
     from .data._io import write_table
     from .report._effects_table import effects_frame
     from .report._plotting import plot_effects, plot_sample_flow, save_figure
 
     sample = samples.main
+    rd_preparation = samples.rd.preparation
     with staged(target) as tmp:
         (tmp / "tables").mkdir(parents=True)
         (tmp / "figures").mkdir()
@@ -556,6 +448,9 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
             write_table(res.to_frame(), tmp / "tables" / f"{name}.csv")
         write_table(sample.flow.table, tmp / "tables" / "sample_flow.csv")
         write_table(sample.flow.exclusions, tmp / "tables" / "exclusions.csv")
+        if rd_preparation is not None:
+            write_table(rd_preparation.flow, tmp / "tables" / "preparation_flow.csv")
+            write_table(rd_preparation.exclusions, tmp / "tables" / "preparation_exclusions.csv")
         for name, extra in sorted(samples.extra.items()):
             write_table(extra.flow.table, tmp / "tables" / f"sample_flow_{name}.csv")
         effects = effects_frame(results, truths)
@@ -565,13 +460,13 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         figures: dict[str, Path] = {}
         if len(effects):
             ax = plot_effects(effects, truths=truths if any(v is not None for v in truths.values()) else None, language=lang)
-            figures["effects"] = save_figure(ax, tmp / "figures" / "effects.png")
+            figures["effects"] = save_figure(ax, tmp / "figures" / "effects.png", close=True)
         ax = plot_sample_flow(sample.flow.table, language=lang)
-        figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png")
+        figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png", close=True)
         for name, kinds in plots.items():
             for kind, options in kinds:
                 ax = getattr(results[name], f"plot_{kind}")(language=lang, **options)
-                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png")
+                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png", close=True)
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
         report_path = None
@@ -581,6 +476,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
             report_path = build_report(
                 tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,
                 language=lang, truths=truths or None, manifest=manifest, figures=figures,
+                preparation_flow=rd_preparation.flow if rd_preparation is not None else None,
             )
         timings["total_before_rename"] = time.perf_counter() - t0
         full_manifest = dict(manifest)

@@ -11,7 +11,7 @@ names the Stata command (in the JSON, key ``command``) that produced its numbers
 * ``teffects ipwra (bweight prenatal1 mmarried mage fbaby) (mbsmoke mmarried c.mage##c.mage fbaby medu, probit)``
   [, atet]
 
-Tolerances: estimates 1e-6 relative (the issue's requirement; they agree to ~1e-13). Stata's tables
+Tolerances: estimates 1e-6 relative (the required agreement; they agree to ~1e-13). Stata's tables
 carry 14 significant digits, so standard errors are checked to 1e-7 relative (they agree to ~1e-10,
 the precision of Stata's own convergence).
 """

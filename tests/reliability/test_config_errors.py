@@ -1,6 +1,6 @@
 """Every user error in a configuration is exit 2 with its YAML location, before anything is estimated.
 
-Audit cases C13, C17, C22, C23, C25, C28, C35, C38, C39, C39c, C44, C45, C58, C59, C71, C72b-d,
+Cases C13, C17, C22, C23, C25, C28, C35, C38, C39, C39c, C44, C45, C58, C59, C71, C72b-d,
 C77, R02, R05, V01-V03 and D39, each through ``iej_impact.cli.main`` in ``tmp_path``, plus a
 property test: mutated configurations never end in an internal error.
 """
@@ -412,7 +412,7 @@ def test_short_repr_bounds_huge_values():
     ("regression_adjustment", {"outcome": "d", "covariates": ["x"]}),
 ])
 def test_outcome_treatment_and_covariates_must_differ(func, kwargs):
-    """Audit re-run: psm took the outcome as a covariate silently; difference_in_means of d on d gave 1.0."""
+    """Regression: psm took the outcome as a covariate silently; difference_in_means of d on d gave 1.0."""
     import iej_impact as iej
     from iej_impact.errors import SpecificationError
 

@@ -1,7 +1,7 @@
-"""Nothing is guessed from malformed data (reliability audit 1, data-file and API cases).
+"""Nothing is guessed from malformed data (data-file and API cases).
 
-Each test names the audit case it reproduces: D02, D09, D13, D14, D18, D19, D21b, D40, D40b,
-A03, A13, P05. Data are the audit's base data (the synthetic cohort, 300 participants, seed 7),
+Each test carries the label of the case it covers: D02, D09, D13, D14, D18, D19, D21b, D40, D40b,
+A03, A13, P05. Data are the synthetic cohort (300 participants, seed 7),
 built in memory or written to ``tmp_path``; CLI cases call ``iej_impact.cli.main``.
 """
 

@@ -1,4 +1,4 @@
-"""Sample filters are read, never executed (audit I01-I06, D20b).
+"""Sample filters are read, never executed (cases I01-I06, D20b).
 
 A filter used to go to ``DataFrame.eval``: ``@name`` reached the globals of the sample module
 and column methods were callable, so ``iej-impact validate`` and ``run`` could run shell commands
@@ -30,7 +30,7 @@ from iej_impact.errors import DataError, IejImpactError, SpecificationError
 # injections through the command line
 
 INJECTIONS = [
-    # the audit's cases
+    # cases I01-I06
     pytest.param('__import__("os").system("touch pwned")', id="I01-import"),
     pytest.param('@pd.io.common.os.system("touch pwned") == 0', id="I02-at-globals"),
     pytest.param('(age > 0) & (@pd.io.common.os.system("id > pwned_by_validate") == 0)', id="I02b-I02c-and-at"),

@@ -1,7 +1,7 @@
 """Output directories of `iej-impact run` / `simulate`: never delete what the run did not write.
 
-Audit cases: C62-C70, R06, R07, S07 (what --force may replace, checked before any estimation),
-K1-K6 (signals, temp dirs left by killed runs) and code-review notes CR1-CR4. Every test works in
+Cases: C62-C70, R06, R07, S07 (what --force may replace, checked before any estimation),
+K1-K6 (signals, temp dirs left by killed runs) and CR1-CR4. Every test works in
 ``tmp_path`` (the current directory is moved there too).
 """
 

@@ -1,6 +1,6 @@
 """Stacking a participant file and a comparison file into one table with a 1/0 treatment column.
 
-:func:`stack_arms` refuses persons present in both arms (contamination, domain brief E.6 item 8)
+:func:`stack_arms` refuses persons present in both arms (contamination)
 unless the comparison row is flagged as contaminated, and names the columns that only one arm has.
 """
 
@@ -35,7 +35,7 @@ def stack_arms(
     id_column : the person identifier used for the contamination check; ``None`` skips it
         (only when the two files share no identifier space).
     contaminated_column : a comparison row whose person is also a participant is accepted only
-        when this column is True for it (domain brief E.3: flagged for fuzzy / Wald estimators).
+        when this column is True for it (contaminated comparison rows are flagged, for fuzzy / Wald estimators).
 
     Returns
     -------

@@ -19,8 +19,8 @@ function that can be used on its own:
 * :func:`check_constant_within` - a first treatment period that varies within a person;
 * :func:`check_funding_groups`, :func:`check_panel_groups` - table-specific rules.
 
-The rules are those of the domain brief (sections E.1-E.4 and the bad-input cases of E.6) and
-of the ESF participant record (Regulation (EU) No 1304/2013; one record per person and
+The rules are those of the canonical tables (docs/reference/data-model.md) and of the ESF
+participant record (Regulation (EU) No 1304/2013; one record per person and
 operation, re-entry keeps the first entry date and updates the exit date and results).
 """
 

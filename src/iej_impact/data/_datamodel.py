@@ -1,11 +1,12 @@
 """Canonical data model of iej_impact: code lists and table schemas.
 
-The model follows the project's domain brief (section E): four canonical tables
+The model has four canonical tables (documented in docs/reference/data-model.md, generated from
+:data:`TABLES`)
 
-* ``operations`` (one row per operation / MDFSE dossier, E.1),
-* ``participations`` (one row per person x operation, the ESF unit, E.2),
-* ``comparison_cohort`` (candidate controls with the participants' covariates, E.3),
-* ``panel`` (person x period outcomes for difference-in-differences, E.4),
+* ``operations`` (one row per operation / MDFSE dossier),
+* ``participations`` (one row per person x operation, the ESF unit),
+* ``comparison_cohort`` (candidate controls with the participants' covariates),
+* ``panel`` (person x period outcomes for difference-in-differences),
 
 with snake_case column names, ISO dates, shares stored as fractions in [0, 1], and categorical
 columns governed by **versioned code lists shipped as data files** (``codelists/*.csv`` plus
@@ -156,7 +157,7 @@ def isced_map(variant: Literal["isced2011", "seed_2015"] = "isced2011") -> pd.Se
     ----------
     variant : ``"isced2011"`` (default) maps CAP/BEP (level V) to ISCED 3, as ISCED 2011 does;
         ``"seed_2015"`` reproduces the 2015 NPdC evaluation report, which counts level V in
-        "CITE 0-2". The two disagree on level V only (domain brief A.3 item 13); report which map
+        "CITE 0-2". The two disagree on level V only; report which map
         produced a share (``codelist_version("national_level_isced")``).
 
     Returns
@@ -212,7 +213,7 @@ class ColumnSpec:
     required : the column must be present for the table to be analysed at all.
     nullable : missing values are allowed.
     codelist : name of the code list governing the values, if any.
-    description : meaning and rule (from the domain brief).
+    description : meaning and rule.
     low, high : allowed range for numeric columns (``low_open``: strictly greater than ``low``).
     """
 

@@ -58,7 +58,10 @@ from ._filter_evaluation import FilterEvaluator, as_bool, value_kind
 from ._filter_grammar import ALLOWED, AllowListChecker
 from ._filter_messages import FilterDataError, FilterRefused, FilterSource, refuse, shorten
 
-__all__ = ["MAX_LENGTH", "CompiledFilter", "FilterRefused", "FilterDataError", "compile_filter", "filter_mask"]
+__all__ = [
+    "MAX_LENGTH", "CompiledFilter", "FilterRefused", "FilterDataError", "compile_filter", "evaluate_expression",
+    "filter_mask",
+]
 
 #: longest filter accepted, in characters
 MAX_LENGTH = 2000
@@ -135,6 +138,18 @@ class CompiledFilter(FilterSource):
                       "e.g. 'x > 0' or 'x == 1'.")
         return as_bool(value).to_numpy(dtype=bool)
 
+    def values(self, frame: pd.DataFrame) -> pd.Series:
+        """The expression's value for each row (True/False, numbers, text or dates), indexed like ``frame``.
+
+        A constant (``1``, ``'Lille'``) is repeated on every row. Used for derived columns.
+        """
+        ev = FilterEvaluator(self, frame)
+        with np.errstate(all="ignore"):
+            value = ev.value(self.tree.body)
+        if isinstance(value, pd.Series):
+            return value
+        return pd.Series([value] * len(frame), index=frame.index, dtype=object if isinstance(value, str) else None)
+
 
 def compile_filter(expr: object, columns: Iterable[object], *, where: str = "filter") -> CompiledFilter:
     """Check ``expr`` against the grammar and the column names; raise naming ``where`` if refused.
@@ -178,3 +193,12 @@ def compile_filter(expr: object, columns: Iterable[object], *, where: str = "fil
 def filter_mask(frame: pd.DataFrame, expr: str, *, where: str = "filter") -> np.ndarray:
     """Evaluate one filter on ``frame``: a numpy bool array, True for the rows kept."""
     return compile_filter(expr, frame.columns, where=where).mask(frame)
+
+
+def evaluate_expression(frame: pd.DataFrame, expr: str, *, where: str = "expression") -> pd.Series:
+    """Evaluate one expression of the filter grammar on ``frame`` and return its values (a Series).
+
+    Same grammar, checks and missing-value rules as filters, but the result need not be True/False:
+    ``"lm_status_raw == 'Inactif'"`` gives True/False, ``"earnings / 12"`` numbers.
+    """
+    return compile_filter(expr, frame.columns, where=where).values(frame)

@@ -2,7 +2,7 @@
 
 The panel estimators (:func:`~iej_impact.diff_in_diff._twfe.twfe`, :func:`~iej_impact.diff_in_diff._event_study.event_study`,
 :func:`~iej_impact.diff_in_diff._staggered.att_gt`) call :func:`check_panel` first. It raises
-:class:`~iej_impact.errors.PanelStructureError` (domain brief E.6 item 9) for
+:class:`~iej_impact.errors.PanelStructureError` for
 
 * duplicate (unit, period) rows,
 * a first-treatment period (cohort) that varies within a unit,

@@ -148,7 +148,7 @@ def parse_column(
     Number parsers return the values under ``column`` plus, when declared, the approximation flag
     (``estimate_column``) and the "nc" flag (``nc_column``). Approximate values ("~") in a number
     column without a declared ``estimate_column`` raise :class:`ParseError`: the flag would
-    otherwise be lost (domain brief E.1, ``target_is_estimate``).
+    otherwise be lost (e.g. ``target_is_estimate`` of the operations table).
     """
     resolved = spec if isinstance(spec, ParserSpec) else parser_spec(spec, column=column)
     if resolved.type == "number":

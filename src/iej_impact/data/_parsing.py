@@ -3,7 +3,7 @@
 Every parser is told the format (``style="fr"``, ``format="%d/%m/%Y"``...) and never guesses it:
 a value that does not match the declared format raises :class:`ParseError` naming the column,
 the number of offending values, examples of the raw text and the rows they sit in. This is what
-the annexes of MDFSE-style reports need (domain brief D.3 item 12 and E.6): amounts written
+the annexes of MDFSE-style reports need: amounts written
 "1 298 429 €" with ordinary, non-breaking (U+00A0) or narrow no-break (U+202F) spaces, decimal
 commas "56,4 %", approximations "~7 900 000" and "nc" (non communiqué) for missing values.
 

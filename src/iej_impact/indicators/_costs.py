@@ -1,6 +1,6 @@
 """Targets, achievement and programmed costs per operation and per group, plus the ESF entity indicators.
 
-Definitions (domain brief A.2 "Costs", E.1):
+Definitions (operations table: docs/reference/data-model.md#operations):
 
 * **Target** ``target_participants``: programmed participations of an operation; null = "nc" (not
   communicated). Targets count participations, not persons.
@@ -10,7 +10,7 @@ Definitions (domain brief A.2 "Costs", E.1):
   envelope's amount and target are the sums of the non-null amounts and targets of its rows (give them
   once, on any row of the group). Costs of a shared envelope exist only at group level: per-operation
   costs are null, with a note.
-* **Cost per target participant** (the report's definition, seed L1322-1324): sum(amount) / sum(target)
+* **Cost per target participant** (the definition of the 2015 NPdC evaluation report): sum(amount) / sum(target)
   over the cost units of a group that have a known, non-zero target. Units with an "nc" or zero target
   raise :class:`CostDenominatorError` unless ``missing_targets="report"``, which leaves them out of the
   cost and *lists* them in the row's note (never guesses a target).

@@ -2,7 +2,7 @@
 targets and costs, with breakdowns, reconciliation and statistical disclosure control.
 
 ``programme_indicators(participations, ...)`` computes, from participant microdata (one row per person
-x operation, domain brief E.2), every indicator of the registry (``indicators/registry/registry.csv``)
+x operation, docs/reference/data-model.md#participations), every indicator of the registry (``indicators/registry/registry.csv``)
 whose columns are present:
 
 * ESF common output indicators CO01-CO19 (counts at entry; share of all participants), and CO20-CO23
@@ -302,7 +302,7 @@ def programme_indicators(
 
     Parameters
     ----------
-    data : participations (one row per person x operation; canonical columns of domain brief E.2). Only
+    data : participations (one row per person x operation; canonical columns in docs/reference/data-model.md). Only
         ``entry_date`` and ``sex`` are required; indicators whose columns are absent are skipped (listed
         in ``skipped``) unless named in ``indicators``.
     operations : the operations table (or a path to it) for targets, costs and CO20-CO23.

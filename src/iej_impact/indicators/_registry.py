@@ -7,8 +7,8 @@ reviewed (and corrected against the authentic EUR-Lex text) without touching cod
   CR01-CR12 collide with the ESF codes CR01-CR09. ``rule`` names the numerator condition and
   ``population`` the denominator population (defined in :mod:`iej_impact.indicators._rules` and
   :mod:`iej_impact.indicators._exit_rules`);
-  ``source`` gives the provenance ([S] seed report, [V] verified public source, [K] general knowledge,
-  to be checked).
+  ``source`` gives the provenance ([S] the 2015 NPdC evaluation report, [V] verified public source,
+  [K] general knowledge, to be checked).
 * ``relations.csv``: additive relations between indicators (parts that must sum to a total). They drive
   the reconciliation table and the secondary cell suppression.
 * ``exit_status_map.csv``: French exit situation -> EU situation and the 2015 report's exit category.

@@ -2,8 +2,8 @@
 
 A *rule* is a numerator condition (``completed``, ``isced_1_2`` ...) and a *population* a denominator
 (``leavers_unemployed`` ...); ``registry.csv`` pairs them into indicators. All rules are vectorised
-numpy expressions over the canonical participation columns (domain brief E.2). Definitions (domain
-brief B):
+numpy expressions over the canonical participation columns (docs/reference/data-model.md). Definitions
+(ESF and YEI common indicators, Reg. (EU) No 1304/2013 Annexes I and II):
 
 * labour-market status at entry is exclusive (unemployed / inactive / employed);
 * long-term unemployed: unemployed for more than 6 months under age 25, more than 12 months from 25;
@@ -49,7 +49,7 @@ from ._rule_columns import (
 
 __all__ = ["RuleOptions", "Prepared", "prepare", "POPULATIONS", "DISADVANTAGE_RULES"]
 
-#: the rules whose union defines "disadvantaged" for ESF CR05/CR09 (CO12-CO18) [K, domain brief B.2]
+#: the rules whose union defines "disadvantaged" for ESF CR05/CR09 (CO12-CO18) [K: general knowledge, to be checked]
 DISADVANTAGE_RULES: tuple[str, ...] = (
     "hh_jobless", "hh_jobless_children", "single_adult_children", "migrant_minority", "disability",
     "other_disadvantaged", "homeless",

@@ -29,6 +29,7 @@ from ._html_sections import (
     figures_section,
     flow_section,
     inference_label,
+    preparation_section,
     reproducibility_section,
 )
 from ._i18n import check_language, format_int, t
@@ -202,6 +203,7 @@ def build_report(
     manifest: Mapping[str, object] | None = None,
     figures: Mapping[str, str | Path] | None = None,
     notes: Sequence[str] = (),
+    preparation_flow: pd.DataFrame | None = None,
 ) -> Path:
     """Write a self-contained, deterministic HTML report of a run and return its path.
 
@@ -228,6 +230,8 @@ def build_report(
     figures : mapping from a key to a PNG file, embedded as base64 ``<img>``. The keys "effects" and
         "sample_flow" get translated captions; other keys are shown as they are.
     notes : extra caveats, listed in the last section.
+    preparation_flow : the preparation flow of a run that prepared raw sources (``Prepared.flow``:
+        step, table, rows in and out, per arm, reason, examples), shown before the sample flow.
 
     Returns
     -------
@@ -245,7 +249,9 @@ def build_report(
     path = Path(path)
     lang = str(language)
     toc = [
-        ("design", t("design", lang)), ("sample-flow", t("sample_flow", lang)), ("effects", t("effects", lang)),
+        ("design", t("design", lang)),
+        *([("preparation", t("preparation", lang))] if preparation_flow is not None and len(preparation_flow) else []),
+        ("sample-flow", t("sample_flow", lang)), ("effects", t("effects", lang)),
         ("details", t("details", lang)), ("figures", t("figures", lang)),
         ("reproducibility", t("reproducibility", lang)), ("notes", t("notes", lang)),
     ]
@@ -254,6 +260,7 @@ def build_report(
         f"<h1>{esc(title)}</h1>",
         f"<nav aria-label='{esc(t('contents', lang))}'><ol>{nav}</ol></nav>",
         _design_section(results, sample_flow, manifest, lang),
+        preparation_section(preparation_flow, lang),
         flow_section(sample_flow, lang),
         effects_section(results, truths, lang),
         details_section(results, lang),

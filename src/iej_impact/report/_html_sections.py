@@ -134,6 +134,22 @@ def flow_section(flow: pd.DataFrame, language: str) -> str:
     return "\n".join(parts)
 
 
+def preparation_section(flow: pd.DataFrame | None, language: str) -> str:
+    """The preparation flow (one row per step and table), when the run prepared raw sources."""
+    if flow is None or len(flow) == 0:
+        return ""
+    keys = ["step", "prep_table", "rows_in", "rows_out", "treated_out", "control_out", "reason", "prep_examples"]
+    table = Table([t(k, language) for k in keys], [False, False, True, True, True, True, False, False], "preparation")
+    for row in flow.itertuples(index=False):
+        table.add([
+            text_or_na(row.step, language), str(row.table), format_int(count(row.rows_in), language),
+            format_int(count(row.rows_out), language), format_int(count(row.treated_out), language),
+            format_int(count(row.control_out), language), str(row.reason or ""), str(row.examples or ""),
+        ])
+    return "\n".join([f"<h2 id='preparation'>{esc(t('preparation', language))}</h2>", table.html(),
+                      f"<p class='caption'>{esc(t('prep_caption', language))}</p>"])
+
+
 def _summary_html(res: object, language: str) -> str:
     summary = None
     if hasattr(res, "summary"):

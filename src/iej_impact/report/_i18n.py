@@ -79,6 +79,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Every input row is kept or excluded with a reason; per-arm counts are those kept after the step.",
     },
     "flow_empty": {"fr": "Aucune étape enregistrée.", "en": "No step recorded."},
+    "preparation": {"fr": "Préparation des données", "en": "Data preparation"},
+    "prep_table": {"fr": "Table", "en": "Table"},
+    "prep_examples": {"fr": "Exemples (identifiants)", "en": "Examples (ids)"},
+    "prep_caption": {
+        "fr": "Étapes de préparation des fichiers bruts (data.prepare), table par table : lignes en entrée et "
+              "retenues, par groupe, motif et exemples d'identifiants concernés ; chaque ligne retirée est listée "
+              "dans tables/preparation_exclusions.csv.",
+        "en": "Preparation steps applied to the raw files (data.prepare), table by table: rows in and kept, per "
+              "arm, the reason and example ids; every removed row is listed in tables/preparation_exclusions.csv.",
+    },
     # --- effect table
     "name": {"fr": "Analyse", "en": "Analysis"},
     "method": {"fr": "Méthode", "en": "Method"},

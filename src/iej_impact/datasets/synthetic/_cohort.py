@@ -1,15 +1,15 @@
 """Synthetic IEJ cohort with known true effects: the demo dataset and the test bed of every estimator.
 
 :func:`simulate_cohort` draws participants of the PON IEJ *volet déconcentré* in Nord-Pas-de-Calais
-(calibrated on the 2015 regional evaluation report, domain.md A.2) and a comparison cohort of NEET
-youths followed by the same missions locales, with monthly employment and training potential
-outcomes. It returns the canonical tables (operations E.1, participations E.2, comparison E.3,
-panel E.4), an analysis-ready person table and the *truth*: true ATT/ATE/ATC of each outcome and
-true group-time effects ATT(g, t). Everything is vectorised (loops run over months, never over
-persons) and deterministic for a seed: the CSV files written for a seed are byte-identical on the
-lowest and the newest supported numpy and pandas (checked: numpy 1.26 with pandas 2.2, numpy 2.4 with
-pandas 3.1); Parquet files hold the same values, with the string type and writer metadata of the
-installed pyarrow.
+(calibrated on the 2015 regional evaluation report) and a comparison cohort of NEET youths followed
+by the same missions locales, with monthly employment and training potential outcomes. It returns
+the canonical tables (operations, participations, comparison cohort and panel;
+docs/reference/data-model.md), an analysis-ready person table and the *truth*: true ATT/ATE/ATC of
+each outcome and true group-time effects ATT(g, t). Everything is vectorised (loops run over
+months, never over persons) and deterministic for a seed: the CSV files written for a seed are
+byte-identical on the lowest and the newest supported numpy and pandas (checked: numpy 1.26 with
+pandas 2.2, numpy 2.4 with pandas 3.1); Parquet files hold the same values, with the string type
+and writer metadata of the installed pyarrow.
 
 Calendar
 --------
@@ -51,11 +51,12 @@ jobless households, minima recipients, homeless and QPV residents; more women). 
 participants and (.03, .05, .40, .37, .03, .08, .035, .005) for comparison youths; ``national_level``
 follows the *report's* correspondence (VI for ISCED 0-1, VBIS/V for ISCED 2, IV for 3-4, III, II, I
 above, the inverse of the ``seed_2015`` variant of the package's ISCED map), not strict ISCED 2011
-(domain.md A.3 item 13). Age at entry is 16 + Binomial(9, p) for
+(which puts level V, CAP/BEP, in ISCED 3). Age at entry is 16 + Binomial(9, p) for
 ISCED 0-2 (17 + Binomial(8, p) for 3-4, 20 + Binomial(5, p) for 5+) with p = 0.40 for participants
 and 0.47 for comparison youths, so every age is 16-25. Unemployment duration (UNEMPLOYED only;
-0 for INACTIVE in ``persons``, null in E.2/E.3) is floor(Exp(1) * m * exp(0.25 z - 0.03125)),
-capped at 36, with m = 8 months for participants and 5.5 for comparison youths. Territories
+0 for INACTIVE in ``persons``, null in the participations and comparison tables) is
+floor(Exp(1) * m * exp(0.25 z - 0.03125)), capped at 36, with m = 8 months for participants and
+5.5 for comparison youths. Territories
 (20 mission-locale areas ``ML01``..``ML20``, Dirichlet(4) weights) have the **same** distribution in
 both arms. Overlap is good: every covariate value has comparison units and the propensity score
 stays well inside (0, 1).
@@ -139,12 +140,12 @@ What identifies what
 
 Administrative tables
 ---------------------
-* ``operations`` (E.1): the 52 PON lines of annex 4 with its group totals (2 repérage lines, 20
+* ``operations``: the 52 PON lines of the report's annex 4 with its group totals (2 repérage lines, 20
   territorial missions locales + 1 GIP = 15 560 326 EUR / 12 314 youths, 22 associations with three
   targets "nc" (null), the 3 cooperatives IDF, CREFO, INSTEP, 3 firms and the CCAS), 2 PRF lines of
   the POR and 4 apprenticeship lines sharing the funding envelope ``POR-APPRENTISSAGE-2015``
   (amount and target null). Amounts within a group are split at random (seeded) so totals match.
-* ``participations`` (E.2), extract of 31/12/2015: first operation by family (repérage 3 %, own
+* ``participations``, extract of 31/12/2015: first operation by family (repérage 3 %, own
   mission locale 45 %, ML-type GIP 2 %, associations 18 %, cooperatives 20 %, firms/CCAS 4 %, PRF
   4 %, apprenticeship 4 %); programme duration 30 + floor(335 Beta(2.5, 1.5)) days, so about 55 %
   of participants have exited by 31/12/2015 (report: 7 040 of 12 740 = 55.3 %) and every exit is
@@ -165,7 +166,7 @@ Administrative tables
   ``status_6m`` comes from a later 6-month survey of a stratified sample of first-participation
   leavers (inclusion 25-50 % by exit status, ``sample_weight_6m`` = 1 / inclusion probability),
   read from the register state 6 months after exit.
-* ``comparison`` (E.3): source IMILO, eligible, never contaminated (no comparison youth ever enters
+* ``comparison``: source IMILO, eligible, never contaminated (no comparison youth ever enters
   the programme; person ids ``C...`` never appear among participants ``P...``).
 
 Panel
@@ -195,10 +196,10 @@ assembles the parts, each owned by one module of ``iej_impact.datasets.synthetic
   duration, national level) and ``ADJUSTMENT_COVARIATES``;
 * ``_outcome_model``: equations (1)-(3): person indices, calendar, dip, effect paths, heterogeneity;
 * ``_monthly_outcomes``: the month-by-month pass (AR(1) uniforms, realisations, true ATT(g, t));
-* ``_operations``: table E.1 and the operation of each first participation;
-* ``_participations`` and ``_exits``: table E.2 (durations, second participations; exit cells and
+* ``_operations``: the operations table and the operation of each first participation;
+* ``_participations`` and ``_exits``: the participations table (durations, second participations; exit cells and
   fields, the 6-month survey);
-* ``_person_tables`` and ``_panel``: ``persons``, table E.3 and the panel E.4;
+* ``_person_tables`` and ``_panel``: ``persons``, the comparison table and the panel;
 * ``_truth``: the true effects, the potential outcomes and the record of every parameter;
 * ``_result``: :class:`SyntheticCohort` (true effects, panel probabilities, writing the files);
 * ``_exact`` and ``_columns``: arithmetic and columns that give the same bytes on every supported

@@ -1,4 +1,5 @@
-"""The synthetic cohort's operations (MDFSE table E.1) and the operation of each first participation.
+"""The synthetic cohort's operations (canonical ``operations`` table, as in MDFSE) and the operation of each
+first participation.
 
 Operations are loosely calibrated on annexes 4 and 5 of the 2015 regional report: the 52 PON lines
 of annex 4 with its group totals kept exactly (2 repérage lines, 20 territorial missions locales

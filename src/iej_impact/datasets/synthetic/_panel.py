@@ -1,4 +1,4 @@
-"""The synthetic cohort's person x month panel (table E.4).
+"""The synthetic cohort's person x month panel (the canonical ``panel`` table).
 
 ``panel="window"``: each person from e = -months_before to e = +months_after around (pseudo-)entry
 (unbalanced in calendar time, like register extracts around a reference date); ``"balanced"``: every
@@ -21,7 +21,7 @@ def _panel_frame(store: Mapping[str, np.ndarray], mode: str, person_id: pd.api.e
                  treated: np.ndarray,
                  g: np.ndarray, cov: Mapping[str, np.ndarray], territory_id: np.ndarray, mb: int, ma: int,
                  span: tuple[int, int]) -> pd.DataFrame:
-    """Person x month panel (E.4), sorted by person then period, with compact dtypes."""
+    """Person x month panel (canonical ``panel`` table), sorted by person then period, with compact dtypes."""
     n = person_id.size
     if mode == "window":
         width = mb + ma + 1

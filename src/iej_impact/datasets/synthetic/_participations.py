@@ -1,4 +1,5 @@
-"""The synthetic cohort's participations (MDFSE table E.2), as of the 31/12/2015 extract.
+"""The synthetic cohort's participations (canonical ``participations`` table, as in MDFSE), as of the
+31/12/2015 extract.
 
 One row per participation, sorted by person then entry date. Each participant has a first
 participation in an operation of :mod:`._operations`; the programme lasts 30 + floor(335 Beta(2.5,
@@ -68,7 +69,7 @@ def _participations(
     sim: Mapping[str, Any],
     n1: int,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Canonical participations (E.2) as of the 31/12/2015 extract, the operation row of each
+    """Canonical participations as of the 31/12/2015 extract, the operation row of each
     participant's first participation and each participant's number of participations.
 
     ``exit_date`` is the (possibly future) end of each participant's first programme; ``sim`` holds
@@ -116,7 +117,7 @@ def _second_spells(rng: np.random.Generator, ops: pd.DataFrame, family: np.ndarr
 def _participations_frame(spells: _Spells, leaving: Mapping[str, np.ndarray], survey: Mapping[str, np.ndarray],
                           person_id: pd.api.extensions.ExtensionArray, cov: Mapping[str, np.ndarray],
                           birth: np.ndarray, pe_registered: np.ndarray, ops: pd.DataFrame) -> pd.DataFrame:
-    """The E.2 table: one row per participation, sorted by person then entry date."""
+    """The participations table: one row per participation, sorted by person then entry date."""
     pidx = spells.person
     m = pidx.size
     unemployed = cov["unemployed_entry"][pidx] == 1

@@ -1,9 +1,9 @@
-"""The synthetic cohort's person-level tables: the analysis-ready ``persons`` and the comparison cohort (E.3).
+"""The synthetic cohort's person-level tables: the analysis-ready ``persons`` and the comparison cohort.
 
 ``persons`` has one row per person (participants ``P...`` then comparison youths ``C...``): entry
 date and period, covariates, territory, ``emp_months_pre12``, the first operation and the number of
 participations, and the observed outcomes (y1 for participants, y0 for comparison youths). The
-comparison cohort is the i-milo style table E.3: NEET youths followed by the same missions locales,
+comparison cohort is the i-milo style ``comparison_cohort`` table: NEET youths followed by the same missions locales,
 eligible and never contaminated (no comparison youth ever enters the programme).
 """
 
@@ -68,7 +68,7 @@ def _persons_frame(person_id: pd.api.extensions.ExtensionArray, treated: np.ndar
 
 def _comparison_frame(person_id: pd.api.extensions.ExtensionArray, entry: np.ndarray, cov: Mapping[str, np.ndarray],
                       territory_id: np.ndarray, birth: np.ndarray, emp_pre12: np.ndarray, n1: int) -> pd.DataFrame:
-    """Canonical comparison cohort (E.3): NEETs followed by the same missions locales, never treated."""
+    """Canonical comparison cohort: NEETs followed by the same missions locales, never treated."""
     c = {k: v[n1:] for k, v in cov.items()}
     n = person_id.size
     unemployed = c["unemployed_entry"] == 1

@@ -67,7 +67,7 @@ _AGE_MODEL: dict[str, dict[str, float]] = {
 }
 #: months of unemployment at entry (UNEMPLOYED only): floor(Exp(mean[arm] * exp(0.25 z - 0.25^2/2))), capped
 _UNEMP_DURATION: dict[str, Any] = {"mean_months": {"participants": 8.0, "comparison": 5.5}, "loading": 0.25, "cap": 36}
-#: national level from ISCED (the report's grouping; see domain.md A.3 item 13)
+#: national level from ISCED (the report's grouping, which counts level V in ISCED 0-2; strict ISCED 2011 puts it in 3)
 _NATIONAL_LEVEL = {0: "VI", 1: "VI", 3: "IV", 4: "IV", 5: "III", 6: "II", 7: "I", 8: "I"}
 _ISCED2_VBIS_SHARE = 0.45  # ISCED 2 -> VBIS with this probability, else V
 _N_TERRITORIES = 20

@@ -1,7 +1,7 @@
 """The synthetic cohort as returned by ``simulate_cohort``: its tables, its truth and how to write them.
 
-:class:`SyntheticCohort` holds the canonical tables (operations E.1, participations E.2, comparison
-E.3, panel E.4), the analysis-ready ``persons`` table and the truth, looks up true effects,
+:class:`SyntheticCohort` holds the canonical tables (operations, participations, comparison
+cohort, panel), the analysis-ready ``persons`` table and the truth, looks up true effects,
 recomputes p0 and p1 of every panel row from the outcome model (:mod:`._outcome_model`), and writes
 one file per table plus ``truth.json``: the same seed gives the same bytes (CSV: UTF-8, ISO dates,
 ``\\n`` line ends).
@@ -34,11 +34,12 @@ class SyntheticCohort:
     persons : one row per person (participants ``P...`` then comparison youths ``C...``), analysis-ready:
         entry dates and periods, covariates, ``emp_months_pre12`` and the observed outcomes
         ``employed_6m/12m/18m``, ``training_6m/12m``.
-    participations : canonical table E.2 (participants only, extract of 31/12/2015; about 2 % of the
+    participations : canonical participations table (participants only, extract of 31/12/2015; about 2 % of the
         participants have a second participation).
-    operations : canonical table E.1 (annex 4 lines, PRF lines, apprenticeship lines sharing one envelope).
-    comparison : canonical table E.3 (i-milo style comparison cohort).
-    panel : person x month table E.4 (``None`` when ``panel="none"``).
+    operations : canonical operations table (the 2015 report's annex 4 lines, PRF lines, apprenticeship lines
+        sharing one envelope).
+    comparison : canonical comparison cohort table (i-milo style comparison cohort).
+    panel : person x month panel table (``None`` when ``panel="none"``).
     truth : true effects: ``outcome, estimand, value, value_realized, n, definition``.
     group_time : true ATT(g, t) of the panel outcomes: ``outcome, group, time, event_time, att, n``.
     potential_outcomes : ``person_id, treated, index_employed, index_training`` and, for every outcome,

@@ -1,0 +1,149 @@
+"""Derived columns: expressions of the filter grammar, recode tables, age at a date, bins.
+
+A derived column never silently replaces an existing one (``replace: true`` says so), and a
+value that a recode table does not list is an error showing the raw values with their type,
+unless the table says what to do with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._validation import short_repr
+from ..data._expressions import compile_filter
+from ..data._rows import example_ids, format_value
+from ..errors import DataError, SpecificationError
+from ._prepare import register_step
+from ._workspace import N_EXAMPLES, StepFailed, Workspace
+
+__all__ = ["age_at", "bins", "derive", "recode"]
+
+UNMAPPED = ("error", "missing", "keep")
+
+
+def _new_column(frame: pd.DataFrame, table: str, name: object, replace: bool, key: str) -> str:
+    if not isinstance(name, str) or not name:
+        raise StepFailed(f"'{key}': a new column needs a name (text); got {short_repr(name)}.", table=table)
+    if name in frame.columns and not replace:
+        raise StepFailed(f"'{key}': column {name!r} already exists; choose another name, or set replace: true to "
+                         "overwrite it.", table=table, column=name)
+    return name
+
+
+def _expression(frame: pd.DataFrame, expr: object, where: str, table: str) -> pd.Series:
+    try:
+        return compile_filter(expr, frame.columns, where=where).values(frame)
+    except (DataError, SpecificationError) as exc:
+        raise StepFailed(str(exc), table=table, column=getattr(exc, "column", None)) from None
+
+
+@register_step("derive")
+def derive(ws: Workspace, *, table: str, columns: Mapping[str, str], when: str | None = None,
+           replace: bool = False) -> None:
+    """New columns from expressions of the filter grammar, in order (a later one may use an
+    earlier one): ``columns: {in_education_training_entry: "lm_status_raw == 'Inactif'"}``.
+    With ``when``, only the rows where it is true get the value; the others are missing."""
+    frame = ws.get(table)
+    if not isinstance(columns, Mapping) or not columns:
+        raise StepFailed(f"'columns' must be a mapping {{new_column: expression}}; got {short_repr(columns)}.", table=table)
+    out = frame.copy()
+    rows = None if when is None else _expression(out, when, "when", table)
+    if rows is not None and not pd.api.types.is_bool_dtype(rows.dtype):
+        raise StepFailed(f"'when' must give True/False for each row; {when!r} does not.", table=table)
+    for name, expr in columns.items():
+        col = _new_column(out, table, name, replace, f"columns.{name}")
+        value = _expression(out, expr, f"columns.{name}", table)
+        if rows is not None:
+            value = value.where(rows.fillna(False).astype(bool))
+        out[col] = value
+    scope = f" where {when}" if when else ""
+    ws.put(table, out, f"derived {', '.join(map(str, columns))}{scope}")
+
+
+@register_step("recode")
+def recode(ws: Workspace, *, table: str, column: str, map: Mapping[object, object], into: str | None = None,
+           unmapped: str = "error", replace: bool = False) -> None:
+    """Recode ``column`` with the table ``map`` ({raw value: new value}); raw values match as read
+    (the number 1 is not the text '1'). ``unmapped``: ``error`` (default: values the table does not
+    list are refused, shown with their type and example rows), ``missing`` or ``keep``. The result
+    goes to ``into`` (default: ``column`` itself)."""
+    frame = ws.get(table)
+    ws.columns(table, [column], "column")
+    if not isinstance(map, Mapping) or not map:
+        raise StepFailed(f"'map' must be a mapping {{raw: new}}; got {short_repr(map)}.", table=table)
+    if unmapped not in UNMAPPED:
+        raise StepFailed(f"'unmapped' must be one of {list(UNMAPPED)}; got {short_repr(unmapped)}.", table=table)
+    target = column if into is None else _new_column(frame, table, into, replace, "into")
+    src = frame[column]
+    known = src.isin(list(map.keys())).to_numpy() | src.isna().to_numpy()
+    if unmapped == "error" and not known.all():
+        bad = pd.unique(src[~known])[:8]
+        keys = sorted({f"{format_value(k)} ({type(k).__name__})" for k in map})[:8]
+        shown = ", ".join(f"{format_value(v)} ({type(v.item() if isinstance(v, np.generic) else v).__name__})" for v in bad)
+        raise StepFailed(f"'map': {int((~known).sum())} values of {column!r} are not in the table: {shown}; the table "
+                         f"lists {', '.join(keys)}. Add them, or set unmapped: missing / keep.", table=table,
+                         column=column, rows=example_ids(~known, ws.ids(table), N_EXAMPLES))
+    mapped = src.map(dict(map))
+    if unmapped == "keep":
+        mapped = mapped.where(src.isin(list(map.keys())), src)
+    out = frame.copy()
+    out[target] = mapped
+    n_unmapped = int((~known).sum())
+    ws.put(table, out, f"{column} recoded into {target}" + (f" ({n_unmapped} values not in the table: {unmapped})"
+                                                             if n_unmapped else ""))
+
+
+@register_step("age_at")
+def age_at(ws: Workspace, *, table: str, birth: str, date: str, into: str, replace: bool = False) -> None:
+    """Age in completed years at ``date`` (a date column) from ``birth`` (a date column): the
+    age at entry, or at the comparison units' reference date. Missing where either date is."""
+    frame = ws.get(table)
+    ws.columns(table, [birth, date], "birth/date")
+    for c in (birth, date):
+        if not pd.api.types.is_datetime64_any_dtype(frame[c]):
+            raise StepFailed(f"column {c!r} holds {frame[c].dtype} values, not dates; declare a date parser for it.",
+                             table=table, column=c)
+    target = _new_column(frame, table, into, replace, "into")
+    b, d = frame[birth], frame[date]
+    years = d.dt.year - b.dt.year
+    before_birthday = (d.dt.month < b.dt.month) | ((d.dt.month == b.dt.month) & (d.dt.day < b.dt.day))
+    age = (years - before_birthday.astype("Int64")).astype("Int64")
+    age[b.isna() | d.isna()] = pd.NA
+    negative = (age < 0).fillna(False).to_numpy(dtype=bool)
+    if negative.any():
+        raise StepFailed(f"{int(negative.sum())} rows have {date!r} before {birth!r}.", table=table, column=date,
+                         rows=example_ids(negative, ws.ids(table), N_EXAMPLES))
+    out = frame.copy()
+    out[target] = age
+    ws.put(table, out, f"{target}: age in completed years at {date}")
+
+
+@register_step("bins")
+def bins(ws: Workspace, *, table: str, column: str, edges: Sequence[float], into: str,
+         labels: Sequence[object] | None = None, right: bool = False, replace: bool = False) -> None:
+    """Cut a numeric ``column`` into intervals at ``edges`` (``right: false``: [a, b), the default;
+    ``right: true``: (a, b]). ``labels`` names the intervals (one fewer than the edges); values
+    outside every interval are an error with example rows."""
+    frame = ws.get(table)
+    ws.columns(table, [column], "column")
+    if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
+        raise StepFailed(f"column {column!r} holds {frame[column].dtype} values, not numbers.", table=table, column=column)
+    ok = isinstance(edges, list) and len(edges) >= 2 and all(
+        isinstance(e, (int, float)) and not isinstance(e, bool) for e in edges)
+    if not ok or list(edges) != sorted(set(edges)):
+        raise StepFailed(f"'edges' must be an increasing list of at least two numbers; got {short_repr(edges)}.", table=table)
+    if labels is not None and (not isinstance(labels, list) or len(labels) != len(edges) - 1):
+        raise StepFailed(f"'labels' must list one name per interval ({len(edges) - 1}); got {short_repr(labels)}.",
+                         table=table)
+    target = _new_column(frame, table, into, replace, "into")
+    cut = pd.cut(frame[column], bins=list(edges), right=bool(right), labels=labels)
+    outside = cut.isna().to_numpy() & frame[column].notna().to_numpy()
+    if outside.any():
+        raise StepFailed(f"{int(outside.sum())} values of {column!r} fall outside the edges {list(edges)}.",
+                         table=table, column=column, rows=example_ids(outside, ws.ids(table), N_EXAMPLES))
+    out = frame.copy()
+    out[target] = cut
+    ws.put(table, out, f"{target}: {column} in {len(edges) - 1} intervals")
