@@ -241,3 +241,31 @@ def test_result_plots_check_the_language(fitted):
     with pytest.raises(SpecificationError, match="'language'"):
         fitted["ps"].plot_overlap(language="de")
 
+
+
+def test_event_study_plots_state_their_base_period():
+    """The base period is in the plot: the universal base is marked at 0 and named, a varying base is named."""
+    import warnings
+
+    import iej_impact as iej
+
+    cohort = iej.simulate_cohort(n_participants=150, seed=3, panel="balanced")
+    panel = cohort.panel[cohort.panel["period"] <= cohort.panel["period"].min() + 30]
+    roles = {"outcome": "employed", "unit": "person_id", "time": "period", "cohort": "first_treat_period"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        universal = iej.att_gt(panel, control_group="not_yet_treated", base_period="universal", anticipation=1,
+                               **roles)
+        varying = iej.att_gt(panel, control_group="not_yet_treated", **roles)
+    ax = universal.plot_event_study(language="en", min_e=-5, max_e=5)
+    assert "Reference period: e = -2 (universal base" in ax.get_xlabel()
+    np.testing.assert_allclose(_markers(ax, "s"), [[-2.0, 0.0]])  # the base level, drawn as the reference
+    assert -2.0 not in _markers(ax, "o")[:, 0]
+    assert "reference period (e = -2)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Période de référence\u202f: e = -2" in universal.plot_event_study(language="fr").get_xlabel()
+    ax = varying.plot_event_study(language="en")
+    assert "Varying base: each lead vs. the period before it, effects vs. e = -1" in ax.get_xlabel()
+    assert len(_markers(ax, "s")) == 0 and -1.0 in _markers(ax, "o")[:, 0]  # e = -1 is an estimate there
+    ax = iej.event_study(panel, window=(-3, 2), reference=-2, **roles).plot_event_study()
+    assert "Reference period: e = -2 (coefficient set to 0)" in ax.get_xlabel()
+    np.testing.assert_allclose(_markers(ax, "s"), [[-2.0, 0.0]])

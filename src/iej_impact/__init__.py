@@ -34,8 +34,10 @@ from .data import (
 from .datasets import SyntheticCohort, export_raw_extracts, simulate_cohort
 from .diff_in_diff import (
     AggregateResult,
+    AlignedResult,
     EventStudyResult,
     GroupTimeResult,
+    aligned_did,
     att_gt,
     did,
     event_study,
@@ -109,6 +111,7 @@ __all__ = [
     "TABLES",
     "AbadieImbens",
     "AggregateResult",
+    "AlignedResult",
     "BalanceTable",
     "Bootstrap",
     "Clustered",
@@ -140,6 +143,7 @@ __all__ = [
     "Summary",
     "SyntheticCohort",
     "__version__",
+    "aligned_did",
     "att_gt",
     "balance_table",
     "build_report",

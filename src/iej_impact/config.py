@@ -20,6 +20,7 @@ from typing import Any
 
 from ._validation import short_repr, suggest
 from ._yaml import read_yaml
+from .diff_in_diff._aligned import aligned_did
 from .diff_in_diff._event_study import event_study
 from .diff_in_diff._staggered import att_gt
 from .diff_in_diff._twfe import twfe
@@ -47,6 +48,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "twfe": twfe,
     "event_study": event_study,
     "att_gt": att_gt,
+    "aligned_did": aligned_did,
     "balance_table": balance_table,
     "programme_indicators": programme_indicators,
 }
@@ -89,6 +91,8 @@ class AnalysisSpec:
     plots: tuple[str, ...] = ()
     aggregate: tuple[str, ...] = ()
     table: str | None = None
+    #: options of each aggregation given as ``{kind: {option: value}}`` (checked; e.g. min_e, max_e)
+    aggregate_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: options of the Rosenbaum bounds computed on the analysis' matching (None: none computed)
     sensitivity: dict[str, Any] | None = None
 
@@ -99,6 +103,11 @@ class AnalysisSpec:
     @property
     def function(self) -> Callable[..., Any]:
         return ESTIMATORS[self.estimator]
+
+    def plot_options(self, kind: str) -> dict[str, Any]:
+        """Keyword arguments of the plot ``plot_<kind>``: the event-study plot of a result aggregated with
+        ``{dynamic: {...}}`` draws the dynamic aggregation with those options (its event-time window)."""
+        return dict(self.aggregate_options.get("dynamic", {})) if kind == "event_study" else {}
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,8 @@ class RunConfig:
             "analyses": [
                 {"name": a.name, "estimator": a.estimator, **({"table": a.table} if a.table else {}), **a.params,
                  **({"plots": list(a.plots)} if a.plots else {}),
-                 **({"aggregate": list(a.aggregate)} if a.aggregate else {}),
+                 **({"aggregate": [{k: dict(a.aggregate_options[k])} if a.aggregate_options.get(k) else k
+                                   for k in a.aggregate]} if a.aggregate else {}),
                  **({"sensitivity": a.sensitivity} if a.sensitivity is not None else {})}
                 for a in self.analyses
             ],
@@ -435,15 +445,11 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             f"unknown estimator {short_repr(est)}; available: {sorted(ESTIMATORS)}.{suggest(est, ESTIMATORS)}",
             location=f"analyses[{i}].estimator")
     plots = entry.get("plots", []) or []
-    aggregate = entry.get("aggregate", []) or []
-    for key, val in (("plots", plots), ("aggregate", aggregate)):
-        if isinstance(val, str):
-            val = [val]
-        if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
-            raise ConfigError("must be a list of names.", location=f"analyses[{i}].{key}")
     plots = [plots] if isinstance(plots, str) else plots
-    aggregate = [aggregate] if isinstance(aggregate, str) else aggregate
-    _check_outputs(est, plots, aggregate, f"analyses[{i}]")
+    if not isinstance(plots, list) or not all(isinstance(v, str) for v in plots):
+        raise ConfigError("must be a list of names.", location=f"analyses[{i}].plots")
+    aggregate, aggregate_options = _parse_aggregate(entry.get("aggregate", []) or [], f"analyses[{i}].aggregate")
+    _check_outputs(est, plots, aggregate, f"analyses[{i}]", aggregate_options)
     table = entry.get("table")
     if table is not None and not isinstance(table, str):
         raise ConfigError(f"must be a table name; got {short_repr(table)}.", location=f"analyses[{i}].table")
@@ -461,11 +467,33 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError(f"must be a column name (a string); got {short_repr(params[key])}.",
                               location=f"analyses[{i}].{key}")
     return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
-                        table=table, sensitivity=sensitivity)
+                        table=table, sensitivity=sensitivity, aggregate_options=aggregate_options)
 
 
-def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -> None:
-    """``plots`` and ``aggregate`` must exist on the estimator's result class (read from its return type)."""
+def _parse_aggregate(value: Any, loc: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """``aggregate: [simple, {dynamic: {min_e: -4, max_e: 6}}]``: the kinds in order, and the options given."""
+    kinds: list[str] = []
+    options: dict[str, dict[str, Any]] = {}
+    items = [value] if isinstance(value, (str, Mapping)) else value
+    for item in items if isinstance(items, list) else [items]:
+        kind, opts = next(iter(item.items())) if isinstance(item, Mapping) and len(item) == 1 else (item, None)
+        problem = ("must be a list of aggregations, each a name or a name with its options, e.g. [simple, {dynamic: "
+                   "{min_e: -4, max_e: 6}}]" if not isinstance(kind, str) else
+                   f"the options of the aggregation {kind!r} must be a mapping, e.g. {{min_e: -4, max_e: 6}}"
+                   if not isinstance(opts, (Mapping, type(None))) else
+                   f"the aggregation {kind!r} is given twice; results.json holds one '<name>.{kind}'" if kind in kinds
+                   else "")
+        if problem:
+            raise ConfigError(f"{problem}; got {short_repr(item)}.", location=loc)
+        kinds.append(kind)
+        options.update({kind: dict(opts)} if opts else {})
+    return kinds, options
+
+
+def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str,
+                   options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """``plots`` and ``aggregate`` must exist on the estimator's result class (read from its return type), and the
+    options of an aggregation pass its ``aggregate``'s own checks (``check_aggregation``) before any estimation."""
     result_cls = typing.get_type_hints(ESTIMATORS[est]).get("return")
     avail = sorted(m[5:] for m in dir(result_cls) if m.startswith("plot_"))
     for kind in plots:
@@ -473,13 +501,26 @@ def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -
             raise ConfigError(f"no plot {short_repr(kind)} for {est}(); available: {avail}.{suggest(kind, avail)}",
                               location=f"{loc}.plots")
     if aggregate and not hasattr(result_cls, "aggregate"):
-        raise ConfigError(f"{est}() results cannot be aggregated (only att_gt results can).", location=f"{loc}.aggregate")
+        raise ConfigError(f"{est}() results cannot be aggregated (only att_gt and aligned_did results can).",
+                          location=f"{loc}.aggregate")
     if aggregate:
         kinds = typing.get_args(typing.get_type_hints(result_cls.aggregate).get("kind"))
         for kind in aggregate:
             if kinds and kind not in kinds:
                 raise ConfigError(f"unknown aggregation {short_repr(kind)}; one of {list(kinds)}.{suggest(kind, kinds)}",
                                   location=f"{loc}.aggregate")
+    for kind, opts in (options or {}).items():
+        accepted = [p.name for p in inspect.signature(result_cls.aggregate).parameters.values()
+                    if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        bad = [key for key in opts if key not in accepted]
+        where = f"{loc}.aggregate.{kind}" + (f".{bad[0]}" if bad else "")
+        try:
+            if bad:
+                raise SpecificationError(f"unknown option '{bad[0]}' of the {kind!r} aggregation; accepted: {accepted}."
+                                         + suggest(bad[0], accepted))
+            result_cls.check_aggregation(kind, **opts)
+        except SpecificationError as exc:
+            raise ConfigError(str(exc), location=where if bad else parameter_location(exc, where, opts)) from None
 
 
 def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] | None:

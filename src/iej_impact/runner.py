@@ -230,12 +230,12 @@ def run(
 
     results: dict[str, Any] = {}
     run_warnings: dict[str, list[dict[str, str]]] = {}
-    plots: dict[str, list[str]] = {}
+    plots: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         run_warnings[spec.name] = _run_analysis(spec, kwargs, samples.for_analysis(spec), results)
-        plots[spec.name] = list(spec.plots)
+        plots[spec.name] = [(kind, spec.plot_options(kind)) for kind in spec.plots]
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
     truths = _truths(rd, results)
@@ -285,7 +285,7 @@ def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
         if not hasattr(res, "aggregate"):
             raise ConfigError(f"{spec.estimator}() results cannot be aggregated.", location=f"{spec.location}.aggregate")
         try:
-            results[f"{spec.name}.{kind}"] = res.aggregate(kind)
+            results[f"{spec.name}.{kind}"] = res.aggregate(kind, **spec.aggregate_options.get(kind, {}))
         except (DataError, SpecificationError) as exc:
             raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
     if spec.sensitivity is not None:
@@ -312,15 +312,15 @@ def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
         outcome, estimand = getattr(res, "outcome", None), getattr(res, "estimand", None)
         parent = results.get(name.rsplit(".", 1)[0]) if "." in name else None
         if isinstance(res, AggregateResult) and isinstance(parent, GroupTimeResult):
-            out[name] = _aggregated_truth(parent, res.kind, rd.synthetic.group_time)
+            out[name] = _aggregated_truth(parent, res, rd.synthetic.group_time)
             continue
         hit = truth[(truth["outcome"] == outcome) & (truth["estimand"] == estimand)]
         out[name] = float(hit["value"].iloc[0]) if len(hit) else None
     return out
 
 
-def _aggregated_truth(parent: Any, kind: str, group_time: pd.DataFrame) -> float | None:
-    """True value of an aggregation of ATT(g,t): the same aggregation (same cells, same cohort-size
+def _aggregated_truth(parent: Any, agg: Any, group_time: pd.DataFrame) -> float | None:
+    """True value of an aggregation ``agg`` of ATT(g,t): the same aggregation (same cells, options and cohort-size
     weights, which do not depend on the estimates) applied to the synthetic cohort's true ATT(g,t).
     None when a cell estimated has no true value (e.g. an outcome the cohort does not simulate)."""
     import dataclasses
@@ -335,7 +335,7 @@ def _aggregated_truth(parent: Any, kind: str, group_time: pd.DataFrame) -> float
     if (estimated & pd.isna(true_att)).any():
         return None
     table["estimate"] = pd.Series(true_att, index=table.index).where(estimated)
-    return float(dataclasses.replace(parent, table=table).aggregate(kind).estimate)
+    return float(dataclasses.replace(parent, table=table).aggregate(agg.kind, **agg.options).estimate)
 
 
 def _warning_records(caught: list[warnings.WarningMessage], where: str) -> list[dict[str, str]]:
@@ -432,8 +432,9 @@ def _input_files(cfg: RunConfig) -> list[Path]:
 
 
 def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, results: Mapping[str, Any],
-                   plots: Mapping[str, list[str]], truths: Mapping[str, float | None], results_json: dict[str, Any],
-                   manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
+                   plots: Mapping[str, list[tuple[str, dict[str, Any]]]], truths: Mapping[str, float | None],
+                   results_json: dict[str, Any], manifest: dict[str, Any], timings: dict[str, float],
+                   t0: float) -> Path | None:
     from .data._io import write_table
     from .report._effects_table import effects_frame
     from .report._plotting import plot_effects, plot_sample_flow, save_figure
@@ -463,8 +464,8 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         ax = plot_sample_flow(sample.flow.table, language=lang)
         figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png", close=True)
         for name, kinds in plots.items():
-            for kind in kinds:
-                ax = getattr(results[name], f"plot_{kind}")(language=lang)
+            for kind, options in kinds:
+                ax = getattr(results[name], f"plot_{kind}")(language=lang, **options)
                 figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png", close=True)
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")

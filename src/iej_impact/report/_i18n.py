@@ -202,6 +202,15 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "plot_pre_treatment": {"fr": "avant traitement", "en": "pre-treatment"},
     "plot_post_treatment": {"fr": "après traitement", "en": "post-treatment"},
     "plot_reference": {"fr": "référence", "en": "reference"},
+    "plot_reference_period": {"fr": "période de référence (e = {e})", "en": "reference period (e = {e})"},
+    "plot_base_reference": {"fr": "Période de référence\u202f: e = {e} (coefficient fixé à 0)",
+                            "en": "Reference period: e = {e} (coefficient set to 0)"},
+    "plot_base_universal": {"fr": "Période de référence\u202f: e = {e} (base universelle, commune à toutes les "
+                                  "estimations)",
+                            "en": "Reference period: e = {e} (universal base, common to every estimate)"},
+    "plot_base_varying": {"fr": "Base variable\u202f: avances par rapport à la période précédente, effets par "
+                                "rapport à e = {e}",
+                          "en": "Varying base: each lead vs. the period before it, effects vs. e = {e}"},
     "plot_effect": {"fr": "Effet", "en": "Effect"},
     "plot_event_time_axis": {"fr": "Temps relatif (périodes depuis l'entrée)", "en": "Event time (periods since entry)"},
     "plot_cohort_axis": {"fr": "Cohorte (première période traitée)", "en": "Cohort (first treated period)"},
