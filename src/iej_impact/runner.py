@@ -23,7 +23,7 @@ import pandas as pd
 from ._output_dir import OutputTarget, check_output_dir, staged
 from ._params import column_parameters
 from ._progress import progress
-from ._run_data import RunData, load_run_data, table_names, tables_used
+from ._run_data import RunData, load_run_data, table_names, tables_used, warning_records
 from ._validation import check_arguments, suggest
 from .config import (
     COLUMN_PARAMS,
@@ -88,6 +88,8 @@ def _sample_roles(cfg: RunConfig, rd: RunData) -> dict[str, Any]:
     roles = dict(cfg.sample)
     if "treatment" not in roles and rd.treatment is not None:
         roles["treatment"] = rd.treatment
+    if "id_column" not in roles and rd.id_column is not None:  # the id a preparation gave the main table
+        roles["id_column"] = rd.id_column
     return roles
 
 
@@ -123,7 +125,7 @@ def _define(cfg: RunConfig, rd: RunData) -> tuple[Sample, list[dict[str, str]]]:
         key = next((k for k in ("treatment", "unit", "time", "cohort", "id_column") if column and roles.get(k) == column),
                    None)
         raise ConfigError(str(exc), location=f"sample.{key}" if key else "sample") from exc
-    return sample, _warning_records(caught, "sample")
+    return sample, warning_records(caught, "sample")
 
 
 def validate(config: str | Path | RunConfig) -> dict[str, Any]:
@@ -248,6 +250,8 @@ def run(
     }
     if rd.preparation is not None:
         results_json["preparation_flow"] = jsonable(rd.preparation.flow)
+    if rd.preparation_warnings:
+        results_json["preparation_warnings"] = rd.preparation_warnings
     if samples.warnings:
         results_json["sample_warnings"] = samples.warnings
     if samples.extra:
@@ -279,7 +283,7 @@ def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
         raise ConfigError(str(exc), location=_location(spec, exc)) from exc
     except EstimationError as exc:
         raise EstimationError(f"{where}: {exc}") from exc
-    records = _warning_records(caught, where)
+    records = warning_records(caught, where)
     results[spec.name] = res
     for kind in spec.aggregate:
         if not hasattr(res, "aggregate"):
@@ -336,19 +340,6 @@ def _aggregated_truth(parent: Any, agg: Any, group_time: pd.DataFrame) -> float 
         return None
     table["estimate"] = pd.Series(true_att, index=table.index).where(estimated)
     return float(dataclasses.replace(parent, table=table).aggregate(agg.kind, **agg.options).estimate)
-
-
-def _warning_records(caught: list[warnings.WarningMessage], where: str) -> list[dict[str, str]]:
-    """Warnings raised by an analysis: kept in results.json and echoed once each on stderr."""
-    records, seen = [], set()
-    for w in caught:
-        key = (w.category.__name__, str(w.message))
-        if key in seen:
-            continue
-        seen.add(key)
-        records.append({"category": key[0], "message": key[1]})
-        print(f"iej-impact: warning: {where}: {key[0]}: {key[1]}", file=sys.stderr)
-    return records
 
 
 def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
