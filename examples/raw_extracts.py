@@ -71,7 +71,7 @@ STEPS: list[dict[str, Any]] = [
     {"step": "merge_reentries", "table": "participations"},
     {"step": "join", "left": "participations", "right": "operations", "on": "operation_id", "columns": ["action_type"],
      "new_table": "participants"},
-    {"step": "drop_duplicates", "table": "participants", "columns": ["person_id"]},
+    {"step": "keep_first", "table": "participants", "by": "person_id", "order": "entry_date"},
     {"step": "remove_contamination", "table": "comparison", "participants": "participants",
      "crosswalk": {"table": "crosswalk", "comparison": "id_jeune", "participants": "person_id"},
      "reference": "pseudo_entry_date", "action": "drop"},
