@@ -29,6 +29,7 @@ from .indicators._programme import programme_indicators
 from .matching._match import psm
 from .observational._balance import balance_table
 from .observational._doubly_robust import doubly_robust
+from .observational._entropy import entropy_balancing
 from .observational._naive import difference_in_means
 from .observational._regression import regression_adjustment
 from .observational._weighting import ipw
@@ -42,6 +43,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "regression_adjustment": regression_adjustment,
     "ipw": ipw,
     "doubly_robust": doubly_robust,
+    "entropy_balancing": entropy_balancing,
     "did": did,
     "matched_did": matched_did,
     "twfe": twfe,
