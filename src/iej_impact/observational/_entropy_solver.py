@@ -67,20 +67,15 @@ def constraint_matrix(x: np.ndarray, names: Sequence[str], moments: int) -> Cons
     more than 2 (3) distinct values (for a 0/1 column x^2 = x; with 3 values x^3 is a combination of 1,
     x and x^2). Powers are taken of the standardized column, which spans the same moments as the raw
     powers; ``raw`` keeps the raw powers for the balance report."""
-    cols, raw_cols, out_names = [], [], []
-    for j, name in enumerate(names):
-        v = x[:, j]
-        cols.append(v)
-        raw_cols.append(v)
-        out_names.append(name)
-        if moments < 2:
-            continue
-        distinct = np.unique(v).size
-        sd = float(np.std(v))
-        z = (v - float(np.mean(v))) / (sd if sd > 0 else 1.0)
-        for power in range(2, moments + 1):
-            if distinct > power:
-                cols.append(z**power)
+    cols = [x[:, j] for j in range(x.shape[1])]
+    raw_cols = list(cols)
+    out_names = list(names)
+    for power in range(2, moments + 1):  # the means first, then the second moments, then the third
+        for j, name in enumerate(names):
+            v = x[:, j]
+            if np.unique(v).size > power:
+                sd = float(np.std(v))
+                cols.append(((v - float(np.mean(v))) / (sd if sd > 0 else 1.0)) ** power)
                 raw_cols.append(v**power)
                 out_names.append(f"{name}^{power}")
     mat = np.column_stack(cols) if cols else np.zeros((x.shape[0], 0))
@@ -207,12 +202,18 @@ def hull_error(
 ) -> EstimationError | None:
     """After the Newton iterations failed: the error saying the target lies outside the convex hull of the
     arm's constraint columns (a linear program finds the closest attainable moments and names the
-    constraints still missed), or on its boundary; None when neither holds."""
-    residual = _closest_attainable(c.std[rows], target)
+    constraints still missed), or on its boundary (reachable only with some weights zero: a second
+    program finds no weighting whose smallest weight is positive); None when the target lies inside
+    (the iterations simply ran out)."""
+    cs = c.std[rows]
+    residual = _closest_attainable(cs, target)
     if residual is None:
         return None
     bad = np.flatnonzero(np.abs(residual) > 1e-7)
     if bad.size == 0:
+        margin = _interior_margin(cs, target)
+        if margin is None or margin * cs.shape[0] > 1e-9:
+            return None
         big = np.argsort(-np.abs(sol.lam))[: min(4, sol.lam.size)]
         what = ", ".join(f"'{c.names[j]}'" for j in big)
         return EstimationError(
@@ -232,6 +233,21 @@ def hull_error(
 def _raw(c: Constraints, j: int, v: float) -> float:
     """A standardized value of column j on the column's own scale."""
     return float(v * c.scale[j] + c.centre[j])
+
+
+def _interior_margin(cs: np.ndarray, target: np.ndarray) -> float | None:
+    """The largest smallest weight of a weighting that meets the target exactly (a linear program in
+    w = tau + v, v >= 0: maximise tau subject to c'(tau 1 + v) = target and m tau + sum v = 1); 0 on the
+    boundary of the convex hull. None if the solver fails."""
+    m, k = cs.shape
+    cost = np.concatenate([np.zeros(m), [-1.0]])
+    a_eq = np.zeros((k + 1, m + 1))
+    a_eq[:k, :m] = cs.T
+    a_eq[:k, m] = cs.sum(axis=0)
+    a_eq[k, :m] = 1.0
+    a_eq[k, m] = m
+    res = optimize.linprog(cost, A_eq=a_eq, b_eq=np.concatenate([target, [1.0]]), bounds=(0, None), method="highs")
+    return float(res.x[m]) if res.status == 0 else None
 
 
 def _closest_attainable(cs: np.ndarray, target: np.ndarray) -> np.ndarray | None:
