@@ -21,9 +21,10 @@ from typing import Any
 from ._validation import short_repr, suggest
 from ._yaml import read_yaml
 from .diff_in_diff._event_study import event_study
+from .diff_in_diff._matched import matched_did
 from .diff_in_diff._staggered import att_gt
 from .diff_in_diff._twfe import twfe
-from .diff_in_diff._two_by_two import did, matched_did
+from .diff_in_diff._two_by_two import did
 from .errors import ConfigError, SpecificationError
 from .indicators._programme import programme_indicators
 from .matching._match import psm
