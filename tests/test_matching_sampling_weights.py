@@ -102,6 +102,8 @@ def test_bias_correction_and_rosenbaum_bounds_are_refused(df):
     m = match(df, treatment="d", covariates=COVS, weights="sw", replace=True)
     with pytest.raises(SpecificationError, match="bias_adjust is not available with sampling weights"):
         m.estimate("y", bias_adjust=True)
+    with pytest.raises(SpecificationError, match="bias_adjust is not available with sampling weights"):
+        psm(df, outcome="y", treatment="d", covariates=COVS, weights="sw", replace=True, bias_adjust=["x1"])
     pairs = match(df, treatment="d", covariates=COVS, weights="sw")
     with pytest.raises(SpecificationError, match="sampling weights"):
         rosenbaum_bounds(pairs, outcome="y")

@@ -78,6 +78,16 @@ AI_WEIGHTS_MESSAGE = (
 )
 
 
+def _refuse_bias_adjust_with_weights(bias_adjust: object, func: str) -> None:
+    """SpecificationError for a bias correction with sampling weights (it goes with the Abadie-Imbens SE)."""
+    if bias_adjust is not False and bias_adjust is not None and not (
+            isinstance(bias_adjust, np.bool_) and not bool(bias_adjust)):
+        raise SpecificationError(
+            f"{func}(): bias_adjust is not available with sampling weights: the bias correction goes with the "
+            f"Abadie-Imbens standard error, and {AI_WEIGHTS_MESSAGE} Pass bias_adjust=False."
+        )
+
+
 def _refuse_ai_with_weights(se: object, func: str) -> None:
     """SpecificationError for se='abadie_imbens' (in any spelling) with sampling weights."""
     name = se if isinstance(se, str) else (se.get("type") if isinstance(se, dict) else getattr(se, "name", None))
@@ -92,10 +102,12 @@ EFFECT_PARAMS: dict[str, Constraint] = {
 
 
 def check_effect_options(data: pd.DataFrame, method: object, replace: object, se: object, alpha: object,
-                         ps_adjustment: object, *, weighted: bool = False) -> None:
+                         ps_adjustment: object, *, weighted: bool = False, bias_adjust: object = False) -> None:
     """psm()'s check of ``se`` for :func:`estimate_effect`, run before matching so that a wrong ``se`` is
     reported at once (and by ``iej-impact validate``); ``alpha`` and ``ps_adjustment`` are in EFFECT_PARAMS.
-    ``weighted``: sampling weights were given (no Abadie-Imbens SE then)."""
+    ``weighted``: sampling weights were given (no Abadie-Imbens SE, no bias correction then)."""
+    if weighted:
+        _refuse_bias_adjust_with_weights(bias_adjust, "psm")
     if se is None or not isinstance(method, str) or method not in _SE_BY_METHOD:
         return  # the default; or a method match() refuses with its own message
     if weighted:
@@ -114,11 +126,7 @@ def checked_inference(
     weighted = result.sampling_weights is not None
     if weighted:
         _refuse_ai_with_weights(se, func)
-        if bias_adjust is not False and bias_adjust is not None:
-            raise SpecificationError(
-                f"{func}(): bias_adjust is not available with sampling weights: the bias correction goes with the "
-                f"Abadie-Imbens standard error, and {AI_WEIGHTS_MESSAGE} Pass bias_adjust=False."
-            )
+        _refuse_bias_adjust_with_weights(bias_adjust, func)
     bias_cols = bias_columns(result, bias_adjust, func)
     allowed = _se_allowed(result.method, bool(result.spec.get("replace")), weighted)
     if se is None:

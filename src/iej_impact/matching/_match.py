@@ -482,7 +482,8 @@ def psm(
          *(as_column_list("mahalanobis", mahalanobis, "psm") if mahalanobis is not None else [])],
     )
     check_columns(data, [outcome], "psm", role="outcome")
-    check_effect_options(data, method, replace, se, alpha, ps_adjustment, weighted=weights is not None)
+    check_effect_options(data, method, replace, se, alpha, ps_adjustment, weighted=weights is not None,
+                         bias_adjust=bias_adjust)
     result = match(
         data,
         treatment=treatment,
