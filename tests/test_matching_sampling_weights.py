@@ -94,7 +94,7 @@ def test_abadie_imbens_is_refused_with_the_reason(df, se):
     with pytest.raises(SpecificationError, match=r"Abadie-Imbens standard error is not available with sampling weights"):
         psm(df, outcome="y", treatment="d", covariates=COVS, weights="sw", replace=True, se=se)
     m = match(df, treatment="d", covariates=COVS, weights="sw", replace=True)
-    with pytest.raises(SpecificationError, match="frequency weights only"):
+    with pytest.raises(SpecificationError, match="no extension to survey weights is established"):
         m.estimate("y", se=se)
 
 

@@ -70,8 +70,8 @@ def _se_allowed(method: str, replace: bool, weighted: bool = False) -> tuple[str
 #: why the Abadie-Imbens SE (and the bias correction built on it) is refused with sampling weights
 AI_WEIGHTS_MESSAGE = (
     "the Abadie-Imbens standard error is not available with sampling weights: its variance (Abadie & Imbens "
-    "2006, 2016) is derived for a simple random sample, and no extension to survey weights is established "
-    "(Stata's teffects psmatch and nnmatch accept frequency weights only). Use se='pair_cluster' after "
+    "2006, 2016) is derived for a simple random sample (i.i.d. units, each counted once), and no extension to survey "
+    "weights is established. Use se='pair_cluster' after "
     "matching without replacement (the cluster-robust SE of the weighted regression of Y on the treatment over "
     "the matched pairs, with matching times sampling weights, as MatchIt's sampling-weights vignette does), "
     "se='robust', or se={'type': 'clustered', 'by': '<column>'}."

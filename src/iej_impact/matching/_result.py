@@ -137,8 +137,8 @@ def estimate_effect(
     subclasses exist: nearest neighbour without replacement, subclassification), ``robust`` (the
     default otherwise) or clustered, conditional on the matching. ``abadie_imbens`` and
     ``bias_adjust`` are refused: the Abadie-Imbens variance is derived for simple random samples and
-    has no established extension to sampling weights (Stata's ``teffects psmatch`` accepts frequency
-    weights only).
+    has no established extension to sampling weights (MatchIt's sampling-weights vignette uses the
+    cluster-robust SE of the weighted regression instead).
 
     The bootstrap is not offered: it is invalid for nearest-neighbour matching (Abadie & Imbens
     2008, Econometrica 76(6)).
