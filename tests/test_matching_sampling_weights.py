@@ -146,3 +146,14 @@ def test_matched_did_weights_the_mean_changes(df):
     with pytest.raises(PanelStructureError, match="'sw' changes between the pre and post rows"):
         matched_did(varying, outcome="y", treatment="d", post="p", unit="id", covariates=COVS, weights="sw")
     assert did(panel, outcome="y", treatment="d", post="p", unit="id", weights="sw").estimate is not None
+
+
+@pytest.mark.parametrize("kwargs", [{"estimand": "ATE", "replace": True}, {"replace": True, "ties": True},
+                                    {"method": "kernel"}, {"method": "radius", "caliper": 0.1}])
+def test_every_method_weights_its_matching_weights_by_the_sampling_weights(df, kwargs):
+    res = psm(df, outcome="y", treatment="d", covariates=COVS, weights="sw", **kwargs)
+    m = res.diagnostics["matching"]
+    w, y, d = m.final_weights, df["y"].to_numpy(), df["d"].to_numpy() == 1
+    manual = w[d] @ y[d] / w[d].sum() - w[~d] @ y[~d] / w[~d].sum()
+    assert res.estimate == pytest.approx(manual, rel=1e-10)
+    assert res.inference.name == "robust"
