@@ -30,6 +30,7 @@ def _call(name, cohort):
         "regression_adjustment": (persons, dict(outcome="employed_12m", treatment="treated", covariates=COVS)),
         "ipw": (persons, dict(outcome="employed_12m", treatment="treated", covariates=COVS)),
         "doubly_robust": (persons, dict(outcome="employed_12m", treatment="treated", covariates=COVS)),
+        "entropy_balancing": (persons, dict(outcome="employed_12m", treatment="treated", covariates=COVS)),
         "balance_table": (persons, dict(treatment="treated", covariates=COVS)),
         "programme_indicators": (cohort.participations, dict(operations=cohort.operations, missing_targets="report")),
         "did": (pre_post, dict(outcome="employed", treatment="treated", post="post", unit="person_id")),
@@ -49,8 +50,8 @@ def _call(name, cohort):
 
 def test_every_estimator_is_covered():
     assert set(ESTIMATORS) == {
-        "difference_in_means", "psm", "regression_adjustment", "ipw", "doubly_robust", "balance_table",
-        "programme_indicators", "did", "matched_did", "twfe", "event_study", "att_gt", "aligned_did"}
+        "difference_in_means", "psm", "regression_adjustment", "ipw", "doubly_robust", "entropy_balancing",
+        "balance_table", "programme_indicators", "did", "matched_did", "twfe", "event_study", "att_gt", "aligned_did"}
 
 
 @pytest.mark.parametrize("name", sorted(ESTIMATORS))

@@ -22,14 +22,16 @@ from ._validation import short_repr, suggest
 from ._yaml import read_yaml
 from .diff_in_diff._aligned import aligned_did
 from .diff_in_diff._event_study import event_study
+from .diff_in_diff._matched import matched_did
 from .diff_in_diff._staggered import att_gt
 from .diff_in_diff._twfe import twfe
-from .diff_in_diff._two_by_two import did, matched_did
+from .diff_in_diff._two_by_two import did
 from .errors import ConfigError, SpecificationError
 from .indicators._programme import programme_indicators
 from .matching._match import psm
 from .observational._balance import balance_table
 from .observational._doubly_robust import doubly_robust
+from .observational._entropy import entropy_balancing
 from .observational._naive import difference_in_means
 from .observational._regression import regression_adjustment
 from .observational._weighting import ipw
@@ -43,6 +45,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "regression_adjustment": regression_adjustment,
     "ipw": ipw,
     "doubly_robust": doubly_robust,
+    "entropy_balancing": entropy_balancing,
     "did": did,
     "matched_did": matched_did,
     "twfe": twfe,

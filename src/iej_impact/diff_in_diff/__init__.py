@@ -10,9 +10,10 @@ and the core.
 
 from ._aligned import AlignedResult, aligned_did
 from ._event_study import EventStudyResult, event_study
+from ._matched import matched_did
 from ._staggered import AggregateResult, GroupTimeResult, att_gt
 from ._twfe import twfe
-from ._two_by_two import did, matched_did
+from ._two_by_two import did
 
 __all__ = ["AggregateResult", "AlignedResult", "EventStudyResult", "GroupTimeResult", "aligned_did", "att_gt", "did",
            "event_study", "matched_did", "twfe"]

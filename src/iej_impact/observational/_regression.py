@@ -336,8 +336,12 @@ def finish(
     diagnostics: dict[str, object],
     spec: Mapping[str, object],
     notes: Sequence[str],
+    se_note: str = "the propensity-score and outcome models' equations included",
 ) -> EffectResult:
-    """Standard errors from the influence function, potential-outcome means, and the result."""
+    """Standard errors from the influence function, potential-outcome means, and the result.
+
+    ``se_note`` says which estimating equations the influence function stacks (for the note).
+    """
     psi = psi1 - psi0
     estimate = mu1 - mu0
     # no degrees-of-freedom correction (teffects); G/(G-1) with clusters
@@ -361,8 +365,7 @@ def finish(
         f"Estimand: {_estimand_text(inp.estimand)}. {ASSUMPTIONS}",
         *notes,
         f"Standard error ({inference_note}) from the influence function of the stacked estimating equations "
-        "(the propensity-score and outcome models' equations included), without a degrees-of-freedom "
-        "correction, as Stata's teffects computes it.",
+        f"({se_note}), without a degrees-of-freedom correction, as Stata's teffects computes it.",
     ]
     if inp.binary_outcome:
         all_notes.append("Binary outcome: potential-outcome means are probabilities and the effect is a difference "
