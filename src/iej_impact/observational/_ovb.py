@@ -171,8 +171,10 @@ def _adjusted_rows(res: OVBResult, r2dz: np.ndarray, r2yz: np.ndarray) -> pd.Dat
     est = ovb.adjusted_estimate(res.coefficient, res.std_error, res.dof, r2yz, r2dz, reduce=res.reduce)
     se = ovb.adjusted_se(res.std_error, res.dof, r2yz, r2dz)
     low, high = _ci(est, se, res.dof - 1, res.alpha)  # the long regression has one regressor more
+    with np.errstate(divide="ignore", invalid="ignore"):  # R2_{Y~Z|D,X} = 1 leaves no residual: t is infinite
+        t_adj = est / se
     return pd.DataFrame({"r2dz_x": r2dz, "r2yz_dx": r2yz, "adjusted_estimate": est, "adjusted_se": se,
-                         "adjusted_t": est / se, "adjusted_ci_lower": low, "adjusted_ci_upper": high})
+                         "adjusted_t": t_adj, "adjusted_ci_lower": low, "adjusted_ci_upper": high})
 
 
 @dataclass(frozen=True)
