@@ -13,8 +13,8 @@ Two references:
 * tests/reference/data/ovb_darfur.json, written by tests/reference/generate/ovb_darfur_pysensemakr.py
   with PySensemakr 0.0.8 (an independent implementation): the same numbers at full precision, bounds
   with ky != kd, a group benchmark (the village dummies), other q and alpha, hypothetical strengths.
-  The adjusted CIs differ by design in the 6th-7th significant digit: sensemakr takes the t quantile
-  with dof degrees of freedom, ovb_sensitivity with the long regression's dof - 1.
+  The adjusted CIs differ by design by about 1e-7: sensemakr takes the t quantile with dof degrees
+  of freedom, ovb_sensitivity with the long regression's dof - 1.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ What it does not analyse, said in the result's notes:
 
 Differences from sensemakr (R 0.1.6 / PySensemakr 0.0.8): the adjusted confidence interval uses
 the t quantile with the long regression's ``dof - 1`` degrees of freedom, where sensemakr uses
-``dof`` (a difference in the 6th significant digit at the darfur example's 783 degrees of freedom).
+``dof`` (a difference of about 1e-7 in the darfur example's limits, with 783 degrees of freedom).
 
 Reference: Cinelli, C. & Hazlett, C. (2020). Making sense of sensitivity: extending omitted
 variable bias. Journal of the Royal Statistical Society, Series B 82(1), 39-67.

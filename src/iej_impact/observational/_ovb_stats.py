@@ -28,7 +28,7 @@ critical value ``c = t*_{1-alpha/2, dof-1} / sqrt(dof - 1)``:
   ``R2_{Y~Z|D,X} = r / (f_q^2 (1 - r))``, where it equals ``sqrt(f_q^2 (1 - r) - r)``. When that
   optimum lies below r (which happens exactly when ``f_q > 1 / c``) the weakest confounder has
   ``R2_{D~Z|X} = (f_q^2 - c^2) / (1 + f_q^2)`` and a smaller ``R2_{Y~Z|D,X}``; the robustness
-  value is then that number (the "extreme" case of sensemakr 0.1.4 and later).
+  value is then that number (what sensemakr calls the "extreme robustness value").
 
 Both are 0 when ``f_q`` does not exceed ``c`` (the estimate is already within reach).
 
