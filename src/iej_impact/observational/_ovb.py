@@ -35,6 +35,7 @@ variable bias. Journal of the Royal Statistical Society, Series B 82(1), 39-67.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -222,7 +223,7 @@ def _benchmark_r2(z: np.ndarray, y: np.ndarray, d: np.ndarray, w: np.ndarray, dr
 
 
 def _as_numbers(name: str, value: object) -> list[float]:
-    values = [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    values = [value] if isinstance(value, numbers.Real) and not isinstance(value, bool) else value
     try:
         out = [float(v) for v in values]  # type: ignore[union-attr]
     except (TypeError, ValueError):
