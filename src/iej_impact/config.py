@@ -526,25 +526,57 @@ def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str,
             raise ConfigError(str(exc), location=where if bad else parameter_location(exc, where, opts)) from None
 
 
+#: the sensitivity analyses each estimator's result supports (``sensitivity: {<method>: true | {options}}``)
+SENSITIVITY_METHODS = {"psm": ("rosenbaum",), "regression_adjustment": ("ovb", "evalue"), "ipw": ("ovb", "evalue"),
+                       "doubly_robust": ("ovb", "evalue")}
+
+
+def sensitivity_function(method: str) -> tuple[Callable[..., Any], tuple[str, ...]]:
+    """The function of a sensitivity method and its parameters that the run fills in (not options)."""
+    from .matching._sensitivity import rosenbaum_bounds
+    from .observational import evalue, ovb_sensitivity
+
+    return {"rosenbaum": (rosenbaum_bounds, ("result_or_pairs", "outcome")),
+            "ovb": (ovb_sensitivity, ("data", "outcome", "treatment", "covariates", "weights", "result")),
+            "evalue": (evalue, ("effect", "lower", "upper", "scale", "rare", "se", "alpha"))}[method]
+
+
 def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] | None:
-    """``sensitivity:`` of a psm analysis: false/absent (none), true (defaults) or rosenbaum_bounds() options."""
+    """``sensitivity:`` as {method: options}: false/absent (none); psm also takes true or rosenbaum_bounds()
+    options directly (the Rosenbaum bounds, its only method)."""
     if value is None or value is False:
         return None
-    if estimator != "psm":
-        raise ConfigError(f"Rosenbaum bounds apply to matched pairs: 'sensitivity' is for estimator 'psm', not {short_repr(estimator)}.",
-                          location=loc)
-    if value is True:
-        return {}
+    methods = SENSITIVITY_METHODS.get(estimator)
+    if methods is None:
+        supported = ", ".join(f"{e} ({'/'.join(m)})" for e, m in SENSITIVITY_METHODS.items())
+        raise ConfigError(f"'sensitivity' is not available for estimator {short_repr(estimator)}; it is for {supported}. "
+                          "(Rosenbaum bounds apply to matched pairs.)", location=loc)
+    every = {m for ms in SENSITIVITY_METHODS.values() for m in ms}
+    flat = estimator == "psm" and (value is True or (isinstance(value, Mapping) and not set(value) & every))
+    if flat:
+        value = {"rosenbaum": value}
     if not isinstance(value, Mapping):
-        raise ConfigError(f"must be true, false or a mapping of rosenbaum_bounds() options; got {short_repr(value)}.", location=loc)
-    from .matching._sensitivity import rosenbaum_bounds
-
-    accepted = [p for p in inspect.signature(rosenbaum_bounds).parameters if p not in ("result_or_pairs", "outcome")]
-    for key in value:
-        if key not in accepted:
-            raise ConfigError(f"unknown option '{key}' of rosenbaum_bounds(); accepted: {accepted}.{suggest(key, accepted)}",
-                              location=f"{loc}.{key}")
-    return dict(value)
+        raise ConfigError(f"must be true, false or a mapping; for {estimator}: {{{': ..., '.join(methods)}: ...}} "
+                          f"with true or a mapping of options; got {short_repr(value)}.", location=loc)
+    out: dict[str, Any] = {}
+    for method, options in value.items():
+        if method not in methods:
+            raise ConfigError(f"unknown sensitivity analysis {short_repr(method)} for {estimator}; available: "
+                              f"{list(methods)}.{suggest(str(method), methods)}", location=f"{loc}.{method}")
+        if options is False or options is None:
+            continue
+        if options is not True and not isinstance(options, Mapping):
+            raise ConfigError(f"must be true, false or a mapping of options; got {short_repr(options)}.",
+                              location=f"{loc}.{method}")
+        func, filled = sensitivity_function(method)
+        accepted = [p for p in inspect.signature(func).parameters if p not in filled]
+        for key in options if isinstance(options, Mapping) else ():
+            if key not in accepted:
+                where = f"{loc}.{key}" if flat else f"{loc}.{method}.{key}"
+                raise ConfigError(f"unknown option '{key}' of {func.__name__}(); accepted: {accepted}."
+                                  f"{suggest(key, accepted)}", location=where)
+        out[str(method)] = {} if options is True else dict(options)
+    return out or None
 
 
 def bind_analysis(

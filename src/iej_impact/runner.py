@@ -177,6 +177,7 @@ def _check_analysis(spec: AnalysisSpec, roles: Mapping[str, Any], cfg: RunConfig
             check_arguments(spec.function, sample.data, **kwargs)
     except (DataError, SpecificationError) as exc:
         raise ConfigError(str(exc), location=_location(spec, exc)) from exc
+    _check_sensitivity(spec, kwargs, sample.data)
 
 
 def _check_columns(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
@@ -238,6 +239,8 @@ def run(
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         run_warnings[spec.name] = _run_analysis(spec, kwargs, samples.for_analysis(spec), results)
         plots[spec.name] = [(kind, spec.plot_options(kind)) for kind in spec.plots]
+        if "ovb" in (spec.sensitivity or {}):
+            plots[f"{spec.name}.ovb"] = [("contour", {})]
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
     truths = _truths(rd, results)
@@ -292,17 +295,47 @@ def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
             results[f"{spec.name}.{kind}"] = res.aggregate(kind, **spec.aggregate_options.get(kind, {}))
         except (DataError, SpecificationError) as exc:
             raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
-    if spec.sensitivity is not None:
-        try:
-            results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
-                kwargs["outcome"], **spec.sensitivity)
-        except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
+    _sensitivity(spec, kwargs, sample, res, results)
     for kind in spec.plots:
         if not hasattr(res, f"plot_{kind}"):
             avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
             raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
     return records
+
+
+def _sensitivity(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample, res: Any,
+                 results: dict[str, Any]) -> None:
+    """The sensitivity analyses of ``sensitivity:``: Rosenbaum bounds of a psm analysis under ``<name>.sensitivity``,
+    omitted-variable sensitivity under ``<name>.ovb`` and E-values under ``<name>.evalue``."""
+    from .observational import evalue, ovb_sensitivity
+
+    for method, options in (spec.sensitivity or {}).items():
+        try:
+            if method == "rosenbaum":
+                results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(kwargs["outcome"],
+                                                                                              **options)
+            elif method == "ovb":
+                results[f"{spec.name}.ovb"] = ovb_sensitivity(sample.data, result=res, **options)
+            else:
+                results[f"{spec.name}.evalue"] = evalue(res, **options)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=f"{spec.location}.sensitivity.{method}") from exc
+
+
+def _check_sensitivity(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
+    """Before estimating: the omitted-variable options' own checks (a dry run), and a 0/1 outcome for E-values."""
+    from .observational import ovb_sensitivity
+
+    sens = spec.sensitivity or {}
+    regression = {k: kwargs.get(k) for k in ("outcome", "treatment", "covariates", "weights")}
+    try:
+        if "ovb" in sens:
+            check_arguments(ovb_sensitivity, frame, **regression, **sens["ovb"])
+    except (DataError, SpecificationError) as exc:
+        raise ConfigError(str(exc), location=f"{spec.location}.sensitivity.ovb") from exc
+    if "evalue" in sens and not pd.to_numeric(frame[kwargs["outcome"]], errors="coerce").isin([0, 1]).all():
+        raise ConfigError(f"an E-value needs a 0/1 outcome (the risk ratio of the arm means); '{kwargs['outcome']}' "
+                          "has other values.", location=f"{spec.location}.sensitivity.evalue")
 
 
 def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:

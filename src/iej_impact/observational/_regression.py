@@ -51,6 +51,7 @@ from ..inference import (
     Inference,
     InferenceLike,
     cluster_codes,
+    influence_covariance,
     normal_ci,
     parse_inference,
     se_from_influence,
@@ -355,8 +356,13 @@ def finish(
         se_mu = se_from_influence(ps, clusters=inp.clusters)
         a, b, _ = normal_ci(mu, se_mu, inp.alpha)
         pom_rows.append({"estimate": mu, "std_error": se_mu, "ci_lower": a, "ci_upper": b})
-    pom = pd.DataFrame(pom_rows, index=pd.Index(["treated", "control"], name="potential_outcome"))
-    diagnostics = {"potential_outcome_means": pom, **diagnostics}
+    arms = pd.Index(["treated", "control"], name="potential_outcome")
+    pom = pd.DataFrame(pom_rows, index=arms)
+    # their joint covariance (same convention as the SEs above): a ratio of the means needs it (evalue)
+    cov = pd.DataFrame(influence_covariance(np.column_stack([psi1, psi0]), clusters=inp.clusters), index=arms,
+                       columns=list(arms))
+    diagnostics = {"potential_outcome_means": pom, "potential_outcome_covariance": cov,
+                   "binary_outcome": bool(inp.binary_outcome), **diagnostics}
     inference_note = inp.inference.name
     if inp.clusters is not None:
         by = ", ".join(getattr(inp.inference, "columns", []))
