@@ -11,6 +11,7 @@
 #   make lock          refresh requirements/lock.txt and requirements/oldest.txt (needs network; uses uv)
 #   make dev           editable install into .venv for day-to-day development
 #   make docs-reference regenerate docs/reference/ (data model, code lists, parsers) from the code
+#   make raw-extracts  regenerate the fictional raw extracts configs/raw/ (configs/raw_extracts.yaml reads them)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -23,7 +24,7 @@ UV_VENV     ?= .venv-uv
 # the runtime and test dependencies checked in test-latest (printed with their versions)
 SHOWN   = numpy|pandas|scipy|statsmodels|scikit-learn|linearmodels|matplotlib|pyarrow|pyyaml|openpyxl|tqdm|pytest|hypothesis
 
-.PHONY: demo test dist install dev test-latest test-oldest demo-wheel lock lint bench docs-reference clean
+.PHONY: demo test dist install dev test-latest test-oldest demo-wheel lock lint bench docs-reference raw-extracts clean
 
 # The locked environment: recreated from scratch whenever the lock file changes.
 $(VENV)/.locked: $(LOCK)
@@ -90,6 +91,13 @@ bench: install
 docs-reference: $(VENV)/.locked
 	PYTHONPATH=src $(BIN)/python -m iej_impact.data._reference_docs --root .
 	PYTHONPATH=src $(BIN)/python -m iej_impact.preparation._step_docs --root .
+
+# The fictional raw extracts shipped in configs/raw/ (tests/test_raw_extracts.py checks they are what this writes).
+RAW_EXTRACTS = configs/raw
+RAW_COHORT   = n_participants=300, seed=20180101, panel="balanced"
+raw-extracts: $(VENV)/.locked
+	PYTHONPATH=src $(BIN)/python -c 'from iej_impact import export_raw_extracts, simulate_cohort; \
+		export_raw_extracts(simulate_cohort($(RAW_COHORT)), "$(RAW_EXTRACTS)", seed=20180101)'
 
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) $(OLDEST_VENV) runs build dist *.egg-info src/*.egg-info

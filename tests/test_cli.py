@@ -191,7 +191,11 @@ def test_psm_sensitivity_key_adds_rosenbaum_bounds_to_the_results(tmp_path):
     ("sensitivity", "estimator", "pattern"),
     [
         ({"gamas": [1, 2]}, "psm", r"sensitivity\.gamas: unknown option 'gamas'.*Did you mean 'gammas'"),
-        (True, "ipw", r"sensitivity: Rosenbaum bounds apply to matched pairs"),
+        (True, "difference_in_means", r"sensitivity: 'sensitivity' is not available.*Rosenbaum bounds apply to matched"),
+        (True, "ipw", r"sensitivity: must be true, false or a mapping; for ipw: \{ovb: \.\.\., evalue: \.\.\.\}"),
+        ({"ovb": {"kdd": [1]}}, "regression_adjustment", r"sensitivity\.ovb\.kdd: unknown option 'kdd'.*Did you mean 'kd'"),
+        ({"evalues": True}, "ipw", r"sensitivity\.evalues: unknown sensitivity analysis 'evalues'.*Did you mean 'evalue'"),
+        ({"ovb": True}, "psm", r"sensitivity\.ovb: unknown sensitivity analysis 'ovb' for psm"),
         ("yes", "psm", r"sensitivity: must be true, false or a mapping"),
     ],
 )
@@ -229,6 +233,78 @@ def test_att_gt_aggregations_carry_the_true_value_on_synthetic_data(tmp_path):
     assert res["cs.dynamic"]["true_value"] is not None and res["cs.dynamic"]["ci_covers_truth"] in (True, False)
 
 
+def test_dynamic_aggregation_window_from_the_config(tmp_path):
+    """aggregate: [{dynamic: {min_e, max_e}}] reaches aggregate(); the true value uses the same window; the
+    event-study plot draws the same window."""
+    analyses = [{"name": "cs", "estimator": "att_gt", "table": "panel", "outcome": "employed",
+                 "control_group": "not_yet_treated", "anticipation": 3, "base_period": "universal",
+                 "aggregate": ["simple", {"dynamic": {"min_e": -6, "max_e": 6}}], "plots": ["event_study"]}]
+    data = {"synthetic": {"n_participants": 300, "table": "persons", "seed": 4}}
+    sample = {"treatment": "treated", "unit": "person_id", "time": "period", "cohort": "first_treat_period"}
+    cfg = write_config(tmp_path, analyses=analyses, data=data, sample=sample)
+    assert main(["run", str(cfg)]) == 0
+    res = json.loads((tmp_path / "out" / "results.json").read_text())["results"]
+    dyn = res["cs.dynamic"]
+    assert [b["event_time"] for b in dyn["by"]] == list(range(-6, 7))
+    assert dyn["spec"]["min_e"] == -6 and dyn["spec"]["max_e"] == 6
+    assert dyn["base_period"] == "universal" and dyn["reference_event_time"] == -4 and dyn["pretrend_test"]["df"] == 2
+    assert dyn["true_value"] is not None
+    assert (tmp_path / "out" / "figures" / "cs_event_study.png").exists()
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["config"]["analyses"][0]["aggregate"] == ["simple", {"dynamic": {"min_e": -6, "max_e": 6}}]
+
+
+def _aligned_csv(tmp_path: Path) -> Path:
+    """A small panel of participants (entry period) and comparison units (reference period) as a CSV file."""
+    rng = np.random.default_rng(8)
+    n, periods = 240, 8
+    part = np.arange(n) < 100
+    g = rng.choice([4, 5, 6], size=n).astype(float)
+    t = np.tile(np.arange(1, periods + 1), n)
+    e = t - np.repeat(g, periods)
+    y = np.repeat(rng.normal(size=n), periods) + 0.1 * t + 0.5 * (np.repeat(part, periods) & (e >= 0)) \
+        + rng.normal(scale=0.5, size=n * periods)
+    frame = pd.DataFrame({"person": np.repeat(np.arange(n), periods), "month": t, "employed": y,
+                          "entry": np.repeat(np.where(part, g, np.nan), periods),
+                          "pseudo_entry": np.repeat(np.where(part, np.nan, g), periods)})
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_aligned_did_runs_from_a_config(tmp_path):
+    _aligned_csv(tmp_path)
+    analyses = [{"name": "aligned", "estimator": "aligned_did", "outcome": "employed", "reference": "pseudo_entry",
+                 "window": [-3, 3], "aggregate": [{"dynamic": {"min_e": -2}}, "simple"], "plots": ["event_study"]}]
+    cfg = write_config(tmp_path, analyses=analyses, data={"path": "panel.csv"},
+                       sample={"unit": "person", "time": "month", "cohort": "entry"})
+    assert main(["validate", str(cfg)]) == 0
+    assert main(["run", str(cfg)]) == 0
+    res = json.loads((tmp_path / "out" / "results.json").read_text())["results"]
+    main_res, dyn = res["aligned"], res["aligned.dynamic"]
+    assert main_res["method"] == "aligned_did" and (main_res["n_treated"], main_res["n_control"]) == (100, 140)
+    assert {c["event_time"] for c in main_res["att_gt"]} == set(range(-3, 4))
+    assert [b["event_time"] for b in dyn["by"]] == list(range(-2, 4)) and dyn["n_treated"] == 100
+    assert dyn["estimate"] == pytest.approx(0.5, abs=0.2) and res["aligned.simple"]["std_error"] > 0
+    assert (tmp_path / "out" / "figures" / "aligned_event_study.png").exists()
+    assert (tmp_path / "out" / "tables" / "aligned.dynamic.csv").exists()
+
+
+def test_aligned_did_config_errors_name_their_location(tmp_path, capsys):
+    _aligned_csv(tmp_path)
+    sample = {"unit": "person", "time": "month", "cohort": "entry"}
+    analyses = [{"name": "aligned", "estimator": "aligned_did", "outcome": "employed", "reference": "pseudo_entri"}]
+    cfg = write_config(tmp_path, analyses=analyses, data={"path": "panel.csv"}, sample=sample)
+    assert main(["validate", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "analyses[0].reference" in err and "Did you mean 'pseudo_entry'" in err
+    analyses[0].update(reference="pseudo_entry", aggregate=[{"dynamic": {"max_e": "six"}}])
+    cfg = write_config(tmp_path, analyses=analyses, data={"path": "panel.csv"}, sample=sample)
+    assert main(["run", str(cfg)]) == 2
+    assert "analyses[0].aggregate.dynamic.max_e" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_honest_did_sensitivity_on_an_event_study(tmp_path):
     """``sensitivity: {honest_did: ...}`` stores ``<name>.honest_did`` (a list: one key per restriction), with
     its table and sensitivity figure; the numbers are those of honest_did() on the analysis' result."""
@@ -264,9 +340,9 @@ def test_honest_did_sensitivity_on_an_event_study(tmp_path):
     ("sensitivity", "pattern"),
     [
         ({"honest_did": {"mbars": [1]}}, r"sensitivity\.honest_did\.mbars: unknown option 'mbars'.*Did you mean 'mbar'"),
-        ({"gammas": [1, 2]}, r"sensitivity: must be \{honest_did: \{\.\.\.\}\}"),
+        ({"gammas": [1, 2]}, r"sensitivity\.gammas: unknown sensitivity analysis 'gammas' for event_study"),
         ({"honest_did": [{"mbar": [1]}, {"mbar": [2]}]}, r"sensitivity\.honest_did\[1\]: two entries with restriction"),
-        ({"honest_did": ["x"]}, r"sensitivity\.honest_did\[0\]: must be a mapping"),
+        ({"honest_did": ["x"]}, r"sensitivity\.honest_did\[0\]: must be true or a mapping"),
         ({"honest_did": {"restriction": "smooth"}}, r"sensitivity\.honest_did: .*restriction"),
         ({"honest_did": {"mbar": [-1, 1]}}, r"sensitivity\.honest_did: 'mbar' must be a list of numbers >= 0"),
         ({"honest_did": {"restriction": "smoothness", "mbar": [1]}}, r"'mbar' is not a parameter of the smoothness"),

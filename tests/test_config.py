@@ -145,3 +145,53 @@ analyses: [{{name: a, estimator: difference_in_means, outcome: y, treatment: d}}
         load_run_data(config("""{sexe: {'1': M, '2': F}}"""))
     assert load_run_data(config("""{sexe: {'1': M, '2': F}}""", "{sexe: text}")).frame["sexe"].tolist() == ["M", "F"]
     assert load_run_data(config("""{sexe: {1: M, 2: F}}""")).frame["sexe"].tolist() == ["M", "F"]
+
+
+# ----------------------------------------------------------------------------------------- aggregate: options
+
+
+def _staggered(aggregate, estimator="att_gt"):
+    analysis = {"name": "cs", "estimator": estimator, "outcome": "y", "unit": "u", "time": "t", "cohort": "g",
+                "aggregate": aggregate}
+    if estimator == "aligned_did":
+        analysis["reference"] = "r"
+    return base(analyses=[analysis])
+
+
+@pytest.mark.parametrize("estimator", ["att_gt", "aligned_did"])
+def test_aggregate_takes_options_per_aggregation(estimator):
+    cfg = parse_config(_staggered(["simple", {"dynamic": {"min_e": -4, "max_e": 6}}, {"group": None}], estimator))
+    a = cfg.analyses[0]
+    assert a.aggregate == ("simple", "dynamic", "group")
+    assert a.aggregate_options == {"dynamic": {"min_e": -4, "max_e": 6}}
+    assert cfg.resolved()["analyses"][0]["aggregate"] == ["simple", {"dynamic": {"min_e": -4, "max_e": 6}}, "group"]
+    assert a.plot_options("event_study") == {"min_e": -4, "max_e": 6} and a.plot_options("group_time") == {}
+    assert parse_config(_staggered({"dynamic": {"balance_e": 2}})).analyses[0].aggregate_options == {
+        "dynamic": {"balance_e": 2}}
+    assert parse_config(_staggered("dynamic")).analyses[0].aggregate == ("dynamic",)
+
+
+@pytest.mark.parametrize(("aggregate", "pattern"), [
+    ([{"dynamic": {"min_x": 1}}], r"^analyses\[0\]\.aggregate\.dynamic\.min_x: unknown option 'min_x'.*Did you mean"),
+    ([{"dynamic": {"min_e": "a"}}], r"^analyses\[0\]\.aggregate\.dynamic\.min_e: the 'min_e' parameter .* number"),
+    ([{"dynamic": {"min_e": 3, "max_e": 1}}], r"^analyses\[0\]\.aggregate\.dynamic: min_e \(3\) must be <= max_e"),
+    ([{"group": {"balance_e": 1}}], r"^analyses\[0\]\.aggregate\.group: balance_e applies to the 'dynamic'"),
+    ([{"calendar": {"max_e": 1}}], r"^analyses\[0\]\.aggregate\.calendar: min_e/max_e do not apply"),
+    ([{"dynamic": {"pretrend_leads": [1]}}], r"^analyses\[0\]\.aggregate\.dynamic\.pretrend_leads: .* <= -1"),
+    ([{"dynamic": 5}], r"^analyses\[0\]\.aggregate: the options of the aggregation 'dynamic' must be a mapping"),
+    (["dynamic", {"dynamic": {"min_e": -2}}], r"^analyses\[0\]\.aggregate: the aggregation 'dynamic' is given twice"),
+    ([{"dynamc": {"min_e": -2}}], r"^analyses\[0\]\.aggregate: unknown aggregation 'dynamc'.*Did you mean 'dynamic'"),
+    ([5], r"^analyses\[0\]\.aggregate: must be a list of aggregations, each a name or a name with its options"),
+    ([{"dynamic": {}, "group": {}}], r"^analyses\[0\]\.aggregate: must be a list of aggregations"),
+    (5, r"^analyses\[0\]\.aggregate: must be a list of aggregations"),
+])
+def test_aggregate_options_are_checked_when_the_config_is_read(aggregate, pattern):
+    with pytest.raises(ConfigError, match=pattern):
+        parse_config(_staggered(aggregate))
+
+
+def test_aggregate_is_for_group_time_results_only():
+    cfg = base(analyses=[{"name": "a", "estimator": "difference_in_means", "outcome": "y", "treatment": "d",
+                          "aggregate": [{"dynamic": {"min_e": -1}}]}])
+    with pytest.raises(ConfigError, match=r"cannot be aggregated \(only att_gt and aligned_did"):
+        parse_config(cfg)

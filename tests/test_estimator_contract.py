@@ -30,6 +30,7 @@ def _call(name, cohort):
         "regression_adjustment": (persons, dict(outcome="employed_12m", treatment="treated", covariates=COVS)),
         "ipw": (persons, dict(outcome="employed_12m", treatment="treated", covariates=COVS)),
         "doubly_robust": (persons, dict(outcome="employed_12m", treatment="treated", covariates=COVS)),
+        "entropy_balancing": (persons, dict(outcome="employed_12m", treatment="treated", covariates=COVS)),
         "balance_table": (persons, dict(treatment="treated", covariates=COVS)),
         "programme_indicators": (cohort.participations, dict(operations=cohort.operations, missing_targets="report")),
         "did": (pre_post, dict(outcome="employed", treatment="treated", post="post", unit="person_id")),
@@ -39,14 +40,18 @@ def _call(name, cohort):
         "event_study": (panel, dict(outcome="employed", unit="person_id", time="period", cohort="first_treat_period")),
         "att_gt": (panel, dict(outcome="employed", unit="person_id", time="period", cohort="first_treat_period",
                                control_group="not_yet_treated", anticipation=3)),
+        # the comparison youths' pseudo-entry period is period - event_time (the panel's event time is relative to it)
+        "aligned_did": (panel.assign(pseudo_entry=lambda f: (f["period"] - f["event_time"]).where(f["treated"] == 0)),
+                        dict(outcome="employed", unit="person_id", time="period", cohort="first_treat_period",
+                             reference="pseudo_entry", treatment="treated", anticipation=3, window=(-6, 12))),
     }
     return cases[name]
 
 
 def test_every_estimator_is_covered():
     assert set(ESTIMATORS) == {
-        "difference_in_means", "psm", "regression_adjustment", "ipw", "doubly_robust", "balance_table",
-        "programme_indicators", "did", "matched_did", "twfe", "event_study", "att_gt"}
+        "difference_in_means", "psm", "regression_adjustment", "ipw", "doubly_robust", "entropy_balancing",
+        "balance_table", "programme_indicators", "did", "matched_did", "twfe", "event_study", "att_gt", "aligned_did"}
 
 
 @pytest.mark.parametrize("name", sorted(ESTIMATORS))

@@ -100,3 +100,15 @@ def test_errors(mpdta: pd.DataFrame) -> None:
         event_study(mpdta, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
     with pytest.raises(DataError, match="no treated observation at event time"):
         _fit(mpdta, window=(-6, 3))
+
+
+def test_pretrend_leads_before_the_reference_by_default(mpdta: pd.DataFrame) -> None:
+    res = _fit(mpdta, window=(-3, 3), reference=-2)  # e = -1 is an anticipation window: not tested
+    assert res.pretrend.df == 1 and "[-3]" in res.pretrend.null
+    assert _fit(mpdta, window=(-3, 3), reference=-2, pretrend_leads="all").pretrend.df == 2
+    assert _fit(mpdta, window=(-3, 3), pretrend_leads=[-3]).pretrend.df == 1
+    assert _fit(mpdta, window=(-3, 3)).pretrend.df == 2  # reference -1: every other lead, as before
+    with pytest.raises(SpecificationError, match="'pretrend_leads'"):
+        _fit(mpdta, window=(-3, 3), pretrend_leads=[-1])  # the reference itself
+    with pytest.raises(SpecificationError, match="'pretrend_leads'"):
+        _fit(mpdta, window=(-3, 3), pretrend_leads=[1])

@@ -382,7 +382,7 @@ def test_spec_records_every_argument_in_signature_order(small):
     assert list(res.spec) == [
         "treatment", "covariates", "estimand", "ps_model", "method", "distance", "ratio", "replace", "caliper",
         "caliper_scale", "order", "exact", "discard", "subclasses", "mahalanobis", "kernel", "bandwidth", "score",
-        "random_state", "ties",
+        "random_state", "ties", "weights",
     ]
     assert res.spec["covariates"] == ["x"] and res.spec["exact"] == ["cell"]
     assert res.spec["order"] == "largest" and res.spec["kernel"] == "epanechnikov" and res.spec["subclasses"] is None

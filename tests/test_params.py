@@ -63,7 +63,7 @@ def test_a_table_for_a_parameter_the_function_does_not_take_is_a_programming_err
         constrained({"beta": Interval()})(lambda alpha=1: alpha)
 
 
-@pytest.mark.parametrize("name", ["difference_in_means", "regression_adjustment", "ipw", "doubly_robust"])
+@pytest.mark.parametrize("name", ["difference_in_means", "regression_adjustment", "ipw", "doubly_robust", "entropy_balancing"])
 def test_estimators_keep_their_signature_and_expose_their_table(name):
     func = getattr(iej, name)
     assert "alpha" in func.parameter_constraints and "estimand" in func.parameter_constraints

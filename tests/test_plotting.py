@@ -143,18 +143,23 @@ def test_save_figure_refuses_other_formats(tmp_path, effects):
         save_figure("not a figure", tmp_path / "a.png")
 
 
-def test_no_pyplot_and_no_display_needed(tmp_path):
+def test_no_display_needed_and_plt_savefig_sees_the_plot(tmp_path):
     code = (
         "import sys, pandas as pd\n"
         "from iej_impact.report._plotting import plot_effects, plot_sample_flow, save_figure\n"
         "f = pd.DataFrame({'name': ['a'], 'estimate': [1.0], 'ci_lower': [0.5], 'ci_upper': [1.5]})\n"
-        f"save_figure(plot_effects(f), {str(tmp_path / 'x.png')!r})\n"
-        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
+        "ax = plot_effects(f)\n"
+        "import matplotlib.pyplot as plt\n"
+        "assert plt.gcf() is ax.figure, 'the plot is not the current pyplot figure'\n"
+        f"plt.savefig({str(tmp_path / 'plt.png')!r})\n"
+        f"save_figure(ax, {str(tmp_path / 'x.png')!r}, close=True)\n"
+        "assert not plt.get_fignums(), 'save_figure(close=True) left the figure open'\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "x.png").stat().st_size > 1000
+    assert _ink(tmp_path / "plt.png") > 0.005
 
 
 # ----------------------------------------------------------------------------------------- plots of results
@@ -182,6 +187,35 @@ def fitted():
         }
 
 
+def _ink(path) -> float:
+    """Share of pixels that are not background white: 0 for a blank image."""
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(path)[..., :3]
+    return float((img.min(axis=-1) < 0.95).mean())
+
+
+@pytest.mark.parametrize("draw", [
+    lambda r: r["ps"].plot_overlap(),
+    lambda r: r["balance"].plot_love(),
+    lambda r: r["event_study"].plot_event_study(),
+    lambda r: r["att_gt"].plot_group_time(),
+    lambda r: r["att_gt"].plot_event_study(),
+    lambda r: r["att_gt"].aggregate("dynamic").plot(),
+    lambda r: plot_effects(pd.DataFrame({"name": ["a"], "estimate": [1.0], "ci_lower": [0.5], "ci_upper": [1.5]})),
+], ids=["overlap", "love", "event_study", "group_time", "att_gt_event_study", "dynamic", "effects"])
+def test_every_plot_saves_what_it_shows_with_plt_savefig(fitted, draw, tmp_path):
+    """A plot method's axes belong to the current pyplot figure: plt.savefig and fig.savefig both write the drawing."""
+    import matplotlib.pyplot as plt
+
+    ax = draw(fitted)
+    assert plt.gcf() is ax.figure
+    plt.savefig(tmp_path / "plt.png")
+    ax.figure.savefig(tmp_path / "fig.png")
+    plt.close(ax.figure)
+    assert _ink(tmp_path / "plt.png") > 0.005 and _ink(tmp_path / "fig.png") > 0.005
+
+
 def _labels(ax: Axes) -> str:
     legend = ax.get_legend()
     texts = [t.get_text() for t in legend.get_texts()] if legend else []
@@ -207,3 +241,31 @@ def test_result_plots_check_the_language(fitted):
     with pytest.raises(SpecificationError, match="'language'"):
         fitted["ps"].plot_overlap(language="de")
 
+
+
+def test_event_study_plots_state_their_base_period():
+    """The base period is in the plot: the universal base is marked at 0 and named, a varying base is named."""
+    import warnings
+
+    import iej_impact as iej
+
+    cohort = iej.simulate_cohort(n_participants=150, seed=3, panel="balanced")
+    panel = cohort.panel[cohort.panel["period"] <= cohort.panel["period"].min() + 30]
+    roles = {"outcome": "employed", "unit": "person_id", "time": "period", "cohort": "first_treat_period"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        universal = iej.att_gt(panel, control_group="not_yet_treated", base_period="universal", anticipation=1,
+                               **roles)
+        varying = iej.att_gt(panel, control_group="not_yet_treated", **roles)
+    ax = universal.plot_event_study(language="en", min_e=-5, max_e=5)
+    assert "Reference period: e = -2 (universal base" in ax.get_xlabel()
+    np.testing.assert_allclose(_markers(ax, "s"), [[-2.0, 0.0]])  # the base level, drawn as the reference
+    assert -2.0 not in _markers(ax, "o")[:, 0]
+    assert "reference period (e = -2)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Période de référence\u202f: e = -2" in universal.plot_event_study(language="fr").get_xlabel()
+    ax = varying.plot_event_study(language="en")
+    assert "Varying base: each lead vs. the period before it, effects vs. e = -1" in ax.get_xlabel()
+    assert len(_markers(ax, "s")) == 0 and -1.0 in _markers(ax, "o")[:, 0]  # e = -1 is an estimate there
+    ax = iej.event_study(panel, window=(-3, 2), reference=-2, **roles).plot_event_study()
+    assert "Reference period: e = -2 (coefficient set to 0)" in ax.get_xlabel()
+    np.testing.assert_allclose(_markers(ax, "s"), [[-2.0, 0.0]])

@@ -277,3 +277,37 @@ def test_a_stacked_source_needs_a_01_treatment_column() -> None:
         prepare({"s": f}, [], arms={"s": "stacked"}, treatment={"s": "t"})
     with pytest.raises(DataError, match="no treatment column 'treated'"):
         prepare({"s": f}, [], arms={"s": "stacked"}, treatment={"s": "treated"})
+
+
+def test_keep_first_and_fill_missing() -> None:
+    f = pd.DataFrame({"person_id": ["a", "a", "b", "c", "c"],
+                      "entry_date": pd.to_datetime(["2015-03-01", "2015-01-01", "2015-02-01", None, "2015-01-01"]),
+                      "months": [1.0, None, None, 3.0, None], "status": ["U", "I", "U", "U", "I"]})
+    out = prepare({"t": f}, [
+        {"step": "fill_missing", "table": "t", "columns": {"months": 0}, "when": "status == 'I'"},
+        {"step": "keep_first", "table": "t", "by": "person_id", "order": "entry_date"},
+    ])
+    t = out["t"]
+    assert t["person_id"].tolist() == ["a", "b", "c"]  # file order kept
+    assert t["entry_date"].tolist() == list(pd.to_datetime(["2015-01-01", "2015-02-01", "2015-01-01"]))
+    assert t["months"].tolist()[0] == 0 and np.isnan(t["months"].tolist()[1])  # only the inactive filled: NA != 0
+    assert "months: 2 cells -> 0" in out.flow.loc[1, "reason"]
+    assert sorted(out.exclusions["row_id"]) == ["a", "c"]
+    latest = prepare({"t": f}, [{"step": "keep_first", "table": "t", "by": "person_id", "order": "entry_date",
+                                 "descending": True}])["t"]
+    assert latest["entry_date"].tolist()[0] == pd.Timestamp("2015-03-01")
+    with pytest.raises(PreparationError, match=r"'zero' \(str\) does not suit it"):
+        prepare({"t": f}, [{"step": "fill_missing", "table": "t", "columns": {"months": "zero"}}])
+
+
+def test_join_keeps_column_types_and_explains_a_bare_on() -> None:
+    left = pd.DataFrame({"k": [1, 2, 3]})
+    right = pd.DataFrame({"k": [1, 2], "b": [True, False], "i": np.array([1, 2], dtype="int8")})
+    step = {"step": "join", "left": "l", "right": "r", "on": "k"}
+    kept = prepare({"l": left, "r": right}, [{**step, "how": "left"}])["l"]
+    assert str(kept["b"].dtype) == "boolean" and str(kept["i"].dtype) == "Int8" and kept["b"].isna().tolist() == [
+        False, False, True]
+    inner = prepare({"l": left, "r": right}, [{**step, "how": "inner"}])["l"]
+    assert inner["b"].dtype == bool and inner["i"].dtype == np.int8
+    with pytest.raises(PreparationError, match=r'bare .on:. key as true; write the key in quotes: "on"'):
+        prepare({"l": left, "r": right}, [{"step": "join", "left": "l", "right": "r", True: "k"}])

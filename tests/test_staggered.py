@@ -73,8 +73,15 @@ def test_att_gt_matches_r_did(mpdta: pd.DataFrame, name: str) -> None:
     np.testing.assert_allclose(got["std_error"].to_numpy()[np.isfinite(se_ref)], se_ref[np.isfinite(se_ref)], rtol=1e-5)
     assert res.n_units == case["n"]
     if case["wald_pretest"]["statistic"] is not None:
-        assert res.pretrend.statistic == pytest.approx(case["wald_pretest"]["statistic"], rel=1e-5)
-        assert res.pretrend.p_value == pytest.approx(case["wald_pretest"]["p_value"], abs=1e-5)
+        # R did tests every pre-treatment cell, the anticipation window included: pretrend_test("all")
+        everything = res.pretrend_test("all")
+        assert everything.statistic == pytest.approx(case["wald_pretest"]["statistic"], rel=1e-5)
+        assert everything.p_value == pytest.approx(case["wald_pretest"]["p_value"], abs=1e-5)
+        if a_antic := case["args"]["anticipation"]:  # the default leaves the anticipation window out
+            e = res.table["event_time"]
+            assert res.pretrend.df == int(((e < -a_antic) & res.table["std_error"].notna()).sum()) < everything.df
+        else:
+            assert res.pretrend == everything
     for kind in ("simple", "group", "dynamic", "calendar"):
         _compare_by(res.aggregate(kind), case[kind])
     _compare_by(res.aggregate("dynamic", min_e=-2, max_e=2), case["dynamic_window"])
@@ -186,7 +193,8 @@ def test_aggregations_are_effect_results_with_the_cells_inference(mpdta: pd.Data
         d = agg.to_dict()
         assert list(d) == ["method", "aggregation", "estimand", "outcome", "estimate", "std_error", "ci_lower",
                            "ci_upper", "ci_level", "p_value", "n_treated", "n_control", "inference",
-                           "inference_detail", "critical_value", "by", "spec", "notes"]
+                           "inference_detail", "critical_value", "by", "spec", "notes"] + (
+                               ["base_period", "reference_event_time", "pretrend_test"] if kind == "dynamic" else [])
         assert d["inference_detail"]["small_sample"] == "none"
         assert agg.std_error == pytest.approx(se_from_influence(agg.influence), rel=1e-12)
     clustered = att_gt(mpdta, **kw, se={"type": "clustered", "by": "countyreal"})
@@ -377,3 +385,37 @@ def test_input_unit_counts_by_cohort_when_rows_are_dropped(mpdta: pd.DataFrame) 
     sizes = res.sample_sizes.loc["input"]
     assert (sizes["treated_units"], sizes["never_treated_units"]) == (expected_treated, expected_never)
     assert sizes["treated_units"] + sizes["never_treated_units"] == sizes["units"]
+
+
+# ----------------------------------------------------------------------------------------- pre-trend leads
+
+
+def test_pretrend_leads_leave_the_anticipation_window_out_by_default(mpdta: pd.DataFrame) -> None:
+    kw = dict(outcome="lemp", unit="countyreal", time="year", cohort="first.treat", never_treated=0)
+    res = att_gt(mpdta, **kw, anticipation=1)
+    e = res.table["event_time"]
+    assert res.pretrend.df == int((e < -1).sum()) and "anticipation window" in res.pretrend.null
+    assert res.pretrend_test("all").df == int((e < 0).sum())
+    only = att_gt(mpdta, **kw, anticipation=1, pretrend_leads=[-3])
+    assert only.pretrend.df == int((e == -3).sum()) and only.pretrend == res.pretrend_test([-3])
+    # the dynamic aggregation tests its own leads: event-time ATTs before the anticipation window
+    dyn = res.aggregate("dynamic")
+    levels = dyn.by["event_time"]
+    assert dyn.pretrend.df == int((levels < -1).sum()) and dyn.to_dict()["pretrend_test"]["df"] == dyn.pretrend.df
+    assert res.aggregate("dynamic", pretrend_leads="all").pretrend.df == int((levels < 0).sum())
+    assert res.aggregate("dynamic", pretrend_leads=[-3, -2]).pretrend.df == 2
+    assert res.aggregate("dynamic", min_e=-2).pretrend.df == 1  # the window bounds the leads
+    assert dyn.base_period == "varying" and "Varying base period" in " ".join(dyn.notes)
+    universal = att_gt(mpdta, **kw, base_period="universal").aggregate("dynamic")
+    assert universal.reference_event_time == -1 and universal.pretrend.df == int((universal.by["event_time"] < -1).sum())
+
+
+@pytest.mark.parametrize("leads", [[0], [-1.5], "some", [], {"a": 1}, [True]])
+def test_pretrend_leads_are_checked(mpdta: pd.DataFrame, leads: object) -> None:
+    kw = dict(outcome="lemp", unit="countyreal", time="year", cohort="first.treat", never_treated=0)
+    with pytest.raises(SpecificationError, match="'pretrend_leads' parameter of att_gt"):
+        att_gt(mpdta, **kw, pretrend_leads=leads)
+    with pytest.raises(SpecificationError, match="pretrend_leads"):
+        att_gt(mpdta, **kw).aggregate("dynamic", pretrend_leads=leads)
+    with pytest.raises(SpecificationError, match="'dynamic' aggregation only"):
+        att_gt(mpdta, **kw).aggregate("group", pretrend_leads=[-2])

@@ -23,16 +23,18 @@ from __future__ import annotations
 import abc
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import numpy as np
 
 from ._validation import ESTIMANDS, as_column_list, check_choice, check_estimand, check_number, short_repr
 from .errors import SpecificationError
 
 __all__ = [
-    "Boolean", "Columns", "Constraint", "Estimand", "Interval", "Options", "column_parameters", "constrained",
-    "describe_constraints",
+    "Boolean", "Columns", "Constraint", "Estimand", "EventTimes", "Interval", "Options", "column_parameters",
+    "constrained", "describe_constraints",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -138,6 +140,37 @@ class Columns(Constraint):
 
     def describe(self) -> str:
         return "a column name" if self.single else "a column name or a list of column names"
+
+
+@dataclass(frozen=True)
+class EventTimes(Constraint):
+    """A list of integer event times (periods relative to entry), each <= ``high`` when it is set; or one of
+    the words in ``keywords`` (e.g. "all"). Returned as a sorted list of distinct ints, or the word."""
+
+    high: int | None = None
+    keywords: tuple[str, ...] = ()
+    none_ok: bool = False
+
+    def check(self, name: str, value: object, func: str) -> object:
+        if isinstance(value, str) and value in self.keywords:
+            return value
+        what = "a list of integer event times" + (f" <= {self.high}" if self.high is not None else "") + (
+            " or " + " or ".join(repr(k) for k in self.keywords) if self.keywords else "")
+        items = [value] if isinstance(value, (int, np.integer)) else value
+        if (isinstance(value, (str, bytes, Mapping)) or not isinstance(items, Iterable)
+                or not (items := list(items))
+                or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in items)):
+            raise SpecificationError(f"the '{name}' parameter of {func}() must be {what}, e.g. [-4, -3, -2]; "
+                                     f"got {short_repr(value)}.")
+        if self.high is not None and any(int(v) > self.high for v in items):
+            raise SpecificationError(f"the '{name}' parameter of {func}() must be {what}; got "
+                                     f"{short_repr(value)} ({[int(v) for v in items if int(v) > self.high]} "
+                                     f"> {self.high}).")
+        return sorted({int(v) for v in items})
+
+    def describe(self) -> str:
+        return ("a list of integer event times" + (f" <= {self.high}" if self.high is not None else "")
+                + "".join(f" or {k!r}" for k in self.keywords))
 
 
 def constrained(table: Mapping[str, Constraint]) -> Callable[[_F], _F]:

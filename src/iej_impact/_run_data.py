@@ -4,6 +4,8 @@ prepared by steps (``data.sources`` + ``data.prepare``), with their provenance f
 from __future__ import annotations
 
 import hashlib
+import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +15,7 @@ from ._validation import suggest
 from .config import PATH_PARAMS, SYNTHETIC_TABLES, RunConfig
 from .errors import ConfigError, DataError, SpecificationError
 
-__all__ = ["RunData", "load_run_data", "table_names", "tables_used"]
+__all__ = ["RunData", "load_run_data", "table_names", "tables_used", "warning_records"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,14 @@ class RunData:
     main_name: str = "main"
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
     preparation: Any = None  # Prepared when data.sources is used
+    preparation_warnings: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def id_column(self) -> str | None:
+        """The main table's id column as the preparation knows it (None without a preparation)."""
+        if self.preparation is None:
+            return None
+        return self.preparation.info[self.main_name].id_column
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -137,8 +147,10 @@ def _prepared_run_data(cfg: RunConfig) -> RunData:
     ids = {n: s["id"] for n, s in data["sources"].items() if "id" in s}
     treatment = {n: s["treatment"] for n, s in data["sources"].items() if "treatment" in s}
     try:
-        prepared = prepare(tables, data.get("prepare", []), arms=arms, ids=ids, treatment=treatment,
-                           origins={n: str(s["path"]) for n, s in data["sources"].items()})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            prepared = prepare(tables, data.get("prepare", []), arms=arms, ids=ids, treatment=treatment,
+                               origins={n: str(s["path"]) for n, s in data["sources"].items()})
     except PreparationError as exc:
         raise ConfigError(exc.detail, location=f"data.prepare[{exc.index}] ({exc.step})") from exc
     except SpecificationError as exc:
@@ -151,7 +163,20 @@ def _prepared_run_data(cfg: RunConfig) -> RunData:
     treatment_col = info.treatment if info.arm == "stacked" else None
     extra = {n: f for n, f in prepared.tables.items() if n != main}
     return RunData(frame=prepared.tables[main], inputs=inputs, treatment=treatment_col, main_name=main, extra=extra,
-                   preparation=prepared)
+                   preparation=prepared, preparation_warnings=warning_records(caught, "data.prepare"))
+
+
+def warning_records(caught: list[warnings.WarningMessage], where: str) -> list[dict[str, str]]:
+    """Warnings raised while loading, preparing or estimating: kept in results.json, echoed once each on stderr."""
+    records, seen = [], set()
+    for w in caught:
+        key = (w.category.__name__, str(w.message))
+        if key in seen:
+            continue
+        seen.add(key)
+        records.append({"category": key[0], "message": key[1]})
+        print(f"iej-impact: warning: {where}: {key[0]}: {key[1]}", file=sys.stderr)
+    return records
 
 
 def table_names(cfg: RunConfig) -> set[str]:

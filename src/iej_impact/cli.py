@@ -45,8 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=20180101)
     s.add_argument("--n-participants", type=int, default=5000)
     s.add_argument("--comparison-ratio", type=float, default=2.0)
-    s.add_argument("--panel", choices=["window", "balanced", "none"], default="window")
+    s.add_argument("--panel", choices=["window", "balanced", "none"], default=None,
+                   help="monthly panel (default: window; balanced with --raw)")
     s.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    s.add_argument("--raw", action="store_true",
+                   help="write raw MDFSE, mission-locale and employment-register extracts (and truth.json) instead "
+                        "of the canonical tables; see docs/how-to/raw-extracts.md")
     s.add_argument("--force", action="store_true", help="replace a previous output directory of iej-impact")
     s.add_argument("--debug", action="store_true")
     return p
@@ -143,11 +147,23 @@ def _simulate(args: argparse.Namespace) -> int:
     from ._output_dir import check_output_dir, staged
     from .datasets.synthetic._cohort import simulate_cohort
 
+    panel = args.panel or ("balanced" if args.raw else "window")
+    if args.raw and panel != "balanced":
+        raise SpecificationError(f"--raw writes a quarterly register covering every quarter for everyone: it needs "
+                                 f"--panel balanced (the default with --raw); got --panel {panel}.")
+    if args.raw and args.format != "csv":
+        raise SpecificationError("--raw writes the extracts as delimited text (their own formats); remove --format.")
     target = check_output_dir(args.output_dir, kind="simulate", force=args.force, location="--output-dir")
-    cohort = simulate_cohort(args.n_participants, comparison_ratio=args.comparison_ratio, seed=args.seed, panel=args.panel)
+    cohort = simulate_cohort(args.n_participants, comparison_ratio=args.comparison_ratio, seed=args.seed, panel=panel)
     with staged(target) as tmp:
-        cohort.write(tmp, format=args.format)
-    print(f"Synthetic cohort ({args.n_participants} participants, seed {args.seed}) written to {args.output_dir}")
+        if args.raw:
+            from .datasets.synthetic._raw_extracts import export_raw_extracts
+
+            export_raw_extracts(cohort, tmp)
+        else:
+            cohort.write(tmp, format=args.format)
+    what = "Raw extracts of the synthetic cohort" if args.raw else "Synthetic cohort"
+    print(f"{what} ({args.n_participants} participants, seed {args.seed}) written to {args.output_dir}")
     return EXIT_OK
 
 

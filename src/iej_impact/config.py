@@ -8,7 +8,6 @@ YAML location and a suggestion. See docs/how-to/config.md and docs/interface.md.
 
 from __future__ import annotations
 
-import codecs
 import inspect
 import os
 import re
@@ -18,17 +17,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._config_data import (
+    _NAME_RE,
+    SYNTHETIC_TABLES,
+    _check_keys,
+    _mapping,
+    _seed,
+    parameter_location,
+    parse_data,
+    prepared_tables,
+)
 from ._validation import short_repr, suggest
 from ._yaml import read_yaml
+from .diff_in_diff._aligned import aligned_did
 from .diff_in_diff._event_study import event_study
+from .diff_in_diff._matched import matched_did
 from .diff_in_diff._staggered import att_gt
 from .diff_in_diff._twfe import twfe
-from .diff_in_diff._two_by_two import did, matched_did
+from .diff_in_diff._two_by_two import did
 from .errors import ConfigError, DataError, SpecificationError
 from .indicators._programme import programme_indicators
 from .matching._match import psm
 from .observational._balance import balance_table
 from .observational._doubly_robust import doubly_robust
+from .observational._entropy import entropy_balancing
 from .observational._naive import difference_in_means
 from .observational._regression import regression_adjustment
 from .observational._weighting import ipw
@@ -42,11 +54,13 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "regression_adjustment": regression_adjustment,
     "ipw": ipw,
     "doubly_robust": doubly_robust,
+    "entropy_balancing": entropy_balancing,
     "did": did,
     "matched_did": matched_did,
     "twfe": twfe,
     "event_study": event_study,
     "att_gt": att_gt,
+    "aligned_did": aligned_did,
     "balance_table": balance_table,
     "programme_indicators": programme_indicators,
 }
@@ -56,16 +70,6 @@ RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table", "s
 #: ``definitions`` holds YAML anchors (e.g. a covariate list) reused below; it is not read otherwise
 TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description", "definitions")
 PROJECT_KEYS = ("name", "output_dir", "seed")
-DATA_KEYS = (
-    "path", "participants", "comparison", "treatment_column", "columns", "codes", "parse", "table",
-    "format", "sep", "sheet", "encoding", "synthetic", "tables", "sources", "prepare", "main",
-)
-#: keys of an entry of ``data.tables`` (a further input table, used by analyses with ``table: <name>``)
-TABLE_KEYS = ("path", "columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding")
-#: keys of an entry of ``data.sources`` (a raw file read into a named table of the preparation)
-SOURCE_KEYS = (*TABLE_KEYS, "arm", "id", "treatment")
-SYNTHETIC_KEYS = ("n_participants", "comparison_ratio", "seed", "table", "panel")
-SYNTHETIC_TABLES = ("persons", "panel", "participations", "comparison", "operations")
 SAMPLE_KEYS = ("filters", "dropna", "unit", "time", "cohort", "treatment", "never_treated", "id_column")
 REPORT_KEYS = ("title", "language", "formats")
 REPORT_FORMATS = ("html",)
@@ -75,7 +79,6 @@ PATH_PARAMS = ("operations", "published")
 COLUMN_PARAMS = ("outcome", "treatment", "covariates", "weights", "unit", "time", "cohort", "post", "exact", "by")
 #: the parameters among them that name exactly one column (checked to be strings when the config is read)
 SINGLE_COLUMN_PARAMS = ("outcome", "treatment", "weights", "unit", "time", "cohort", "post")
-_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ class AnalysisSpec:
     plots: tuple[str, ...] = ()
     aggregate: tuple[str, ...] = ()
     table: str | None = None
+    #: options of each aggregation given as ``{kind: {option: value}}`` (checked; e.g. min_e, max_e)
+    aggregate_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: options of the Rosenbaum bounds computed on the analysis' matching (None: none computed)
     sensitivity: dict[str, Any] | None = None
 
@@ -99,6 +104,11 @@ class AnalysisSpec:
     @property
     def function(self) -> Callable[..., Any]:
         return ESTIMATORS[self.estimator]
+
+    def plot_options(self, kind: str) -> dict[str, Any]:
+        """Keyword arguments of the plot ``plot_<kind>``: the event-study plot of a result aggregated with
+        ``{dynamic: {...}}`` draws the dynamic aggregation with those options (its event-time window)."""
+        return dict(self.aggregate_options.get("dynamic", {})) if kind == "event_study" else {}
 
 
 @dataclass(frozen=True)
@@ -137,7 +147,8 @@ class RunConfig:
             "analyses": [
                 {"name": a.name, "estimator": a.estimator, **({"table": a.table} if a.table else {}), **a.params,
                  **({"plots": list(a.plots)} if a.plots else {}),
-                 **({"aggregate": list(a.aggregate)} if a.aggregate else {}),
+                 **({"aggregate": [{k: dict(a.aggregate_options[k])} if a.aggregate_options.get(k) else k
+                                   for k in a.aggregate]} if a.aggregate else {}),
                  **({"sensitivity": a.sensitivity} if a.sensitivity is not None else {})}
                 for a in self.analyses
             ],
@@ -175,45 +186,7 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
 
     if "data" not in raw:
         raise ConfigError("missing 'data' section (give data.path, data.participants + data.comparison, or data.synthetic).")
-    data = dict(_mapping(raw["data"], "data"))
-    _check_keys(data, DATA_KEYS, "data")
-    sources = [k for k in ("path", "participants", "synthetic", "sources") if k in data]
-    if len(sources) != 1:
-        raise ConfigError(
-            "give exactly one data source: 'path', 'participants' (with 'comparison'), 'synthetic' or 'sources' "
-            f"(named raw files, with 'prepare' steps); got {sources or 'none'}.", location="data")
-    if "sources" in data:
-        _sources(data)
-    else:
-        for key in ("prepare", "main"):
-            if key in data:
-                raise ConfigError(f"'{key}' goes with 'sources' (named raw files prepared by steps); declare the files "
-                                  "under data.sources.", location=f"data.{key}")
-    if "participants" in data and "comparison" not in data:
-        raise ConfigError("'participants' needs 'comparison' (the comparison cohort file).", location="data")
-    for key in ("path", "participants", "comparison"):
-        if key in data and not isinstance(data[key], str):
-            raise ConfigError(f"must be a file path (string); got {short_repr(data[key])}.", location=f"data.{key}")
-    _reader_options(data, "data")
-    if "synthetic" in data:
-        data["synthetic"] = _synthetic(data["synthetic"])
-    if "tables" in data:
-        tables = dict(_mapping(data["tables"], "data.tables"))
-        for tname, tspec in tables.items():
-            loc = f"data.tables.{tname}"
-            if not isinstance(tname, str) or not _NAME_RE.match(tname):
-                raise ConfigError("table names are letters, digits, '_' or '-', starting with a letter.", location=loc)
-            if "synthetic" in data and tname in SYNTHETIC_TABLES:
-                raise ConfigError(f"'{tname}' is already a table of the synthetic cohort; choose another name.", location=loc)
-            if isinstance(tspec, str):
-                tspec = {"path": tspec}
-            tspec = dict(_mapping(tspec, loc))
-            _check_keys(tspec, TABLE_KEYS, loc)
-            if not isinstance(tspec.get("path"), str):
-                raise ConfigError("needs 'path' (a file path).", location=loc)
-            _reader_options(tspec, loc)
-            tables[tname] = tspec
-        data["tables"] = tables
+    data = parse_data(raw["data"])
 
     sample = dict(_mapping(raw.get("sample", {}) or {}, "sample"))
     _check_keys(sample, SAMPLE_KEYS, "sample")
@@ -259,132 +232,8 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
                      report=report, version=1, path=path, raw=dict(raw))
 
 
-#: largest seed numpy's legacy generators accept (random_state of the matching functions)
-MAX_SEED = 2**32 - 1
 #: sample roles that name one column
 SAMPLE_ROLE_KEYS = ("unit", "time", "cohort", "treatment", "id_column")
-
-
-def _seed(value: Any, loc: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-        raise ConfigError(f"must be an integer from 0 to {MAX_SEED} (2**32 - 1); got {short_repr(value)}.", location=loc)
-    return value
-
-
-def _reader_options(spec: dict[str, Any], loc: str) -> None:
-    """Check the file-reading options of ``data`` or of a ``data.tables`` entry (in place: ``sep: '\\t'``
-    written with single quotes becomes a tab)."""
-    for key in ("columns", "codes", "parse"):
-        if key in spec:
-            _mapping(spec[key], f"{loc}.{key}")
-    if "sep" in spec:
-        sep = spec["sep"]
-        if sep == "\\t":
-            spec["sep"] = sep = "\t"
-        if not isinstance(sep, str) or len(sep) != 1:
-            raise ConfigError(f"the field separator must be one character (e.g. ';', ',' or \"\\t\" for a tab); "
-                              f"got {short_repr(sep)}.", location=f"{loc}.sep")
-    if "format" in spec:
-        from .data._io import FORMATS
-
-        fmt = spec["format"]
-        if not isinstance(fmt, str) or fmt not in FORMATS:
-            raise ConfigError(f"unknown file format {short_repr(fmt)}; formats: {', '.join(FORMATS)} (the reader to use "
-                              "whatever the file's extension)." + (suggest(fmt, FORMATS) if isinstance(fmt, str) else ""),
-                              location=f"{loc}.format")
-        if "sep" in spec and fmt != "csv":
-            raise ConfigError(f"a field separator (sep) applies to delimited text only; remove sep, or declare "
-                              f"format: csv (got format: {fmt}).", location=f"{loc}.format")
-    if "encoding" in spec:
-        enc = spec["encoding"]
-        try:
-            ok = isinstance(enc, str) and bool(codecs.lookup(enc))
-        except LookupError:
-            ok = False
-        if not ok:
-            raise ConfigError(f"unknown text encoding {short_repr(enc)}; use e.g. utf-8, cp1252 or latin-1.",
-                              location=f"{loc}.encoding")
-    if "sheet" in spec and (isinstance(spec["sheet"], bool) or not isinstance(spec["sheet"], (str, int))):
-        raise ConfigError(f"must be a sheet name or number; got {short_repr(spec['sheet'])}.", location=f"{loc}.sheet")
-
-
-def _sources(data: dict[str, Any]) -> None:
-    """``data.sources`` (named raw files), ``data.prepare`` (steps) and ``data.main``, checked in place."""
-    from .preparation import PreparationError, check_steps
-    from .preparation._workspace import ARMS
-
-    if "tables" in data:
-        raise ConfigError("with 'sources', declare every file under data.sources (not data.tables).",
-                          location="data.tables")
-    for key in ("columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding", "treatment_column"):
-        if key in data:
-            raise ConfigError(f"with 'sources', '{key}' is set per source (data.sources.<name>.{key}).",
-                              location=f"data.{key}")
-    sources = dict(_mapping(data["sources"], "data.sources"))
-    if not sources:
-        raise ConfigError("declare at least one source: {name: {path: file, ...}}.", location="data.sources")
-    for name, spec in sources.items():
-        loc = f"data.sources.{name}"
-        if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise ConfigError("source names are letters, digits, '_' or '-', starting with a letter.", location=loc)
-        spec = dict(_mapping({"path": spec} if isinstance(spec, str) else spec, loc))
-        _check_keys(spec, SOURCE_KEYS, loc)
-        if not isinstance(spec.get("path"), str):
-            raise ConfigError("needs 'path' (a file path).", location=loc)
-        _reader_options(spec, loc)
-        arm = spec.get("arm", "none")
-        if arm not in ARMS:
-            raise ConfigError(f"must be one of {list(ARMS)} (what the rows are); got {short_repr(arm)}."
-                              f"{suggest(arm, ARMS) if isinstance(arm, str) else ''}", location=f"{loc}.arm")
-        if (arm == "stacked") != ("treatment" in spec):
-            raise ConfigError("a 'stacked' source (both arms) names its 1/0 'treatment' column, and only it does.",
-                              location=f"{loc}.{'treatment' if 'treatment' in spec else 'arm'}")
-        for key in ("id", "treatment"):
-            if key in spec and (not isinstance(spec[key], str) or not spec[key]):
-                raise ConfigError(f"must be a column name; got {short_repr(spec[key])}.", location=f"{loc}.{key}")
-        sources[name] = spec
-    data["sources"] = sources
-    try:
-        data["prepare"] = check_steps(data.get("prepare", []) or [], where="data.prepare")
-    except PreparationError as exc:
-        raise ConfigError(exc.detail, location=f"data.prepare[{exc.index}] ({exc.step})") from None
-    tables = set(sources) | prepared_tables(data)
-    main = data.get("main", next(iter(sources)) if len(sources) == 1 else None)
-    if not isinstance(main, str) or main not in tables:
-        raise ConfigError(f"name the table the sample and the analyses use by default, one of {sorted(tables)}; got "
-                          f"{short_repr(main)}.{suggest(main, tables) if isinstance(main, str) else ''}", location="data.main")
-    data["main"] = main
-
-
-def prepared_tables(data: Mapping[str, Any]) -> set[str]:
-    """Tables a run has before its analyses: the sources and the tables the steps create (``new_table``)."""
-    out = set(data.get("sources", {}))
-    for step in data.get("prepare", []) or []:
-        if isinstance(step, Mapping) and isinstance(step.get("new_table"), str):
-            out.add(step["new_table"])
-    return out
-
-
-def _synthetic(value: Any) -> dict[str, Any]:
-    """``data.synthetic``: keys, the table, and simulate_cohort()'s own argument checks with their YAML location."""
-    from .datasets.synthetic._cohort import simulate_cohort
-
-    syn = dict(_mapping(value or {}, "data.synthetic"))
-    _check_keys(syn, SYNTHETIC_KEYS, "data.synthetic")
-    table = syn.get("table", "persons")
-    if table not in SYNTHETIC_TABLES:
-        raise ConfigError(f"must be one of {list(SYNTHETIC_TABLES)}; got {short_repr(table)}.{suggest(table, SYNTHETIC_TABLES)}",
-                          location="data.synthetic.table")
-    if "seed" in syn:
-        _seed(syn["seed"], "data.synthetic.seed")
-    from ._validation import check_arguments
-
-    args = {k: syn[k] for k in ("n_participants", "comparison_ratio", "panel") if k in syn}
-    try:
-        check_arguments(lambda _data, **kw: simulate_cohort(**kw), None, **args)
-    except SpecificationError as exc:
-        raise ConfigError(str(exc), location=parameter_location(exc, "data.synthetic", args)) from None
-    return syn
 
 
 def _check_sample_roles(sample: dict[str, Any]) -> None:
@@ -400,21 +249,6 @@ def _check_sample_roles(sample: dict[str, Any]) -> None:
         if not isinstance(cols, list) or not all(isinstance(c, str) for c in cols):
             raise ConfigError(f"must be a list of column names; got {short_repr(sample['dropna'])}.", location="sample.dropna")
         sample["dropna"] = cols
-
-
-_PARAM_RE = re.compile(r"the '([A-Za-z_]+)(?:\.[A-Za-z_]+)?' (?:parameter|of se=)")
-
-
-def parameter_location(exc: BaseException, base: str, params: Mapping[str, Any]) -> str:
-    """``base.<key>`` when the library's message names a parameter the config sets
-    ("the 'caliper' parameter of match() ..."), else ``base``."""
-    m = _PARAM_RE.search(str(exc))
-    if m and m.group(1) in params:
-        return f"{base}.{m.group(1)}"
-    if m and m.group(1) in ("reps", "neighbours", "sigma2", "se") and "se" in params:
-        se = params["se"]
-        return f"{base}.se.{m.group(1)}" if isinstance(se, Mapping) and m.group(1) in se else f"{base}.se"
-    return base
 
 
 def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
@@ -435,15 +269,11 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             f"unknown estimator {short_repr(est)}; available: {sorted(ESTIMATORS)}.{suggest(est, ESTIMATORS)}",
             location=f"analyses[{i}].estimator")
     plots = entry.get("plots", []) or []
-    aggregate = entry.get("aggregate", []) or []
-    for key, val in (("plots", plots), ("aggregate", aggregate)):
-        if isinstance(val, str):
-            val = [val]
-        if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
-            raise ConfigError("must be a list of names.", location=f"analyses[{i}].{key}")
     plots = [plots] if isinstance(plots, str) else plots
-    aggregate = [aggregate] if isinstance(aggregate, str) else aggregate
-    _check_outputs(est, plots, aggregate, f"analyses[{i}]")
+    if not isinstance(plots, list) or not all(isinstance(v, str) for v in plots):
+        raise ConfigError("must be a list of names.", location=f"analyses[{i}].plots")
+    aggregate, aggregate_options = _parse_aggregate(entry.get("aggregate", []) or [], f"analyses[{i}].aggregate")
+    _check_outputs(est, plots, aggregate, f"analyses[{i}]", aggregate_options)
     table = entry.get("table")
     if table is not None and not isinstance(table, str):
         raise ConfigError(f"must be a table name; got {short_repr(table)}.", location=f"analyses[{i}].table")
@@ -461,11 +291,33 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError(f"must be a column name (a string); got {short_repr(params[key])}.",
                               location=f"analyses[{i}].{key}")
     return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
-                        table=table, sensitivity=sensitivity)
+                        table=table, sensitivity=sensitivity, aggregate_options=aggregate_options)
 
 
-def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -> None:
-    """``plots`` and ``aggregate`` must exist on the estimator's result class (read from its return type)."""
+def _parse_aggregate(value: Any, loc: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """``aggregate: [simple, {dynamic: {min_e: -4, max_e: 6}}]``: the kinds in order, and the options given."""
+    kinds: list[str] = []
+    options: dict[str, dict[str, Any]] = {}
+    items = [value] if isinstance(value, (str, Mapping)) else value
+    for item in items if isinstance(items, list) else [items]:
+        kind, opts = next(iter(item.items())) if isinstance(item, Mapping) and len(item) == 1 else (item, None)
+        problem = ("must be a list of aggregations, each a name or a name with its options, e.g. [simple, {dynamic: "
+                   "{min_e: -4, max_e: 6}}]" if not isinstance(kind, str) else
+                   f"the options of the aggregation {kind!r} must be a mapping, e.g. {{min_e: -4, max_e: 6}}"
+                   if not isinstance(opts, (Mapping, type(None))) else
+                   f"the aggregation {kind!r} is given twice; results.json holds one '<name>.{kind}'" if kind in kinds
+                   else "")
+        if problem:
+            raise ConfigError(f"{problem}; got {short_repr(item)}.", location=loc)
+        kinds.append(kind)
+        options.update({kind: dict(opts)} if opts else {})
+    return kinds, options
+
+
+def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str,
+                   options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """``plots`` and ``aggregate`` must exist on the estimator's result class (read from its return type), and the
+    options of an aggregation pass its ``aggregate``'s own checks (``check_aggregation``) before any estimation."""
     result_cls = typing.get_type_hints(ESTIMATORS[est]).get("return")
     avail = sorted(m[5:] for m in dir(result_cls) if m.startswith("plot_"))
     for kind in plots:
@@ -473,67 +325,105 @@ def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str) -
             raise ConfigError(f"no plot {short_repr(kind)} for {est}(); available: {avail}.{suggest(kind, avail)}",
                               location=f"{loc}.plots")
     if aggregate and not hasattr(result_cls, "aggregate"):
-        raise ConfigError(f"{est}() results cannot be aggregated (only att_gt results can).", location=f"{loc}.aggregate")
+        raise ConfigError(f"{est}() results cannot be aggregated (only att_gt and aligned_did results can).",
+                          location=f"{loc}.aggregate")
     if aggregate:
         kinds = typing.get_args(typing.get_type_hints(result_cls.aggregate).get("kind"))
         for kind in aggregate:
             if kinds and kind not in kinds:
                 raise ConfigError(f"unknown aggregation {short_repr(kind)}; one of {list(kinds)}.{suggest(kind, kinds)}",
                                   location=f"{loc}.aggregate")
+    for kind, opts in (options or {}).items():
+        accepted = [p.name for p in inspect.signature(result_cls.aggregate).parameters.values()
+                    if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        bad = [key for key in opts if key not in accepted]
+        where = f"{loc}.aggregate.{kind}" + (f".{bad[0]}" if bad else "")
+        try:
+            if bad:
+                raise SpecificationError(f"unknown option '{bad[0]}' of the {kind!r} aggregation; accepted: {accepted}."
+                                         + suggest(bad[0], accepted))
+            result_cls.check_aggregation(kind, **opts)
+        except SpecificationError as exc:
+            raise ConfigError(str(exc), location=where if bad else parameter_location(exc, where, opts)) from None
+
+
+#: the sensitivity analyses each estimator's result supports (``sensitivity: {<method>: true | {options}}``)
+SENSITIVITY_METHODS = {"psm": ("rosenbaum",), "regression_adjustment": ("ovb", "evalue"), "ipw": ("ovb", "evalue"),
+                       "doubly_robust": ("ovb", "evalue"), "att_gt": ("honest_did",), "event_study": ("honest_did",)}
+
+
+def sensitivity_function(method: str) -> tuple[Callable[..., Any], tuple[str, ...]]:
+    """The function of a sensitivity method and its parameters that the run fills in (not options)."""
+    from .diff_in_diff._honest import honest_did
+    from .matching._sensitivity import rosenbaum_bounds
+    from .observational import evalue, ovb_sensitivity
+
+    return {"honest_did": (honest_did, ("result",)), "rosenbaum": (rosenbaum_bounds, ("result_or_pairs", "outcome")),
+            "ovb": (ovb_sensitivity, ("data", "outcome", "treatment", "covariates", "weights", "result")),
+            "evalue": (evalue, ("effect", "lower", "upper", "scale", "rare", "se", "alpha"))}[method]
 
 
 def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] | None:
-    """``sensitivity:`` of an analysis: false/absent (none); for psm, true (defaults) or rosenbaum_bounds()
-    options; for att_gt and event_study, ``{honest_did: {...}}`` (one mapping of honest_did() options, or a
-    list of them with different restrictions)."""
+    """``sensitivity:`` as {method: options}: false/absent (none); psm also takes true or rosenbaum_bounds()
+    options directly (the Rosenbaum bounds, its only method)."""
     if value is None or value is False:
         return None
-    if estimator in HONEST_DID_ESTIMATORS:
-        return _parse_honest_did(value, loc)
-    if estimator != "psm":
-        raise ConfigError(f"Rosenbaum bounds apply to matched pairs: 'sensitivity' is for estimator 'psm', and {{honest_did: "
-                          f"...}} for {list(HONEST_DID_ESTIMATORS)}, not {short_repr(estimator)}.", location=loc)
-    if value is True:
-        return {}
+    methods = SENSITIVITY_METHODS.get(estimator)
+    if methods is None:
+        supported = ", ".join(f"{e} ({'/'.join(m)})" for e, m in SENSITIVITY_METHODS.items())
+        raise ConfigError(f"'sensitivity' is not available for estimator {short_repr(estimator)}; it is for {supported}. "
+                          "(Rosenbaum bounds apply to matched pairs.)", location=loc)
+    every = {m for ms in SENSITIVITY_METHODS.values() for m in ms}
+    flat = estimator == "psm" and (value is True or (isinstance(value, Mapping) and not set(value) & every))
+    if flat:
+        value = {"rosenbaum": value}
     if not isinstance(value, Mapping):
-        raise ConfigError(f"must be true, false or a mapping of rosenbaum_bounds() options; got {short_repr(value)}.", location=loc)
-    from .matching._sensitivity import rosenbaum_bounds
+        raise ConfigError(f"must be true, false or a mapping; for {estimator}: {{{': ..., '.join(methods)}: ...}} "
+                          f"with true or a mapping of options; got {short_repr(value)}.", location=loc)
+    out: dict[str, Any] = {}
+    for method, options in value.items():
+        if method not in methods:
+            raise ConfigError(f"unknown sensitivity analysis {short_repr(method)} for {estimator}; available: "
+                              f"{list(methods)}.{suggest(str(method), methods)}", location=f"{loc}.{method}")
+        if options is False or options is None:
+            continue
+        if method == "honest_did":
+            out["honest_did"] = _parse_honest_did(options, f"{loc}.honest_did")
+            continue
+        if options is not True and not isinstance(options, Mapping):
+            raise ConfigError(f"must be true, false or a mapping of options; got {short_repr(options)}.",
+                              location=f"{loc}.{method}")
+        func, filled = sensitivity_function(method)
+        accepted = [p for p in inspect.signature(func).parameters if p not in filled]
+        for key in options if isinstance(options, Mapping) else ():
+            if key not in accepted:
+                where = f"{loc}.{key}" if flat else f"{loc}.{method}.{key}"
+                raise ConfigError(f"unknown option '{key}' of {func.__name__}(); accepted: {accepted}."
+                                  f"{suggest(key, accepted)}", location=where)
+        out[str(method)] = {} if options is True else dict(options)
+    return out or None
 
-    accepted = [p for p in inspect.signature(rosenbaum_bounds).parameters if p not in ("result_or_pairs", "outcome")]
-    for key in value:
-        if key not in accepted:
-            raise ConfigError(f"unknown option '{key}' of rosenbaum_bounds(); accepted: {accepted}.{suggest(key, accepted)}",
-                              location=f"{loc}.{key}")
-    return dict(value)
 
-
-#: estimators whose ``sensitivity:`` is ``{honest_did: ...}`` (Rambachan & Roth), stored as ``<name>.honest_did``
-HONEST_DID_ESTIMATORS = ("att_gt", "event_study")
-
-
-def _parse_honest_did(value: Any, loc: str) -> dict[str, Any]:
-    if not isinstance(value, Mapping) or set(value) != {"honest_did"}:
-        raise ConfigError("must be {honest_did: {...}}: a mapping of honest_did() options (restriction, mbar, m, e, "
-                          f"window, alpha, ...), or a list of them; got {short_repr(value)}.", location=loc)
-    entries = value["honest_did"]
-    entries = {} if entries is True or entries is None else entries
-    listed = entries if isinstance(entries, list) else [entries]
+def _parse_honest_did(entries: Any, loc: str) -> dict[str, Any] | list[dict[str, Any]]:
+    """``honest_did: true | {options} | [{options}, ...]`` (a list: one entry per restriction), checked
+    as far as it can be without the result (honest_did's check_options)."""
     from .diff_in_diff._honest import check_options, honest_did
 
+    entries = {} if entries is True else entries
     sig = inspect.signature(honest_did)
     accepted, seen = [p for p in sig.parameters if p != "result"], set()
-    for j, entry in enumerate(listed):
-        where = f"{loc}.honest_did" + (f"[{j}]" if isinstance(entries, list) else "")
+    for j, entry in enumerate(entries if isinstance(entries, list) else [entries]):
+        where = loc + (f"[{j}]" if isinstance(entries, list) else "")
         if not isinstance(entry, Mapping):
-            raise ConfigError(f"must be a mapping of honest_did() options; got {short_repr(entry)}.", location=where)
+            raise ConfigError(f"must be true or a mapping of honest_did() options (or a list of them); got "
+                              f"{short_repr(entry)}.", location=where)
         for key in entry:
             if key not in accepted:
                 raise ConfigError(f"unknown option '{key}' of honest_did(); accepted: {accepted}.{suggest(key, accepted)}",
                                   location=f"{where}.{key}")
-        options = {p: entry.get(p, sig.parameters[p].default) for p in
-                   ("restriction", "mbar", "m", "alpha", "method", "grid_points", "grid", "draws", "e", "window")}
         try:
-            check_options(**options)
+            check_options(**{p: entry.get(p, sig.parameters[p].default) for p in
+                             ("restriction", "mbar", "m", "alpha", "method", "grid_points", "grid", "draws", "e", "window")})
         except (SpecificationError, DataError) as exc:
             raise ConfigError(str(exc), location=where) from exc
         restriction = entry.get("restriction", "relative_magnitude")
@@ -541,7 +431,7 @@ def _parse_honest_did(value: Any, loc: str) -> dict[str, Any]:
             raise ConfigError(f"two entries with restriction {short_repr(restriction)}; each entry of the list is stored "
                               "under <name>.honest_did.<restriction>.", location=where)
         seen.add(restriction)
-    return {"honest_did": [dict(e) for e in entries] if isinstance(entries, list) else dict(entries)}
+    return [dict(e) for e in entries] if isinstance(entries, list) else dict(entries)
 
 
 def bind_analysis(
@@ -580,19 +470,6 @@ def bind_analysis(
             f"{spec.estimator}() needs {', '.join(repr(m) for m in missing)}; add "
             f"{'it' if len(missing) == 1 else 'them'} to the analysis.", location=f"{spec.location} ({spec.name})")
     return kwargs
-
-
-def _check_keys(mapping: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    for key in mapping:
-        if key not in allowed:
-            loc = f"{where}.{key}" if where else str(key)
-            raise ConfigError(f"unknown key '{key}'; allowed: {list(allowed)}.{suggest(key, allowed)}", location=loc)
-
-
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"must be a mapping (key: value); got {type(value).__name__}.", location=where)
-    return value
 
 
 def _slug(text: str) -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 from ._output_dir import OutputTarget, check_output_dir, staged
 from ._params import column_parameters
 from ._progress import progress
-from ._run_data import RunData, load_run_data, table_names, tables_used
+from ._run_data import RunData, load_run_data, table_names, tables_used, warning_records
 from ._validation import check_arguments, suggest
 from .config import (
     COLUMN_PARAMS,
@@ -88,6 +88,8 @@ def _sample_roles(cfg: RunConfig, rd: RunData) -> dict[str, Any]:
     roles = dict(cfg.sample)
     if "treatment" not in roles and rd.treatment is not None:
         roles["treatment"] = rd.treatment
+    if "id_column" not in roles and rd.id_column is not None:  # the id a preparation gave the main table
+        roles["id_column"] = rd.id_column
     return roles
 
 
@@ -123,7 +125,7 @@ def _define(cfg: RunConfig, rd: RunData) -> tuple[Sample, list[dict[str, str]]]:
         key = next((k for k in ("treatment", "unit", "time", "cohort", "id_column") if column and roles.get(k) == column),
                    None)
         raise ConfigError(str(exc), location=f"sample.{key}" if key else "sample") from exc
-    return sample, _warning_records(caught, "sample")
+    return sample, warning_records(caught, "sample")
 
 
 def validate(config: str | Path | RunConfig) -> dict[str, Any]:
@@ -175,6 +177,7 @@ def _check_analysis(spec: AnalysisSpec, roles: Mapping[str, Any], cfg: RunConfig
             check_arguments(spec.function, sample.data, **kwargs)
     except (DataError, SpecificationError) as exc:
         raise ConfigError(str(exc), location=_location(spec, exc)) from exc
+    _check_sensitivity(spec, kwargs, sample.data)
 
 
 def _check_columns(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
@@ -230,13 +233,15 @@ def run(
 
     results: dict[str, Any] = {}
     run_warnings: dict[str, list[dict[str, str]]] = {}
-    plots: dict[str, list[str]] = {}
+    plots: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         run_warnings[spec.name] = _run_analysis(spec, kwargs, samples.for_analysis(spec), results)
-        plots[spec.name] = list(spec.plots)
-        plots.update({key: ["sensitivity"] for key in results if key.startswith(f"{spec.name}.honest_did")})
+        plots[spec.name] = [(kind, spec.plot_options(kind)) for kind in spec.plots]
+        if "ovb" in (spec.sensitivity or {}):
+            plots[f"{spec.name}.ovb"] = [("contour", {})]
+        plots.update({key: [("sensitivity", {})] for key in results if key.startswith(f"{spec.name}.honest_did")})
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
     truths = _truths(rd, results)
@@ -249,6 +254,8 @@ def run(
     }
     if rd.preparation is not None:
         results_json["preparation_flow"] = jsonable(rd.preparation.flow)
+    if rd.preparation_warnings:
+        results_json["preparation_warnings"] = rd.preparation_warnings
     if samples.warnings:
         results_json["sample_warnings"] = samples.warnings
     if samples.extra:
@@ -280,24 +287,16 @@ def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
         raise ConfigError(str(exc), location=_location(spec, exc)) from exc
     except EstimationError as exc:
         raise EstimationError(f"{where}: {exc}") from exc
-    records = _warning_records(caught, where)
+    records = warning_records(caught, where)
     results[spec.name] = res
     for kind in spec.aggregate:
         if not hasattr(res, "aggregate"):
             raise ConfigError(f"{spec.estimator}() results cannot be aggregated.", location=f"{spec.location}.aggregate")
         try:
-            results[f"{spec.name}.{kind}"] = res.aggregate(kind)
+            results[f"{spec.name}.{kind}"] = res.aggregate(kind, **spec.aggregate_options.get(kind, {}))
         except (DataError, SpecificationError) as exc:
             raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
-    if spec.sensitivity is not None:
-        try:
-            if "honest_did" in spec.sensitivity:
-                results.update(_honest_did_results(spec, res, results))
-            else:
-                results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(
-                    kwargs["outcome"], **spec.sensitivity)
-        except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=f"{spec.location}.sensitivity") from exc
+    _sensitivity(spec, kwargs, sample, res, results)
     for kind in spec.plots:
         if not hasattr(res, f"plot_{kind}"):
             avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
@@ -305,13 +304,50 @@ def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
     return records
 
 
-def _honest_did_results(spec: AnalysisSpec, res: Any, results: Mapping[str, Any]) -> dict[str, Any]:
+def _sensitivity(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample, res: Any,
+                 results: dict[str, Any]) -> None:
+    """The sensitivity analyses of ``sensitivity:``: Rosenbaum bounds of a psm analysis under ``<name>.sensitivity``,
+    omitted-variable sensitivity under ``<name>.ovb``, E-values under ``<name>.evalue`` and HonestDiD sets of an
+    event study under ``<name>.honest_did``."""
+    from .observational import evalue, ovb_sensitivity
+
+    for method, options in (spec.sensitivity or {}).items():
+        try:
+            if method == "honest_did":
+                results.update(_honest_did_results(spec, options, res, results))
+            elif method == "rosenbaum":
+                results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(kwargs["outcome"],
+                                                                                              **options)
+            elif method == "ovb":
+                results[f"{spec.name}.ovb"] = ovb_sensitivity(sample.data, result=res, **options)
+            else:
+                results[f"{spec.name}.evalue"] = evalue(res, **options)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=f"{spec.location}.sensitivity.{method}") from exc
+
+
+def _check_sensitivity(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
+    """Before estimating: the omitted-variable options' own checks (a dry run), and a 0/1 outcome for E-values."""
+    from .observational import ovb_sensitivity
+
+    sens = spec.sensitivity or {}
+    regression = {k: kwargs.get(k) for k in ("outcome", "treatment", "covariates", "weights")}
+    try:
+        if "ovb" in sens:
+            check_arguments(ovb_sensitivity, frame, **regression, **sens["ovb"])
+    except (DataError, SpecificationError) as exc:
+        raise ConfigError(str(exc), location=f"{spec.location}.sensitivity.ovb") from exc
+    if "evalue" in sens and not pd.to_numeric(frame[kwargs["outcome"]], errors="coerce").isin([0, 1]).all():
+        raise ConfigError(f"an E-value needs a 0/1 outcome (the risk ratio of the arm means); '{kwargs['outcome']}' "
+                          "has other values.", location=f"{spec.location}.sensitivity.evalue")
+
+
+def _honest_did_results(spec: AnalysisSpec, entries: Any, res: Any, results: Mapping[str, Any]) -> dict[str, Any]:
     """``sensitivity: {honest_did: ...}``: one result under ``<name>.honest_did``, or, for a list of options,
     one per restriction under ``<name>.honest_did.<restriction>``. An att_gt analysis uses its dynamic
     aggregation (the one of ``aggregate:`` when listed there)."""
     from .diff_in_diff._honest import honest_did
 
-    entries = spec.sensitivity["honest_did"]
     source = results.get(f"{spec.name}.dynamic", res)
     if isinstance(entries, list):
         return {f"{spec.name}.honest_did.{e.get('restriction', 'relative_magnitude')}": honest_did(source, **e)
@@ -330,15 +366,15 @@ def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
         outcome, estimand = getattr(res, "outcome", None), getattr(res, "estimand", None)
         parent = results.get(name.rsplit(".", 1)[0]) if "." in name else None
         if isinstance(res, AggregateResult) and isinstance(parent, GroupTimeResult):
-            out[name] = _aggregated_truth(parent, res.kind, rd.synthetic.group_time)
+            out[name] = _aggregated_truth(parent, res, rd.synthetic.group_time)
             continue
         hit = truth[(truth["outcome"] == outcome) & (truth["estimand"] == estimand)]
         out[name] = float(hit["value"].iloc[0]) if len(hit) else None
     return out
 
 
-def _aggregated_truth(parent: Any, kind: str, group_time: pd.DataFrame) -> float | None:
-    """True value of an aggregation of ATT(g,t): the same aggregation (same cells, same cohort-size
+def _aggregated_truth(parent: Any, agg: Any, group_time: pd.DataFrame) -> float | None:
+    """True value of an aggregation ``agg`` of ATT(g,t): the same aggregation (same cells, options and cohort-size
     weights, which do not depend on the estimates) applied to the synthetic cohort's true ATT(g,t).
     None when a cell estimated has no true value (e.g. an outcome the cohort does not simulate)."""
     import dataclasses
@@ -353,20 +389,7 @@ def _aggregated_truth(parent: Any, kind: str, group_time: pd.DataFrame) -> float
     if (estimated & pd.isna(true_att)).any():
         return None
     table["estimate"] = pd.Series(true_att, index=table.index).where(estimated)
-    return float(dataclasses.replace(parent, table=table).aggregate(kind).estimate)
-
-
-def _warning_records(caught: list[warnings.WarningMessage], where: str) -> list[dict[str, str]]:
-    """Warnings raised by an analysis: kept in results.json and echoed once each on stderr."""
-    records, seen = [], set()
-    for w in caught:
-        key = (w.category.__name__, str(w.message))
-        if key in seen:
-            continue
-        seen.add(key)
-        records.append({"category": key[0], "message": key[1]})
-        print(f"iej-impact: warning: {where}: {key[0]}: {key[1]}", file=sys.stderr)
-    return records
+    return float(dataclasses.replace(parent, table=table).aggregate(agg.kind, **agg.options).estimate)
 
 
 def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
@@ -450,8 +473,9 @@ def _input_files(cfg: RunConfig) -> list[Path]:
 
 
 def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, results: Mapping[str, Any],
-                   plots: Mapping[str, list[str]], truths: Mapping[str, float | None], results_json: dict[str, Any],
-                   manifest: dict[str, Any], timings: dict[str, float], t0: float) -> Path | None:
+                   plots: Mapping[str, list[tuple[str, dict[str, Any]]]], truths: Mapping[str, float | None],
+                   results_json: dict[str, Any], manifest: dict[str, Any], timings: dict[str, float],
+                   t0: float) -> Path | None:
     from .data._io import write_table
     from .report._effects_table import effects_frame
     from .report._plotting import plot_effects, plot_sample_flow, save_figure
@@ -477,13 +501,13 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         figures: dict[str, Path] = {}
         if len(effects):
             ax = plot_effects(effects, truths=truths if any(v is not None for v in truths.values()) else None, language=lang)
-            figures["effects"] = save_figure(ax, tmp / "figures" / "effects.png")
+            figures["effects"] = save_figure(ax, tmp / "figures" / "effects.png", close=True)
         ax = plot_sample_flow(sample.flow.table, language=lang)
-        figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png")
+        figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png", close=True)
         for name, kinds in plots.items():
-            for kind in kinds:
-                ax = getattr(results[name], f"plot_{kind}")(language=lang)
-                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png")
+            for kind, options in kinds:
+                ax = getattr(results[name], f"plot_{kind}")(language=lang, **options)
+                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png", close=True)
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
         report_path = None

@@ -25,17 +25,24 @@ time periods. Journal of Econometrics 225(2), 200-230.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from ..errors import EstimationError
-from ..inference import Bootstrap, Clustered, Inference, influence_covariance, normal_ci
+from .._params import EventTimes
+from .._validation import check_choice, check_number
+from ..errors import EstimationError, SpecificationError
+from ..inference import Bootstrap, Clustered, Inference, WaldTest, influence_covariance, normal_ci
 from ..results import TIDY_COLUMNS, EffectResult, Summary, jsonable
 
-__all__ = ["AggregateResult", "aggregate", "influence_errors"]
+__all__ = ["AggregateResult", "aggregate", "aggregation_options", "influence_errors", "pretrend_wald"]
+
+KINDS = ("simple", "group", "dynamic", "calendar")
+#: the leads a pre-trend test may use: event times < 0, or "all" (every pre-treatment estimate)
+LEADS = EventTimes(high=-1, keywords=("all",), none_ok=True)
 
 #: standard errors at or below this are treated as zero (a cell without variation): reported as missing
 TINY_SE = np.sqrt(np.finfo(float).eps) * 10
@@ -61,6 +68,66 @@ def influence_errors(inference: Inference, psi: np.ndarray, clusters: np.ndarray
     return np.where(out.se <= TINY_SE, np.nan, out.se), out.critical_value
 
 
+def lead_mask(event_time: np.ndarray, leads: Sequence[int] | str | None, anticipation: int) -> np.ndarray:
+    """The event times a pre-trend test uses: the ``leads`` listed; every e < 0 (``"all"``); or, by default
+    (None), the event times before the anticipation window, e < -anticipation."""
+    e = np.asarray(event_time, dtype=float)
+    if leads is None:
+        return e < -anticipation
+    if isinstance(leads, str):
+        return e < 0
+    return np.isin(e, np.asarray(leads, dtype=float))
+
+
+def pretrend_wald(estimates: np.ndarray, event_time: np.ndarray, usable: np.ndarray, psi: np.ndarray,
+                  clusters: np.ndarray | None, leads: Sequence[int] | str | None, anticipation: int,
+                  what: str) -> WaldTest:
+    """Joint Wald test that the estimates at the chosen leads (see :func:`lead_mask`) are zero.
+
+    Only estimates that are ``usable`` (a finite standard error: not a base period) enter; the
+    covariance comes from the influence functions ``psi`` (units x estimates), clustered as the result.
+    """
+    est = np.asarray(estimates, dtype=float)
+    sel = np.flatnonzero(lead_mask(event_time, leads, anticipation) & usable & np.isfinite(est))
+    if isinstance(leads, str) or (leads is None and anticipation == 0):
+        null = f"every pre-treatment {what} is zero" + (" (anticipation window included)" if anticipation else "")
+    elif leads is None:
+        null = f"every pre-treatment {what} before the anticipation window (event time < -{anticipation}) is zero"
+    else:
+        null = f"every {what} at event times {list(leads)} is zero"
+    return WaldTest.compute(est[sel], influence_covariance(psi[:, sel], clusters=clusters), null)
+
+
+def aggregation_options(kind: str, min_e: float | None = None, max_e: float | None = None,
+                        balance_e: int | None = None, pretrend_leads: Sequence[int] | str | None = None,
+                        func: str = "aggregate") -> dict[str, Any]:
+    """The checked options of an aggregation (see ``GroupTimeResult.aggregate``); SpecificationError if refused.
+
+    The configuration calls it when it reads ``aggregate: [{dynamic: {min_e: -4, max_e: 6}}]``, so a wrong
+    option is reported before anything is estimated.
+    """
+    check_choice("kind", kind, KINDS, func)
+    for name, value in (("min_e", min_e), ("max_e", max_e)):
+        if value is not None:
+            check_number(name, value, func)
+    if min_e is not None and max_e is not None and min_e > max_e:
+        raise SpecificationError(f"min_e ({min_e}) must be <= max_e ({max_e}) in {func}().")
+    if balance_e is not None:
+        check_number("balance_e", balance_e, func, low=0, integer=True)
+        if kind != "dynamic":
+            raise SpecificationError(f"balance_e applies to the 'dynamic' aggregation only; got kind={kind!r}.")
+    if kind == "calendar" and (min_e is not None or max_e is not None):
+        raise SpecificationError("min_e/max_e do not apply to the 'calendar' aggregation (it averages the "
+                                 "cohorts treated by each period); use kind='dynamic' to restrict event times.")
+    if pretrend_leads is not None:
+        if kind != "dynamic":
+            raise SpecificationError(f"pretrend_leads applies to the 'dynamic' aggregation only (the event-time "
+                                     f"leads it tests); got kind={kind!r}.")
+        pretrend_leads = LEADS.check("pretrend_leads", pretrend_leads, func)  # type: ignore[assignment]
+    return {"min_e": min_e, "max_e": max_e, "balance_e": None if balance_e is None else int(balance_e),
+            "pretrend_leads": pretrend_leads}
+
+
 class GroupTimeCells(Protocol):
     """What an aggregation reads from a :class:`~iej_impact.diff_in_diff.GroupTimeResult`."""
 
@@ -73,11 +140,10 @@ class GroupTimeCells(Protocol):
     unit_weight: np.ndarray
     spec: Any
     influence: np.ndarray | None
+    _clusters: np.ndarray | None
 
     @property
     def n_units(self) -> int: ...
-
-    _clusters: np.ndarray | None
 
     def _standard_errors(self, psi: np.ndarray) -> tuple[np.ndarray, float]: ...
 
@@ -93,8 +159,14 @@ class AggregateResult(EffectResult):
     function, one value per unit), plus ``kind`` and ``by``: one row per level (column
     ``event_time``, ``group`` or ``time``) with estimate, std_error, ci_lower/ci_upper (pointwise)
     and band_lower/band_upper (uniform sup-t band with ``critical_value``, bootstrap only);
-    ``by_influence`` holds the levels' influence functions and ``by_vcov`` their covariance (from the
-    influence functions, clustered as the standard errors; with the bootstrap, the analytic one).
+    ``by_influence`` holds the levels' influence functions. The dynamic aggregation also carries
+    ``pretrend``, the joint Wald test of its leads (event times before the anticipation window
+    unless other leads were chosen), ``base_period`` ("varying" or "universal") and
+    ``reference_event_time``, the event time of the base period of the post-entry ATTs (-1 -
+    anticipation with consecutive periods; None when it differs across cohorts). With a universal
+    base the leads are relative to it too, and its level is 0 by construction.
+    ``by_vcov`` is the covariance of the levels (from their influence functions, clustered as the
+    standard errors; with the bootstrap, the analytic one).
     """
 
     kind: str = "simple"
@@ -102,10 +174,22 @@ class AggregateResult(EffectResult):
     critical_value: float = float("nan")
     by_influence: np.ndarray | None = field(default=None, repr=False, compare=False)
     by_vcov: np.ndarray | None = field(default=None, repr=False, compare=False)
+    pretrend: WaldTest | None = None
+    base_period: str = ""
+    reference_event_time: float | None = None
 
     @property
     def level_column(self) -> str:
         return _LEVEL_COLUMN.get(self.kind, "")
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The aggregation's options (min_e, max_e, balance_e, pretrend_leads), to aggregate again alike."""
+        return {k: self.spec.get(k) for k in ("min_e", "max_e", "balance_e", "pretrend_leads")}
+
+    def pretrend_test(self) -> WaldTest | None:
+        """Joint Wald test that the leads of the dynamic aggregation are zero (None for other kinds)."""
+        return self.pretrend
 
     def to_frame(self) -> pd.DataFrame:
         """Overall row (term "overall") then one row per level, with the canonical tidy columns."""
@@ -137,6 +221,9 @@ class AggregateResult(EffectResult):
             out[key] = effect[key]
         out.update(critical_value=jsonable(self.critical_value), by=jsonable(by), spec=effect["spec"],
                    notes=effect["notes"])
+        if self.kind == "dynamic":
+            out.update(base_period=self.base_period or None, reference_event_time=jsonable(self.reference_event_time),
+                       pretrend_test=None if self.pretrend is None else self.pretrend.to_dict())
         return out
 
     def summary(self) -> Summary:
@@ -149,8 +236,9 @@ class AggregateResult(EffectResult):
             shown = self.by.set_index(self.level_column)[["estimate", "std_error", "ci_lower", "ci_upper",
                                                            "band_lower", "band_upper"]]
             tables.append((f"By {self.level_column}", shown.dropna(axis=1, how="all")))
-        notes = (f"Inference: {self.inference.describe()}.",) + self.notes
-        return Summary(title=f"att_gt, {self.kind} aggregation: {self.estimand} on {self.outcome}",
+        notes = (f"Inference: {self.inference.describe()}.",) + (
+            (self.pretrend.describe() + ".",) if self.pretrend is not None else ()) + self.notes
+        return Summary(title=f"{self.method}, {self.kind} aggregation: {self.estimand} on {self.outcome}",
                        tables=tuple(tables), notes=notes)
 
     def plot(self, ax: Any = None, *, language: str = "en") -> Any:
@@ -346,7 +434,8 @@ def _require(idx: np.ndarray, kind: str) -> None:
 # ----------------------------------------------------------------------------------------- the result
 
 
-def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balance_e: int | None) -> AggregateResult:
+def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balance_e: int | None,
+              pretrend_leads: Sequence[int] | str | None = None) -> AggregateResult:
     """Aggregate the group-time ATTs of ``res`` (checked arguments; see GroupTimeResult.aggregate)."""
     if res.influence is None:
         raise EstimationError("this result has no influence functions; re-run att_gt() to aggregate.")
@@ -376,6 +465,10 @@ def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balanc
     cohort = res.unit_cohort
     n_treated = int(np.sum(~np.isnan(cohort) & np.isin(cohort, cells.groups)))
     notes = [lv.estimand + ".", *notes]
+    dynamic: dict[str, Any] = {}
+    if kind == "dynamic":
+        dynamic = _dynamic_extras(res, lv, se_all[1:], pretrend_leads)
+        notes.append(dynamic.pop("note"))
     if isinstance(res.inference, Bootstrap):
         notes.append(f"{res._bootstrap_note}, the same draws as the ATT(g,t).")
     if np.isfinite(crit):
@@ -385,9 +478,33 @@ def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balanc
         std_error=float(se_all[0]), ci=(lo, hi), p_value=pval, inference=res.inference,
         n_treated=n_treated, n_control=res.n_units - n_treated, by=by, alpha=res.alpha, critical_value=crit,
         spec={"kind": kind, "min_e": None if np.isinf(min_e) else min_e, "max_e": None if np.isinf(max_e) else max_e,
-              "balance_e": balance_e, "att_gt": dict(res.spec)},
+              "balance_e": balance_e, "pretrend_leads": pretrend_leads, res.method: dict(res.spec)},
         notes=tuple(notes), influence=lv.overall_influence,
         by_influence=np.column_stack(lv.influences) if lv.influences else None,
         by_vcov=influence_covariance(np.column_stack(lv.influences), clusters=res._clusters,
                                      small_sample=isinstance(res.inference, Clustered)) if lv.influences else None,
+        **dynamic,
     )
+
+
+def _dynamic_extras(res: GroupTimeCells, lv: _Levels, se: np.ndarray,
+                    pretrend_leads: Sequence[int] | str | None) -> dict[str, Any]:
+    """The dynamic aggregation's pre-trend test of its leads and its base period (with a note saying both)."""
+    anticipation = int(res.spec.get("anticipation", 0) or 0)
+    base = str(res.spec.get("base_period", ""))
+    levels = np.asarray(lv.values, dtype=float)
+    pretrend = pretrend_wald(np.asarray(lv.estimates), levels, np.isfinite(se),
+                             np.column_stack(lv.influences) if lv.influences else np.zeros((res.n_units, 0)),
+                             res._clusters, pretrend_leads, anticipation, "event-time ATT")
+    t = res.table
+    post = t["post"].to_numpy(dtype=bool)
+    bases = np.unique(t["base_period"].to_numpy(dtype=float)[post] - t["group"].to_numpy(dtype=float)[post])
+    reference = float(bases[0]) if len(bases) == 1 else None
+    at = f" (event time {level_value(reference)})" if reference is not None else ""
+    if base == "universal":
+        note = (f"Universal base period: every event-time ATT is relative to the last period before the anticipation "
+                f"window{at}" + (", where it is 0 by construction." if reference is not None else "."))
+    else:
+        note = ("Varying base period: each lead compares a period with the one before it (short differences); the "
+                f"post-entry ATTs are relative to the last period before the anticipation window{at}.")
+    return {"pretrend": pretrend, "base_period": base, "reference_event_time": reference, "note": note}

@@ -11,9 +11,12 @@ dummy or in the reference period, and the end-point coefficients are averages ov
 The reference period (default -1, the last period before entry) is omitted: each b_k is relative
 to it. Standard errors are cluster-robust by unit by default (CR1, see :func:`~iej_impact.diff_in_diff._twfe.twfe`).
 
-The joint pre-trend test is a Wald test of b_k = 0 for every lead k < 0 other than the reference
-(chi-squared with as many degrees of freedom as leads, on the clustered covariance). Not rejecting
-it is not evidence of parallel trends (Roth 2022): the test may have little power.
+The joint pre-trend test is a Wald test of b_k = 0 for the leads before the reference period,
+k < reference (chi-squared with as many degrees of freedom as leads, on the clustered covariance).
+A reference set earlier than -1 allows for anticipation: the leads between it and entry are the
+anticipation window and are not tested unless asked (``pretrend_leads="all"`` tests every lead
+other than the reference; a list tests the leads listed). Not rejecting the test is not evidence
+of parallel trends (Roth 2022): the test may have little power.
 
 Caveat: with staggered entry and effects that vary across cohorts, the lead and lag coefficients of
 this regression mix effects of other periods (Sun & Abraham 2021); use
@@ -34,12 +37,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from .._params import Columns, Interval, constrained
+from .._params import Columns, EventTimes, Interval, constrained
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -68,17 +71,19 @@ __all__ = ["event_study", "EventStudyResult", "plot_event_times"]
 
 
 def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = None, title: str = "",
-                     reference: float | None = None, xlabel: str = "Event time (periods since entry)") -> Any:
+                     reference: float | None = None, xlabel: str = "Event time (periods since entry)",
+                     base_note: str | None = None) -> Any:
     """Estimates with pointwise CIs (bars) and, when present, a uniform band (shaded), against ``x``.
 
     ``frame`` needs columns ``x``, ``estimate``, ``ci_lower``, ``ci_upper`` and optionally
     ``band_lower``/``band_upper``; a ``post`` column (bool) draws pre-periods hollow. The plot shows
-    the table's numbers and computes nothing. Returns the Axes (a new pyplot-free Figure when
-    ``ax`` is None). Drawn by :func:`iej_impact.report._plots_did.plot_event_times`.
+    the table's numbers and computes nothing. ``reference`` marks the reference period at 0,
+    ``base_note`` states the base period under the axis label. Returns the Axes (a new pyplot-free
+    Figure when ``ax`` is None). Drawn by :func:`iej_impact.report._plots_did.plot_event_times`.
     """
     from ..report._plots_did import plot_event_times as draw
 
-    return draw(frame, x=x, ax=ax, title=title, reference=reference, xlabel=xlabel)
+    return draw(frame, x=x, ax=ax, title=title, reference=reference, xlabel=xlabel, base_note=base_note)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,8 @@ class EventStudyResult(Result):
     notes: tuple[str, ...] = ()
 
     def pretrend_test(self) -> WaldTest:
-        """Joint Wald test that every lead coefficient (event time < 0, reference excluded) is zero."""
+        """Joint Wald test that the lead coefficients chosen by ``pretrend_leads`` are zero (by default the
+        leads before the reference period)."""
         return self.pretrend
 
     def to_frame(self) -> pd.DataFrame:
@@ -145,7 +151,7 @@ class EventStudyResult(Result):
 @constrained({
     "outcome": Columns(single=True), "unit": Columns(single=True), "time": Columns(single=True),
     "cohort": Columns(single=True), "covariates": Columns(), "weights": Columns(single=True, none_ok=True),
-    "alpha": Interval(0.0, 0.5, low_open=True),
+    "pretrend_leads": EventTimes(high=-1, keywords=("all",), none_ok=True), "alpha": Interval(0.0, 0.5, low_open=True),
 })
 def event_study(
     data: pd.DataFrame,
@@ -161,6 +167,7 @@ def event_study(
     never_treated: float | None = None,
     weights: str | None = None,
     small_sample: str = "nested",
+    pretrend_leads: Sequence[int] | Literal["all"] | None = None,
     alpha: float = 0.05,
 ) -> EventStudyResult:
     """Dynamic two-way fixed-effects event study with binned end points and a pre-trend test.
@@ -179,6 +186,10 @@ def event_study(
     never_treated : value of ``cohort`` coding never-treated units, when not missing.
     weights : optional weights (> 0).
     small_sample : "nested" (default), "all" or "none"; see :func:`iej_impact.diff_in_diff._twfe.twfe`.
+    pretrend_leads : the leads whose coefficients the pre-trend Wald test sets jointly to zero. None
+        (default): the leads before the reference, k < reference (with a reference earlier than -1,
+        the leads after it are the anticipation window and are not tested); ``"all"``: every lead but
+        the reference; or a list of leads of the window, e.g. [-4, -3].
     alpha : 1 - confidence level.
 
     Returns
@@ -217,6 +228,9 @@ def event_study(
                                  f">= 0), e.g. (-4, 4); got {window!r}.")
     lo, hi = int(window[0]), int(window[1])
     check_number("reference", reference, func, low=lo, high=-1, integer=True)
+    if isinstance(pretrend_leads, list) and not set(pretrend_leads) <= set(range(lo, 0)) - {reference}:
+        raise SpecificationError(f"the 'pretrend_leads' parameter of {func}() must list leads of the window {window} "
+                                 f"other than the reference {reference}; got {pretrend_leads}.")
     covs = as_column_list("covariates", covariates, func)
     inference = parse_inference(Clustered(by=unit) if se is None else se, func, ("clustered", "robust"))
     cluster_cols = inference.columns if isinstance(inference, Clustered) else []
@@ -268,7 +282,9 @@ def event_study(
     rows.append({"event_time": reference, "estimate": 0.0, "std_error": np.nan, "p_value": np.nan, "ci_lower": np.nan,
                  "ci_upper": np.nan, "post": False, "n_obs": int((treated_rows & (eb == reference)).sum())})
     table = pd.DataFrame(rows).sort_values("event_time").reset_index(drop=True)
-    leads = [j for j, lev in enumerate(levels) if lev < 0]
+    tested = (range(lo, reference) if pretrend_leads is None else range(lo, 0) if pretrend_leads == "all"
+              else pretrend_leads)
+    leads = [j for j, lev in enumerate(levels) if lev < 0 and lev in tested]
     pretrend = WaldTest.compute(coef[leads], cov[np.ix_(leads, leads)],
                                 f"every lead coefficient (event times {[levels[j] for j in leads]}) is zero")
     names = [f"event_time={lev}" for lev in levels]
@@ -282,6 +298,6 @@ def event_study(
         pretrend=pretrend, inference=(inference if clusters is not None else Robust()).using(fit.convention), alpha=float(alpha),
         spec={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "window": [lo, hi],
               "reference": reference, "covariates": covs, "se": inference.to_dict(), "never_treated": never_treated,
-              "weights": weights, "small_sample": small_sample, "alpha": alpha},
+              "weights": weights, "small_sample": small_sample, "pretrend_leads": pretrend_leads, "alpha": alpha},
         notes=notes,
     )

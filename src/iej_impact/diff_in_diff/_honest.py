@@ -169,14 +169,16 @@ def _from_result(result: Any, window: Sequence[int] | None) -> _Coefficients:
         if result.kind != "dynamic":
             raise SpecificationError(f"honest_did() needs event-time effects: the 'dynamic' aggregation, not "
                                      f"{result.kind!r}.")
-        spec = dict(result.spec.get("att_gt", {}))
-        if spec.get("base_period") != "universal":
+        if result.base_period != "universal":
             raise SpecificationError("honest_did() needs att_gt(..., base_period='universal'): with the 'varying' base "
                                      "period the pre-treatment effects are period-to-period changes, not differences "
                                      "from the reference period.")
         if result.by_vcov is None:
             raise SpecificationError("this aggregation has no covariance of its event-time effects; re-run aggregate().")
-        reference = -1 - int(spec.get("anticipation", 0) or 0)
+        if result.reference_event_time is None:
+            raise SpecificationError("honest_did() needs one reference period: the base period of this aggregation is "
+                                     "not at the same event time for every cohort.")
+        reference = int(result.reference_event_time)
         times_all = [int(v) for v in result.by["event_time"]]
         keep = [j for j, k in enumerate(times_all) if k != reference]
         coefs = _Coefficients(result.by["estimate"].to_numpy(dtype=float)[keep],

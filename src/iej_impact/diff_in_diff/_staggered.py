@@ -62,11 +62,9 @@ from .._separation import summary_text
 from .._validation import (
     arguments_checked,
     as_column_list,
-    check_choice,
     check_columns,
     check_covariates,
     check_dataframe,
-    check_number,
     user_stacklevel,
 )
 from ..data._panel import StaggeredPanel, prepare_staggered
@@ -77,11 +75,18 @@ from ..inference import (
     Inference,
     InferenceLike,
     WaldTest,
-    influence_covariance,
     parse_inference,
 )
 from ..results import Result, Summary, jsonable
-from ._aggregate import AggregateResult, aggregate, influence_errors, level_value
+from ._aggregate import (
+    LEADS,
+    AggregateResult,
+    aggregate,
+    aggregation_options,
+    influence_errors,
+    level_value,
+    pretrend_wald,
+)
 from ._two_by_two import METHODS, panel_2x2, pscore_fit, rc_2x2
 
 __all__ = ["att_gt", "GroupTimeResult", "AggregateResult"]
@@ -136,9 +141,18 @@ class GroupTimeResult(Result):
     def _bootstrap_note(self) -> str:
         return f"Multiplier bootstrap ({getattr(self.inference, 'reps', 0)} Rademacher draws, seed {self._seed})"
 
-    def pretrend_test(self) -> WaldTest:
-        """Joint Wald test that every pre-treatment ATT(g, t) is zero (see ``pretrend``)."""
-        return self.pretrend
+    def pretrend_test(self, leads: Sequence[int] | Literal["all"] | None = None) -> WaldTest:
+        """Joint Wald test that the pre-treatment ATT(g, t) are zero.
+
+        ``leads`` None: the test stored in ``pretrend`` (the leads chosen when estimating, by default the
+        event times before the anticipation window); a list of event times (< 0), or ``"all"`` for every
+        pre-treatment cell (anticipation window included, as R ``did``), recomputes it from the
+        influence functions.
+        """
+        if leads is None:
+            return self.pretrend
+        leads = LEADS.check("leads", leads, "pretrend_test")  # type: ignore[assignment]
+        return cells_pretrend(self.table, self.influence, self._clusters, leads, int(self.spec.get("anticipation", 0)))
 
     def to_frame(self) -> pd.DataFrame:
         t = self.table
@@ -172,12 +186,13 @@ class GroupTimeResult(Result):
         if len(self.sample_sizes):
             tables.append(("Sample", self.sample_sizes))
         notes = (f"Inference: {self.inference.describe()}.", self.pretrend.describe() + ".") + self.notes
-        return Summary(title=f"att_gt: ATT(g,t) on {self.outcome}", tables=tuple(tables), notes=notes)
+        return Summary(title=f"{self.method}: {self.estimand} on {self.outcome}", tables=tuple(tables), notes=notes)
 
     # ------------------------------------------------------------------------------- aggregation
 
     def aggregate(self, kind: AggregationKind = "dynamic", *, min_e: float | None = None,
-                  max_e: float | None = None, balance_e: int | None = None) -> AggregateResult:
+                  max_e: float | None = None, balance_e: int | None = None,
+                  pretrend_leads: Sequence[int] | Literal["all"] | None = None) -> AggregateResult:
         """Aggregate the ATT(g, t) into an overall ATT and ATTs by event time, cohort or period.
 
         Parameters
@@ -188,25 +203,21 @@ class GroupTimeResult(Result):
         balance_e : dynamic only: keep cohorts observed at least ``balance_e`` periods after entry
             and event times from balance_e - (last - first period) to balance_e, so the same
             cohorts make up every event time.
+        pretrend_leads : dynamic only: the event times (< 0) whose ATTs the pre-trend Wald test
+            (``AggregateResult.pretrend``) sets to zero jointly. None (default): every lead before the
+            anticipation window (e < -anticipation) within [min_e, max_e]; ``"all"``: every e < 0.
 
         Returns
         -------
         AggregateResult, with the influence functions of the overall and level estimates, and the
         same inference as this result (for the bootstrap, the same multiplier draws).
         """
-        check_choice("kind", kind, ("simple", "group", "dynamic", "calendar"), "aggregate")
-        for name, value in (("min_e", min_e), ("max_e", max_e)):
-            if value is not None:
-                check_number(name, value, "aggregate")
-        if balance_e is not None:
-            check_number("balance_e", balance_e, "aggregate", low=0, integer=True)
-            if kind != "dynamic":
-                raise SpecificationError(f"balance_e applies to the 'dynamic' aggregation only; got kind={kind!r}.")
-        if kind == "calendar" and (min_e is not None or max_e is not None):
-            raise SpecificationError("min_e/max_e do not apply to the 'calendar' aggregation (it averages the "
-                                     "cohorts treated by each period); use kind='dynamic' to restrict event times.")
+        opts = aggregation_options(kind, min_e, max_e, balance_e, pretrend_leads)
         return aggregate(self, kind, -np.inf if min_e is None else float(min_e),
-                         np.inf if max_e is None else float(max_e), balance_e)
+                         np.inf if max_e is None else float(max_e), opts["balance_e"], opts["pretrend_leads"])
+
+    #: checks the options of :meth:`aggregate` without estimating (the configuration reads ``aggregate:`` with it)
+    check_aggregation = staticmethod(aggregation_options)
 
     # ------------------------------------------------------------------------------- plots
 
@@ -219,9 +230,14 @@ class GroupTimeResult(Result):
 
         return plot_group_time(self, ax, language=language)
 
-    def plot_event_study(self, ax: Any = None, *, language: str = "en") -> Any:
-        """The dynamic aggregation (ATT by event time) with CIs and uniform band; returns the Axes."""
-        return self.aggregate("dynamic").plot(ax=ax, language=language)
+    def plot_event_study(self, ax: Any = None, *, language: str = "en", **options: Any) -> Any:
+        """The dynamic aggregation (ATT by event time) with CIs and uniform band; returns the Axes.
+
+        The plot states the base period: the universal base (``base_period="universal"``) is marked
+        at 0 as the reference period, a varying base is named in the plot. ``options`` are those of
+        :meth:`aggregate` (``min_e``, ``max_e``, ``balance_e``).
+        """
+        return self.aggregate("dynamic", **options).plot(ax=ax, language=language)
 
 
 # ----------------------------------------------------------------------------------------- estimation
@@ -233,7 +249,7 @@ class GroupTimeResult(Result):
     "control_group": Options(("never_treated", "not_yet_treated")), "method": Options(METHODS),
     "anticipation": Interval(low=0, integer=True), "base_period": Options(("varying", "universal")),
     "panel": Boolean(), "unbalanced": Options(("keep", "drop")), "trim_level": Interval(0.5, 1.0, low_open=True),
-    "alpha": Interval(0.0, 0.5, low_open=True),
+    "pretrend_leads": LEADS, "alpha": Interval(0.0, 0.5, low_open=True),
 })
 def att_gt(
     data: pd.DataFrame,
@@ -253,6 +269,7 @@ def att_gt(
     panel: bool = True,
     unbalanced: Literal["keep", "drop"] = "keep",
     trim_level: float = 0.995,
+    pretrend_leads: Sequence[int] | Literal["all"] | None = None,
     alpha: float = 0.05,
 ) -> GroupTimeResult:
     """Callaway & Sant'Anna (2021) group-time average treatment effects ATT(g, t).
@@ -289,6 +306,11 @@ def att_gt(
         observation with the repeated-cross-section estimators and unit-level influence functions;
         "drop" keeps only the units observed in every period (with a warning).
     trim_level : comparison units with propensity score >= trim_level get zero weight (ipw/dr).
+    pretrend_leads : the event times e = t - g (< 0) whose pre-treatment ATT(g, t) the pre-trend Wald
+        test (``pretrend``) sets jointly to zero. None (default): every pre-treatment cell before the
+        anticipation window, e < -anticipation (with ``anticipation=0``, every pre-treatment cell);
+        ``"all"``: every pre-treatment cell, the anticipation window included (R ``did``'s test); or a
+        list such as [-4, -3, -2].
     alpha : 1 - confidence level.
 
     Returns
@@ -346,12 +368,8 @@ def att_gt(
     inference = spec_se.using("G/(G-1)" if isinstance(spec_se, Clustered) else "none")
     psi = cells.pop("psi")
     separated = cells.pop("separation")
-    table, crit = _cell_inference(pd.DataFrame(cells), psi, inference, prep.clusters, seed, alpha)
-    est = table["estimate"].to_numpy(dtype=float)
-    pre = np.flatnonzero((table["group"].to_numpy() > table["time"].to_numpy())
-                         & np.isfinite(table["std_error"].to_numpy()))
-    pretrend = WaldTest.compute(est[pre], influence_covariance(psi[:, pre], clusters=prep.clusters),
-                                "every pre-treatment ATT(g,t) is zero")
+    table, crit = cell_inference(pd.DataFrame(cells), psi, inference, prep.clusters, seed, alpha)
+    pretrend = cells_pretrend(table, psi, prep.clusters, pretrend_leads, antic)
     notes = list(prep.notes)
     notes.append(f"Comparison group: {control_group.replace('_', '-')} units; base period: {base_period}; "
                  f"anticipation: {antic}; 2x2 estimator: {method}"
@@ -372,12 +390,22 @@ def att_gt(
         spec={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "covariates": covs,
               "control_group": control_group, "method": method, "anticipation": antic, "base_period": base_period,
               "se": spec_se.to_dict(), "never_treated": never_treated, "weights": weights, "panel": panel,
-              "unbalanced": unbalanced, "trim_level": trim_level, "alpha": alpha},
+              "unbalanced": unbalanced, "trim_level": trim_level, "pretrend_leads": pretrend_leads, "alpha": alpha},
         notes=tuple(notes), influence=psi, _clusters=prep.clusters, _seed=seed,
     )
 
 
-def _cell_inference(table: pd.DataFrame, psi: np.ndarray, inference: Inference, clusters: np.ndarray | None,
+def cells_pretrend(table: pd.DataFrame, psi: np.ndarray | None, clusters: np.ndarray | None,
+              leads: Sequence[int] | str | None, anticipation: int) -> WaldTest:
+    """The pre-trend Wald test of the pre-treatment cells at ``leads`` (see :func:`pretrend_wald`)."""
+    assert psi is not None
+    e = table["event_time"].to_numpy(dtype=float)
+    return pretrend_wald(table["estimate"].to_numpy(dtype=float), e,
+                         (e < 0) & np.isfinite(table["std_error"].to_numpy(dtype=float)), psi, clusters, leads,
+                         anticipation, "ATT(g,t)")
+
+
+def cell_inference(table: pd.DataFrame, psi: np.ndarray, inference: Inference, clusters: np.ndarray | None,
                     seed: int | None, alpha: float) -> tuple[pd.DataFrame, float]:
     """The cell table with standard errors, p-values, pointwise CIs and uniform bands; the band's critical value."""
     est = table["estimate"].to_numpy(dtype=float)
@@ -451,7 +479,7 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
         treated = cohort == g
         control = never if thr is None else never | ((cohort > thr) & ~treated)
         if p.balanced:
-            problem, sep = _panel_batch(p, treated, control, [specs[j] for j in cells], cells, method, trim_level,
+            problem, sep = panel_batch(p, treated, control, [specs[j] for j in cells], cells, method, trim_level,
                                         est, psi, n_treat, n_ctrl, names)
         else:
             j = cells[0]
@@ -477,12 +505,16 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
             "estimate": est, "n_treated": n_treat, "n_control": n_ctrl, "psi": psi, "separation": separated}
 
 
-def _panel_batch(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, specs: list[tuple[Any, ...]],
-                 cols: list[int], method: str, trim_level: float, est: np.ndarray, psi: np.ndarray,
-                 n_treat: np.ndarray, n_ctrl: np.ndarray,
-                 names: Sequence[str] | None = None) -> tuple[str, dict[str, Any] | None]:
+def panel_batch(p: Any, treated: np.ndarray, control: np.ndarray, specs: list[tuple[Any, ...]],
+                cols: list[int], method: str, trim_level: float, est: np.ndarray, psi: np.ndarray,
+                n_treat: np.ndarray, n_ctrl: np.ndarray, names: Sequence[str] | None = None,
+                func: str = _FUNC) -> tuple[str, dict[str, Any] | None]:
     """Cells of one cohort sharing a comparison group and covariates, on a balanced panel.
 
+    ``p`` is a :class:`StaggeredPanel` (or a panel with its ``unit_ids``, ``y_wide``, ``w_unit``,
+    ``x_wide`` and ``x_invariant``), ``treated`` and ``control`` flag the units of the comparison,
+    each observed in both periods of every cell; ``specs[j][1:3]`` are the cells' current and base
+    period indexes. Fills ``est``, ``psi`` (scaled to all units), ``n_treat`` and ``n_ctrl`` at ``cols``.
     Returns (the problem that left the cells missing or "", the propensity score's separation diagnosis).
     """
     n = len(p.unit_ids)
@@ -499,10 +531,10 @@ def _panel_batch(p: StaggeredPanel, treated: np.ndarray, control: np.ndarray, sp
     ps = None
     try:
         if x is not None and method in ("ipw", "dr"):
-            ps = pscore_fit(x, d, w / w.mean(), trim_level, names=names, func=_FUNC)
+            ps = pscore_fit(x, d, w / w.mean(), trim_level, names=names, func=func)
             if ps.p.max() >= 0.999:
                 return "propensity score >= 0.999 (no overlap)", ps.separation
-        fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps, names=names, func=_FUNC)
+        fit = panel_2x2(dy, d, x, w, method, trim_level, ps=ps, names=names, func=func)
     except (EstimationError, np.linalg.LinAlgError) as exc:
         return str(exc), None if ps is None else ps.separation
     est[cols] = fit.att

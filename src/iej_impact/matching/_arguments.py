@@ -29,6 +29,7 @@ from .._validation import (
 )
 from ..errors import DataError, SpecificationError
 from ..observational._design import check_covariate_kinds
+from ..observational._propensity import check_sampling_weights
 
 __all__ = [
     "CALIPER_SCALES",
@@ -86,6 +87,7 @@ class MatchSpec:
     score: str | None
     random_state: int | None
     ties: bool
+    weights: str | None = None
 
     @property
     def column_distance(self) -> bool:
@@ -113,6 +115,7 @@ class MatchSpec:
 MATCH_PARAMS: dict[str, Constraint] = {
     "treatment": Columns(single=True), "covariates": Columns(), "exact": Columns(),
     "mahalanobis": Columns(none_ok=True), "score": Columns(single=True, none_ok=True),
+    "weights": Columns(single=True, none_ok=True),
     "method": Options(METHODS), "replace": Boolean(), "ties": Boolean(),
     "caliper": Interval(0.0, low_open=True, none_ok=True), "caliper_scale": Options(CALIPER_SCALES),
     "discard": Options(DISCARDS), "kernel": Options(KERNELS), "bandwidth": Interval(0.0, low_open=True, none_ok=True),
@@ -143,6 +146,7 @@ def check_match_arguments(
     score: str | None,
     random_state: int | None,
     ties: bool,
+    weights: str | None = None,
 ) -> MatchSpec:
     """Check the arguments of :func:`match` for ``n_units`` rows (the data is checked after, by
     :func:`check_match_data`); SpecificationError names the allowed values."""
@@ -188,7 +192,7 @@ def check_match_arguments(
         treatment=treatment, covariates=tuple(covs), estimand=estimand, ps_model=ps_model, method=method,
         distance=distance, ratio=ratio, replace=bool(replace), caliper=caliper, caliper_scale=caliper_scale,
         order=order, exact=tuple(exact_cols), discard=discard, subclasses=subclasses, mahalanobis=mahalanobis,
-        kernel=kernel, bandwidth=bandwidth, score=score, random_state=random_state, ties=bool(ties),
+        kernel=kernel, bandwidth=bandwidth, score=score, random_state=random_state, ties=bool(ties), weights=weights,
     )
 
 
@@ -216,13 +220,15 @@ def _check_method_options(method: str, distance: object, ratio: int, caliper: fl
         )
 
 
-def check_match_data(data: pd.DataFrame, spec: MatchSpec) -> np.ndarray:
+def check_match_data(data: pd.DataFrame, spec: MatchSpec) -> tuple[np.ndarray, np.ndarray | None]:
     """Check the columns ``spec`` names (present; treatment binary; covariates complete and of one
-    kind each) and return the (n,) bool treatment indicator."""
+    kind each; sampling weights finite and > 0) and return the (n,) bool treatment indicator and the
+    sampling weights (None without them)."""
     covs = list(spec.covariates)
     needed = (
         [spec.treatment] + covs + list(spec.exact)
         + ([spec.distance] if spec.column_distance else []) + ([spec.score] if spec.score else [])
+        + ([spec.weights] if spec.weights else [])
     )
     check_columns(data, needed, FUNC)
     if spec.treatment in covs:
@@ -233,7 +239,7 @@ def check_match_data(data: pd.DataFrame, spec: MatchSpec) -> np.ndarray:
     if spec.distance == "mahalanobis" and spec.mahalanobis is not None:
         check_columns(data, list(spec.mahalanobis), FUNC, role="Mahalanobis covariate")
         check_no_missing(data, list(spec.mahalanobis), "Mahalanobis covariate")
-    return treated
+    return treated, check_sampling_weights(data, spec.weights, FUNC)
 
 
 def check_no_missing(data: pd.DataFrame, columns: Sequence[str], role: str) -> None:

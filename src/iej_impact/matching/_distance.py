@@ -103,7 +103,7 @@ def _distance(data: pd.DataFrame, spec: MatchSpec) -> tuple[np.ndarray, np.ndarr
                 "with a precomputed score as 'score' (or as 'distance')."
             )
         else:
-            propensity, ps_fit = _propensity(data, spec.treatment, list(spec.covariates), spec.ps_model)
+            propensity, ps_fit = _propensity(data, spec.treatment, list(spec.covariates), spec.ps_model, spec.weights)
         dist = propensity if spec.distance == "propensity" else _logit(propensity)
     if not np.isfinite(dist).all():
         bad = ~np.isfinite(dist)
@@ -134,11 +134,14 @@ def _numeric_column(data: pd.DataFrame, column: str) -> np.ndarray:
     return arr
 
 
-def _propensity(data: pd.DataFrame, treatment: str, covariates: list[str], model: object) -> tuple[np.ndarray, Any]:
-    """Estimated propensity score and its fit, from :func:`iej_impact.observational._propensity.propensity_score`."""
+def _propensity(
+    data: pd.DataFrame, treatment: str, covariates: list[str], model: object, weights: str | None = None
+) -> tuple[np.ndarray, Any]:
+    """Estimated propensity score and its fit, from :func:`iej_impact.observational._propensity.propensity_score`
+    (with the sampling weights in the likelihood when given, as MatchIt's ``s.weights``)."""
     from ..observational._propensity import propensity_score
 
-    ps = propensity_score(data, treatment=treatment, covariates=covariates, model=model)
+    ps = propensity_score(data, treatment=treatment, covariates=covariates, model=model, weights=weights)
     scores = np.asarray(getattr(ps, "scores", ps), dtype=float)
     if scores.shape != (len(data),):
         raise EstimationError(

@@ -60,11 +60,39 @@ _SE_BY_METHOD = {
 }
 
 
-def _se_allowed(method: str, replace: bool) -> tuple[str, ...]:
-    """The standard errors offered after matching with ``method`` (pairs exist only without replacement)."""
-    if method == "nearest" and replace:
-        return ("abadie_imbens", "robust", "clustered")
-    return _SE_BY_METHOD[method]
+def _se_allowed(method: str, replace: bool, weighted: bool = False) -> tuple[str, ...]:
+    """The standard errors offered after matching with ``method`` (pairs exist only without replacement;
+    no Abadie-Imbens SE with sampling weights)."""
+    allowed = ("abadie_imbens", "robust", "clustered") if method == "nearest" and replace else _SE_BY_METHOD[method]
+    return tuple(a for a in allowed if a != "abadie_imbens") if weighted else allowed
+
+
+#: why the Abadie-Imbens SE (and the bias correction built on it) is refused with sampling weights
+AI_WEIGHTS_MESSAGE = (
+    "the Abadie-Imbens standard error is not available with sampling weights: its variance (Abadie & Imbens "
+    "2006, 2016) is derived for a simple random sample (i.i.d. units, each counted once), and no extension to survey "
+    "weights is established. Use se='pair_cluster' after "
+    "matching without replacement (the cluster-robust SE of the weighted regression of Y on the treatment over "
+    "the matched pairs, with matching times sampling weights, as MatchIt's sampling-weights vignette does), "
+    "se='robust', or se={'type': 'clustered', 'by': '<column>'}."
+)
+
+
+def _refuse_bias_adjust_with_weights(bias_adjust: object, func: str) -> None:
+    """SpecificationError for a bias correction with sampling weights (it goes with the Abadie-Imbens SE)."""
+    if bias_adjust is not False and bias_adjust is not None and not (
+            isinstance(bias_adjust, np.bool_) and not bool(bias_adjust)):
+        raise SpecificationError(
+            f"{func}(): bias_adjust is not available with sampling weights: the bias correction goes with the "
+            f"Abadie-Imbens standard error, and {AI_WEIGHTS_MESSAGE} Pass bias_adjust=False."
+        )
+
+
+def _refuse_ai_with_weights(se: object, func: str) -> None:
+    """SpecificationError for se='abadie_imbens' (in any spelling) with sampling weights."""
+    name = se if isinstance(se, str) else (se.get("type") if isinstance(se, dict) else getattr(se, "name", None))
+    if name == "abadie_imbens":
+        raise SpecificationError(f"{func}(): {AI_WEIGHTS_MESSAGE}")
 
 
 #: the per-parameter constraints of the effect estimate after matching (psm() and estimate_effect())
@@ -74,12 +102,17 @@ EFFECT_PARAMS: dict[str, Constraint] = {
 
 
 def check_effect_options(data: pd.DataFrame, method: object, replace: object, se: object, alpha: object,
-                         ps_adjustment: object) -> None:
+                         ps_adjustment: object, *, weighted: bool = False, bias_adjust: object = False) -> None:
     """psm()'s check of ``se`` for :func:`estimate_effect`, run before matching so that a wrong ``se`` is
-    reported at once (and by ``iej-impact validate``); ``alpha`` and ``ps_adjustment`` are in EFFECT_PARAMS."""
+    reported at once (and by ``iej-impact validate``); ``alpha`` and ``ps_adjustment`` are in EFFECT_PARAMS.
+    ``weighted``: sampling weights were given (no Abadie-Imbens SE, no bias correction then)."""
+    if weighted:
+        _refuse_bias_adjust_with_weights(bias_adjust, "psm")
     if se is None or not isinstance(method, str) or method not in _SE_BY_METHOD:
         return  # the default; or a method match() refuses with its own message
-    inference = parse_inference(se, "psm", _se_allowed(method, replace is True or replace is np.True_))
+    if weighted:
+        _refuse_ai_with_weights(se, "psm")
+    inference = parse_inference(se, "psm", _se_allowed(method, replace is True or replace is np.True_, weighted))
     if isinstance(inference, Clustered):
         check_columns(data, inference.columns, "psm", role="cluster column")
 
@@ -90,8 +123,12 @@ def checked_inference(
     """estimate_effect()'s argument checks: the inference object and the bias-correction columns."""
     check_columns(result.data, [outcome], func, role="outcome")
     # alpha and ps_adjustment: the constraint tables of psm() and estimate_effect() (EFFECT_PARAMS)
+    weighted = result.sampling_weights is not None
+    if weighted:
+        _refuse_ai_with_weights(se, func)
+        _refuse_bias_adjust_with_weights(bias_adjust, func)
     bias_cols = bias_columns(result, bias_adjust, func)
-    allowed = _se_allowed(result.method, bool(result.spec.get("replace")))
+    allowed = _se_allowed(result.method, bool(result.spec.get("replace")), weighted)
     if se is None:
         se = allowed[0]
     inference = parse_inference(se, func, allowed)
@@ -219,12 +256,13 @@ def weighted_difference_se(
 ) -> tuple[float, Inference]:
     """HC1 standard error of the weighted regression of Y on (1, D) over the matched sample ``y``:
     clustered on pairs/subclasses (``pair_cluster``) or on columns, else robust; conditional on the
-    weights. ``arm_means`` and ``arm_weights`` are (treated, control) weighted means and weight sums.
+    weights (matching weights, times the sampling weights when there are). ``arm_means`` and
+    ``arm_weights`` are (treated, control) weighted means and weight sums.
     Returns the SE and ``inference`` with its small-sample convention (Stata's CR1 with clusters, HC1 without).
     """
     used = result.weights > 0
     n = int(used.sum())
-    wu = result.weights[used]
+    wu = result.final_weights[used]
     du = result.treated[used]
     (mu1, mu0), (s1, s0) = arm_means, arm_weights
     # influence function of the difference in weighted means

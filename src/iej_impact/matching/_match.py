@@ -130,6 +130,7 @@ def match(
     score: str | None = None,
     random_state: int | None = None,
     ties: bool = False,
+    weights: str | None = None,
 ) -> MatchResult:
     """Match treated and control units; return weights, subclasses and the sample-size table.
 
@@ -175,6 +176,11 @@ def match(
         and R Matching's ``Match(ties = TRUE)`` do; the result then does not depend on the row
         order. Distances are equal when they differ by floating-point noise only
         (:func:`iej_impact.matching._sets.tie_tolerance`).
+    weights : optional column of sampling (survey) weights, finite and > 0, as MatchIt's
+        ``s.weights``: used in the propensity-score likelihood and in the balance table (before and
+        after matching), not in the matching itself; the effect (:func:`estimate_effect`) is then the
+        difference of means weighted by matching weights times sampling weights
+        (``MatchResult.final_weights``), the effect in the population the weights represent.
 
     Returns
     -------
@@ -211,9 +217,9 @@ def match(
         len(data), treatment=treatment, covariates=covariates, estimand=estimand, ps_model=ps_model, method=method,
         distance=distance, ratio=ratio, replace=replace, caliper=caliper, caliper_scale=caliper_scale, order=order,
         exact=exact, discard=discard, subclasses=subclasses, mahalanobis=mahalanobis, kernel=kernel,
-        bandwidth=bandwidth, score=score, random_state=random_state, ties=ties,
+        bandwidth=bandwidth, score=score, random_state=random_state, ties=ties, weights=weights,
     )
-    treated = check_match_data(data, spec)
+    treated, sw = check_match_data(data, spec)
     arguments_checked()
 
     problem = matching_problem(data, spec, treated)
@@ -240,11 +246,12 @@ def match(
         match_matrix=matching.match_matrix,
         caliper=problem.caliper,
         bandwidth=matching.bandwidth,
-        sample_sizes=_sample_sizes(treated, matching.weights, problem.discarded),
+        sample_sizes=_sample_sizes(treated, matching.weights, problem.discarded, sw),
         spec=spec.provenance(),
         notes=tuple(notes),
         propensity_model=problem.ps_fit,
         match_sets=matching.match_sets,
+        sampling_weights=sw,
     )
 
 
@@ -381,9 +388,13 @@ def _ess(w: np.ndarray) -> float:
     return float(np.sum(w) ** 2 / s2) if s2 > 0 else 0.0
 
 
-def _sample_sizes(treat: np.ndarray, weights: np.ndarray, discarded: np.ndarray) -> pd.DataFrame:
-    """All / Matched / Unmatched / Discarded per arm, with effective sample sizes (MatchIt's nn)."""
+def _sample_sizes(
+    treat: np.ndarray, weights: np.ndarray, discarded: np.ndarray, sampling: np.ndarray | None = None
+) -> pd.DataFrame:
+    """All / Matched / Unmatched / Discarded per arm, with effective sample sizes (MatchIt's nn; with
+    sampling weights, the ESS of the sampling weights (all) and of matching times sampling weights)."""
     rows = {}
+    s = np.ones_like(weights) if sampling is None else sampling
     for name, arm in (("control", ~treat), ("treated", treat)):
         m = arm & (weights > 0)
         rows[name] = {
@@ -393,8 +404,8 @@ def _sample_sizes(treat: np.ndarray, weights: np.ndarray, discarded: np.ndarray)
             "discarded": int((arm & discarded).sum()),
         }
         rows[name + "_ess"] = {
-            "all": float(arm.sum()),
-            "matched": _ess(weights[m]),
+            "all": float(arm.sum()) if sampling is None else _ess(s[arm]),
+            "matched": _ess(weights[m] * s[m]),
             "unmatched": float("nan"),
             "discarded": float("nan"),
         }
@@ -432,12 +443,16 @@ def psm(
     ps_adjustment: bool = True,
     ties: bool = False,
     bias_adjust: bool | Sequence[str] = False,
+    weights: str | None = None,
 ) -> EffectResult:
     """Propensity-score matching estimate: :func:`match` followed by :func:`estimate_effect`.
 
     Every argument but ``outcome``, ``se``, ``alpha``, ``ps_adjustment`` and ``bias_adjust`` is
-    passed to :func:`match` (see there for the matching conventions, ``estimand="ATE"`` and
-    ``ties``); ``se``, ``alpha``, ``ps_adjustment`` and ``bias_adjust`` (Abadie-Imbens 2011 bias
+    passed to :func:`match` (see there for the matching conventions, ``estimand="ATE"``,
+    ``ties`` and the sampling ``weights``: with them the effect is weighted by matching times
+    sampling weights, and the standard error is one of the weighted regression's, pair-clustered by
+    default where there are pairs, since the Abadie-Imbens SE is not defined with sampling weights);
+    ``se``, ``alpha``, ``ps_adjustment`` and ``bias_adjust`` (Abadie-Imbens 2011 bias
     correction: False, True or a list of columns) to :func:`estimate_effect`
     (see there for the standard errors; None = the method's default: Abadie-Imbens for
     nearest-neighbour matching, adjusted for the estimated score (Abadie & Imbens 2016) when a
@@ -467,7 +482,8 @@ def psm(
          *(as_column_list("mahalanobis", mahalanobis, "psm") if mahalanobis is not None else [])],
     )
     check_columns(data, [outcome], "psm", role="outcome")
-    check_effect_options(data, method, replace, se, alpha, ps_adjustment)
+    check_effect_options(data, method, replace, se, alpha, ps_adjustment, weighted=weights is not None,
+                         bias_adjust=bias_adjust)
     result = match(
         data,
         treatment=treatment,
@@ -490,5 +506,6 @@ def psm(
         score=score,
         random_state=random_state,
         ties=ties,
+        weights=weights,
     )
     return estimate_effect(result, outcome, se=se, alpha=alpha, ps_adjustment=ps_adjustment, bias_adjust=bias_adjust)

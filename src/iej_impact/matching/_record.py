@@ -52,6 +52,7 @@ class MatchRecord(Result):
     notes: tuple[str, ...] = ()
     propensity_model: Any = field(default=None, repr=False)
     match_sets: Mapping[str, MatchSets] | None = field(default=None, repr=False)
+    sampling_weights: np.ndarray | None = field(default=None, repr=False)
 
     # -- views -----------------------------------------------------------------------------
     @property
@@ -64,9 +65,17 @@ class MatchRecord(Result):
         """(n,) bool: row is in the matched sample (positive weight)."""
         return self.weights > 0
 
+    @property
+    def final_weights(self) -> np.ndarray:
+        """(n,) the weights of the effect estimate: the matching weights times the sampling weights when
+        ``match(weights=...)`` gave some (MatchIt's ``s.weights``), else the matching weights."""
+        return self.weights if self.sampling_weights is None else self.weights * self.sampling_weights
+
     def matched_data(self) -> pd.DataFrame:
         """The matched rows with ``distance``, ``weights`` and ``subclass`` columns (MatchIt's match.data).
 
+        ``weights`` are the weights of the effect estimate: the matching weights, times the sampling
+        weights when the matching was given some (as MatchIt's ``match_data()`` with ``s.weights``).
         ``subclass`` is a nullable integer (missing after matching with replacement, radius and
         kernel matching). Column names that already exist in the data are not overwritten: the
         new column gets a leading underscore instead.
@@ -75,7 +84,8 @@ class MatchRecord(Result):
         out = self.data.loc[keep].copy()
         sub = pd.array(np.where(self.subclass[keep] >= 0, self.subclass[keep], 0), dtype="Int64")
         sub[self.subclass[keep] < 0] = pd.NA
-        for name, values in (("distance", self.distance[keep]), ("weights", self.weights[keep]), ("subclass", sub)):
+        for name, values in (("distance", self.distance[keep]), ("weights", self.final_weights[keep]),
+                             ("subclass", sub)):
             col = name
             while col in out.columns:
                 col = "_" + col
@@ -151,11 +161,16 @@ class MatchRecord(Result):
     def balance(self, **kwargs: Any) -> Any:
         """Covariate balance before and after matching: ``balance_table`` with these weights.
 
-        Keyword arguments are passed to :func:`iej_impact.observational._balance.balance_table` (``stats``,
-        ``sd_denominator``, ``threshold``...).
+        With sampling weights (``match(weights=...)``) both columns are sampling-weighted (before:
+        the sampling weights; after: matching times sampling weights, as MatchIt's ``summary()`` with
+        ``s.weights``). Keyword arguments are passed to
+        :func:`iej_impact.observational._balance.balance_table` (``stats``, ``sd_denominator``,
+        ``threshold``...).
         """
         from ..observational._balance import balance_table
 
+        if self.sampling_weights is not None:
+            kwargs.setdefault("sampling_weights", self.sampling_weights)
         return balance_table(
             self.data, treatment=self.treatment, covariates=list(self.covariates), weights=self.weights, **kwargs
         )
@@ -173,7 +188,7 @@ class MatchRecord(Result):
             "estimand": self.estimand,
             "distance": self.distance_name,
         }
-        for key in ("ratio", "replace", "ties", "order", "discard", "exact", "subclasses", "kernel"):
+        for key in ("ratio", "replace", "ties", "order", "discard", "exact", "subclasses", "kernel", "weights"):
             if key in self.spec and self.spec[key] not in (None, (), []) and not (key == "ties" and not self.spec[key]):
                 spec[key] = self.spec[key]
         if self.caliper is not None:

@@ -22,6 +22,14 @@ from ._record import MatchRecord
 
 __all__ = ["MatchResult", "estimate_effect"]
 
+_SAMPLING_NOTE = (
+    "Sampling weights '{column}': the {estimand} is the difference of the arms' means weighted by the matching "
+    "weights times the sampling weights (MatchIt's s.weights), the effect in the population the weights "
+    "represent; the propensity score was fitted with them. The standard error is that of the weighted "
+    "regression of the outcome on the treatment, conditional on the matching (no Abadie-Imbens SE with "
+    "sampling weights)."
+)
+
 
 class MatchResult(MatchRecord):
     """The outcome of :func:`match`: weights, subclasses and bookkeeping for every input row, and
@@ -119,6 +127,19 @@ def estimate_effect(
     * radius, kernel: ``robust``, clustered (conditional on the weights: they ignore that the
       weights were estimated).
 
+    Sampling weights (``match(weights=...)``, MatchIt's ``s.weights``): the estimate weights each
+    unit by its matching weight times its sampling weight (``MatchResult.final_weights``): the
+    treated units of the ATT by their sampling weights, each control by its matching weight times its
+    sampling weight. Matching on a balancing score makes the matched controls' sampling-weighted
+    outcomes estimate the treated population's, so this is consistent for the population effect
+    (MatchIt's sampling-weights vignette; DuGoff, Schuler & Stuart 2014; Austin, Jembere & Chiu 2016).
+    The standard error is the weighted regression's: ``pair_cluster`` (the default where pairs or
+    subclasses exist: nearest neighbour without replacement, subclassification), ``robust`` (the
+    default otherwise) or clustered, conditional on the matching. ``abadie_imbens`` and
+    ``bias_adjust`` are refused: the Abadie-Imbens variance is derived for simple random samples and
+    has no established extension to sampling weights (MatchIt's sampling-weights vignette uses the
+    cluster-robust SE of the weighted regression instead).
+
     The bootstrap is not offered: it is invalid for nearest-neighbour matching (Abadie & Imbens
     2008, Econometrica 76(6)).
 
@@ -177,13 +198,18 @@ def estimate_effect(
     treatment effects. Econometrica 74(1). Abadie, A. & Imbens, G. (2011). Bias-corrected matching
     estimators for average treatment effects. JBES 29(1). Abadie, A. & Imbens, G. (2016). Matching
     on the estimated propensity score. Econometrica 84(2). Abadie, A. & Spiess, J. (2022). Robust
-    post-matching inference. JASA 117(538).
+    post-matching inference. JASA 117(538). DuGoff, E., Schuler, M. & Stuart, E. (2014). Generalizing
+    observational study results: applying propensity score methods to complex surveys. Health Services
+    Research 49(1). Austin, P., Jembere, N. & Chiu, M. (2016). Propensity score matching and complex
+    surveys. Statistical Methods in Medical Research 27(4). Greifer, N. Matching with sampling weights
+    (MatchIt vignette "sampling-weights").
     """
     func = "psm"
     inference, bias_cols = checked_inference(result, outcome, se, alpha, ps_adjustment, bias_adjust, func)
     data = result.data
-    w = result.weights
-    used = w > 0
+    w = result.final_weights
+    used = result.weights > 0
+    weighted = result.sampling_weights is not None
     y = matched_outcome(result, outcome, used, func)
     yfull = np.zeros(len(data))
     yfull[used] = y
@@ -197,7 +223,9 @@ def estimate_effect(
     diagnostics_extra: dict[str, object] = {}
     y_any = pd.to_numeric(data[outcome], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     effects: NNEffects | None = None
-    if result.method == "nearest" and result.match_sets is not None and (
+    if weighted:
+        notes.append(_SAMPLING_NOTE.format(column=result.spec.get("weights"), estimand=result.estimand))
+    elif result.method == "nearest" and result.match_sets is not None and (
         isinstance(inference, AbadieImbens) or bias_cols or result.estimand == "ATE" or result.spec.get("ties")
     ):
         ai = inference if isinstance(inference, AbadieImbens) else AbadieImbens()

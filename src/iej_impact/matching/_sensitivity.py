@@ -171,6 +171,12 @@ class SensitivityResult(Result):
 
 def _pairs_from_match(result: Any, outcome: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     notes: list[str] = []
+    if getattr(result, "sampling_weights", None) is not None:
+        raise SpecificationError(
+            f"{_FUNC}() tests the matched pairs of a random sample; this matching was given sampling weights, "
+            "which Rosenbaum's bounds (permutation tests within pairs) cannot carry. Run it on a matching without "
+            "'weights' to judge the sensitivity of the sample's pairs."
+        )
     mm = getattr(result, "match_matrix", None)
     if mm is None:
         spec = getattr(result, "spec", {}) or {}

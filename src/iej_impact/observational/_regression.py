@@ -51,6 +51,7 @@ from ..inference import (
     Inference,
     InferenceLike,
     cluster_codes,
+    influence_covariance,
     normal_ci,
     parse_inference,
     se_from_influence,
@@ -336,8 +337,12 @@ def finish(
     diagnostics: dict[str, object],
     spec: Mapping[str, object],
     notes: Sequence[str],
+    se_note: str = "the propensity-score and outcome models' equations included",
 ) -> EffectResult:
-    """Standard errors from the influence function, potential-outcome means, and the result."""
+    """Standard errors from the influence function, potential-outcome means, and the result.
+
+    ``se_note`` says which estimating equations the influence function stacks (for the note).
+    """
     psi = psi1 - psi0
     estimate = mu1 - mu0
     # no degrees-of-freedom correction (teffects); G/(G-1) with clusters
@@ -351,8 +356,13 @@ def finish(
         se_mu = se_from_influence(ps, clusters=inp.clusters)
         a, b, _ = normal_ci(mu, se_mu, inp.alpha)
         pom_rows.append({"estimate": mu, "std_error": se_mu, "ci_lower": a, "ci_upper": b})
-    pom = pd.DataFrame(pom_rows, index=pd.Index(["treated", "control"], name="potential_outcome"))
-    diagnostics = {"potential_outcome_means": pom, **diagnostics}
+    arms = pd.Index(["treated", "control"], name="potential_outcome")
+    pom = pd.DataFrame(pom_rows, index=arms)
+    # their joint covariance (same convention as the SEs above): a ratio of the means needs it (evalue)
+    cov = pd.DataFrame(influence_covariance(np.column_stack([psi1, psi0]), clusters=inp.clusters), index=arms,
+                       columns=list(arms))
+    diagnostics = {"potential_outcome_means": pom, "potential_outcome_covariance": cov,
+                   "binary_outcome": bool(inp.binary_outcome), **diagnostics}
     inference_note = inp.inference.name
     if inp.clusters is not None:
         by = ", ".join(getattr(inp.inference, "columns", []))
@@ -361,8 +371,7 @@ def finish(
         f"Estimand: {_estimand_text(inp.estimand)}. {ASSUMPTIONS}",
         *notes,
         f"Standard error ({inference_note}) from the influence function of the stacked estimating equations "
-        "(the propensity-score and outcome models' equations included), without a degrees-of-freedom "
-        "correction, as Stata's teffects computes it.",
+        f"({se_note}), without a degrees-of-freedom correction, as Stata's teffects computes it.",
     ]
     if inp.binary_outcome:
         all_notes.append("Binary outcome: potential-outcome means are probabilities and the effect is a difference "

@@ -19,7 +19,7 @@ from ..errors import DataError, SpecificationError
 from ._prepare import register_step
 from ._workspace import N_EXAMPLES, StepFailed, Workspace
 
-__all__ = ["drop_duplicates", "filter_rows", "merge_reentries", "repair_dates"]
+__all__ = ["drop_duplicates", "filter_rows", "keep_first", "merge_reentries", "repair_dates"]
 
 ARM_CHOICES = ("participants", "comparison")
 
@@ -40,6 +40,24 @@ def drop_duplicates(ws: Workspace, *, table: str, columns: Sequence[str] | None 
     dup = frame.duplicated(subset=subset, keep="first").to_numpy()
     what = "every column" if subset is None else ", ".join(subset)
     ws.drop(table, dup, f"exact duplicate rows dropped ({int(dup.sum())}; same {what} as an earlier row)")
+
+
+@register_step("keep_first")
+def keep_first(ws: Workspace, *, table: str, by: str | Sequence[str], order: str | Sequence[str],
+               descending: bool = False) -> None:
+    """Keep one row per value of ``by``: the first by ``order`` (earliest first; latest first with
+    ``descending: true``; ties in file order; missing values of ``order`` last). E.g. one row per
+    person, their first participation: ``by: person_id``, ``order: entry_date``. The other rows go
+    to the exclusions ("a later row of the same person_id"); the rows kept stay in file order."""
+    frame = ws.get(table)
+    keys = ws.columns(table, _text_list(by, "by"), "by")
+    sort = ws.columns(table, _text_list(order, "order"), "order")
+    if not isinstance(descending, bool):
+        raise StepFailed(f"'descending' must be true or false; got {short_repr(descending)}.", table=table)
+    ordered = frame.reset_index(drop=True).sort_values(sort, ascending=not descending, kind="stable", na_position="last")
+    later = ordered.duplicated(keys, keep="first").sort_index().to_numpy()
+    word = "earlier" if descending else "later"
+    ws.drop(table, later, f"one row per {', '.join(keys)}: {int(later.sum())} {word} rows by {', '.join(sort)} dropped")
 
 
 @register_step("merge_reentries")

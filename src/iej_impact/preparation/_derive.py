@@ -19,7 +19,7 @@ from ..errors import DataError, SpecificationError
 from ._prepare import register_step
 from ._workspace import N_EXAMPLES, StepFailed, Workspace
 
-__all__ = ["age_at", "bins", "derive", "recode"]
+__all__ = ["age_at", "bins", "derive", "fill_missing", "recode"]
 
 UNMAPPED = ("error", "missing", "keep")
 
@@ -61,6 +61,53 @@ def derive(ws: Workspace, *, table: str, columns: Mapping[str, str], when: str |
         out[col] = value
     scope = f" where {when}" if when else ""
     ws.put(table, out, f"derived {', '.join(map(str, columns))}{scope}")
+
+
+@register_step("fill_missing")
+def fill_missing(ws: Workspace, *, table: str, columns: Mapping[str, object], when: str | None = None) -> None:
+    """Put a constant in the missing cells of each column: ``columns: {unemp_duration_months: 0}``
+    (e.g. no unemployment duration for the inactive). With ``when``, only in the rows where it is
+    true. The value must suit the column (a number for numbers, text for text, an ISO date for
+    dates); the flow counts the cells filled per column. Missing never means 0 unless a step says so."""
+    frame = ws.get(table)
+    if not isinstance(columns, Mapping) or not columns:
+        raise StepFailed(f"'columns' must be a mapping {{column: value}}; got {short_repr(columns)}.", table=table)
+    ws.columns(table, list(columns), "columns")
+    rows = None if when is None else _expression(frame, when, "when", table)
+    if rows is not None and not pd.api.types.is_bool_dtype(rows.dtype):
+        raise StepFailed(f"'when' must give True/False for each row; {when!r} does not.", table=table)
+    out = frame.copy()
+    counts = []
+    for col, value in columns.items():
+        s = out[col]
+        fill = _fill_value(s, value, f"columns.{col}", table)
+        cells = s.isna().to_numpy() & (True if rows is None else rows.fillna(False).to_numpy(dtype=bool))
+        if cells.any():
+            out.loc[cells, col] = fill
+        counts.append(f"{col}: {int(cells.sum())} cells -> {format_value(value)}")
+    scope = f" where {when}" if when else ""
+    ws.put(table, out, "missing values filled (" + "; ".join(counts) + ")" + scope)
+
+
+def _fill_value(s: pd.Series, value: object, key: str, table: str) -> object:
+    """``value`` converted to the column's kind, or StepFailed."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        try:
+            return pd.Timestamp(str(value)) if isinstance(value, str) else pd.Timestamp(value)  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            pass
+        raise StepFailed(f"'{key}': column holds dates; give an ISO date such as '2015-01-01'; got {short_repr(value)}.",
+                         table=table)
+    if pd.api.types.is_bool_dtype(s):
+        if isinstance(value, bool):
+            return value
+    elif pd.api.types.is_numeric_dtype(s):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+    elif isinstance(value, str):
+        return value
+    raise StepFailed(f"'{key}': column holds {s.dtype} values; {short_repr(value)} ({type(value).__name__}) does not "
+                     "suit it.", table=table)
 
 
 @register_step("recode")

@@ -170,6 +170,10 @@ def join(ws: Workspace, *, left: str, right: str, on: str | Sequence[str] | None
     ws.put(target, merged, reason, rows_in=len(left_frame),
            info=TableInfo(arm=info.arm, id_column=info.id_column, treatment=info.treatment, origin=info.origin))
     ws.drop(target, unmatched, f"inner join: no row of {right!r} with the same {key_text} ({n_un} dropped)")
+    kept = ws.frames[target]
+    restored = {c: right_frame[c].dtype for c in cols if kept[c].dtype != right_frame[c].dtype and kept[c].notna().all()}
+    if restored:  # every row matched: the right columns keep their own types (bool stays bool, int8 stays int8)
+        ws.frames[target] = kept.astype(restored)
 
 
 def _merge(left: pd.DataFrame, right: pd.DataFrame, lk: list[str], rk: list[str],
@@ -185,6 +189,16 @@ def _merge(left: pd.DataFrame, right: pd.DataFrame, lk: list[str], rk: list[str]
                                                indicator=_MERGE, validate="many_to_one")
     matched = (merged[_MERGE] == "both").to_numpy() & l_complete
     merged = merged.drop(columns=[*tmp, _MERGE])
+    for c in cols:  # unmatched rows are missing: a bool or integer column becomes its nullable type, not object/float
+        src = right[c].dtype
+        if merged[c].dtype == src:
+            continue
+        if matched.all():
+            merged[c] = merged[c].astype(src)
+        elif pd.api.types.is_bool_dtype(src):
+            merged[c] = merged[c].astype("boolean")
+        elif pd.api.types.is_integer_dtype(src) and not isinstance(src, pd.api.extensions.ExtensionDtype):
+            merged[c] = merged[c].astype(str(src).capitalize())
     used = pd.MultiIndex.from_frame(left.loc[l_complete, lk].drop_duplicates().set_axis(tmp, axis=1))
     right_keys = pd.MultiIndex.from_frame(part[tmp])
     right_unused = int((~right_keys.isin(used)).sum()) + int((~r_complete).sum())

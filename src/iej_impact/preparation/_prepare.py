@@ -78,6 +78,9 @@ def check_steps(steps: object, where: str = "steps") -> list[dict[str, Any]]:
                                    where=where)
         accepted, required = _options(STEPS[name])
         for key in entry:
+            if key is True and "on" in accepted:
+                raise PreparationError("YAML reads a bare 'on:' key as true; write the key in quotes: \"on\": column.",
+                                       step=name, index=i, where=where)
             if key != "step" and key not in accepted:
                 raise PreparationError(f"unknown option '{key}' of step {name}; options: {accepted}.{suggest(key, accepted)}",
                                        step=name, index=i, where=where)
@@ -135,6 +138,7 @@ def prepare(
             raise PreparationError(str(exc), step=name, index=i, column=getattr(exc, "column", None),
                                    rows=getattr(exc, "rows", ())) from exc
     flow = pd.DataFrame(ws.flow, columns=FLOW_COLUMNS)
+    flow[["treated_out", "control_out"]] = flow[["treated_out", "control_out"]].astype("Int64")  # counts, not floats
     exclusions = (pd.concat(ws.exclusions, ignore_index=True) if ws.exclusions
                   else pd.DataFrame(columns=["table", "row_id", "step", "reason", "arm"]))
     return Prepared(tables=dict(ws.frames), info=dict(ws.info), flow=flow, exclusions=exclusions)

@@ -173,7 +173,8 @@ class Workspace:
                 "arm": self.arm_labels(name, gone),
             }))
         kept = frame.loc[~mask].reset_index(drop=True)
-        self.put(name, kept, reason, rows_in=len(frame), examples=example_ids(mask, ids, N_EXAMPLES))
+        examples = list(dict.fromkeys(example_ids(mask, ids, 50)))[:N_EXAMPLES]  # distinct ids (a panel repeats them)
+        self.put(name, kept, reason, rows_in=len(frame), examples=examples)
 
     def _record(self, name: str, rows_in: int, after: pd.DataFrame, reason: str,
                 examples: Sequence[object] = ()) -> None:

@@ -33,7 +33,7 @@ __all__ = ["result_diagnostics"]
 #: propensity-score facts copied from ``PropensityScore.to_dict()``
 _PROPENSITY_KEYS = ("model", "n_obs", "n_treated", "converged", "iterations", "log_likelihood", "separation")
 #: matching arguments (from the call's spec) that change which units are matched
-_MATCHING_SPEC_KEYS = ("ratio", "replace", "ties", "order", "discard", "exact")
+_MATCHING_SPEC_KEYS = ("ratio", "replace", "ties", "order", "discard", "exact", "weights")
 
 
 def _by_row(frame: Any) -> dict[str, Any]:

@@ -12,11 +12,10 @@ from typing import Any
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.figure import Figure
 
 from .._validation import check_number
 from ._i18n import check_language, format_int, t
-from ._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE, localise_ticks
+from ._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE, _new_axes, localise_ticks
 
 __all__ = ["plot_overlap", "plot_love"]
 
@@ -38,7 +37,7 @@ def plot_overlap(ps: Any, ax: Any = None, *, bins: int = 40, language: str = "en
     h0, _ = np.histogram(ps.scores[~ps.treated], bins=edges, density=True)
     with mpl.rc_context(STYLE):
         if ax is None:
-            ax = Figure(figsize=(6.5, 3.6), dpi=100).add_subplot()
+            ax = _new_axes(6.5, 3.6)
         width = edges[1] - edges[0]
         ax.bar(edges[:-1], h1, width=width, align="edge", color=COLOUR_MAIN, label=_arm_label("treated", ps.treated.sum(), language))
         ax.bar(edges[:-1], -h0, width=width, align="edge", color=COLOUR_SECOND,
@@ -74,7 +73,7 @@ def plot_love(balance: Any, ax: Any = None, *, threshold: float | None = None, a
     y = np.arange(k, dtype=float)[::-1]
     with mpl.rc_context(STYLE):
         if ax is None:
-            ax = Figure(figsize=(6.0, 1.2 + 0.3 * k), dpi=100).add_subplot()
+            ax = _new_axes(6.0, 1.2 + 0.3 * k)
         ax.plot(before, y, "o", markerfacecolor="none", markeredgecolor=COLOUR_SECOND, label=t("plot_unadjusted", language))
         if after is not None:
             ax.plot(after, y, "o", color=COLOUR_MAIN, label=t("plot_adjusted", language))

@@ -15,6 +15,7 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ..errors import SpecificationError
 from ._i18n import check_language, t
@@ -32,14 +33,16 @@ def _period(value: float) -> int | float:
 
 
 def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = None, title: str = "",
-                     reference: float | None = None, xlabel: str | None = None, language: str = "en") -> Any:
+                     reference: float | None = None, xlabel: str | None = None, language: str = "en",
+                     base_note: str | None = None) -> Any:
     """Estimates with pointwise CIs (bars) and, when present, a uniform band (shaded), against ``x``.
 
     ``frame`` needs columns ``x``, ``estimate``, ``ci_lower``, ``ci_upper`` and optionally
     ``band_lower``/``band_upper``; a ``post`` column (bool) draws pre-periods hollow. The plot shows
-    the table's numbers and computes nothing. ``xlabel`` defaults to the event-time label; legend
-    and axis labels are in ``language`` ("en" or "fr"). Returns the Axes (a new pyplot-free Figure
-    when ``ax`` is None).
+    the table's numbers and computes nothing. ``reference`` marks the reference period at 0 (a
+    square, labelled "reference period (e = ...)"); ``base_note`` states the base period under the
+    axis label. ``xlabel`` defaults to the event-time label; legend and axis labels are in
+    ``language`` ("en" or "fr"). Returns the Axes (a new pyplot-free Figure when ``ax`` is None).
     """
     language = check_language(language, "plot_event_times")
     xs = frame[x].to_numpy(dtype=float)
@@ -66,9 +69,13 @@ def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = No
                 ax.plot(xs[m], est[m], "o", color=colour, markersize=5, zorder=3, label=t(key, language),
                         markerfacecolor="white" if colour == COLOUR_SECOND else colour)
         if reference is not None:
-            ax.plot([reference], [0.0], "s", color=COLOUR_REFERENCE, markersize=4, zorder=3, label=t("plot_reference", language))
-        ax.set_xlabel(t("plot_event_time_axis", language) if xlabel is None else xlabel)
+            ax.axvline(reference, color=COLOUR_REFERENCE, linewidth=0.6, linestyle=":", zorder=1)
+            ax.plot([reference], [0.0], "s", color=COLOUR_REFERENCE, markersize=5, zorder=3,
+                    label=t("plot_reference_period", language, e=_period(reference)))
+        label = t("plot_event_time_axis", language) if xlabel is None else xlabel
+        ax.set_xlabel(label + (f"\n{base_note}" if base_note else ""))
         ax.set_ylabel(t("plot_effect", language))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # event times, periods and cohorts are whole
         localise_ticks(ax, language, x=x == "event_time")  # periods and cohorts (e.g. 2004) are not grouped
         if title:
             ax.set_title(title)
@@ -81,7 +88,8 @@ def plot_event_study(result: Any, ax: Any = None, *, language: str = "en") -> An
     language = check_language(language, "plot_event_study")
     frame = result.table[result.table["event_time"] != result.reference]
     title = t("plot_event_study_title", language, outcome=result.outcome, reference=result.reference)
-    return plot_event_times(frame, ax=ax, reference=result.reference, title=title, language=language)
+    return plot_event_times(frame, ax=ax, reference=result.reference, title=title, language=language,
+                            base_note=t("plot_base_reference", language, e=result.reference))
 
 
 def plot_aggregate(result: Any, ax: Any = None, *, language: str = "en") -> Any:
@@ -91,12 +99,19 @@ def plot_aggregate(result: Any, ax: Any = None, *, language: str = "en") -> Any:
     if not level:
         raise SpecificationError("the 'simple' aggregation has a single number; there is nothing to plot by.")
     frame = result.by.copy()
+    reference, note = None, None
     if result.kind != "dynamic":
         frame["post"] = True
+    elif result.reference_event_time is not None:
+        e = _period(result.reference_event_time)
+        if result.base_period == "universal":  # the base level is 0 by construction: drawn as the reference
+            reference = result.reference_event_time
+            frame = frame[~((frame[level] == reference) & frame["std_error"].isna())]
+        note = t("plot_base_universal" if reference is not None else "plot_base_varying", language, e=e)
     title = t("plot_aggregate_title", language, level=t(f"plot_level_{level}", language), outcome=result.outcome,
               kind=result.kind)
     return plot_event_times(frame, x=level, ax=ax, xlabel=t(_LEVEL_AXES[level], language), title=title,
-                            language=language)
+                            language=language, reference=reference, base_note=note)
 
 
 def plot_group_time(result: Any, ax: Any = None, *, language: str = "en") -> Any:

@@ -2,9 +2,9 @@
 
 Every plot function reads a tidy table (so the plot shows the table's numbers, as cobalt's
 ``love.plot`` does), takes ``ax=None`` and returns the matplotlib ``Axes`` it drew on. Figures are
-built with :class:`matplotlib.figure.Figure` directly, never through ``pyplot``: no global figure
-registry, no display, nothing left open between calls, and the same code runs on a headless
-server. :func:`save_figure` writes PNG bytes that depend only on the input (fixed dpi, fixed
+made by ``pyplot.figure`` so that ``plt.savefig`` and ``plt.show`` see them, as users of
+statsmodels' and seaborn's plots expect; a run closes each one once saved, and the same code runs
+on a headless server (matplotlib then draws with its Agg backend). :func:`save_figure` writes PNG bytes that depend only on the input (fixed dpi, fixed
 style, no "Software" or date metadata), so reports built from them can be compared byte for byte.
 The plots of single results live beside it (:mod:`._plots_diagnostics`, :mod:`._plots_did`) and
 use the same style and colours; matplotlib is imported nowhere outside this package.
@@ -58,7 +58,13 @@ DEFAULT_DPI = 150
 
 
 def _new_axes(width: float, height: float) -> Axes:
-    fig = Figure(figsize=(width, height), dpi=100)
+    """Axes on a new figure that pyplot manages, so ``plt.savefig``, ``plt.show`` and
+    ``ax.figure.savefig`` all show the drawing (a bare ``Figure`` is invisible to pyplot, and
+    ``plt.savefig`` would write an empty image). pyplot is imported here only, when a plot is drawn;
+    :func:`save_figure` with ``close=True`` releases the figure."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(width, height), dpi=100)
     return fig.add_subplot()
 
 
@@ -247,13 +253,15 @@ def _root_figure(fig_or_ax: object) -> Figure:
     return obj
 
 
-def save_figure(fig_or_ax: Figure | Axes, path: str | Path, *, dpi: int = DEFAULT_DPI) -> Path:
+def save_figure(fig_or_ax: Figure | Axes, path: str | Path, *, dpi: int = DEFAULT_DPI, close: bool = False) -> Path:
     """Write the figure holding ``fig_or_ax`` as a PNG whose bytes depend only on what is drawn.
 
     The dpi is fixed, the bounding box is fitted to the drawing, the background is white, and no
     metadata other than the image itself is written (matplotlib's "Software" entry is removed; PNG
     carries no date). The file is written to a temporary name in the same directory and renamed,
     so a reader never sees a half-written image. Missing parent directories are created.
+
+    ``close=True`` then closes the figure in pyplot (a run saves many figures and keeps none open).
 
     Returns the path written.
     """
@@ -268,5 +276,9 @@ def save_figure(fig_or_ax: Figure | Axes, path: str | Path, *, dpi: int = DEFAUL
                     pad_inches=0.1, facecolor="white")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(path, buffer.getvalue())
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     return path
 
