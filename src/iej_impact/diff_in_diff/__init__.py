@@ -1,6 +1,6 @@
 """Difference-in-differences: 2x2 (regression, IPW, doubly robust; panel or repeated
-cross-sections; after matching), two-way fixed effects, event studies and Callaway-Sant'Anna
-group-time effects with their aggregations, and the cohort-aligned DiD of evaluations whose
+cross-sections; after matching), two-way fixed effects, event studies (dynamic TWFE, Sun-Abraham,
+Borusyak-Jaravel-Spiess imputation) and Callaway-Sant'Anna group-time effects with their aggregations, and the cohort-aligned DiD of evaluations whose
 comparison cohort carries reference (pseudo-entry) dates.
 
 Named ``diff_in_diff`` because ``iej_impact.did`` is the 2x2 function. What it owns: the panel
@@ -10,10 +10,13 @@ and the core.
 
 from ._aligned import AlignedResult, aligned_did
 from ._event_study import EventStudyResult, event_study
+from ._event_time import EventTimeResult
+from ._imputation import imputation_did
 from ._matched import matched_did
 from ._staggered import AggregateResult, GroupTimeResult, att_gt
+from ._sun_abraham import sun_abraham
 from ._twfe import twfe
 from ._two_by_two import did
 
-__all__ = ["AggregateResult", "AlignedResult", "EventStudyResult", "GroupTimeResult", "aligned_did", "att_gt", "did",
-           "event_study", "matched_did", "twfe"]
+__all__ = ["AggregateResult", "AlignedResult", "EventStudyResult", "EventTimeResult", "GroupTimeResult", "aligned_did",
+           "att_gt", "did", "event_study", "imputation_did", "matched_did", "sun_abraham", "twfe"]

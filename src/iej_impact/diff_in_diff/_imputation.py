@@ -251,8 +251,8 @@ def imputation_did(
     detail = (pd.DataFrame({"group": panel.cohort[treated], "event_time": e1, "tau": tau})
               .groupby(["group", "event_time"], as_index=False).agg(estimate=("tau", "mean"), n_obs=("tau", "size")))
     n_unit_treated = int(np.unique(panel.unit[treated & (e >= 0)]).size)
-    scale = panel.n_units  # influence scaled so that Var = sum_c psi_c^2 / n^2 (iej_impact's convention)
-    notes = [f"Imputation estimator (Borusyak, Jaravel & Spiess 2024): unit and period effects"
+    scale = sums.shape[0]  # per cluster, scaled so that Var = sum_c psi_c^2 / n^2 (iej_impact's convention)
+    notes = ["Imputation estimator (Borusyak, Jaravel & Spiess 2024): unit and period effects"
              + (f" and {len(covs)} covariate(s)" if covs else "")
              + f" fitted on {int(untreated.sum())} untreated observations; {int(treated.sum())} treated observations "
              "imputed; overall ATT weights every treated observation at e >= 0 equally.",

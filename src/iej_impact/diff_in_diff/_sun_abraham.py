@@ -26,7 +26,6 @@ heterogeneous treatment effects. Journal of Econometrics 225(2), 175-199.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
