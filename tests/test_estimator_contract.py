@@ -40,6 +40,10 @@ def _call(name, cohort):
         "event_study": (panel, dict(outcome="employed", unit="person_id", time="period", cohort="first_treat_period")),
         "att_gt": (panel, dict(outcome="employed", unit="person_id", time="period", cohort="first_treat_period",
                                control_group="not_yet_treated", anticipation=3)),
+        "imputation_did": (panel, dict(outcome="employed", unit="person_id", time="period",
+                                       cohort="first_treat_period", anticipation=3)),
+        "sun_abraham": (panel, dict(outcome="employed", unit="person_id", time="period", cohort="first_treat_period",
+                                    window=(-6, 12))),
         # the comparison youths' pseudo-entry period is period - event_time (the panel's event time is relative to it)
         "aligned_did": (panel.assign(pseudo_entry=lambda f: (f["period"] - f["event_time"]).where(f["treated"] == 0)),
                         dict(outcome="employed", unit="person_id", time="period", cohort="first_treat_period",
@@ -51,7 +55,8 @@ def _call(name, cohort):
 def test_every_estimator_is_covered():
     assert set(ESTIMATORS) == {
         "difference_in_means", "psm", "regression_adjustment", "ipw", "doubly_robust", "entropy_balancing",
-        "balance_table", "programme_indicators", "did", "matched_did", "twfe", "event_study", "att_gt", "aligned_did"}
+        "balance_table", "programme_indicators", "did", "matched_did", "twfe", "event_study", "att_gt", "aligned_did",
+        "imputation_did", "sun_abraham"}
 
 
 @pytest.mark.parametrize("name", sorted(ESTIMATORS))

@@ -31,8 +31,10 @@ from ._validation import short_repr, suggest
 from ._yaml import read_yaml
 from .diff_in_diff._aligned import aligned_did
 from .diff_in_diff._event_study import event_study
+from .diff_in_diff._imputation import imputation_did
 from .diff_in_diff._matched import matched_did
 from .diff_in_diff._staggered import att_gt
+from .diff_in_diff._sun_abraham import sun_abraham
 from .diff_in_diff._twfe import twfe
 from .diff_in_diff._two_by_two import did
 from .errors import ConfigError, DataError, SpecificationError
@@ -60,6 +62,8 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "twfe": twfe,
     "event_study": event_study,
     "att_gt": att_gt,
+    "imputation_did": imputation_did,
+    "sun_abraham": sun_abraham,
     "aligned_did": aligned_did,
     "balance_table": balance_table,
     "programme_indicators": programme_indicators,

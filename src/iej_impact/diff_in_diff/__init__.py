@@ -1,8 +1,8 @@
 """Difference-in-differences: 2x2 (regression, IPW, doubly robust; panel or repeated
-cross-sections; after matching), two-way fixed effects, event studies and Callaway-Sant'Anna
-group-time effects with their aggregations, the cohort-aligned DiD of evaluations whose
-comparison cohort carries reference (pseudo-entry) dates, and the HonestDiD sensitivity of
-event-study effects (Rambachan & Roth 2023).
+cross-sections; after matching), two-way fixed effects, event studies (dynamic TWFE, Sun-Abraham,
+Borusyak-Jaravel-Spiess imputation) and Callaway-Sant'Anna group-time effects with their
+aggregations, the cohort-aligned DiD of evaluations whose comparison cohort carries reference
+(pseudo-entry) dates, and the HonestDiD sensitivity of event-study effects (Rambachan & Roth 2023).
 
 Named ``diff_in_diff`` because ``iej_impact.did`` is the 2x2 function. What it owns: the panel
 estimators. It imports ``data`` (panels), ``observational`` (scores), ``matching`` (``matched_did``)
@@ -11,12 +11,15 @@ and the core.
 
 from ._aligned import AlignedResult, aligned_did
 from ._event_study import EventStudyResult, event_study
+from ._event_time import EventTimeResult
 from ._honest import HonestDiDResult, honest_did, honest_did_coefficients
+from ._imputation import imputation_did
 from ._matched import matched_did
 from ._staggered import AggregateResult, GroupTimeResult, att_gt
+from ._sun_abraham import sun_abraham
 from ._twfe import twfe
 from ._two_by_two import did
 
-__all__ = ["AggregateResult", "AlignedResult", "EventStudyResult", "GroupTimeResult", "HonestDiDResult",
-           "aligned_did", "att_gt", "did", "event_study", "honest_did", "honest_did_coefficients",
-           "matched_did", "twfe"]
+__all__ = ["AggregateResult", "AlignedResult", "EventStudyResult", "EventTimeResult", "GroupTimeResult",
+           "HonestDiDResult", "aligned_did", "att_gt", "did", "event_study", "honest_did", "honest_did_coefficients",
+           "imputation_did", "matched_did", "sun_abraham", "twfe"]
