@@ -79,6 +79,7 @@ from .observational import (
 )
 from .preparation import STEPS, PreparationError, Prepared, prepare
 from .results import EffectResult, Summary
+from .synthesis import CostEffectResult, adjust_p_values, compare, cost_per_outcome, fieller_interval, subgroup_equality_test
 
 __version__ = "0.1.0"
 
@@ -87,6 +88,7 @@ _LAZY = {
     "ESTIMATORS": ".config",
     "load_config": ".config",
     "plot_effects": ".report",
+    "plot_comparison": ".report._plots_compare",
     "plot_sample_flow": ".report",
     "build_report": ".report",
     "RunResult": ".runner",
@@ -122,6 +124,7 @@ __all__ = [
     "Clustered",
     "ConfigError",
     "ConfigErrors",
+    "CostEffectResult",
     "DataError",
     "EffectResult",
     "EValueResult",
@@ -150,6 +153,7 @@ __all__ = [
     "Summary",
     "SyntheticCohort",
     "__version__",
+    "adjust_p_values",
     "aligned_did",
     "att_gt",
     "balance_table",
@@ -157,6 +161,8 @@ __all__ = [
     "check_panel",
     "codelist",
     "codelist_version",
+    "compare",
+    "cost_per_outcome",
     "cohort_from_treatment",
     "define_sample",
     "did",
@@ -167,6 +173,7 @@ __all__ = [
     "evalue",
     "event_study",
     "export_raw_extracts",
+    "fieller_interval",
     "ipw",
     "load_config",
     "load_data",
@@ -179,6 +186,7 @@ __all__ = [
     "parse_number",
     "parse_share",
     "period_from_dates",
+    "plot_comparison",
     "plot_effects",
     "plot_sample_flow",
     "programme_indicators",
@@ -189,6 +197,7 @@ __all__ = [
     "run",
     "simulate_cohort",
     "stack_arms",
+    "subgroup_equality_test",
     "twfe",
     "validate",
     "validate_table",
