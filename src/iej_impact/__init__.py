@@ -79,7 +79,14 @@ from .observational import (
 )
 from .preparation import STEPS, PreparationError, Prepared, prepare
 from .results import EffectResult, Summary
-from .synthesis import CostEffectResult, adjust_p_values, compare, cost_per_outcome, fieller_interval, subgroup_equality_test
+from .synthesis import (
+    CostEffectResult,
+    adjust_p_values,
+    compare,
+    cost_per_outcome,
+    fieller_interval,
+    subgroup_equality_test,
+)
 
 __version__ = "0.1.0"
 

@@ -69,7 +69,7 @@ def run_cells(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[s
         return names, None
     for method, key in ADJUSTMENTS.items():
         adjusted = adjust_p_values([r.get("p_value") for r in records], method)  # type: ignore[arg-type]
-        for r, p in zip(records, adjusted):
+        for r, p in zip(records, adjusted, strict=True):
             r[key] = float(p) if np.isfinite(p) else None
     family = sum(r.get("p_value") is not None for r in records)
     summary = {"outcomes": grid_outcomes(spec), "subgroups": list(spec.grid.get("subgroups", ())),

@@ -30,7 +30,7 @@ def plot_comparison(table: pd.DataFrame, *, outcome: str | None = None, ax: Any 
     rows = table[table["outcome"] == outcome]
     if rows.empty:
         raise DataError(f"plot_comparison(): no row for the outcome {outcome!r}; outcomes: {outcomes}.")
-    frame = pd.DataFrame({"name": [f"{n} ({e})" for n, e in zip(rows["name"], rows["estimand"])],
+    frame = pd.DataFrame({"name": [f"{n} ({e})" for n, e in zip(rows["name"], rows["estimand"], strict=True)],
                           "estimate": rows["estimate"].to_numpy(dtype=float),
                           "ci_lower": rows["ci_lower"].to_numpy(dtype=float),
                           "ci_upper": rows["ci_upper"].to_numpy(dtype=float)})

@@ -69,9 +69,11 @@ def subgroup_equality_test(estimates: Sequence[float], std_errors: Sequence[floa
     if b.shape != s.shape or b.ndim != 1:
         raise DataError("subgroup_equality_test(): estimates and std_errors must be two lists of the same length.")
     names = list(levels) if levels is not None else list(range(len(b)))
+    if len(names) != len(b):
+        raise DataError("subgroup_equality_test(): give one level name per estimate.")
     usable = np.isfinite(b) & np.isfinite(s) & (s > 0)
-    out: dict[str, Any] = {"test": "wald_independent_subgroups", "levels": [n for n, u in zip(names, usable) if u],
-                           "dropped_levels": [n for n, u in zip(names, usable) if not u],
+    out: dict[str, Any] = {"test": "wald_independent_subgroups", "levels": [n for n, u in zip(names, usable, strict=True) if u],
+                           "dropped_levels": [n for n, u in zip(names, usable, strict=True) if not u],
                            "statistic": None, "df": None, "p_value": None, "pooled_estimate": None}
     if usable.sum() < 2:
         return out
