@@ -35,13 +35,15 @@ ALLOWED = {
     "diff_in_diff": {"matching", "observational", "data"},
     "report": set(),
     "datasets": {"data"},
-    "front": {"data", "preparation", "indicators", "observational", "matching", "diff_in_diff", "report", "datasets"},
+    "synthesis": {"data"},
+    "front": {"data", "preparation", "indicators", "observational", "matching", "diff_in_diff", "report", "datasets",
+              "synthesis"},
 }
 CORE = {
     "__init__", "errors", "results", "inference", "_bootstrap", "_validation", "_mestimation", "_separation", "_progress",
     "_atomic_write", "_params",
 }
-FRONT = {"config", "runner", "cli", "_yaml", "_output_dir", "_run_data", "_config_data"}
+FRONT = {"config", "runner", "cli", "_yaml", "_output_dir", "_run_data", "_config_data", "_config_grid", "_run_grid"}
 MATPLOTLIB_PACKAGES = {"report"}
 YAML_MODULES = {"config", "_yaml", "data._datamodel"}
 

@@ -85,6 +85,14 @@ from .observational import (
 )
 from .preparation import STEPS, PreparationError, Prepared, prepare
 from .results import EffectResult, Summary
+from .synthesis import (
+    CostEffectResult,
+    adjust_p_values,
+    compare,
+    cost_per_outcome,
+    fieller_interval,
+    subgroup_equality_test,
+)
 
 __version__ = "0.1.0"
 
@@ -93,6 +101,7 @@ _LAZY = {
     "ESTIMATORS": ".config",
     "load_config": ".config",
     "plot_effects": ".report",
+    "plot_comparison": ".report._plots_compare",
     "plot_sample_flow": ".report",
     "build_report": ".report",
     "RunResult": ".runner",
@@ -128,6 +137,7 @@ __all__ = [
     "Clustered",
     "ConfigError",
     "ConfigErrors",
+    "CostEffectResult",
     "DataError",
     "EffectResult",
     "EValueResult",
@@ -158,6 +168,7 @@ __all__ = [
     "Summary",
     "SyntheticCohort",
     "__version__",
+    "adjust_p_values",
     "aligned_did",
     "att_gt",
     "imputation_did",
@@ -167,6 +178,8 @@ __all__ = [
     "check_panel",
     "codelist",
     "codelist_version",
+    "compare",
+    "cost_per_outcome",
     "cohort_from_treatment",
     "define_sample",
     "did",
@@ -177,6 +190,7 @@ __all__ = [
     "evalue",
     "event_study",
     "export_raw_extracts",
+    "fieller_interval",
     "honest_did",
     "honest_did_coefficients",
     "ipw",
@@ -191,6 +205,7 @@ __all__ = [
     "parse_number",
     "parse_share",
     "period_from_dates",
+    "plot_comparison",
     "plot_effects",
     "plot_sample_flow",
     "programme_indicators",
@@ -201,6 +216,7 @@ __all__ = [
     "run",
     "simulate_cohort",
     "stack_arms",
+    "subgroup_equality_test",
     "twfe",
     "validate",
     "validate_table",

@@ -196,6 +196,7 @@ def tables_used(cfg: RunConfig) -> set[str]:
     used = {a.table for a in cfg.analyses if a.table not in (None, "main")}
     for a in cfg.analyses:
         used |= {v for k, v in a.params.items() if k in PATH_PARAMS and isinstance(v, str) and v in names}
+        used |= {a.grid.get("cost", {}).get("operations")} & names  # cost: {operations: <table>}
     return used
 
 

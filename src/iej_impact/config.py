@@ -27,6 +27,7 @@ from ._config_data import (
     parse_data,
     prepared_tables,
 )
+from ._config_grid import GRID_KEYS, parse_grid
 from ._validation import short_repr, suggest
 from ._yaml import read_yaml
 from .diff_in_diff._aligned import aligned_did
@@ -70,7 +71,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
 }
 
 #: ``table`` picks the input table of an analysis (default: the main table, which the sample rules apply to)
-RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table", "sensitivity")
+RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table", "sensitivity", *GRID_KEYS)
 #: ``definitions`` holds YAML anchors (e.g. a covariate list) reused below; it is not read otherwise
 TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description", "definitions")
 PROJECT_KEYS = ("name", "output_dir", "seed")
@@ -100,6 +101,8 @@ class AnalysisSpec:
     aggregate_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: options of the Rosenbaum bounds computed on the analysis' matching (None: none computed)
     sensitivity: dict[str, Any] | None = None
+    #: ``subgroups`` and ``cost`` (:mod:`iej_impact._config_grid`); a list ``outcome`` stays in ``params``
+    grid: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
@@ -153,7 +156,7 @@ class RunConfig:
                  **({"plots": list(a.plots)} if a.plots else {}),
                  **({"aggregate": [{k: dict(a.aggregate_options[k])} if a.aggregate_options.get(k) else k
                                    for k in a.aggregate]} if a.aggregate else {}),
-                 **({"sensitivity": a.sensitivity} if a.sensitivity is not None else {})}
+                 **({"sensitivity": a.sensitivity} if a.sensitivity is not None else {}), **a.grid}
                 for a in self.analyses
             ],
             "report": self.report,
@@ -284,6 +287,7 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
     sensitivity = _parse_sensitivity(entry.get("sensitivity"), est, f"analyses[{i}].sensitivity")
     params = {k: v for k, v in entry.items() if k not in RESERVED_ANALYSIS_KEYS}
     fn = ESTIMATORS[est]
+    grid = parse_grid(entry, est, fn, f"analyses[{i}]")
     sig = inspect.signature(fn)
     accepted = [p for p in list(sig.parameters)[1:]]
     for key in params:
@@ -291,11 +295,12 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError(
                 f"unknown parameter '{key}' for {est}(); accepted: {accepted}.{suggest(key, accepted)}",
                 location=f"analyses[{i}].{key}")
-        if key in SINGLE_COLUMN_PARAMS and params[key] is not None and not isinstance(params[key], str):
+        if key in SINGLE_COLUMN_PARAMS and params[key] is not None and not isinstance(params[key], str) \
+                and not (key == "outcome" and isinstance(params[key], list)):  # a list of outcomes: a grid
             raise ConfigError(f"must be a column name (a string); got {short_repr(params[key])}.",
                               location=f"analyses[{i}].{key}")
     return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
-                        table=table, sensitivity=sensitivity, aggregate_options=aggregate_options)
+                        table=table, sensitivity=sensitivity, aggregate_options=aggregate_options, grid=grid)
 
 
 def _parse_aggregate(value: Any, loc: str) -> tuple[list[str], dict[str, dict[str, Any]]]:

@@ -20,10 +20,12 @@ from typing import Any
 
 import pandas as pd
 
+from ._config_grid import check_grid, file_stem
 from ._output_dir import OutputTarget, check_output_dir, staged
 from ._params import column_parameters
 from ._progress import progress
 from ._run_data import RunData, load_run_data, table_names, tables_used, warning_records
+from ._run_grid import add_grid_fields, comparison_tables, grid_truths, run_cells, write_grid_outputs
 from ._validation import check_arguments, suggest
 from .config import (
     COLUMN_PARAMS,
@@ -169,15 +171,16 @@ def _check_analyses(cfg: RunConfig, rd: RunData, samples: _Samples, analyses: An
 def _check_analysis(spec: AnalysisSpec, roles: Mapping[str, Any], cfg: RunConfig, rd: RunData,
                     samples: _Samples) -> None:
     sample = samples.for_analysis(spec)
-    kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
-    _check_columns(spec, kwargs, sample.data)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the run records the warnings; the checks need not repeat them
-            check_arguments(spec.function, sample.data, **kwargs)
-    except (DataError, SpecificationError) as exc:
-        raise ConfigError(str(exc), location=_location(spec, exc)) from exc
-    _check_sensitivity(spec, kwargs, sample.data)
+    for one in check_grid(spec, sample.data, rd.tables, cfg.resolve):  # once per outcome of a grid
+        kwargs = bind_analysis(one, roles, cfg.seed, cfg.base_dir, rd.tables)
+        _check_columns(one, kwargs, sample.data)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the run records the warnings; the checks need not repeat them
+                check_arguments(one.function, sample.data, **kwargs)
+        except (DataError, SpecificationError) as exc:
+            raise ConfigError(str(exc), location=_location(one, exc)) from exc
+        _check_sensitivity(one, kwargs, sample.data)
 
 
 def _check_columns(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
@@ -234,17 +237,22 @@ def run(
     results: dict[str, Any] = {}
     run_warnings: dict[str, list[dict[str, str]]] = {}
     plots: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    grids: dict[str, Any] = {}
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
-        run_warnings[spec.name] = _run_analysis(spec, kwargs, samples.for_analysis(spec), results)
-        plots[spec.name] = [(kind, spec.plot_options(kind)) for kind in spec.plots]
-        if "ovb" in (spec.sensitivity or {}):
-            plots[f"{spec.name}.ovb"] = [("contour", {})]
-        plots.update({key: [("sensitivity", {})] for key in results if key.startswith(f"{spec.name}.honest_did")})
+        cells, grid = run_cells(spec, kwargs, samples.for_analysis(spec), results, run_warnings, _run_analysis,
+                                rd.tables, cfg.resolve)  # the analysis, or each cell of its grid (docs/how-to/config.md)
+        grids.update({spec.name: grid} if grid else {})
+        for cell in cells:
+            plots[cell] = [(kind, spec.plot_options(kind)) for kind in spec.plots]
+            if "ovb" in (spec.sensitivity or {}):
+                plots[f"{cell}.ovb"] = [("contour", {})]
+            plots.update({key: [("sensitivity", {})] for key in results if key.startswith(f"{cell}.honest_did")})
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
     truths = _truths(rd, results)
+    grid_truths(truths, grids, rd.synthetic)
     manifest = _manifest(cfg, rd, sample)
     results_json = {
         "results": {name: _result_dict(res, truths.get(name), run_warnings.get(name, []))
@@ -252,6 +260,9 @@ def run(
         "sample_flow": sample.flow.to_dict(),
         "manifest": manifest,
     }
+    add_grid_fields(results_json, grids)
+    results_json.update({"grid": grids} if grids else {})
+    results_json["comparisons"] = comparison_tables(results, truths, grids)
     if rd.preparation is not None:
         results_json["preparation_flow"] = jsonable(rd.preparation.flow)
     if rd.preparation_warnings:
@@ -469,6 +480,8 @@ def _input_files(cfg: RunConfig) -> list[Path]:
     for spec in cfg.analyses:
         files += [cfg.resolve(v) for k, v in spec.params.items()
                   if k in PATH_PARAMS and isinstance(v, str) and v not in names]
+        cost_file = spec.grid.get("cost", {}).get("operations")
+        files += [cfg.resolve(cost_file)] if cost_file and cost_file not in names else []
     return files
 
 
@@ -486,7 +499,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         (tmp / "tables").mkdir(parents=True)
         (tmp / "figures").mkdir()
         for name, res in results.items():
-            write_table(res.to_frame(), tmp / "tables" / f"{name}.csv")
+            write_table(res.to_frame(), tmp / "tables" / f"{file_stem(name)}.csv")
         write_table(sample.flow.table, tmp / "tables" / "sample_flow.csv")
         write_table(sample.flow.exclusions, tmp / "tables" / "exclusions.csv")
         if rd_preparation is not None:
@@ -507,7 +520,8 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         for name, kinds in plots.items():
             for kind, options in kinds:
                 ax = getattr(results[name], f"plot_{kind}")(language=lang, **options)
-                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{name}_{kind}.png", close=True)
+                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png", close=True)
+        write_grid_outputs(tmp, results_json, lang, figures)
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
         report_path = None
