@@ -263,7 +263,7 @@ report: {title: t, language: fr}
     assert len(excl) == flow[0]["rows_out"] - flow[-1]["rows_out"]
     assert set(excl["arm"]) == {"treated", "control"}  # duplicates of both arms; filter on the comparison only
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "Préparation des données" in html and "steps[1] filter" in html
+    assert "Préparation des données" in html and "data.prepare[1] filter" in html
     assert res.results["aipw"].n_treated == int(frame.t.sum())
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"][0]["role"] == "source:units" and manifest["rows_removed_in_preparation"] == len(excl)

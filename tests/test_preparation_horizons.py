@@ -407,7 +407,7 @@ def test_yaml_config_with_a_quarterly_panel_csv(tmp_path):
     report = validate(tmp_path / "run.yaml")
     assert report["analyses"] == ["e2"] and report["rows"] == 60
     steps = [r["step"] for r in report["preparation"]]
-    assert steps[-1] == "steps[3] horizons"
+    assert steps[-1] == "data.prepare[3] horizons"
     rd = load_run_data(load_config(tmp_path / "run.yaml"))
     persons, panel = rd.frame, rd.extra["panel"]
     assert persons["ref"].tolist() == [8052 + (i % 6) // 3 for i in range(60)]  # 2013T1 / 2013T2

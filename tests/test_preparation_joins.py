@@ -192,7 +192,7 @@ def test_yaml_config_runs_the_join(tmp_path):
     report = validate(_config(tmp_path, rows))
     assert report["rows"] == 6
     flow = pd.DataFrame(report["preparation"])
-    join_row = flow[flow["step"] == "steps[1] join"].iloc[0]
+    join_row = flow[flow["step"] == "data.prepare[1] join"].iloc[0]
     assert (join_row["treated_out"], join_row["control_out"]) == (3, 3)
 
 

@@ -348,3 +348,17 @@ def test_one_effect_table_feeds_the_csv_and_the_report(tmp_path, flow, results):
     effects = page[page.index("<h2 id='effects'>"):page.index("<h2 id='details'>")]
     shown = re.findall(r"<tr><td>([^<]*)</td>", effects)
     assert shown == ["psm_emploi", "ipw_gain", "agg"]
+
+
+def test_a_named_consecutive_index_is_shown() -> None:
+    """pandas 3 turns set_index('event_time') on 0, 1, 2 ... into a named RangeIndex: it is still a column to show."""
+    import pandas as pd
+
+    from iej_impact.report._html_blocks import frame_html
+
+    frame = pd.DataFrame({"event_time": [0, 1, 2], "estimate": [0.1, 0.2, 0.3]}).set_index("event_time")
+    frame.index = pd.RangeIndex(0, 3, name="event_time")
+    html = frame_html(frame, 3, "en")
+    assert "<th" in html and ">0<" in html.replace(" ", "") and html.count("<tr") == 4
+    unnamed = frame_html(frame.reset_index(drop=True), 3, "en")
+    assert "event" not in unnamed

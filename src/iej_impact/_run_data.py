@@ -150,7 +150,7 @@ def _prepared_run_data(cfg: RunConfig) -> RunData:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             prepared = prepare(tables, data.get("prepare", []), arms=arms, ids=ids, treatment=treatment,
-                               origins={n: str(s["path"]) for n, s in data["sources"].items()})
+                               origins={n: str(s["path"]) for n, s in data["sources"].items()}, label="data.prepare")
     except PreparationError as exc:
         raise ConfigError(exc.detail, location=f"data.prepare[{exc.index}] ({exc.step})") from exc
     except SpecificationError as exc:
@@ -163,7 +163,7 @@ def _prepared_run_data(cfg: RunConfig) -> RunData:
     treatment_col = info.treatment if info.arm == "stacked" else None
     extra = {n: f for n, f in prepared.tables.items() if n != main}
     return RunData(frame=prepared.tables[main], inputs=inputs, treatment=treatment_col, main_name=main, extra=extra,
-                   preparation=prepared, preparation_warnings=warning_records(caught, "data.prepare"))
+                   preparation=prepared, preparation_warnings=warning_records(caught, "data"))
 
 
 def warning_records(caught: list[warnings.WarningMessage], where: str) -> list[dict[str, str]]:

@@ -274,8 +274,15 @@ def _crosswalk(ws: Workspace, table: str, frame: pd.DataFrame, controls: np.ndar
                          table=xw_table, column=c_col, rows=example_ids(neither, ws.ids(xw_table), N_EXAMPLES))
     pairs = links.rename(columns={c_col: "cid", p_col: "pid"}).drop_duplicates()
     n_missing = int((~complete).sum())
+    half = complete & (in_c != in_p)  # one side found, the other not: a link that cannot be used
+    only_c, only_p = complete & in_c & ~in_p, complete & in_p & ~in_c
     text = f"through crosswalk {xw_table!r}" + (f"; {n_missing} crosswalk rows with a missing id link nothing"
                                                  if n_missing else "")
+    if half.any():
+        ids = ws.ids(xw_table)
+        text += (f"; {int(only_c.sum())} crosswalk rows name a comparison id with no participant in {p_table!r} and "
+                 f"{int(only_p.sum())} a participant with no comparison id in {table!r} (they link nothing; e.g. "
+                 f"{', '.join(map(str, example_ids(half, ids, N_EXAMPLES)))})")
     return c_col, p_col, pairs, text
 
 

@@ -44,7 +44,7 @@ def _expression(frame: pd.DataFrame, expr: object, where: str, table: str) -> pd
 def derive(ws: Workspace, *, table: str, columns: Mapping[str, str], when: str | None = None,
            replace: bool = False) -> None:
     """New columns from expressions of the filter grammar, in order (a later one may use an
-    earlier one): ``columns: {in_education_training_entry: "lm_status_raw == 'Inactif'"}``.
+    earlier one): ``columns: {inactive_entry: "lm_status_raw == 'Inactif'"}``.
     With ``when``, only the rows where it is true get the value; the others are missing."""
     frame = ws.get(table)
     if not isinstance(columns, Mapping) or not columns:

@@ -10,6 +10,7 @@ option, missing option), so a typo in the tenth step fails before the first one 
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,7 @@ def prepare(
     ids: Mapping[str, str] | None = None,
     origins: Mapping[str, str] | None = None,
     treatment: Mapping[str, str] | None = None,
+    label: str = "steps",
 ) -> Prepared:
     """Run ``steps`` in order over ``tables`` (never modified) and return the prepared tables.
 
@@ -114,29 +116,37 @@ def prepare(
         participation_id, person_id, unit_id, id present; else the row position).
     origins : where each table came from (a file path), repeated in messages.
     treatment : the 1/0 treatment column of each ``stacked`` table.
+    label : how steps are named in the flow, the exclusions and messages (``steps[i]``; a run
+        configuration uses ``data.prepare``).
 
     Raises
     ------
     PreparationError : a step cannot run on these tables; the message starts with
         ``steps[i] (<step>)`` and names the table (and its file), the column and example rows.
     """
-    checked = check_steps(steps)
+    checked = check_steps(steps, where=label)
     ws = Workspace.start(tables, arms=arms, ids=ids, origins=origins, treatment=treatment)
     for i, entry in enumerate(checked):
         name = entry["step"]
         options = {k: v for k, v in entry.items() if k != "step"}
-        ws.step = f"steps[{i}] {name}"
+        ws.step = f"{label}[{i}] {name}"
         try:
-            STEPS[name](ws, **options)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                STEPS[name](ws, **options)
+            for w in caught:  # re-issued with the step that raised them (a function name means nothing to a user)
+                message = str(w.message).split("(): ", 1)[-1]
+                warnings.warn(f"{label}[{i}] ({name}): {message}", w.category, stacklevel=2)
         except StepFailed as exc:
-            where = f" (table {exc.table!r}{ws.origin_text(exc.table)})" if exc.table in ws.info else ""
+            named = exc.table in ws.info and f"{exc.table!r}{ws.origin_text(exc.table)}" in str(exc)  # said once
+            where = f" (table {exc.table!r}{ws.origin_text(exc.table)})" if exc.table in ws.info and not named else ""
             raise PreparationError(f"{exc}{where}", step=name, index=i, column=exc.column,
-                                   rows=exc.rows) from None
+                                   rows=exc.rows, where=label) from None
         except (DataError, SpecificationError) as exc:
             if isinstance(exc, PreparationError):
                 raise
             raise PreparationError(str(exc), step=name, index=i, column=getattr(exc, "column", None),
-                                   rows=getattr(exc, "rows", ())) from exc
+                                   rows=getattr(exc, "rows", ()), where=label) from exc
     flow = pd.DataFrame(ws.flow, columns=FLOW_COLUMNS)
     flow[["treated_out", "control_out"]] = flow[["treated_out", "control_out"]].astype("Int64")  # counts, not floats
     exclusions = (pd.concat(ws.exclusions, ignore_index=True) if ws.exclusions

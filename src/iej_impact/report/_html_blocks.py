@@ -93,7 +93,9 @@ def frame_html(frame: pd.DataFrame, digits: int, language: str) -> str:
     frame = frame.copy()
     if isinstance(frame.columns, pd.MultiIndex):
         frame.columns = [" / ".join(map(str, c)) for c in frame.columns]
-    show_index = not isinstance(frame.index, pd.RangeIndex)
+    # a named index (event_time, group ...) is data even when its values are 0, 1, 2 ... (pandas 3 then
+    # keeps a RangeIndex after set_index); only an unnamed RangeIndex is mere row numbering
+    show_index = not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None
     headers = ([translate_label(frame.index.name or "", language)] if show_index else [])
     headers += [translate_label(c, language) for c in frame.columns]
     numeric = ([False] if show_index else []) + [
