@@ -104,7 +104,7 @@ def test_filter_per_arm_counts() -> None:
     ([{"step": "drop_duplicates", "table": "q"}], "no table 'q'"),
     ([{"step": "drop_duplicates", "table": "p", "columns": ["person", "operation_id"]}], "column 'person' is not in table 'p'"),
     ([{"step": "recode", "table": "p", "column": "sexe", "map": {"1": "M", "2": "F"}}],
-     "1 (int), 2 (int); the table lists '1' (str), '2' (str)"),
+     "1 (int, 3 rows), 2 (int, 3 rows); the map's keys are '1' (str), '2' (str) (e.g. rows A1, A1, B1"),
     ([{"step": "derive", "table": "p", "columns": {"lm": "1"}}], "column 'lm' already exists"),
     ([{"step": "derive", "table": "p", "columns": {"x": "__import__('os')"}}], "not allowed"),
     ([{"step": "derive", "table": "p", "columns": {"x": "agee > 1"}}], "agee"),
@@ -198,7 +198,7 @@ def test_config_step_error_is_exit_2_at_the_yaml_location(tmp_path) -> None:
     proc = subprocess.run([sys.executable, "-m", "iej_impact.cli", "validate", str(tmp_path / "cfg.yaml")],
                           capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "data.prepare[1] (recode)" in proc.stderr and "1 (int)" in proc.stderr and "part.csv" in proc.stderr
+    assert "data.prepare[1] (recode)" in proc.stderr and "1 (int, 1 rows)" in proc.stderr and "parse: {column: text}" in proc.stderr and "part.csv" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -129,10 +129,16 @@ def recode(ws: Workspace, *, table: str, column: str, map: Mapping[object, objec
     if unmapped == "error" and not known.all():
         bad = pd.unique(src[~known])[:8]
         keys = sorted({f"{format_value(k)} ({type(k).__name__})" for k in map})[:8]
-        shown = ", ".join(f"{format_value(v)} ({type(v.item() if isinstance(v, np.generic) else v).__name__})" for v in bad)
-        raise StepFailed(f"'map': {int((~known).sum())} values of {column!r} are not in the table: {shown}; the table "
-                         f"lists {', '.join(keys)}. Add them, or set unmapped: missing / keep.", table=table,
-                         column=column, rows=example_ids(~known, ws.ids(table), N_EXAMPLES))
+        counts = src[~known].value_counts(dropna=False)
+        shown = ", ".join(f"{format_value(v)} ({type(v.item() if isinstance(v, np.generic) else v).__name__}, "
+                          f"{int(counts.get(v, 0))} rows)" for v in bad)
+        examples = example_ids(~known, ws.ids(table), N_EXAMPLES)
+        same_text = {str(format_value(v)).strip("'") for v in bad} & {str(format_value(k)).strip("'") for k in map}
+        hint = (" The values and the keys differ only in type: key the map by the values as read (1, not '1'), or "
+                "read the column as text when loading (parse: {column: text})." if same_text else "")
+        raise StepFailed(f"'map': {int((~known).sum())} values of {column!r} are not keys of the map: {shown}; the "
+                         f"map's keys are {', '.join(keys)} (e.g. rows {', '.join(str(e) for e in examples)}). Add them, or "
+                         f"set unmapped: missing / keep.{hint}", table=table, column=column, rows=examples)
     mapped = src.map(dict(map))
     if unmapped == "keep":
         mapped = mapped.where(src.isin(list(map.keys())), src)
