@@ -81,7 +81,7 @@ def _effect(est, se, n=1000, estimand="ATT"):
 
 def test_cost_per_outcome_delta_and_fieller_against_direct_formulas():
     z = stats.norm.ppf(0.975)
-    res = ij.cost_per_outcome(_effect(0.08, 0.02), cost=2.0e6)
+    res = ij.cost_per_outcome(_effect(0.08, 0.02), cost=2.0e6, method="delta")
     c = 2.0e6 / 1000
     assert res.cost_per_participant == c and res.additional_outcomes == pytest.approx(80)
     assert res.cost_per_additional_outcome == pytest.approx(2.0e6 / (0.08 * 1000))
@@ -135,10 +135,12 @@ def test_cost_per_outcome_interval_covers_monte_carlo():
 
 
 def test_delta_method_note_at_small_t():
-    weak = ij.cost_per_outcome(_effect(0.08, 0.025), cost=1e6)  # |t| = 3.2: delta, with a note and Fieller's bounds
+    weak = ij.cost_per_outcome(_effect(0.08, 0.025), cost=1e6, method="delta")  # |t| = 3.2: a note, Fieller's bounds
     assert weak.ci_method == "delta" and any("under-covers" in n for n in weak.notes)
-    strong = ij.cost_per_outcome(_effect(0.08, 0.005), cost=1e6)
-    assert not any("under-covers" in n for n in strong.notes)
+    auto = ij.cost_per_outcome(_effect(0.08, 0.025), cost=1e6)  # auto takes Fieller below 8 standard errors
+    assert auto.ci_method == "fieller" and auto.ci_kind == "interval"
+    strong = ij.cost_per_outcome(_effect(0.08, 0.005), cost=1e6)  # |t| = 16: delta
+    assert strong.ci_method == "delta" and not any("under-covers" in n for n in strong.notes)
 
 
 def test_fieller_set_has_exact_coverage_under_normality():
