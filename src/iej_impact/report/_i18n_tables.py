@@ -127,6 +127,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "path": ("fichier", "file"),
     "role": ("rôle", "role"),
     "sha256": ("empreinte SHA-256", "SHA-256 digest"),
+    "sha256_of_table": ("empreinte SHA-256 de la table", "SHA-256 digest of the table"),
     "bytes": ("octets", "bytes"),
     "size_bytes": ("taille (octets)", "size (bytes)"),
     "format": ("format", "format"),
