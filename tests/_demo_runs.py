@@ -28,6 +28,7 @@ def demo_run(directory: Path, language: str, labels: dict[str, str] | None = Non
     cfg = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
     cfg["data"]["synthetic"]["n_participants"] = n
     cfg["report"]["language"] = language
+    cfg["report"].pop("labels", None)
     if labels:
         cfg["report"]["labels"] = labels
     path = directory / "demo.yaml"
