@@ -28,6 +28,7 @@ from ._config_data import (
     prepared_tables,
 )
 from ._config_grid import GRID_KEYS, parse_grid
+from ._config_report import parse_labels
 from ._validation import short_repr, suggest
 from ._yaml import read_yaml
 from .diff_in_diff._aligned import aligned_did
@@ -76,7 +77,7 @@ RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table", "s
 TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description", "definitions")
 PROJECT_KEYS = ("name", "output_dir", "seed")
 SAMPLE_KEYS = ("filters", "dropna", "unit", "time", "cohort", "treatment", "never_treated", "id_column")
-REPORT_KEYS = ("title", "language", "formats")
+REPORT_KEYS = ("title", "language", "formats", "labels")
 REPORT_FORMATS = ("html",)
 #: parameters of estimators that take a file path (resolved relative to the config file, hashed in the manifest)
 PATH_PARAMS = ("operations", "published")
@@ -234,6 +235,8 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
     if not isinstance(report["formats"], list) or any(f not in REPORT_FORMATS for f in report["formats"]):
         raise ConfigError(f"must be a list drawn from {list(REPORT_FORMATS)} ([] writes no report); got "
                           f"{short_repr(report['formats'])}.", location="report.formats")
+    if "labels" in report:
+        report["labels"] = parse_labels(report["labels"])
 
     return RunConfig(base_dir=Path(base_dir), project=project, data=data, sample=sample, analyses=tuple(analyses),
                      report=report, version=1, path=path, raw=dict(raw))

@@ -491,26 +491,30 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
                    t0: float) -> Path | None:
     from .data._io import write_table
     from .report._effects_table import effects_frame
+    from .report._labels import variable_labels
     from .report._plotting import plot_effects, plot_sample_flow, save_figure
+    from .report._spreadsheets import write_spreadsheets
 
     sample = samples.main
     rd_preparation = samples.rd.preparation
-    with staged(target) as tmp:
+    tables: dict[str, pd.DataFrame] = {f"{name}": res.to_frame() for name, res in results.items()}
+    tables["sample_flow"] = sample.flow.table
+    tables["exclusions"] = sample.flow.exclusions
+    if rd_preparation is not None:
+        tables["preparation_flow"] = rd_preparation.flow
+        tables["preparation_exclusions"] = rd_preparation.exclusions
+    for name, extra in sorted(samples.extra.items()):
+        tables[f"sample_flow_{name}"] = extra.flow.table
+    effects = effects_frame(results, truths)
+    tables["effects"] = effects
+    lang = cfg.report["language"]
+    with staged(target) as tmp, variable_labels(cfg.report.get("labels")):
         (tmp / "tables").mkdir(parents=True)
         (tmp / "figures").mkdir()
-        for name, res in results.items():
-            write_table(res.to_frame(), tmp / "tables" / f"{file_stem(name)}.csv")
-        write_table(sample.flow.table, tmp / "tables" / "sample_flow.csv")
-        write_table(sample.flow.exclusions, tmp / "tables" / "exclusions.csv")
-        if rd_preparation is not None:
-            write_table(rd_preparation.flow, tmp / "tables" / "preparation_flow.csv")
-            write_table(rd_preparation.exclusions, tmp / "tables" / "preparation_exclusions.csv")
-        for name, extra in sorted(samples.extra.items()):
-            write_table(extra.flow.table, tmp / "tables" / f"sample_flow_{name}.csv")
-        effects = effects_frame(results, truths)
-        write_table(effects, tmp / "tables" / "effects.csv")
+        for name, frame in tables.items():
+            write_table(frame, tmp / "tables" / f"{file_stem(name)}.csv")
+        write_spreadsheets(tables, tmp / "tables", lang)  # tables/excel/*.csv and tables/tables.xlsx, for people
 
-        lang = cfg.report["language"]
         figures: dict[str, Path] = {}
         if len(effects):
             ax = plot_effects(effects, truths=truths if any(v is not None for v in truths.values()) else None, language=lang)
@@ -532,6 +536,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
                 tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,
                 language=lang, truths=truths or None, manifest=manifest, figures=figures,
                 preparation_flow=rd_preparation.flow if rd_preparation is not None else None,
+                labels=cfg.report.get("labels"),
             )
         timings["total_before_rename"] = time.perf_counter() - t0
         full_manifest = dict(manifest)

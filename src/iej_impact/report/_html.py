@@ -32,7 +32,9 @@ from ._html_sections import (
     preparation_section,
     reproducibility_section,
 )
-from ._i18n import check_language, format_int, t
+from ._i18n import check_language, format_int, method_label, t
+from ._labels import label, variable_labels
+from ._summary_page import summary_section
 
 __all__ = ["build_report"]
 
@@ -53,7 +55,12 @@ nav a, a { color: var(--accent); }
 dl.design { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1.2rem; margin: 0; }
 dl.design dt { font-weight: 600; }
 dl.design dd { margin: 0; }
-.table-wrap { overflow-x: auto; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+details.long-table, details.original-notes { margin: 0.4rem 0; }
+details > summary { cursor: pointer; color: var(--accent); }
+td { overflow-wrap: anywhere; }
+td.num { overflow-wrap: normal; }
+section.summary p { margin: 0.5rem 0 0.8rem; max-width: 60rem; }
 table { border-collapse: collapse; margin: 0.4rem 0 0.8rem; font-size: 0.88rem; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid var(--ink); background: var(--band); }
@@ -74,6 +81,7 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: 0.8rem; }
   h2 { break-after: avoid; }
   table, figure, pre, .result-detail { break-inside: avoid; }
   .table-wrap { overflow: visible; }
+  details.long-table:not([open]) { display: none; }
   a { color: inherit; text-decoration: none; }
 }
 """.strip()
@@ -154,9 +162,10 @@ def _design_section(results: Mapping[str, object], flow: pd.DataFrame, manifest:
     items: list[tuple[str, str]] = [
         (t("n_analyses", language), format_int(len(results), language)),
         (t("n_effects", language), format_int(len(rows), language)),
-        (t("methods", language), ", ".join(unique([r["method"] for r in rows])) or none),
+        (t("methods", language), ", ".join(unique([method_label(r["method"], language) for r in rows])) or none),
         (t("estimands", language), ", ".join(unique([r["estimand"] for r in rows])) or none),
-        (t("outcomes", language), ", ".join(unique([r["outcome"] for r in rows])) or none),
+        (t("outcomes", language), ", ".join(unique([label(r["outcome"]) for r in rows if r["outcome"] is not None]))
+         or none),
         (t("inference_methods", language),
          ", ".join(unique([inference_label(r["inference"], r["inference_by"], language) for r in rows])) or none),
     ]
@@ -204,6 +213,7 @@ def build_report(
     figures: Mapping[str, str | Path] | None = None,
     notes: Sequence[str] = (),
     preparation_flow: pd.DataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a self-contained, deterministic HTML report of a run and return its path.
 
@@ -232,6 +242,8 @@ def build_report(
     notes : extra caveats, listed in the last section.
     preparation_flow : the preparation flow of a run that prepared raw sources (``Prepared.flow``:
         step, table, rows in and out, per arm, reason, examples), shown before the sample flow.
+    labels : variable name -> label (``report.labels`` of a run): variables (outcomes, covariates)
+        are shown under their labels in the tables and the summary.
 
     Returns
     -------
@@ -246,10 +258,25 @@ def build_report(
     """
     language = check_language(language, "build_report")  # type: ignore[assignment]
     _check_inputs(title, results, sample_flow, truths, manifest, figures, notes)
+    if labels is not None and (not isinstance(labels, Mapping)
+                               or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())):
+        raise SpecificationError(f"the 'labels' parameter of build_report() must map variable names to label "
+                                 f"strings; got {labels!r}.")
+    if labels is None:
+        return _write_report(path, title, results, sample_flow, str(language), truths, manifest, figures, notes,
+                             preparation_flow)
+    with variable_labels(labels):
+        return _write_report(path, title, results, sample_flow, str(language), truths, manifest, figures, notes,
+                             preparation_flow)
+
+
+def _write_report(path: str | Path, title: str, results: Mapping[str, object], sample_flow: pd.DataFrame, lang: str,
+                  truths: Mapping[str, float | None] | None, manifest: Mapping[str, object] | None,
+                  figures: Mapping[str, str | Path] | None, notes: Sequence[str],
+                  preparation_flow: pd.DataFrame | None) -> Path:
     path = Path(path)
-    lang = str(language)
     toc = [
-        ("design", t("design", lang)),
+        ("summary", t("summary", lang)), ("design", t("design", lang)),
         *([("preparation", t("preparation", lang))] if preparation_flow is not None and len(preparation_flow) else []),
         ("sample-flow", t("sample_flow", lang)), ("effects", t("effects", lang)),
         ("details", t("details", lang)), ("figures", t("figures", lang)),
@@ -259,6 +286,7 @@ def build_report(
     body = [
         f"<h1>{esc(title)}</h1>",
         f"<nav aria-label='{esc(t('contents', lang))}'><ol>{nav}</ol></nav>",
+        summary_section(results, lang),
         _design_section(results, sample_flow, manifest, lang),
         preparation_section(preparation_flow, lang),
         flow_section(sample_flow, lang),

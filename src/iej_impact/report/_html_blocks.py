@@ -11,16 +11,17 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..results import jsonable
 from ._effects_table import finite_float
-from ._i18n import format_int, format_percent, format_value, t
+from ._i18n import NNBSP, format_int, format_number, format_short, format_value, t
+from ._labels import cell_text, column_label
 
-__all__ = ["DIGITS", "Table", "count", "esc", "frame_html", "json_block", "records_table", "text_or_na",
+__all__ = ["DIGITS", "LONG_TABLE_ROWS", "Table", "collapsed", "count", "esc", "frame_html", "json_block", "records_table", "text_or_na",
            "translate_label", "unique"]
 
 #: decimals of the numbers shown in the report's tables
@@ -77,45 +78,89 @@ class Table:
 
 
 def translate_label(label: object, language: str) -> str:
-    """Translate the few labels result summaries use ('estimate', 'ci_lower (95%)', 'Sample sizes'...)."""
-    text = str(label)
-    head, sep, tail = text.partition(" (")
-    level = re.fullmatch(r"(\d+(?:\.\d+)?)%\)", tail)
-    if level:
-        tail = format_percent(float(level.group(1)) / 100, language) + ")"
-    try:
-        return t(f"summary_{head}", language) + (sep + tail if sep else "")
-    except KeyError:
-        return text
+    """A column, index or caption label of a result table as shown (:func:`._labels.column_label`)."""
+    return column_label(label, language)
 
 
-def frame_html(frame: pd.DataFrame, digits: int, language: str) -> str:
+#: column names whose whole numbers are counts (zeros shown as "0", not "0,0000")
+_COUNT_COLUMN = re.compile(r"^(n|n_\w+|\w+_n|\w*count\w*|(sample_)?(numerator|denominator)|rows\w*|\w*_units|units|"
+                           r"observations|treated|control|total|parts_sum|gap|\w+_(in|out|excluded))$")
+#: columns of p-values and probabilities: always shown with their decimals (a p-value of 1 is "1,0000")
+_PROBABILITY_COLUMN = re.compile(r"^(p|p_\w+|\w*p_value\w*)$")
+#: tables longer than this are collapsed (<details>) with a link to their CSV
+LONG_TABLE_ROWS = 25
+
+
+def _index_cell(value: object, language: str) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_index_cell(v, language) for v in value) + ")"
+    if isinstance(value, (bool, np.bool_)):
+        return format_value(bool(value), language)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))  # periods, cohorts and event times: never grouped
+    if isinstance(value, (float, np.floating)) and np.isfinite(value):
+        return format_short(float(value), language)
+    return cell_text(value, language)
+
+
+def _column_formatter(frame: pd.DataFrame, column: object, digits: int, language: str) -> Callable[[object], str]:
+    s = frame[column]
+    name = str(column).partition(" (")[0]
+    if pd.api.types.is_bool_dtype(s):
+        return lambda v: format_value(v, language)
+    if pd.api.types.is_integer_dtype(s):
+        if name in ("group", "time", "event_time", "cohort", "period"):
+            return lambda v: text_or_na(v, language)
+        return lambda v: format_int(v, language)
+    if pd.api.types.is_float_dtype(s):
+        values = s.dropna().to_numpy()
+        whole = bool(np.all(np.mod(values[np.isfinite(values)], 1.0) == 0))
+        if name in ("group", "time", "event_time", "cohort", "period") and whole:
+            return lambda v: format_int(v, language).replace(NNBSP, "") if np.isfinite(v) else t("na", language)
+        if _PROBABILITY_COLUMN.match(name):
+            return lambda v: format_number(v, language, digits)
+        if whole or _COUNT_COLUMN.match(name):
+            return lambda v: (format_int(int(v), language) if np.isfinite(v) and float(v).is_integer()
+                              else format_number(v, language, digits))
+        return lambda v: format_value(v, language, digits)
+    return lambda v: cell_text(v, language) if isinstance(v, str) else format_value(v, language, digits)
+
+
+def frame_html(frame: pd.DataFrame, digits: int, language: str, csv: str | None = None) -> str:
+    """A result table: translated headers, numbers in the language's format, counts as integers.
+
+    Tables longer than :data:`LONG_TABLE_ROWS` rows are collapsed; ``csv`` (a path relative to the
+    report) is then linked as the full table.
+    """
     frame = frame.copy()
     if isinstance(frame.columns, pd.MultiIndex):
         frame.columns = [" / ".join(map(str, c)) for c in frame.columns]
     # a named index (event_time, group ...) is data even when its values are 0, 1, 2 ... (pandas 3 then
     # keeps a RangeIndex after set_index); only an unnamed RangeIndex is mere row numbering
     show_index = not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None
-    headers = ([translate_label(frame.index.name or "", language)] if show_index else [])
+    names = [n for n in frame.index.names if n is not None] if show_index else []
+    headers = ([", ".join(translate_label(n, language) for n in names)] if show_index else [])
     headers += [translate_label(c, language) for c in frame.columns]
     numeric = ([False] if show_index else []) + [
         bool(pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])) for c in frame.columns
     ]
-    # float columns holding only whole numbers are counts stored as floats (a missing value makes a count
-    # column float): show their zeros as "0", not "0.0000"
-    count_cols = [
-        bool(pd.api.types.is_float_dtype(frame[c]) and np.all(np.mod(frame[c].dropna().to_numpy(), 1.0) == 0))
-        for c in frame.columns
-    ]
+    formatters = [_column_formatter(frame, c, digits, language) for c in frame.columns]
     table = Table(headers, numeric)
     for idx, row in zip(frame.index, frame.itertuples(index=False), strict=True):
-        cells = [translate_label(idx, language)] if show_index else []
-        cells += [
-            format_int(int(v), language) if is_count and np.isfinite(v) else format_value(v, language, digits)
-            for v, is_count in zip(row, count_cols, strict=True)
-        ]
+        cells = [_index_cell(idx, language)] if show_index else []
+        cells += [fmt(v) for v, fmt in zip(row, formatters, strict=True)]
         table.add(cells)
-    return table.html()
+    if len(frame) <= LONG_TABLE_ROWS:
+        return table.html()
+    return collapsed(table.html(), len(frame), language, csv)
+
+
+def collapsed(html_table: str, n_rows: int, language: str, csv: str | None) -> str:
+    """A long table folded in a <details> element, with a link to its CSV file."""
+    link = (f"<p class='caption'>{esc(t('full_table_csv', language))} <a href='{esc(csv)}'>{esc(csv)}</a></p>"
+            if csv else "")
+    summary = esc(t("show_table", language, n=format_int(n_rows, language)))
+    return f"<details class='long-table'><summary>{summary}</summary>\n{html_table}\n</details>{link}"
 
 
 def json_block(value: object) -> str:
@@ -127,7 +172,7 @@ def records_table(records: Sequence[object], language: str) -> str:
     """A table of a list of dicts (columns = union of keys, first-seen order); nested values as JSON."""
     dicts = [r if isinstance(r, Mapping) else {"value": r} for r in records]
     columns = unique([k for d in dicts for k in d])
-    table = Table(columns, [False] * len(columns))
+    table = Table([column_label(c, language) for c in columns], [False] * len(columns))
     for d in dicts:
         cells = []
         for c in columns:

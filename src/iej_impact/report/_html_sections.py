@@ -29,7 +29,20 @@ from ._html_blocks import (
     text_or_na,
     translate_label,
 )
-from ._i18n import format_bool, format_int, format_interval, format_number, format_percent, format_pvalue, t
+from ._i18n import (
+    MESSAGES,
+    estimand_label,
+    format_bool,
+    format_int,
+    format_interval,
+    format_number,
+    format_percent,
+    format_pvalue,
+    method_label,
+    t,
+)
+from ._i18n_notes import translate_note
+from ._labels import cell_text, label
 
 __all__ = ["FLOW_COLUMNS", "details_section", "effects_section", "figures_section", "flow_section",
            "inference_label", "reproducibility_section"]
@@ -79,11 +92,12 @@ def effects_section(results: Mapping[str, object], truths: Mapping[str, float | 
             if not one_level:
                 ci += f" ({format_percent(r['ci_level'], language)})"
             cells = [
-                r["name"], text_or_na(r["estimand"], language), text_or_na(r["outcome"], language),
+                r["name"], text_or_na(r["estimand"], language),
+                label(r["outcome"]) if r["outcome"] is not None else t("na", language),
                 format_number(r["estimate"], language, DIGITS), format_number(r["std_error"], language, DIGITS), ci,
             ]
             tail = [
-                format_pvalue(r["p_value"], language), text_or_na(r["method"], language),
+                format_pvalue(r["p_value"], language), method_label(r["method"], language),
                 inference_label(r["inference"], r["inference_by"], language),
                 format_int(r["n_treated"], language), format_int(r["n_control"], language),
             ]
@@ -124,10 +138,12 @@ def flow_section(flow: pd.DataFrame, language: str) -> str:
             ex_c = prev_c - n_c if prev_c is not None and n_c is not None else None
         prev_t, prev_c = n_t, n_c
         table.add([
-            text_or_na(row.step, language), format_int(rows_in, language), format_int(rows_out, language),
+            cell_text(row.step, language) if row.step is not None else t("na", language),
+            format_int(rows_in, language), format_int(rows_out, language),
             format_int(excluded, language), format_int(n_t, language), format_int(n_c, language),
             format_int(ex_t, language), format_int(ex_c, language),
-            "" if row.reason is None or (isinstance(row.reason, float) and math.isnan(row.reason)) else str(row.reason),
+            "" if row.reason is None or (isinstance(row.reason, float) and math.isnan(row.reason))
+            else cell_text(row.reason, language),
         ])
     parts.append(table.html())
     parts.append(f"<p class='caption'>{esc(t('flow_caption', language))}</p>")
@@ -150,7 +166,34 @@ def preparation_section(flow: pd.DataFrame | None, language: str) -> str:
                       f"<p class='caption'>{esc(t('prep_caption', language))}</p>"])
 
 
-def _summary_html(res: object, language: str) -> str:
+def _result_title(res: object, summary: object, language: str) -> str:
+    """'Appariement sur le score de propension : ATT sur « En emploi à 12 mois »', built from the result's fields."""
+    method, outcome = getattr(res, "method", None), getattr(res, "outcome", None)
+    if isinstance(method, str) and isinstance(outcome, str):
+        kind = getattr(res, "kind", None)
+        text = t("result_title", language, method=method_label(method, language),
+                 estimand=estimand_label(getattr(res, "estimand", None), language, short=True), outcome=label(outcome))
+        if isinstance(kind, str) and f"aggregation_{kind}" in MESSAGES:
+            text += f" ({t(f'aggregation_{kind}', language)})"
+        return text
+    key = f"title_{type(res).__name__}"
+    return t(key, language) if key in MESSAGES else str(getattr(summary, "title", ""))
+
+
+def _notes_html(notes: Sequence[str], language: str) -> str:
+    if not notes:
+        return ""
+    translated = [translate_note(n, language) for n in notes]
+    items = "".join(f"<li>{esc(n)}</li>" for n in translated if n is not None)
+    original = [n for n, tr in zip(notes, translated, strict=True) if tr is None]
+    out = f"<ul class='notes'>{items}</ul>" if items else ""
+    if original:
+        out += (f"<details class='original-notes'><summary>{esc(t('original_notes', language))}</summary>"
+                "<ul class='notes' lang='en'>" + "".join(f"<li>{esc(n)}</li>" for n in original) + "</ul></details>")
+    return out
+
+
+def _summary_html(res: object, language: str, csv: str | None = None) -> str:
     summary = None
     if hasattr(res, "summary"):
         takes_language = "language" in inspect.signature(res.summary).parameters
@@ -158,20 +201,18 @@ def _summary_html(res: object, language: str) -> str:
     tables = getattr(summary, "tables", None)
     if summary is not None and isinstance(tables, (list, tuple)):
         digits = int(getattr(summary, "digits", DIGITS))
-        parts = [f"<h3 class='summary-title'>{esc(getattr(summary, 'title', ''))}</h3>"]
+        parts = [f"<h3 class='summary-title'>{esc(_result_title(res, summary, language))}</h3>"]
         for caption, frame in tables:
             if caption:
                 parts.append(f"<p class='caption'>{esc(translate_label(caption, language))}</p>")
             if isinstance(frame, pd.DataFrame):
-                parts.append(frame_html(frame, digits, language))
-        notes = getattr(summary, "notes", ())
-        if notes:
-            parts.append("<ul class='notes'>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
-        return "\n".join(parts)
+                parts.append(frame_html(frame, digits, language, csv))
+        parts.append(_notes_html(list(getattr(summary, "notes", ())), language))
+        return "\n".join(p for p in parts if p)
     if hasattr(res, "to_frame"):
         frame = res.to_frame()
         if isinstance(frame, pd.DataFrame):
-            return frame_html(frame, DIGITS, language)
+            return frame_html(frame, DIGITS, language, csv)
     return f"<pre>{esc(summary)}</pre>"
 
 
@@ -181,15 +222,21 @@ def details_section(results: Mapping[str, object], language: str) -> str:
         parts.append(f"<p>{esc(t('details_empty', language))}</p>")
     for i, (name, res) in enumerate(results.items(), start=1):
         parts.append(f"<section class='result-detail' id='result-{i}'>\n<h3>{esc(name)}</h3>\n"
-                     f"{_summary_html(res, language)}\n</section>")
+                     f"{_summary_html(res, language, f'tables/{name}.csv')}\n</section>")
     return "\n".join(parts)
 
 
+#: plot kinds of single results, whose figures are keyed "<result name>_<kind>" by a run
+_PLOT_KINDS = ("event_study", "group_time", "overlap", "love", "contour", "")
+
+
 def _figure_caption(key: str, language: str) -> str:
-    try:
+    if f"figure_{key}" in MESSAGES:
         return t(f"figure_{key}", language)
-    except KeyError:
-        return key
+    for kind in _PLOT_KINDS:
+        if kind and key.endswith("_" + kind) and f"figure_kind_{kind}" in MESSAGES:
+            return t(f"figure_kind_{kind}", language, name=key[: -len(kind) - 1])
+    return key
 
 
 def figures_section(figures: Mapping[str, str | Path] | None, language: str) -> str:

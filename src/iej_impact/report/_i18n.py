@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice
+from ._i18n_tables import COLUMN_MESSAGES
 
 __all__ = [
     "Language",
@@ -30,6 +31,9 @@ __all__ = [
     "format_interval",
     "format_bool",
     "format_value",
+    "format_short",
+    "method_label",
+    "estimand_label",
 ]
 
 Language = Literal["fr", "en"]
@@ -38,7 +42,7 @@ LANGUAGES: tuple[str, ...] = ("fr", "en")
 #: the narrow no-break space that separates thousands (and precedes % and ;) in French
 NNBSP = "\u202f"
 
-MESSAGES: Mapping[str, Mapping[str, str]] = {
+_MESSAGES: dict[str, Mapping[str, str]] = {
     # --- document structure
     "contents": {"fr": "Sommaire", "en": "Contents"},
     "design": {"fr": "Résumé du dispositif", "en": "Design summary"},
@@ -251,7 +255,147 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "yes": {"fr": "oui", "en": "yes"},
     "no": {"fr": "non", "en": "no"},
     "na": {"fr": "n.d.", "en": "n/a"},
+    "result_title": {"fr": "{method} : {estimand} sur « {outcome} »", "en": "{method}: {estimand} on “{outcome}”"},
+    "aggregation_simple": {"fr": "agrégation globale", "en": "overall aggregation"},
+    "aggregation_dynamic": {"fr": "agrégation par temps relatif", "en": "aggregation by event time"},
+    "aggregation_group": {"fr": "agrégation par cohorte", "en": "aggregation by cohort"},
+    "aggregation_calendar": {"fr": "agrégation par période", "en": "aggregation by period"},
+    "title_BalanceTable": {"fr": "Équilibre des covariables entre traités et témoins",
+                           "en": "Covariate balance between treated and control units"},
+    "title_SensitivityResult": {"fr": "Bornes de Rosenbaum (sensibilité à un facteur de confusion caché)",
+                                "en": "Rosenbaum bounds (sensitivity to hidden bias)"},
+    "original_notes": {"fr": "Notes techniques de l'estimateur, dans leur langue d'origine (anglais)",
+                       "en": "Technical notes of the estimator"},
+    "summary_Balance": {"fr": "Équilibre", "en": "Balance"},
+    "summary_Bounds on the p-value": {"fr": "Bornes de la p-valeur", "en": "Bounds on the p-value"},
+    "summary_By event_time": {"fr": "Par temps relatif", "en": "By event time"},
+    "summary_By group": {"fr": "Par cohorte", "en": "By cohort"},
+    "summary_By time": {"fr": "Par période", "en": "By period"},
+    "summary_Group-time average treatment effects": {"fr": "Effets moyens par cohorte et période",
+                                                     "en": "Group-time average treatment effects"},
+    "summary_Leads and lags": {"fr": "Avances et retards", "en": "Leads and lags"},
+    "summary_Overall": {"fr": "Ensemble", "en": "Overall"},
+    "summary_Sample": {"fr": "Échantillon", "en": "Sample"},
+    # --- one-page summary
+    "summary": {"fr": "Synthèse", "en": "Summary"},
+    "summary_intro": {
+        "fr": "Un paragraphe par estimation : ce qui est estimé, sur qui, la valeur et son intervalle de confiance, "
+              "l'hypothèse dont dépend la méthode et ce qu'en disent les diagnostics.",
+        "en": "One paragraph per estimate: what is estimated, on whom, the value and its confidence interval, the "
+              "assumption the method rests on and what the diagnostics say about it.",
+    },
+    "sum_what": {"fr": "{estimand} sur « {outcome} », estimé par {method} : {value} (intervalle de confiance à "
+                       "{level} : {ci}).",
+                 "en": "{estimand} on “{outcome}”, estimated by {method}: {value} ({level} confidence interval: "
+                       "{ci})."},
+    "sum_points": {"fr": "Soit {points} points de pourcentage.", "en": "That is {points} percentage points."},
+    "sum_who": {"fr": "Estimation fondée sur {treated} traités et {control} témoins.",
+                "en": "The estimate uses {treated} treated and {control} control units."},
+    "assume_naive": {
+        "fr": "Cette comparaison brute ne corrige aucune différence entre les groupes : elle ne mesure l'effet du "
+              "programme que si l'entrée y était due au hasard.",
+        "en": "This raw comparison corrects for no difference between the groups: it measures the programme's "
+              "effect only if entry was as good as random.",
+    },
+    "assume_matching": {
+        "fr": "L'appariement suppose qu'à caractéristiques observées égales, l'entrée dans le programme ne dépend "
+              "d'aucun facteur non mesuré lié au résultat, et que chaque traité a des témoins comparables.",
+        "en": "Matching assumes that, given the observed characteristics, entry into the programme depends on no "
+              "unmeasured factor related to the outcome, and that every treated unit has comparable controls.",
+    },
+    "assume_weighting": {
+        "fr": "La pondération suppose qu'à caractéristiques observées égales, l'entrée dans le programme ne dépend "
+              "d'aucun facteur non mesuré lié au résultat, et que le modèle du score de propension est correct.",
+        "en": "Weighting assumes that, given the observed characteristics, entry into the programme depends on no "
+              "unmeasured factor related to the outcome, and that the propensity-score model is right.",
+    },
+    "assume_doubly_robust": {
+        "fr": "La méthode doublement robuste suppose l'absence de facteur de confusion non mesuré ; elle reste "
+              "correcte si l'un des deux modèles (score de propension ou résultat) est bien spécifié.",
+        "en": "The doubly robust method assumes no unmeasured confounder; it stays right if either of its two "
+              "models (propensity score or outcome) is well specified.",
+    },
+    "assume_regression": {
+        "fr": "L'ajustement par régression suppose l'absence de facteur de confusion non mesuré et un modèle de "
+              "résultat bien spécifié dans chaque groupe.",
+        "en": "Regression adjustment assumes no unmeasured confounder and a well-specified outcome model in each "
+              "group.",
+    },
+    "assume_did": {
+        "fr": "La différence de différences suppose que, sans le programme, le résultat des entrants aurait évolué "
+              "comme celui des témoins (tendances parallèles), sans effet anticipé hors de la fenêtre prévue.",
+        "en": "Difference in differences assumes that, without the programme, the entrants' outcome would have "
+              "moved like the controls' (parallel trends), with no anticipation outside the stated window.",
+    },
+    "assume_twfe": {
+        "fr": "Le modèle à effets fixes suppose des tendances parallèles et un effet identique pour toutes les "
+              "cohortes et à toutes les dates ; sinon il peut mal pondérer les comparaisons.",
+        "en": "The fixed-effects model assumes parallel trends and the same effect for every cohort and period; "
+              "otherwise it can weight comparisons badly.",
+    },
+    "sum_balance_ok": {
+        "fr": "Après ajustement, aucune des {n} covariables n'a une différence standardisée supérieure à {thr} en "
+              "valeur absolue (au plus {max}) : l'équilibre est atteint.",
+        "en": "After adjustment, none of the {n} covariates has an absolute standardized difference above {thr} "
+              "(at most {max}): balance is achieved.",
+    },
+    "sum_balance_bad": {
+        "fr": "Après ajustement, {k} covariables sur {n} gardent une différence standardisée supérieure à {thr} en "
+              "valeur absolue (au plus {max} ; {names}) : l'équilibre n'est pas atteint.",
+        "en": "After adjustment, {k} of {n} covariates keep an absolute standardized difference above {thr} (at "
+              "most {max}; {names}): balance is not achieved.",
+    },
+    "sum_overlap_ok": {
+        "fr": "Les scores de propension des deux groupes se recouvrent (au plus {share} d'un groupe hors de "
+              "l'étendue de l'autre).",
+        "en": "The propensity scores of the two groups overlap (at most {share} of a group outside the other's "
+              "range).",
+    },
+    "sum_overlap_bad": {
+        "fr": "Le recouvrement des scores de propension est limité : jusqu'à {share} d'un groupe est hors de "
+              "l'étendue de l'autre.",
+        "en": "The overlap of the propensity scores is limited: up to {share} of a group lies outside the other's "
+              "range.",
+    },
+    "sum_matched_all": {"fr": "Toutes les unités ont trouvé un témoin comparable.",
+                        "en": "Every unit found a comparable match."},
+    "sum_matched_some": {
+        "fr": "{lost} unités sur {total} n'ont pas trouvé de témoin assez proche et sont exclues : l'estimation "
+              "porte sur les unités appariées seulement.",
+        "en": "{lost} of {total} units found no close enough match and are left out: the estimate refers to the "
+              "matched units only.",
+    },
+    "sum_pretrend_ok": {
+        "fr": "Le test de tendances préalables ne détecte pas d'écart avant l'entrée (p = {p}, {df} degrés de "
+              "liberté), ce qui est compatible avec l'hypothèse.",
+        "en": "The pre-trend test detects no difference before entry (p = {p}, {df} degrees of freedom), which is "
+              "consistent with the assumption.",
+    },
+    "sum_pretrend_bad": {
+        "fr": "Le test de tendances préalables détecte des écarts avant l'entrée (p = {p}, {df} degrés de "
+              "liberté) : l'hypothèse de tendances parallèles est mise en doute.",
+        "en": "The pre-trend test detects differences before entry (p = {p}, {df} degrees of freedom): the "
+              "parallel-trends assumption is in doubt.",
+    },
+    "sum_no_diagnostics": {"fr": "Le résultat ne comporte pas de diagnostic de cette hypothèse.",
+                           "en": "The result carries no diagnostic of this assumption."},
+    "figure_kind_event_study": {"fr": "Étude d'événement : {name}", "en": "Event study: {name}"},
+    "figure_kind_group_time": {"fr": "Effets par cohorte et période : {name}", "en": "Group-time effects: {name}"},
+    "figure_kind_overlap": {"fr": "Recouvrement du score de propension : {name}", "en": "Propensity-score overlap: {name}"},
+    "figure_kind_love": {"fr": "Équilibre des covariables : {name}", "en": "Covariate balance: {name}"},
+    "figure_kind_contour": {"fr": "Sensibilité à un facteur de confusion omis : {name}",
+                            "en": "Sensitivity to an omitted confounder: {name}"},
+    "plot_kind_simple": {"fr": "globale", "en": "simple"},
+    "plot_kind_dynamic": {"fr": "dynamique", "en": "dynamic"},
+    "plot_kind_group": {"fr": "par cohorte", "en": "group"},
+    "plot_kind_calendar": {"fr": "calendaire", "en": "calendar"},
+    "flow_filter": {"fr": "filtre {i}", "en": "filter {i}"},
+    "show_table": {"fr": "Afficher le tableau ({n} lignes)", "en": "Show the table ({n} rows)"},
+    "full_table_csv": {"fr": "Tableau complet :", "en": "Full table:"},
 }
+
+#: every message of the report, plots and spreadsheets (the table vocabulary is in :mod:`._i18n_tables`)
+MESSAGES: Mapping[str, Mapping[str, str]] = {**_MESSAGES, **COLUMN_MESSAGES}
 
 
 def check_language(language: object, func: str) -> str:
@@ -271,6 +415,24 @@ def t(key: str, language: str, **values: object) -> str:
     except KeyError:
         raise KeyError(f"no message {key!r} in iej_impact.report._i18n.MESSAGES; add it with a French and an English text.") from None
     return text.format(**values) if values else text
+
+
+def method_label(method: object, language: str) -> str:
+    """A method's name in words ('appariement sur le score de propension'); unknown methods as they are."""
+    if method is None:
+        return t("na", language)
+    key = f"method_{method}"
+    return t(key, language) if key in MESSAGES else str(method)
+
+
+def estimand_label(estimand: object, language: str, *, short: bool = False) -> str:
+    """An estimand in words, or its code ('ATT') with ``short``; unknown estimands as they are."""
+    if estimand is None:
+        return t("na", language)
+    key = f"estimand_{estimand}"
+    if short and str(estimand) in ("ATT", "ATE", "ATC"):
+        return str(estimand)
+    return t(key, language) if key in MESSAGES else str(estimand)
 
 
 def _missing(value: object) -> bool:
@@ -326,6 +488,13 @@ def format_interval(lower: object, upper: object, language: str, digits: int = 4
     lo, hi = format_number(lower, language, digits), format_number(upper, language, digits)
     sep = NNBSP + "; " if language == "fr" else ", "
     return f"[{lo}{sep}{hi}]"
+
+
+def format_short(value: float, language: str) -> str:
+    """A number with as many digits as it needs ('1,5', '2'): levels such as Gamma or a lead."""
+    if _missing(value):
+        return t("na", language)
+    return _localise(f"{float(value):g}", language).replace("-", "\u2212")
 
 
 def format_bool(value: object, language: str) -> str:

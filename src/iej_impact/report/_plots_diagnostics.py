@@ -15,6 +15,7 @@ import numpy as np
 
 from .._validation import check_number
 from ._i18n import check_language, format_int, t
+from ._labels import label
 from ._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE, _new_axes, localise_ticks
 
 __all__ = ["plot_overlap", "plot_love"]
@@ -68,7 +69,7 @@ def plot_love(balance: Any, ax: Any = None, *, threshold: float | None = None, a
     if absolute:
         before = np.abs(before)
         after = None if after is None else np.abs(after)
-    names = [str(i) for i in balance.table.index]
+    names = [label(i) for i in balance.table.index]
     k = len(names)
     y = np.arange(k, dtype=float)[::-1]
     with mpl.rc_context(STYLE):

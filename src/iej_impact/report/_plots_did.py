@@ -18,7 +18,8 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ..errors import SpecificationError
-from ._i18n import check_language, t
+from ._i18n import MESSAGES, check_language, t
+from ._labels import label as variable_label
 from ._plotting import COLOUR_MAIN, COLOUR_REFERENCE, COLOUR_SECOND, STYLE, _new_axes, localise_ticks
 
 __all__ = ["plot_event_times", "plot_event_study", "plot_aggregate", "plot_group_time", "plot_honest_did"]
@@ -87,7 +88,7 @@ def plot_event_study(result: Any, ax: Any = None, *, language: str = "en") -> An
     """An ``EventStudyResult``: coefficients with CIs against event time, the reference period marked."""
     language = check_language(language, "plot_event_study")
     frame = result.table[result.table["event_time"] != result.reference]
-    title = t("plot_event_study_title", language, outcome=result.outcome, reference=result.reference)
+    title = t("plot_event_study_title", language, outcome=variable_label(result.outcome), reference=result.reference)
     return plot_event_times(frame, ax=ax, reference=result.reference, title=title, language=language,
                             base_note=t("plot_base_reference", language, e=result.reference))
 
@@ -108,8 +109,8 @@ def plot_aggregate(result: Any, ax: Any = None, *, language: str = "en") -> Any:
             reference = result.reference_event_time
             frame = frame[~((frame[level] == reference) & frame["std_error"].isna())]
         note = t("plot_base_universal" if reference is not None else "plot_base_varying", language, e=e)
-    title = t("plot_aggregate_title", language, level=t(f"plot_level_{level}", language), outcome=result.outcome,
-              kind=result.kind)
+    title = t("plot_aggregate_title", language, level=t(f"plot_level_{level}", language), outcome=variable_label(result.outcome),
+              kind=t(f"plot_kind_{result.kind}", language) if f"plot_kind_{result.kind}" in MESSAGES else result.kind)
     return plot_event_times(frame, x=level, ax=ax, xlabel=t(_LEVEL_AXES[level], language), title=title,
                             language=language, reference=reference, base_note=note)
 
@@ -140,7 +141,7 @@ def plot_group_time(result: Any, ax: Any = None, *, language: str = "en") -> Any
             ax.set_xticks([float(v) for v in times], labels=[str(_period(v)) for v in times])
         ax.set_xlabel(t("plot_group_time_axis", language))
         ax.set_ylabel("ATT(g, t)")
-        ax.set_title(t("plot_group_time_title", language, outcome=result.outcome))
+        ax.set_title(t("plot_group_time_title", language, outcome=variable_label(result.outcome)))
         localise_ticks(ax, language, x=False)  # periods (e.g. 2004) are not grouped
         if len(groups) <= 12:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7.5)

@@ -17,6 +17,7 @@ from scipy import stats
 
 from .._validation import check_choice, check_number
 from ._i18n import check_language, format_number, t
+from ._labels import label
 from ._plotting import COLOUR_MAIN, COLOUR_SECOND, STYLE, localise_ticks
 
 __all__ = ["plot_ovb_contour"]
@@ -67,8 +68,8 @@ def plot_ovb_contour(res: Any, ax: Any = None, *, kind: str = "estimate", lim: f
                             (row["r2dz_x"], row["r2yz_dx"]), xytext=(6, -4), textcoords="offset points", fontsize=7)
         ax.set_xlim(0.0, lim)
         ax.set_ylim(0.0, lim)
-        ax.set_xlabel(t("plot_ovb_r2dz", language, treatment=res.treatment))
-        ax.set_ylabel(t("plot_ovb_r2yz", language, outcome=res.outcome))
-        ax.set_title(t(f"plot_ovb_title_{kind}", language, treatment=res.treatment))
+        ax.set_xlabel(t("plot_ovb_r2dz", language, treatment=label(res.treatment)))
+        ax.set_ylabel(t("plot_ovb_r2yz", language, outcome=label(res.outcome)))
+        ax.set_title(t(f"plot_ovb_title_{kind}", language, treatment=label(res.treatment)))
         localise_ticks(ax, language)
     return ax
