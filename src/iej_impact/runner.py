@@ -497,7 +497,8 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
 
     sample = samples.main
     rd_preparation = samples.rd.preparation
-    tables: dict[str, pd.DataFrame] = {f"{name}": res.to_frame() for name, res in results.items()}
+    # keyed by file name: a grid cell's name holds ':' and brackets, which not every file system takes
+    tables: dict[str, pd.DataFrame] = {file_stem(name): res.to_frame() for name, res in results.items()}
     tables["sample_flow"] = sample.flow.table
     tables["exclusions"] = sample.flow.exclusions
     if rd_preparation is not None:
@@ -512,7 +513,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         (tmp / "tables").mkdir(parents=True)
         (tmp / "figures").mkdir()
         for name, frame in tables.items():
-            write_table(frame, tmp / "tables" / f"{file_stem(name)}.csv")
+            write_table(frame, tmp / "tables" / f"{name}.csv")
         write_spreadsheets(tables, tmp / "tables", lang)  # tables/excel/*.csv and tables/tables.xlsx, for people
 
         figures: dict[str, Path] = {}
