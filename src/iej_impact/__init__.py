@@ -49,6 +49,7 @@ from .diff_in_diff import (
     matched_did,
     sun_abraham,
     twfe,
+    wald_did,
 )
 from .errors import (
     ConfigError,
@@ -218,6 +219,7 @@ __all__ = [
     "stack_arms",
     "subgroup_equality_test",
     "twfe",
+    "wald_did",
     "validate",
     "validate_table",
     "write_table",

@@ -38,6 +38,7 @@ from .diff_in_diff._staggered import att_gt
 from .diff_in_diff._sun_abraham import sun_abraham
 from .diff_in_diff._twfe import twfe
 from .diff_in_diff._two_by_two import did
+from .diff_in_diff._wald import wald_did
 from .errors import ConfigError, DataError, SpecificationError
 from .indicators._programme import programme_indicators
 from .matching._match import psm
@@ -59,6 +60,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "doubly_robust": doubly_robust,
     "entropy_balancing": entropy_balancing,
     "did": did,
+    "wald_did": wald_did,
     "matched_did": matched_did,
     "twfe": twfe,
     "event_study": event_study,
