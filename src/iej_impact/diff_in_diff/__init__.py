@@ -15,6 +15,7 @@ from ._event_time import EventTimeResult
 from ._honest import HonestDiDResult, honest_did, honest_did_coefficients
 from ._imputation import imputation_did
 from ._matched import matched_did
+from ._placebo import placebo_entry
 from ._staggered import AggregateResult, GroupTimeResult, att_gt
 from ._sun_abraham import sun_abraham
 from ._twfe import twfe
@@ -23,4 +24,4 @@ from ._wald import wald_did
 
 __all__ = ["AggregateResult", "AlignedResult", "EventStudyResult", "EventTimeResult", "GroupTimeResult",
            "HonestDiDResult", "aligned_did", "att_gt", "did", "event_study", "honest_did", "honest_did_coefficients",
-           "imputation_did", "matched_did", "sun_abraham", "twfe", "wald_did"]
+           "imputation_did", "matched_did", "placebo_entry", "sun_abraham", "twfe", "wald_did"]
