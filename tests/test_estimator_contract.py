@@ -34,6 +34,9 @@ def _call(name, cohort):
         "balance_table": (persons, dict(treatment="treated", covariates=COVS)),
         "programme_indicators": (cohort.participations, dict(operations=cohort.operations, missing_targets="report")),
         "did": (pre_post, dict(outcome="employed", treatment="treated", post="post", unit="person_id")),
+        "wald_did": (pre_post.assign(take_up=lambda f: f["treated"] * f["post"]),
+                     dict(outcome="employed", group="treated", post="post", treatment_take_up="take_up",
+                          unit="person_id")),
         "matched_did": (pre_post, dict(outcome="employed", treatment="treated", post="post", unit="person_id",
                                        covariates=["female", "age"], random_state=1)),
         "twfe": (panel, dict(outcome="employed", unit="person_id", time="period", treatment="treated_post")),
@@ -55,7 +58,7 @@ def _call(name, cohort):
 def test_every_estimator_is_covered():
     assert set(ESTIMATORS) == {
         "difference_in_means", "psm", "regression_adjustment", "ipw", "doubly_robust", "entropy_balancing",
-        "balance_table", "programme_indicators", "did", "matched_did", "twfe", "event_study", "att_gt", "aligned_did",
+        "balance_table", "programme_indicators", "did", "wald_did", "matched_did", "twfe", "event_study", "att_gt", "aligned_did",
         "imputation_did", "sun_abraham"}
 
 

@@ -47,8 +47,10 @@ from .diff_in_diff import (
     honest_did_coefficients,
     imputation_did,
     matched_did,
+    placebo_entry,
     sun_abraham,
     twfe,
+    wald_did,
 )
 from .errors import (
     ConfigError,
@@ -198,6 +200,7 @@ __all__ = [
     "load_data",
     "match",
     "matched_did",
+    "placebo_entry",
     "merge_reentries",
     "ovb_sensitivity",
     "parse_bool",
@@ -218,6 +221,7 @@ __all__ = [
     "stack_arms",
     "subgroup_equality_test",
     "twfe",
+    "wald_did",
     "validate",
     "validate_table",
     "write_table",

@@ -39,6 +39,7 @@ from .diff_in_diff._staggered import att_gt
 from .diff_in_diff._sun_abraham import sun_abraham
 from .diff_in_diff._twfe import twfe
 from .diff_in_diff._two_by_two import did
+from .diff_in_diff._wald import wald_did
 from .errors import ConfigError, DataError, SpecificationError
 from .indicators._programme import programme_indicators
 from .matching._match import psm
@@ -60,6 +61,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "doubly_robust": doubly_robust,
     "entropy_balancing": entropy_balancing,
     "did": did,
+    "wald_did": wald_did,
     "matched_did": matched_did,
     "twfe": twfe,
     "event_study": event_study,
@@ -361,18 +363,21 @@ def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str,
 
 #: the sensitivity analyses each estimator's result supports (``sensitivity: {<method>: true | {options}}``)
 SENSITIVITY_METHODS = {"psm": ("rosenbaum",), "regression_adjustment": ("ovb", "evalue"), "ipw": ("ovb", "evalue"),
-                       "doubly_robust": ("ovb", "evalue"), "att_gt": ("honest_did",), "event_study": ("honest_did",)}
+                       "doubly_robust": ("ovb", "evalue"), "att_gt": ("honest_did", "placebo_entry"),
+                       "event_study": ("honest_did", "placebo_entry")}
 
 
 def sensitivity_function(method: str) -> tuple[Callable[..., Any], tuple[str, ...]]:
     """The function of a sensitivity method and its parameters that the run fills in (not options)."""
     from .diff_in_diff._honest import honest_did
+    from .diff_in_diff._placebo import placebo_entry
     from .matching._sensitivity import rosenbaum_bounds
     from .observational import evalue, ovb_sensitivity
 
     return {"honest_did": (honest_did, ("result",)), "rosenbaum": (rosenbaum_bounds, ("result_or_pairs", "outcome")),
             "ovb": (ovb_sensitivity, ("data", "outcome", "treatment", "covariates", "weights", "result")),
-            "evalue": (evalue, ("effect", "lower", "upper", "scale", "rare", "se", "alpha"))}[method]
+            "evalue": (evalue, ("effect", "lower", "upper", "scale", "rare", "se", "alpha")),
+            "placebo_entry": (placebo_entry, ("data", "estimator", "time", "cohort", "kwargs"))}[method]
 
 
 def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] | None:
@@ -413,6 +418,9 @@ def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] |
                 raise ConfigError(f"unknown option '{key}' of {func.__name__}(); accepted: {accepted}."
                                   f"{suggest(key, accepted)}", location=where)
         out[str(method)] = {} if options is True else dict(options)
+        if method == "placebo_entry" and "shift" not in out[method]:
+            raise ConfigError("placebo_entry needs the number of periods to move each entry: {shift: 2}.",
+                              location=f"{loc}.placebo_entry")
     return out or None
 
 

@@ -318,8 +318,8 @@ def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
 def _sensitivity(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample, res: Any,
                  results: dict[str, Any]) -> None:
     """The sensitivity analyses of ``sensitivity:``: Rosenbaum bounds of a psm analysis under ``<name>.sensitivity``,
-    omitted-variable sensitivity under ``<name>.ovb``, E-values under ``<name>.evalue`` and HonestDiD sets of an
-    event study under ``<name>.honest_did``."""
+    omitted-variable sensitivity under ``<name>.ovb``, E-values under ``<name>.evalue``, HonestDiD sets of an
+    event study under ``<name>.honest_did`` and its re-estimate with earlier entries under ``<name>.placebo_entry``."""
     from .observational import evalue, ovb_sensitivity
 
     for method, options in (spec.sensitivity or {}).items():
@@ -329,6 +329,10 @@ def _sensitivity(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample, 
             elif method == "rosenbaum":
                 results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(kwargs["outcome"],
                                                                                               **options)
+            elif method == "placebo_entry":
+                from .diff_in_diff._placebo import placebo_entry
+
+                results[f"{spec.name}.placebo_entry"] = placebo_entry(sample.data, spec.function, **options, **kwargs)
             elif method == "ovb":
                 results[f"{spec.name}.ovb"] = ovb_sensitivity(sample.data, result=res, **options)
             else:

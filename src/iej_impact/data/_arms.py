@@ -111,7 +111,9 @@ def _check_overlap(participants: pd.DataFrame, comparison: pd.DataFrame, id_colu
         f"and in the comparison cohort ({id_column} {', '.join(map(repr, persons[:5].tolist()))}"
         f"{' ...' if n > 5 else ''}; {int(in_both.sum())} comparison row{'s' if in_both.sum() != 1 else ''}). A "
         f"comparison person must not be a participant: drop them from the comparison table, or flag them with "
-        f"{flag}=True and use an estimator that handles contamination.",
+        f"{flag}=True and use an estimator that handles contamination. If comparison persons enter the "
+        "programme later (the comparison group is partly treated), wald_did() rescales the DiD by the difference "
+        "in take-up (fuzzy DiD).",
         column=id_column,
         rows=example_ids(in_both, rows),
         source="comparison",
