@@ -169,7 +169,7 @@ def preparation_section(flow: pd.DataFrame | None, language: str) -> str:
 def _result_title(res: object, summary: object, language: str) -> str:
     """'Appariement sur le score de propension : ATT sur « En emploi à 12 mois »', built from the result's fields."""
     method, outcome = getattr(res, "method", None), getattr(res, "outcome", None)
-    if isinstance(method, str) and isinstance(outcome, str):
+    if isinstance(method, str) and isinstance(outcome, str) and getattr(res, "estimand", None) is not None:
         kind = getattr(res, "kind", None)
         text = t("result_title", language, method=method_label(method, language),
                  estimand=estimand_label(getattr(res, "estimand", None), language, short=True), outcome=label(outcome))

@@ -84,6 +84,8 @@ _MESSAGES: dict[str, Mapping[str, str]] = {
     },
     "flow_empty": {"fr": "Aucune étape enregistrée.", "en": "No step recorded."},
     "preparation": {"fr": "Préparation des données", "en": "Data preparation"},
+    "title_HonestDiDResult": {"fr": "Sensibilité HonestDiD (Rambachan et Roth, 2023) aux écarts de tendances parallèles",
+                              "en": "HonestDiD sensitivity (Rambachan & Roth 2023) to departures from parallel trends"},
     "prep_table": {"fr": "Table", "en": "Table"},
     "prep_examples": {"fr": "Exemples (identifiants)", "en": "Examples (ids)"},
     "prep_caption": {

@@ -150,6 +150,23 @@ _ROWS: dict[str, tuple[str, str]] = {
     "isced": ("niveau d'études (CITE)", "education (ISCED)"),
     "exits": ("sorties", "exits"),
     "positive_exits": ("sorties positives", "positive exits"),
+    # cost per additional outcome (synthesis.cost_per_outcome)
+    "cost": ("coût total", "total cost"),
+    "cost_source": ("origine du coût", "cost source"),
+    "source_method": ("méthode de l'effet", "effect method"),
+    "effect": ("effet", "effect"),
+    "effect_std_error": ("écart-type de l'effet", "effect std. error"),
+    "n_treated": ("N traités", "N treated"),
+    "cost_per_participant": ("coût par participant", "cost per participant"),
+    "additional_outcomes": ("résultats supplémentaires", "additional outcomes"),
+    "additional_outcomes_lower": ("résultats supplémentaires, borne inf.", "additional outcomes, lower"),
+    "additional_outcomes_upper": ("résultats supplémentaires, borne sup.", "additional outcomes, upper"),
+    "cost_per_additional_outcome": ("coût par résultat supplémentaire", "cost per additional outcome"),
+    "ci_kind": ("forme de l'ensemble de confiance", "confidence set shape"),
+    "ci_set": ("ensemble de confiance", "confidence set"),
+    "ci_method": ("méthode de l'intervalle", "interval method"),
+    "ci_lower": ("IC borne inf.", "CI lower"),
+    "ci_upper": ("IC borne sup.", "CI upper"),
 }
 
 _WORDS: dict[str, tuple[str, str]] = {
