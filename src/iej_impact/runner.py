@@ -25,7 +25,8 @@ from ._output_dir import OutputTarget, check_output_dir, staged
 from ._params import column_parameters
 from ._progress import progress
 from ._run_data import RunData, load_run_data, table_names, tables_used, warning_records
-from ._run_grid import add_grid_fields, comparison_tables, grid_truths, run_cells, write_grid_outputs
+from ._run_grid import add_grid_fields, comparison_tables, grid_frames, run_cells, write_comparison_plots
+from ._run_truth import grid_truths, result_truths
 from ._validation import check_arguments, suggest
 from .config import (
     COLUMN_PARAMS,
@@ -251,7 +252,7 @@ def run(
             plots.update({key: [("sensitivity", {})] for key in results if key.startswith(f"{cell}.honest_did")})
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
-    truths = _truths(rd, results)
+    truths = result_truths(rd.synthetic, results)
     grid_truths(truths, grids, rd.synthetic)
     manifest = _manifest(cfg, rd, sample)
     results_json = {
@@ -370,43 +371,6 @@ def _honest_did_results(spec: AnalysisSpec, entries: Any, res: Any, results: Map
     return {f"{spec.name}.honest_did": honest_did(source, **entries)}
 
 
-def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
-    if rd.synthetic is None:
-        return {}
-    from .diff_in_diff._staggered import AggregateResult, GroupTimeResult
-
-    out: dict[str, float | None] = {}
-    truth = rd.synthetic.truth
-    for name, res in results.items():
-        outcome, estimand = getattr(res, "outcome", None), getattr(res, "estimand", None)
-        parent = results.get(name.rsplit(".", 1)[0]) if "." in name else None
-        if isinstance(res, AggregateResult) and isinstance(parent, GroupTimeResult):
-            out[name] = _aggregated_truth(parent, res, rd.synthetic.group_time)
-            continue
-        hit = truth[(truth["outcome"] == outcome) & (truth["estimand"] == estimand)]
-        out[name] = float(hit["value"].iloc[0]) if len(hit) else None
-    return out
-
-
-def _aggregated_truth(parent: Any, agg: Any, group_time: pd.DataFrame) -> float | None:
-    """True value of an aggregation ``agg`` of ATT(g,t): the same aggregation (same cells, options and cohort-size
-    weights, which do not depend on the estimates) applied to the synthetic cohort's true ATT(g,t).
-    None when a cell estimated has no true value (e.g. an outcome the cohort does not simulate)."""
-    import dataclasses
-
-    gt = group_time[group_time["outcome"] == parent.outcome].set_index(["group", "time"])["att"]
-    table = parent.table.copy()
-    key = pd.MultiIndex.from_arrays([table["group"].to_numpy(dtype=float), table["time"].to_numpy(dtype=float)])
-    gt.index = pd.MultiIndex.from_arrays([gt.index.get_level_values(0).astype(float),
-                                          gt.index.get_level_values(1).astype(float)])
-    true_att = gt.reindex(key).to_numpy(dtype=float)
-    estimated = pd.notna(table["estimate"]).to_numpy()
-    if (estimated & pd.isna(true_att)).any():
-        return None
-    table["estimate"] = pd.Series(true_att, index=table.index).where(estimated)
-    return float(dataclasses.replace(parent, table=table).aggregate(agg.kind, **agg.options).estimate)
-
-
 def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
     from .report._diagnostics import result_diagnostics
     from .report._effects_table import truth_check
@@ -512,6 +476,8 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         tables[f"sample_flow_{name}"] = extra.flow.table
     effects = effects_frame(results, truths)
     tables["effects"] = effects
+    grid_tables = grid_frames(results_json)  # grid_<name>, grid_<name>_equality, compare_<outcome>
+    tables.update(grid_tables)
     lang = cfg.report["language"]
     with staged(target) as tmp, variable_labels(cfg.report.get("labels")):
         (tmp / "tables").mkdir(parents=True)
@@ -530,7 +496,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
             for kind, options in kinds:
                 ax = getattr(results[name], f"plot_{kind}")(language=lang, **options)
                 figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png", close=True)
-        write_grid_outputs(tmp, results_json, lang, figures)
+        write_comparison_plots(tmp, grid_tables, lang, figures)
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
         report_path = None
@@ -541,7 +507,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
                 tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,
                 language=lang, truths=truths or None, manifest=manifest, figures=figures,
                 preparation_flow=rd_preparation.flow if rd_preparation is not None else None,
-                labels=cfg.report.get("labels"),
+                labels=cfg.report.get("labels"), grids=grid_tables,
             )
         timings["total_before_rename"] = time.perf_counter() - t0
         full_manifest = dict(manifest)
