@@ -200,3 +200,17 @@ def test_the_grids_have_their_section_and_the_summary_says_which_designs_recover
         for name in missed:
             assert html.escape(name) in story
         assert any(n.startswith("naive[") for n in missed), "on the demo the naive comparison misses the true effect"
+
+
+def test_every_matching_and_weighting_analysis_shows_balance_and_overlap(runs):
+    run = runs["fr"]
+    figures = {p.name for p in (run.output_dir / "figures").glob("*.png")}
+    for name in ("psm[outcome=employed,horizon=6]", "ipw[outcome=employed,horizon=6]",
+                 "aipw[outcome=employed,horizon=6]", "psm_ate_employed_12m"):
+        stem = name.replace(":", "=")
+        assert {f"{stem}_love.png", f"{stem}_overlap.png"} <= figures, name
+    assert not [f for f in figures if f.startswith("naive") or "subgroup=" in f]  # no score; one per analysis
+    doc = run.report_path.read_text(encoding="utf-8")
+    assert "Équilibre des covariables : psm[outcome=employed,horizon=6]" in doc
+    assert "Recouvrement du score de propension : ipw[outcome=employed,horizon=6]" in doc
+    assert "fenêtre d'anticipation" not in doc  # captions only; the shading is in the image (tests/test_plotting.py)

@@ -460,6 +460,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
     from .data._io import write_table
     from .report._effects_table import effects_frame
     from .report._labels import variable_labels
+    from .report._plots_auto import diagnostic_plots
     from .report._plotting import plot_effects, plot_sample_flow, save_figure
     from .report._spreadsheets import write_spreadsheets
 
@@ -496,6 +497,11 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
             for kind, options in kinds:
                 ax = getattr(results[name], f"plot_{kind}")(language=lang, **options)
                 figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png", close=True)
+        for name in _first_cells(cfg, results):  # balance and overlap of every matching/weighting analysis
+            for kind, ax in diagnostic_plots(results[name], lang):
+                if f"{name}_{kind}" not in figures:
+                    figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png",
+                                                            close=True)
         write_comparison_plots(tmp, grid_tables, lang, figures)
 
         (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
@@ -516,6 +522,17 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         (tmp / "manifest.json").write_text(_dumps(jsonable(full_manifest)), encoding="utf-8")
 
     return report_path
+
+
+def _first_cells(cfg: RunConfig, results: Mapping[str, Any]) -> list[str]:
+    """Each analysis' result, or the first whole-sample cell of its grid (the cells of one analysis share their
+    covariates and sample, so their balance and overlap are the same unless an outcome has missing values)."""
+    names = []
+    for spec in cfg.analyses:
+        cells = [n for n in results if n == spec.name or (n.startswith(spec.name + "[") and "subgroup=" not in n
+                                                           and "]." not in n)]
+        names += cells[:1]
+    return names
 
 
 def _dumps(obj: Any) -> str:

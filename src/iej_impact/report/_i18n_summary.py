@@ -57,4 +57,6 @@ SUMMARY_MESSAGES: dict[str, dict[str, str]] = {
     },
     "grids_equality": {"fr": "Tests d'égalité des effets entre niveaux des sous-groupes",
                        "en": "Tests of equal effects across subgroup levels"},
+    "plot_anticipation": {"fr": "fenêtre d'anticipation (e = \u2212{a} à \u22121)",
+                          "en": "anticipation window (e = \u2212{a} to \u22121)"},
 }
