@@ -18,15 +18,15 @@ from .results import jsonable
 from .synthesis import adjust_p_values, compare, cost_per_outcome, subgroup_equality_test
 from .synthesis._compare import COMPARE_COLUMNS
 from .synthesis._multiplicity import ADJUSTMENTS
+from .synthesis._romano_wolf import romano_wolf, romano_wolf_unavailable
 
 __all__ = ["add_grid_fields", "comparison_tables", "grid_frames", "run_cells", "subgroup_names",
            "write_comparison_plots"]
 
 FAMILY = ("every effect of the grid (each outcome in the whole sample and in each subgroup level); a result without "
           "a p-value contributes its '.simple' aggregation when there is one")
-ROMANO_WOLF = ("Romano-Wolf step-down p-values are not computed: they need a joint bootstrap of every cell on the same "
-               "resampled units, which the estimators do not share; Holm controls the same family-wise error rate "
-               "under any dependence.")
+#: bootstrap draws of the Romano-Wolf p-values
+RW_REPS = 1999
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +41,7 @@ RunOne = Callable[[Any, Mapping[str, Any], Any, dict[str, Any]], list[dict[str, 
 
 def run_cells(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[str, Any],
               run_warnings: dict[str, list[dict[str, str]]], run_one: RunOne, tables: Mapping[str, pd.DataFrame],
-              resolve: Callable[[str], Path]) -> tuple[list[str], dict[str, Any] | None]:
+              resolve: Callable[[str], Path], seed: int | None = None) -> tuple[list[str], dict[str, Any] | None]:
     """Estimate every cell of an analysis into ``results`` with ``run_one`` (the runner's one-analysis step);
     returns the cells' names and the grid summary (None for an analysis that is not a grid)."""
     if not is_grid(spec):
@@ -49,16 +49,17 @@ def run_cells(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[s
         _record_cost(spec, spec.name, results, tables, resolve)
         return [spec.name], None
     with echo_once(f"{spec.location} ({spec.name})"):
-        return _run_grid(spec, kwargs, sample, results, run_warnings, run_one, tables, resolve)
+        return _run_grid(spec, kwargs, sample, results, run_warnings, run_one, tables, resolve, seed)
 
 
 def _run_grid(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[str, Any],
               run_warnings: dict[str, list[dict[str, str]]], run_one: RunOne, tables: Mapping[str, pd.DataFrame],
-              resolve: Callable[[str], Path]) -> tuple[list[str], dict[str, Any]]:
+              resolve: Callable[[str], Path], seed: int | None) -> tuple[list[str], dict[str, Any]]:
     listed = isinstance(spec.params.get("outcome"), list)
     names: list[str] = []
     records: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
+    row_index: dict[str, pd.Index] = {}
     for cell in grid_columns(spec):
         outcome, varies = cell.column, listed or cell.horizon is not None
         kw = {**kwargs, "outcome": outcome} if varies else dict(kwargs)
@@ -66,11 +67,12 @@ def _run_grid(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[s
                                   params={**spec.params, "outcome": outcome}) if varies else spec
         run_warnings[one.name] = run_one(one, kw, sample, results)
         names.append(one.name)
+        row_index[one.name] = sample.data.index
         records.append(_record(one.name, outcome, None, None, results, cell.horizon))
         _record_cost(spec, one.name, results, tables, resolve)
         for column in spec.grid.get("subgroups", ()):
             level_records = _subgroup_cells(spec, one, kw, sample.data, column, results, run_warnings, run_one,
-                                            listed, cell)
+                                            listed, cell, row_index)
             names += [r["name"] for r in level_records if not r.get("skipped")]
             records += level_records
             usable = [r for r in level_records if not r.get("skipped")]
@@ -81,14 +83,40 @@ def _run_grid(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[s
         adjusted = adjust_p_values([r.get("p_value") for r in records], method)  # type: ignore[arg-type]
         for r, p in zip(records, adjusted, strict=True):
             r[key] = float(p) if np.isfinite(p) else None
+    rw_note = _romano_wolf(records, results, row_index, sample.data, seed)
     family = sum(r.get("p_value") is not None for r in records)
     summary = {"outcomes": grid_outcomes(spec), **({"horizons": list(spec.grid["outcome_horizons"]),
                                                      "horizon_column": spec.grid["horizon_column"]}
                                                     if spec.grid.get("outcome_horizons") else {}),
                "subgroups": list(spec.grid.get("subgroups", ())),
-               "family": FAMILY, "family_size": family, "adjustments": {"holm": "p_value_holm", "bh": "p_value_bh"},
-               "cells": records, "equality_tests": tests, "notes": [ROMANO_WOLF]}
+               "family": FAMILY, "family_size": family, "adjustments": {"holm": "p_value_holm", "bh": "p_value_bh", "romano_wolf": "p_value_rw"},
+               "cells": records, "equality_tests": tests, "notes": [rw_note]}
     return names, jsonable(summary)
+
+
+def _romano_wolf(records: list[dict[str, Any]], results: Mapping[str, Any], row_index: Mapping[str, pd.Index],
+                 frame: pd.DataFrame, seed: int | None) -> str:
+    """``p_value_rw`` on each cell of the family (None when not computable); returns the note saying how, or why
+    not. Clustered draws when every effect is clustered on the same column."""
+    family = [r for r in records if r.get("p_value") is not None]
+    for r in records:
+        r["p_value_rw"] = None
+    if len(family) < 2:
+        return "Romano-Wolf p-values: not computed (fewer than two effects in the family)."
+    effects = [results[r["source"]] for r in family]
+    rows = [row_index.get(r["name"], pd.Index([])) if r["source"] == r["name"] else pd.Index([]) for r in family]
+    why = romano_wolf_unavailable(effects, rows)
+    if why:
+        return f"Romano-Wolf p-values: not computed: {why}; Holm controls the same family-wise error rate."
+    by = {getattr(getattr(e, "inference", None), "by", None) for e in effects}
+    column = next(iter(by)) if len(by) == 1 else None
+    clusters = frame[column] if isinstance(column, str) and column in frame.columns else None
+    p = romano_wolf(effects, rows=rows, clusters=clusters, reps=RW_REPS, seed=0 if seed is None else seed)
+    for r, value in zip(family, p, strict=True):
+        r["p_value_rw"] = float(value)
+    return (f"Romano-Wolf step-down p-values (p_value_rw): multiplier bootstrap of the effects' influence functions, "
+            f"{RW_REPS} draws{f', one weight per {column} cluster' if clusters is not None else ''}, seed "
+            f"{0 if seed is None else seed}; they keep the dependence between the effects (Holm's bound ignores it).")
 
 
 def _horizon(horizon: Any) -> dict[str, Any]:
@@ -110,7 +138,7 @@ def _levels(values: pd.Series) -> list[Any]:
 
 def _subgroup_cells(spec: Any, one: Any, kw: Mapping[str, Any], frame: pd.DataFrame, column: str,
                     results: dict[str, Any], run_warnings: dict[str, list[dict[str, str]]], run_one: RunOne,
-                    listed: bool, cell: Any) -> list[dict[str, Any]]:
+                    listed: bool, cell: Any, row_index: dict[str, pd.Index]) -> list[dict[str, Any]]:
     """The cells of one subgroup column: the analysis on the rows of each level (rows with no level are in none);
     a covariate constant within a level is left out of that level's model with a note; a level the estimator cannot
     handle (no comparison unit, ...) is skipped with its reason."""
@@ -131,6 +159,7 @@ def _subgroup_cells(spec: Any, one: Any, kw: Mapping[str, Any], frame: pd.DataFr
             out.append({"name": name, "outcome": one.params.get("outcome"), **_horizon(cell.horizon),
                         "subgroup": column, "level": format_level(level), "skipped": reason})
             continue
+        row_index[name] = rows.index
         res = results[name]
         if notes and dataclasses.is_dataclass(res) and hasattr(res, "notes"):
             results[name] = dataclasses.replace(res, notes=tuple(res.notes) + tuple(notes))
@@ -200,7 +229,7 @@ def add_grid_fields(results_json: dict[str, Any], grids: Mapping[str, Any]) -> N
         for c in g["cells"]:
             entry = results_json["results"].get(c.get("source", c["name"]))
             if isinstance(entry, dict):
-                entry.update({key: c.get(key) for key in ADJUSTMENTS.values()})
+                entry.update({key: c.get(key) for key in (*ADJUSTMENTS.values(), "p_value_rw")})
 
 
 def grid_frames(results_json: Mapping[str, Any]) -> dict[str, pd.DataFrame]:

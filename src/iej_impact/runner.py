@@ -243,7 +243,7 @@ def run(
         tick = time.perf_counter()
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         cells, grid = run_cells(spec, kwargs, samples.for_analysis(spec), results, run_warnings, _run_analysis,
-                                rd.tables, cfg.resolve)  # the analysis, or each cell of its grid (docs/how-to/config.md)
+                                rd.tables, cfg.resolve, cfg.seed)  # the analysis, or each cell of its grid
         grids.update({spec.name: grid} if grid else {})
         for cell in cells:
             plots[cell] = [(kind, spec.plot_options(kind)) for kind in spec.plots]

@@ -16,13 +16,13 @@ __all__ = ["grids_section"]
 
 #: the columns of a grid's cell table shown in the report (the CSV keeps them all)
 _CELL_COLUMNS = ("name", "outcome", "horizon", "subgroup", "level", "estimand", "estimate", "std_error", "ci_lower",
-                 "ci_upper", "p_value", "p_value_holm", "p_value_bh", "n_treated", "n_control", "skipped")
+                 "ci_upper", "p_value", "p_value_holm", "p_value_bh", "p_value_rw", "n_treated", "n_control", "skipped")
 _TEST_COLUMNS = ("outcome", "horizon", "subgroup", "test", "levels", "statistic", "df", "p_value", "pooled_estimate",
                  "dropped_levels")
 
 
 def _shown(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    kept = [c for c in columns if c in frame.columns and not (c == "skipped" and frame[c].isna().all())]
+    kept = [c for c in columns if c in frame.columns and not (c in ("skipped", "p_value_rw") and frame[c].isna().all())]
     return frame[kept]
 
 

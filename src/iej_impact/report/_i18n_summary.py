@@ -47,11 +47,15 @@ SUMMARY_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Une analyse menée sur plusieurs résultats, horizons ou sous-groupes forme une grille. Les p-valeurs "
               "sont données brutes et ajustées pour le nombre d'estimations de la grille : Holm (1979) contrôle la "
               "probabilité d'au moins un faux positif, Benjamini-Hochberg (1995) la proportion attendue de faux "
-              "positifs. Le test d'égalité compare les effets des niveaux d'un sous-groupe (test de Wald, "
+              "positifs, Romano-Wolf (2005) contrôle la même probabilité que Holm en tenant compte de la dépendance "
+              "entre les estimations (bootstrap des fonctions d'influence ; absent quand un estimateur n'en a pas, "
+              "comme l'appariement). Le test d'égalité compare les effets des niveaux d'un sous-groupe (test de Wald, "
               "échantillons indépendants).",
         "en": "An analysis run over several outcomes, horizons or subgroups forms a grid. P-values are given raw "
               "and adjusted for the number of estimates in the grid: Holm (1979) controls the probability of at "
-              "least one false positive, Benjamini-Hochberg (1995) the expected share of false positives. The "
+              "least one false positive, Benjamini-Hochberg (1995) the expected share of false positives, Romano-Wolf "
+              "(2005) the same probability as Holm while accounting for the dependence between the estimates "
+              "(bootstrap of the influence functions; absent when an estimator has none, as matching). The "
               "equality test compares the effects across the levels of a subgroup (Wald test, independent "
               "samples).",
     },

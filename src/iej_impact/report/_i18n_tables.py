@@ -50,6 +50,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "subgroup": ("sous-groupe", "subgroup"),
     "p_value_holm": ("p ajustée (Holm)", "p adjusted (Holm)"),
     "p_value_bh": ("p ajustée (Benjamini-Hochberg)", "p adjusted (Benjamini-Hochberg)"),
+    "p_value_rw": ("p ajustée (Romano-Wolf)", "p adjusted (Romano-Wolf)"),
     "skipped": ("non estimé (raison)", "not estimated (reason)"),
     "notes": ("notes", "notes"),
     "test": ("test", "test"),
