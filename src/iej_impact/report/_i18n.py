@@ -282,9 +282,9 @@ _MESSAGES: dict[str, Mapping[str, str]] = {
     # --- one-page summary
     "summary": {"fr": "Synthèse", "en": "Summary"},
     "summary_intro": {
-        "fr": "Un paragraphe par estimation : ce qui est estimé, sur qui, la valeur et son intervalle de confiance, "
+        "fr": "Un paragraphe par estimation (ou par grille : une valeur par résultat) : ce qui est estimé, sur qui, la valeur et son intervalle de confiance, "
               "l'hypothèse dont dépend la méthode et ce qu'en disent les diagnostics.",
-        "en": "One paragraph per estimate: what is estimated, on whom, the value and its confidence interval, the "
+        "en": "One paragraph per estimate (or per grid: one value per outcome): what is estimated, on whom, the value and its confidence interval, the "
               "assumption the method rests on and what the diagnostics say about it.",
     },
     "sum_what": {"fr": "{estimand} sur « {outcome} », estimé par {method} : {value} (intervalle de confiance à "

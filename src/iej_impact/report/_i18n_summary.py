@@ -64,4 +64,8 @@ SUMMARY_MESSAGES: dict[str, dict[str, str]] = {
                        "en": "Tests of equal effects across subgroup levels"},
     "plot_anticipation": {"fr": "fenêtre d'anticipation (e = \u2212{a} à \u22121)",
                           "en": "anticipation window (e = \u2212{a} to \u22121)"},
+    "sum_grid": {"fr": "{estimand} estimé par {method}, pour chaque résultat (intervalle de confiance à {level}) : "
+                       "{items}.",
+                 "en": "{estimand} estimated by {method}, for each outcome ({level} confidence interval): {items}."},
+    "sum_grid_item": {"fr": "« {outcome} » : {value} {ci}", "en": "“{outcome}”: {value} {ci}"},
 }

@@ -20,6 +20,7 @@ from ._effects_table import effect_rows, finite_float
 from ._html_blocks import esc
 from ._i18n import (
     MESSAGES,
+    NNBSP,
     estimand_label,
     format_int,
     format_interval,
@@ -124,38 +125,77 @@ def is_subgroup_cell(name: str) -> bool:
     return "[" in name and "subgroup=" in name.split("[", 1)[1]
 
 
+def _analysis(name: str) -> str:
+    """The analysis a result belongs to: ``psm`` for ``psm[outcome=employed,horizon=6]``, the name itself else."""
+    return name.split("[", 1)[0] if "[" in name and name.endswith("]") else name
+
+
+def _checks(res: Any, name: str, results: Mapping[str, object], language: str, family: str | None) -> list[str]:
+    checks = [s for s in (_balance_sentence(res, language), _overlap_sentence(res, language),
+                          _pretrend_sentence(res, language, results.get(name.rpartition(".")[0])))
+              if s]
+    return checks or ([t("sum_no_diagnostics", language)] if family != "naive" else [])
+
+
+def _one(row: Mapping[str, Any], results: Mapping[str, object], language: str) -> str:
+    res = results[row["name"]]
+    method = row["method"]
+    outcome = label(row["outcome"]) if row["outcome"] is not None else t("na", language)
+    sentences = [t("sum_what", language, estimand=estimand_label(row["estimand"], language), outcome=outcome,
+                   method=method_label(method, language), value=format_number(row["estimate"], language, 4),
+                   level=format_percent(row["ci_level"], language),
+                   ci=format_interval(row["ci_lower"], row["ci_upper"], language, 4))]
+    diagnostics = getattr(res, "diagnostics", None) or {}
+    if diagnostics.get("binary_outcome") and row["estimate"] is not None:
+        sentences.append(t("sum_points", language, points=format_number(100 * row["estimate"], language, 1)))
+    if row["n_treated"] is not None and row["n_control"] is not None:
+        sentences.append(t("sum_who", language, treated=format_int(row["n_treated"], language),
+                           control=format_int(row["n_control"], language)))
+    family = _FAMILY.get(str(method))
+    if family is not None and f"assume_{family}" in MESSAGES:
+        sentences.append(t(f"assume_{family}", language))
+    return " ".join(sentences + _checks(res, row["name"], results, language, family))
+
+
+def _grid(rows: list[Mapping[str, Any]], results: Mapping[str, object], language: str) -> str:
+    """One paragraph for the whole-sample cells of a grid: the value of each, then what they share (the units
+    when the same, the design's assumption, the diagnostics of the first cell: same covariates and sample)."""
+    first = rows[0]
+    items = [t("sum_grid_item", language, outcome=label(r["outcome"]) if r["outcome"] is not None else t("na", language),
+               value=format_number(r["estimate"], language, 4),
+               ci=format_interval(r["ci_lower"], r["ci_upper"], language, 4)) for r in rows]
+    sentences = [t("sum_grid", language, estimand=estimand_label(first["estimand"], language),
+                   method=method_label(first["method"], language), level=format_percent(first["ci_level"], language),
+                   items=_sep(language).join(items))]
+    counts = {(r["n_treated"], r["n_control"]) for r in rows}
+    if len(counts) == 1 and first["n_treated"] is not None and first["n_control"] is not None:
+        sentences.append(t("sum_who", language, treated=format_int(first["n_treated"], language),
+                           control=format_int(first["n_control"], language)))
+    family = _FAMILY.get(str(first["method"]))
+    if family is not None and f"assume_{family}" in MESSAGES:
+        sentences.append(t(f"assume_{family}", language))
+    return " ".join(sentences + _checks(results[first["name"]], first["name"], results, language, family))
+
+
 def summary_paragraphs(results: Mapping[str, object], language: str, *,
                        skip_subgroups: bool = False) -> list[tuple[str, str]]:
-    """(name, paragraph) for every result with a point estimate, in the order of ``results`` (subgroup cells of
-    grids left out with ``skip_subgroups``: the grid section shows them)."""
+    """(title, paragraph) for every result with a point estimate, in the order of ``results``: one paragraph per
+    result, or, for the whole-sample cells of a grid (several outcomes or horizons), one per analysis listing each
+    cell's value. Subgroup cells are left out with ``skip_subgroups`` (the grid section shows them)."""
+    rows = [r for r in effect_rows(results) if not (skip_subgroups and is_subgroup_cell(r["name"]))]
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        key = _analysis(row["name"]) if "[" in row["name"] and not is_subgroup_cell(row["name"]) else row["name"]
+        groups.setdefault(key, []).append(row)
     out = []
-    for row in effect_rows(results):
-        if skip_subgroups and is_subgroup_cell(row["name"]):
-            continue
-        res = results[row["name"]]
-        method = row["method"]
-        estimand = estimand_label(row["estimand"], language)
-        outcome = label(row["outcome"]) if row["outcome"] is not None else t("na", language)
-        value = format_number(row["estimate"], language, 4)
-        ci = format_interval(row["ci_lower"], row["ci_upper"], language, 4)
-        sentences = [t("sum_what", language, estimand=estimand, outcome=outcome, method=method_label(method, language),
-                       value=value, level=format_percent(row["ci_level"], language), ci=ci)]
-        diagnostics = getattr(res, "diagnostics", None) or {}
-        if diagnostics.get("binary_outcome") and row["estimate"] is not None:
-            sentences.append(t("sum_points", language, points=format_number(100 * row["estimate"], language, 1)))
-        if row["n_treated"] is not None and row["n_control"] is not None:
-            sentences.append(t("sum_who", language, treated=format_int(row["n_treated"], language),
-                               control=format_int(row["n_control"], language)))
-        family = _FAMILY.get(str(method))
-        if family is not None and f"assume_{family}" in MESSAGES:
-            sentences.append(t(f"assume_{family}", language))
-        checks = [s for s in (_balance_sentence(res, language), _overlap_sentence(res, language),
-                              _pretrend_sentence(res, language, results.get(row["name"].rpartition(".")[0])))
-                  if s]
-        sentences += checks or ([t("sum_no_diagnostics", language)] if family != "naive" else [])
-        text = " ".join(sentences)
-        out.append((row["name"], text[:1].upper() + text[1:]))
+    for key, members in groups.items():
+        text = _one(members[0], results, language) if len(members) == 1 else _grid(members, results, language)
+        out.append((key if len(members) > 1 else members[0]["name"], text[:1].upper() + text[1:]))
     return out
+
+
+def _sep(language: str) -> str:
+    return NNBSP + "; " if language == "fr" else "; "
 
 
 def story_paragraph(results: Mapping[str, object], truths: Mapping[str, float | None] | None,
@@ -171,14 +211,14 @@ def story_paragraph(results: Mapping[str, object], truths: Mapping[str, float | 
     by_method: dict[str, list[bool]] = {}
     for r in rows:
         by_method.setdefault(str(r["method"]), []).append(bool(r["covered"]))
-    sentences.append(t("story_by_method", language, items="; ".join(
+    sentences.append(t("story_by_method", language, items=_sep(language).join(
         t("story_method_item", language, method=method_label(m, language), covered=format_int(sum(v), language),
           total=format_int(len(v), language)) for m, v in by_method.items())))
     missed = [r for r in rows if not r["covered"]]
     if not missed:
         sentences.append(t("story_all_covered", language))
     else:
-        sentences.append(t("story_missed", language, items="; ".join(
+        sentences.append(t("story_missed", language, items=_sep(language).join(
             t("story_item", language, name=r["name"], estimate=format_number(r["estimate"], language, 3),
               truth=format_number(r["truth"], language, 3), bias=format_number(r["bias"], language, 3))
             for r in missed)))
