@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._config_grid import cell_name, file_stem, format_level, grid_outcomes, is_grid
+from ._progress import step, task
 from .errors import ConfigError, DataError, EstimationError, SpecificationError
 from .results import jsonable
 from .synthesis import adjust_p_values, compare, cost_per_outcome, subgroup_equality_test
@@ -43,6 +44,26 @@ def run_cells(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[s
               resolve: Callable[[str], Path]) -> tuple[list[str], dict[str, Any] | None]:
     """Estimate every cell of an analysis into ``results`` with ``run_one`` (the runner's one-analysis step);
     returns the cells' names and the grid summary (None for an analysis that is not a grid)."""
+    if is_grid(spec):
+        with task(f"{spec.name}: cells", unit="cell") as ticker:
+            return _run_cells(spec, kwargs, sample, results, run_warnings, _timed(run_one, ticker), tables, resolve)
+    return _run_cells(spec, kwargs, sample, results, run_warnings, run_one, tables, resolve)
+
+
+def _timed(run_one: RunOne, ticker: Any) -> RunOne:
+    """``run_one`` with each grid cell timed as a step of the run (within its analysis) and ticked on the bar."""
+    def one_cell(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[str, Any]) -> list[dict[str, str]]:
+        ticker.stage(spec.name)
+        with step(spec.name):
+            found = run_one(spec, kwargs, sample, results)
+        ticker.update(1)
+        return found
+    return one_cell
+
+
+def _run_cells(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[str, Any],
+               run_warnings: dict[str, list[dict[str, str]]], run_one: RunOne, tables: Mapping[str, pd.DataFrame],
+               resolve: Callable[[str], Path]) -> tuple[list[str], dict[str, Any] | None]:
     listed = isinstance(spec.params.get("outcome"), list)
     names: list[str] = []
     records: list[dict[str, Any]] = []
