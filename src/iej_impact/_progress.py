@@ -34,8 +34,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["progress", "progress_enabled", "record_steps", "show_progress", "step", "task"]
+__all__ = ["LARGE", "progress", "progress_enabled", "record_steps", "show_progress", "step", "task"]
 
+#: rows from which a vectorised step (a model fit, a neighbour search) is worth a bar of its own
+LARGE = 100_000
 #: True / False: forced by show_progress(); None: shown only when stderr is a terminal
 _setting: bool | None = None
 #: the step log being recorded (record_steps) and the names of the steps open now
@@ -118,12 +120,14 @@ class _Bar:
 
 
 @contextmanager
-def task(desc: str, total: int | None = None, *, unit: str = "it") -> Iterator[_Quiet | _Bar]:
+def task(desc: str, total: int | None = None, *, unit: str = "it", when: bool = True) -> Iterator[_Quiet | _Bar]:
     """A unit of long work of ``total`` ticks (None: unknown); yields a ticker with ``update(n)`` and ``stage(name)``.
 
     Inner loops over many items should call ``update`` once per batch (e.g. per 10^4 items).
+    ``when=False`` keeps the bar hidden even when the display is on: for work that is only long on
+    large inputs (see :data:`LARGE`) and would otherwise flash a bar per call.
     """
-    if not progress_enabled():
+    if not (when and progress_enabled()):
         yield _QUIET
         return
     bar = _Bar(desc, total, unit)
