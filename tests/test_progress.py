@@ -8,7 +8,10 @@ the automatic mode must stay silent here. The manifest's ``steps`` list each ste
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,7 @@ from iej_impact import _progress
 from iej_impact._progress import progress, record_steps, show_progress, step, task
 from iej_impact.cli import main
 
+SRC = Path(__file__).resolve().parents[1] / "src"
 #: what a tqdm bar writes: carriage returns, a percentage bar, a rate
 BAR_MARKS = re.compile(r"\r|\d+%\||it/s|s/it|\[\d\d:\d\d")
 
@@ -165,6 +169,38 @@ def test_cli_is_quiet_off_a_terminal_and_shows_steps_with_progress(tmp_path, cap
     assert all(isinstance(s["seconds"], float) for s in manifest["steps"])
     assert set(manifest["timings_seconds"]) >= {"load_data", "define_sample", "analysis:naive_grid",
                                                 "analysis:naive_boot", "total_before_rename"}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_cli_shows_bars_by_itself_when_stderr_is_a_terminal(tmp_path):
+    """No flag: a run whose stderr is a (pseudo-)terminal shows the bars; ``--no-progress`` hides them."""
+    import pty
+
+    cfg = _config(tmp_path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+
+    def stderr_on_a_terminal(*flags: str) -> str:
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "iej_impact.cli", "run", str(cfg), "--force", *flags],
+                                stdout=subprocess.DEVNULL, stderr=slave, env=env, cwd=tmp_path)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the other end closed: the run is over
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+        assert proc.wait(timeout=300) == 0
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    shown = stderr_on_a_terminal()
+    assert BAR_MARKS.search(shown.replace("\r\n", "\n")) and "data.prepare" in shown and "analyses" in shown
+    hidden = stderr_on_a_terminal("--no-progress")
+    assert not BAR_MARKS.search(hidden.replace("\r\n", "\n")) and "data.prepare" not in hidden
 
 
 def test_validate_takes_the_flag_too(tmp_path, capsys):

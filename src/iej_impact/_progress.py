@@ -25,6 +25,7 @@ Neither changes what is computed: results are identical with the display on or o
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -107,7 +108,10 @@ class _Bar:
     def __init__(self, desc: str, total: int | None, unit: str) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(desc=desc, total=total, unit=unit, leave=False, file=sys.stderr, dynamic_ncols=True)
+        # follow the terminal's size; 80 x 24 where it reports none (a pipe, a pseudo-terminal of size 0,
+        # on which tqdm would otherwise draw nothing)
+        width = {"dynamic_ncols": True} if _terminal_width(sys.stderr) else {"ncols": 80, "nrows": 24}
+        self._bar = tqdm(desc=desc, total=total, unit=unit, leave=False, file=sys.stderr, **width)
 
     def update(self, n: int = 1) -> None:
         self._bar.update(n)
@@ -117,6 +121,13 @@ class _Bar:
 
     def close(self) -> None:
         self._bar.close()
+
+
+def _terminal_width(stream: Any) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # no file descriptor (captured), not a terminal, closed
+        return 0
 
 
 @contextmanager
