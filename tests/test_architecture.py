@@ -41,11 +41,11 @@ ALLOWED = {
 }
 CORE = {
     "__init__", "errors", "results", "inference", "_bootstrap", "_validation", "_mestimation", "_separation", "_progress",
-    "_atomic_write", "_params",
+    "_atomic_write", "_params", "_file_names",
 }
 FRONT = {
     "config", "runner", "cli", "_yaml", "_output_dir", "_run_data", "_config_data", "_config_grid", "_run_grid",
-    "_config_report",
+    "_config_report", "_run_truth",
 }
 MATPLOTLIB_PACKAGES = {"report"}
 YAML_MODULES = {"config", "_yaml", "data._datamodel"}

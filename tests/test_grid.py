@@ -171,3 +171,72 @@ def test_costs_and_comparisons_in_the_run(grid_run):
     assert all(r["truth"] is not None for r in comp["employed_12m"])
     assert (out / "tables" / "compare_employed_12m.csv").is_file()
     assert (out / "figures" / "compare_employed_12m.png").is_file()
+
+
+# --- horizons: one outcome at several horizons, columns named by a template
+
+
+@pytest.mark.parametrize(("analysis", "pattern"), [
+    ({"outcome_horizons": []}, r"^analyses\[0\]\.outcome_horizons: must be a list of horizons"),
+    ({"outcome_horizons": [6, 6]}, r"^analyses\[0\]\.outcome_horizons\[1\]: the horizon 6 is listed twice"),
+    ({"outcome_horizons": [6, 1.5]}, r"^analyses\[0\]\.outcome_horizons\[1\]: a horizon is an integer or a short"),
+    ({"outcome_horizons": ["6 m"]}, r"^analyses\[0\]\.outcome_horizons\[0\]: a horizon is an integer or a short"),
+    ({"outcome_horizons": [6], "horizon_column": "{outcome}_m"}, r"^analyses\[0\]\.horizon_column: must be a text "
+                                                                  r"holding \{horizon\}"),
+    ({"outcome_horizons": [6], "horizon_column": "{outcome}_{horizon}{x}"},
+     r"^analyses\[0\]\.horizon_column: only \{outcome\} and \{horizon\}"),
+    ({"outcome_horizons": [6], "horizon_column": "{horizon.__class__}{horizon}"},
+     r"^analyses\[0\]\.horizon_column: only \{outcome\} and \{horizon\}"),
+    ({"outcome": ["employed", "training"], "outcome_horizons": [6], "horizon_column": "y_{horizon}m"},
+     r"^analyses\[0\]\.horizon_column: 'y_\{horizon\}m' gives the same column for every outcome"),
+    ({"horizon_column": "{outcome}_{horizon}m"}, r"^analyses\[0\]\.horizon_column: .*give the horizons too"),
+    ({"estimator": "balance_table", "outcome": None, "estimand": None, "outcome_horizons": [6]},
+     r"^analyses\[0\]\.outcome_horizons: horizons are for estimators of an effect"),
+])
+def test_horizon_config_errors_name_their_location(analysis, pattern):
+    cfg = config(**{"outcome": "employed", **analysis})
+    cfg["analyses"][0] = {k: v for k, v in cfg["analyses"][0].items() if v is not None}
+    with pytest.raises(ConfigError, match=pattern):
+        parse_config(cfg)
+
+
+def test_a_horizon_column_missing_from_the_data_is_found_by_validate(tmp_path, capsys):
+    path = write(tmp_path, config(outcome="employed", outcome_horizons=[6, 24], horizon_column="{outcome}_{horizon}m"))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert ("analyses[0].outcome_horizons[1]: the outcome 'employed' at horizon 24 is the column 'employed_24m' "
+            "(horizon_column '{outcome}_{horizon}m'), which is not in the data") in err
+    assert "Did you mean 'employed_12m'" in err or "Did you mean 'employed_18m'" in err
+
+
+def test_imputation_did_keeps_its_own_horizons_parameter():
+    cfg = config(estimator="imputation_did", outcome="employed", covariates=None, estimand=None, horizons=[0, 1, 2])
+    cfg["analyses"][0] = {k: v for k, v in cfg["analyses"][0].items() if v is not None}
+    spec = parse_config(cfg).analyses[0]
+    assert spec.params["horizons"] == [0, 1, 2] and spec.grid == {}
+
+
+def test_outcomes_at_horizons_by_subgroup(tmp_path):
+    cfg = config(outcome=["employed", "training"], outcome_horizons=[6, 12], horizon_column="{outcome}_{horizon}m",
+                 subgroups=["female"])
+    path = write(tmp_path, cfg)
+    assert main(["run", str(path)]) == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    grid = results["grid"]["ipw"]
+    assert grid["horizons"] == [6, 12] and grid["horizon_column"] == "{outcome}_{horizon}m"
+    whole = [c for c in grid["cells"] if c["subgroup"] is None]
+    assert [(c["name"], c["outcome"], c["horizon"]) for c in whole] == [
+        ("ipw[outcome=employed,horizon=6]", "employed_6m", 6), ("ipw[outcome=employed,horizon=12]", "employed_12m", 12),
+        ("ipw[outcome=training,horizon=6]", "training_6m", 6), ("ipw[outcome=training,horizon=12]", "training_12m", 12)]
+    assert "ipw[outcome=training,horizon=12,subgroup=female:1]" in results["results"]
+    assert len(grid["cells"]) == 12 and grid["family_size"] == 12
+    assert [(t["outcome"], t["horizon"]) for t in grid["equality_tests"]] == [
+        ("employed_6m", 6), ("employed_12m", 12), ("training_6m", 6), ("training_12m", 12)]
+    # the cell at a horizon is the analysis of that column: the same estimate as naming the column
+    direct = config(outcome="training_12m")
+    path = write(tmp_path / "direct", direct) if (tmp_path / "direct").mkdir() is None else None
+    assert main(["run", str(path)]) == 0
+    alone = json.loads((tmp_path / "direct" / "out" / "results.json").read_text(encoding="utf-8"))["results"]["ipw"]
+    assert results["results"]["ipw[outcome=training,horizon=12]"]["estimate"] == alone["estimate"]
+    assert results["results"]["ipw[outcome=training,horizon=12]"]["true_value"] == alone["true_value"]
+    assert list(results["comparisons"]) == ["employed_6m", "employed_12m", "training_6m", "training_12m"]

@@ -263,6 +263,14 @@ def test_event_study_plots_state_their_base_period():
     assert -2.0 not in _markers(ax, "o")[:, 0]
     assert "reference period (e = -2)" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert "Période de référence\u202f: e = -2" in universal.plot_event_study(language="fr").get_xlabel()
+    # the anticipation window (e = -1 with anticipation=1) is shaded and named; none without anticipation
+    from matplotlib.patches import Polygon, Rectangle
+
+    spans = [p for p in ax.patches if isinstance(p, (Polygon, Rectangle)) and "anticipation" in p.get_label()]
+    assert len(spans) == 1 and spans[0].get_label() == "anticipation window (e = \u22121 to \u22121)"
+    xs = spans[0].get_xy()[:, 0] if isinstance(spans[0], Polygon) else [spans[0].get_x(), spans[0].get_x() + spans[0].get_width()]
+    assert min(xs) == -1.5 and max(xs) == -0.5
+    assert not [p for p in varying.plot_event_study(language="en").patches if "anticipation" in p.get_label()]
     ax = varying.plot_event_study(language="en")
     assert "Varying base: each lead vs. the period before it, effects vs. e = -1" in ax.get_xlabel()
     assert len(_markers(ax, "s")) == 0 and -1.0 in _markers(ax, "o")[:, 0]  # e = -1 is an estimate there

@@ -7,6 +7,7 @@ synthetic cohort (tests/_demo_runs.py) feed every test here.
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 
@@ -107,8 +108,10 @@ def test_the_summary_comes_first_with_one_paragraph_per_effect(runs):
         assert doc.index("id='summary'") < doc.index("id='design'")
         summary = doc.split("id='summary'", 1)[1].split("</section>", 1)[0]
         effects = pd.read_csv(run.output_dir / "tables" / "effects.csv")
-        assert summary.count("<p><strong>") == len(effects)
-        psm = re.search(r"<strong>psm_employed_12m</strong>(.*?)</p>", summary).group(1)
+        whole_sample = [n for n in effects["name"] if "subgroup=" not in n]
+        assert len(whole_sample) < len(effects)  # the demo's grids have subgroup cells: in the grid section
+        assert re.findall(r"<p><strong>(.*?)</strong>", summary) == [html.escape(n, quote=True) for n in whole_sample]
+        psm = re.search(r"<strong>psm\[outcome=employed,horizon=12\]</strong>(.*?)</p>", summary).group(1)
         if language == "fr":
             assert "appariement" in psm and "traités" in psm and "IC" not in psm
             assert re.search(r"intervalle de confiance à 95\u202f% : \[\d,\d{4}\u202f; \d,\d{4}\]", psm)
@@ -138,9 +141,12 @@ def test_spreadsheet_tables_for_excel(runs):
     tables = run.output_dir / "tables"
     machine = sorted(p.stem for p in tables.glob("*.csv"))
     excel = sorted(p.stem for p in (tables / "excel").glob("*.csv"))
-    # every table of the results has its spreadsheet copy; the grid and comparison tables are machine-readable only
-    assert set(excel) <= set(machine)
-    assert all(stem.startswith(("compare_", "grid_")) for stem in set(machine) - set(excel)), set(machine) - set(excel)
+    # every table of the results has its spreadsheet copy, the grid and comparison tables too
+    assert set(excel) == set(machine)
+    assert {"grid_psm", "grid_psm_equality", "compare_employed_12m"} <= set(excel)
+    grid = pd.read_csv(tables / "excel" / "grid_psm.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert {"horizon", "sous-groupe", "p ajustée (Holm)", "p ajustée (Benjamini-Hochberg)"} <= set(grid.columns)
+    assert grid["p ajustée (Holm)"].str.fullmatch(r"\d,\d+(e-\d+)?|1|0").all()
     raw = (tables / "excel" / "effects.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     header, first = raw.decode("utf-8-sig").splitlines()[:2]
@@ -174,3 +180,37 @@ def test_the_workbook_is_deterministic(runs, tmp_path):
         assert b"2000-01-01T00:00:00Z" in z.read("docProps/core.xml")
     english = (run.output_dir / "tables" / "excel" / "effects.csv").read_text(encoding="utf-8-sig")
     assert english.startswith("analysis,method,estimand,outcome,estimate")
+
+
+def test_the_grids_have_their_section_and_the_summary_says_which_designs_recover_the_truth(runs):
+    for language, run in runs.items():
+        doc = run.report_path.read_text(encoding="utf-8")
+        section = doc.split("<section id='grids'>", 1)[1].split("</section>", 1)[0]
+        for name in ("naive", "psm", "ipw", "aipw"):
+            assert f"<h3>{name}</h3>" in section
+        assert html.escape("psm[outcome=training,horizon=12,subgroup=female:1]") in section
+        assert ("p ajustée (Holm)" if language == "fr" else "p adjusted (Holm)") in section
+        # the closing paragraph on synthetic data counts what results.json says
+        rows = [r for outcome in run.results_json["comparisons"].values() for r in outcome if r["covered"] is not None]
+        covered, missed = [r for r in rows if r["covered"]], [r["name"] for r in rows if not r["covered"]]
+        story = re.search(r"<div class='story'>.*?<p>(.*?)</p></div>", doc, re.S).group(1)
+        intro = (f"{len(covered)} des {len(rows)} estimations" if language == "fr"
+                 else f"{len(covered)} of the {len(rows)} whole-sample estimates")
+        assert intro in html.unescape(story)
+        for name in missed:
+            assert html.escape(name) in story
+        assert any(n.startswith("naive[") for n in missed), "on the demo the naive comparison misses the true effect"
+
+
+def test_every_matching_and_weighting_analysis_shows_balance_and_overlap(runs):
+    run = runs["fr"]
+    figures = {p.name for p in (run.output_dir / "figures").glob("*.png")}
+    for name in ("psm[outcome=employed,horizon=6]", "ipw[outcome=employed,horizon=6]",
+                 "aipw[outcome=employed,horizon=6]", "psm_ate_employed_12m"):
+        stem = name.replace(":", "=")
+        assert {f"{stem}_love.png", f"{stem}_overlap.png"} <= figures, name
+    assert not [f for f in figures if f.startswith("naive") or "subgroup=" in f]  # no score; one per analysis
+    doc = run.report_path.read_text(encoding="utf-8")
+    assert "Équilibre des covariables : psm[outcome=employed,horizon=6]" in doc
+    assert "Recouvrement du score de propension : ipw[outcome=employed,horizon=6]" in doc
+    assert "fenêtre d'anticipation" not in doc  # captions only; the shading is in the image (tests/test_plotting.py)

@@ -94,6 +94,7 @@ from .synthesis import (
     compare,
     cost_per_outcome,
     fieller_interval,
+    romano_wolf,
     subgroup_equality_test,
 )
 
@@ -172,6 +173,7 @@ __all__ = [
     "SyntheticCohort",
     "__version__",
     "adjust_p_values",
+    "romano_wolf",
     "aligned_did",
     "att_gt",
     "imputation_did",

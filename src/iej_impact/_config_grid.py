@@ -10,20 +10,23 @@ import inspect
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ._file_names import file_stem
 from ._validation import short_repr, suggest
 from .errors import ConfigError
 
-__all__ = ["COST_ESTIMATORS", "COST_KEYS", "GRID_KEYS", "MAX_SUBGROUP_LEVELS", "cell_name", "check_grid", "file_stem",
-           "format_level", "grid_outcomes", "is_grid", "parse_grid"]
+__all__ = ["COST_ESTIMATORS", "COST_KEYS", "DEFAULT_HORIZON_COLUMN", "GRID_KEYS", "GridColumn", "MAX_SUBGROUP_LEVELS", "cell_name", "check_grid", "file_stem",
+           "format_level", "grid_columns", "grid_outcomes", "is_grid", "parse_grid"]
 
 #: reserved analysis keys read here (``outcome`` stays a parameter: a list of outcomes makes a grid)
-GRID_KEYS = ("subgroups", "cost")
+GRID_KEYS = ("subgroups", "cost", "outcome_horizons", "horizon_column")
+#: the outcome column of a horizon when ``horizon_column`` is not given: ``employed`` at 6 is ``employed_6``
+DEFAULT_HORIZON_COLUMN = "{outcome}_{horizon}"
 COST_KEYS = ("amount", "operations", "column", "n_treated", "alpha", "method")
 #: estimators whose result is one effect (the cost per additional outcome divides by it)
 COST_ESTIMATORS = ("difference_in_means", "psm", "regression_adjustment", "ipw", "doubly_robust", "entropy_balancing",
@@ -53,7 +56,68 @@ def parse_grid(entry: Mapping[str, Any], estimator: str, function: Callable[...,
         out["subgroups"] = _subgroups(entry["subgroups"], estimator, takes_outcome, f"{loc}.subgroups")
     if entry.get("cost") is not None:
         out["cost"] = _cost(entry["cost"], estimator, f"{loc}.cost")
+    out.update(_horizons(entry, takes_outcome, estimator, loc))
     return out
+
+
+def _horizons(entry: Mapping[str, Any], takes_outcome: bool, estimator: str, loc: str) -> dict[str, Any]:
+    """``outcome_horizons: [6, 12]`` with ``horizon_column: "{outcome}_{horizon}m"``: the outcome at each horizon is
+    the column the template names (placeholders replaced as text, nothing evaluated). Not ``horizons``: that is a
+    parameter of imputation_did (the event times it reports)."""
+    horizons, template = entry.get("outcome_horizons"), entry.get("horizon_column")
+    if horizons is None:
+        if template is not None:
+            raise ConfigError("'horizon_column' names the outcome column of each horizon; give the horizons too "
+                              "(outcome_horizons: [6, 12]).", location=f"{loc}.horizon_column")
+        return {}
+    if not takes_outcome:
+        raise ConfigError(f"horizons are for estimators of an effect on an outcome; {estimator}() takes no outcome.",
+                          location=f"{loc}.outcome_horizons")
+    if entry.get("outcome") is None:
+        raise ConfigError("horizons need the outcome they apply to (outcome: employed, or a list).",
+                          location=f"{loc}.outcome_horizons")
+    if not isinstance(horizons, list) or not horizons:
+        raise ConfigError(f"must be a list of horizons (numbers or short labels), e.g. [6, 12]; got "
+                          f"{short_repr(horizons)}.", location=f"{loc}.outcome_horizons")
+    for j, h in enumerate(horizons):
+        if isinstance(h, bool) or not isinstance(h, (int, str)) or (isinstance(h, str) and
+                                                                    not re.fullmatch(r"[A-Za-z0-9_+-]+", h)):
+            raise ConfigError(f"a horizon is an integer or a short label (letters, digits, _ + -); got {short_repr(h)}.",
+                              location=f"{loc}.outcome_horizons[{j}]")
+        if str(h) in map(str, horizons[:j]):
+            raise ConfigError(f"the horizon {h!r} is listed twice.", location=f"{loc}.outcome_horizons[{j}]")
+    template = DEFAULT_HORIZON_COLUMN if template is None else template
+    tloc = f"{loc}.horizon_column"
+    if not isinstance(template, str) or "{horizon}" not in template:
+        raise ConfigError(f"must be a text holding {{horizon}} (and {{outcome}}), e.g. \"{{outcome}}_{{horizon}}m\"; "
+                          f"got {short_repr(template)}.", location=tloc)
+    left = template.replace("{outcome}", "").replace("{horizon}", "")
+    if "{" in left or "}" in left:
+        raise ConfigError(f"only {{outcome}} and {{horizon}} may be written in braces; got {template!r}.", location=tloc)
+    outcomes = entry["outcome"] if isinstance(entry["outcome"], list) else [entry["outcome"]]
+    if len(outcomes) > 1 and "{outcome}" not in template:
+        raise ConfigError(f"{template!r} gives the same column for every outcome of the list; write {{outcome}} in it.",
+                          location=tloc)
+    return {"outcome_horizons": list(horizons), "horizon_column": template}
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    """One outcome column of an analysis: the column estimated, the outcome it was listed as, its horizon."""
+
+    column: str | None
+    outcome: str | None
+    horizon: Any = None
+
+
+def grid_columns(spec: Any) -> list[GridColumn]:
+    """The outcome columns of an analysis, outcome by outcome and, within one, horizon by horizon."""
+    horizons = spec.grid.get("outcome_horizons")
+    if not horizons:
+        return [GridColumn(o, o) for o in grid_outcomes(spec)]
+    template = spec.grid.get("horizon_column", DEFAULT_HORIZON_COLUMN)
+    return [GridColumn(template.replace("{outcome}", str(o)).replace("{horizon}", str(h)), o, h)
+            for o in grid_outcomes(spec) for h in horizons]
 
 
 def _subgroups(value: Any, estimator: str, takes_outcome: bool, loc: str) -> list[str]:
@@ -118,8 +182,9 @@ def grid_outcomes(spec: Any) -> list[str | None]:
 
 
 def is_grid(spec: Any) -> bool:
-    """Whether the analysis is a grid: several outcomes (a list) or subgroups."""
-    return isinstance(spec.params.get("outcome"), list) or bool(spec.grid.get("subgroups"))
+    """Whether the analysis is a grid: several outcomes (a list), horizons or subgroups."""
+    return (isinstance(spec.params.get("outcome"), list) or bool(spec.grid.get("subgroups"))
+            or bool(spec.grid.get("outcome_horizons")))
 
 
 def format_level(value: Any) -> str:
@@ -132,18 +197,13 @@ def format_level(value: Any) -> str:
 
 
 def cell_name(name: str, outcome: str | None, column: str | None = None, level: Any = None, *,
-              outcome_list: bool = True) -> str:
-    """``name[outcome=o,subgroup=column:level]``: the parts that vary, in that order; ``name`` alone for the
-    whole sample of an analysis with one outcome."""
+              outcome_list: bool = True, horizon: Any = None) -> str:
+    """``name[outcome=o,horizon=h,subgroup=column:level]``: the parts that vary, in that order; ``name`` alone for
+    the whole sample of an analysis with one outcome and no horizons."""
     parts = ([f"outcome={outcome}"] if outcome_list else []) + (
+        [f"horizon={horizon}"] if horizon is not None else []) + (
         [f"subgroup={column}:{format_level(level)}"] if column is not None else [])
     return f"{name}[{','.join(parts)}]" if parts else name
-
-
-def file_stem(name: str) -> str:
-    """A result name as a file name: ``:`` becomes ``=``, any character other than letters, digits and
-    ``_ - . = , [ ]`` becomes ``_``."""
-    return re.sub(r"[^A-Za-z0-9_.=,\[\]-]", "_", name.replace(":", "="))
 
 
 def check_grid(spec: Any, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
@@ -170,6 +230,15 @@ def check_grid(spec: Any, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame
         elif not resolve(ops).is_file():
             raise ConfigError(f"{ops!r} is neither a table of the run ({sorted(tables)}) nor a file ({resolve(ops)}).",
                               location=f"{spec.location}.cost.operations")
-    for outcome in grid_outcomes(spec):
-        listed = isinstance(spec.params.get("outcome"), list)
-        yield replace(spec, params={**spec.params, "outcome": outcome}) if listed else spec
+    listed = isinstance(spec.params.get("outcome"), list)
+    for cell in grid_columns(spec):
+        if cell.horizon is not None:
+            if cell.column not in frame.columns:
+                j = [str(h) for h in spec.grid["outcome_horizons"]].index(str(cell.horizon))
+                raise ConfigError(f"the outcome {cell.outcome!r} at horizon {cell.horizon} is the column {cell.column!r} "
+                                  f"(horizon_column {spec.grid['horizon_column']!r}), which is not in the data."
+                                  f"{suggest(cell.column, map(str, frame.columns))}",
+                                  location=f"{spec.location}.outcome_horizons[{j}]")
+            yield replace(spec, params={**spec.params, "outcome": cell.column})
+        else:
+            yield replace(spec, params={**spec.params, "outcome": cell.column}) if listed else spec

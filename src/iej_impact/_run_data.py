@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,15 +171,40 @@ def _prepared_run_data(cfg: RunConfig) -> RunData:
                    preparation=prepared, preparation_warnings=warning_records(caught, "data"))
 
 
+#: inside :func:`echo_once`: the warnings already echoed for the analysis, and how many repeats were not
+_ECHOED: ContextVar[tuple[set[tuple[str, str]], list[int]] | None] = ContextVar("_ECHOED", default=None)
+
+
+@contextmanager
+def echo_once(where: str) -> Iterator[None]:
+    """Within the block (the cells of one grid), a warning whose text was already echoed for another cell is kept
+    in results.json but not printed again; one line at the end says how many were not repeated."""
+    state: tuple[set[tuple[str, str]], list[int]] = (set(), [0])
+    token = _ECHOED.set(state)
+    try:
+        yield
+    finally:
+        _ECHOED.reset(token)
+        if state[1][0]:
+            print(f"iej-impact: {where}: {state[1][0]} warning(s) repeated in other cells of the grid not shown again "
+                  "(every cell's warnings are in results.json).", file=sys.stderr)
+
+
 def warning_records(caught: list[warnings.WarningMessage], where: str) -> list[dict[str, str]]:
     """Warnings raised while loading, preparing or estimating: kept in results.json, echoed once each on stderr."""
     records, seen = [], set()
+    echoed = _ECHOED.get()
     for w in caught:
         key = (w.category.__name__, str(w.message))
         if key in seen:
             continue
         seen.add(key)
         records.append({"category": key[0], "message": key[1]})
+        if echoed is not None and key in echoed[0]:
+            echoed[1][0] += 1
+            continue
+        if echoed is not None:
+            echoed[0].add(key)
         print(f"iej-impact: warning: {where}: {key[0]}: {key[1]}", file=sys.stderr)
     return records
 

@@ -1,6 +1,5 @@
-"""Running a grid analysis (several outcomes, subgroups) and its costs: the cells, the p-values adjusted across
-the grid, the tests of equal effects across subgroup levels, the comparison tables across designs and the
-true subgroup effects on synthetic data. Part of the front door; :mod:`iej_impact.runner` calls it."""
+"""Running a grid analysis (several outcomes, horizons, subgroups) and its costs: the cells, the p-values adjusted
+across the grid, the tests of equal effects across subgroup levels and the comparison tables across designs. Part of the front door; :mod:`iej_impact.runner` calls it."""
 
 from __future__ import annotations
 
@@ -12,21 +11,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._config_grid import cell_name, file_stem, format_level, grid_outcomes, is_grid
+from ._config_grid import cell_name, file_stem, format_level, grid_columns, grid_outcomes, is_grid
 from ._progress import step, task
+from ._run_data import echo_once
 from .errors import ConfigError, DataError, EstimationError, SpecificationError
 from .results import jsonable
 from .synthesis import adjust_p_values, compare, cost_per_outcome, subgroup_equality_test
 from .synthesis._compare import COMPARE_COLUMNS
 from .synthesis._multiplicity import ADJUSTMENTS
+from .synthesis._romano_wolf import romano_wolf, romano_wolf_unavailable
 
-__all__ = ["add_grid_fields", "comparison_tables", "grid_truths", "run_cells", "write_grid_outputs"]
+__all__ = ["add_grid_fields", "comparison_tables", "grid_frames", "run_cells", "subgroup_names",
+           "write_comparison_plots"]
 
 FAMILY = ("every effect of the grid (each outcome in the whole sample and in each subgroup level); a result without "
           "a p-value contributes its '.simple' aggregation when there is one")
-ROMANO_WOLF = ("Romano-Wolf step-down p-values are not computed: they need a joint bootstrap of every cell on the same "
-               "resampled units, which the estimators do not share; Holm controls the same family-wise error rate "
-               "under any dependence.")
+#: bootstrap draws of the Romano-Wolf p-values
+RW_REPS = 1999
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,13 +42,15 @@ RunOne = Callable[[Any, Mapping[str, Any], Any, dict[str, Any]], list[dict[str, 
 
 def run_cells(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[str, Any],
               run_warnings: dict[str, list[dict[str, str]]], run_one: RunOne, tables: Mapping[str, pd.DataFrame],
-              resolve: Callable[[str], Path]) -> tuple[list[str], dict[str, Any] | None]:
+              resolve: Callable[[str], Path], seed: int | None = None) -> tuple[list[str], dict[str, Any] | None]:
     """Estimate every cell of an analysis into ``results`` with ``run_one`` (the runner's one-analysis step);
     returns the cells' names and the grid summary (None for an analysis that is not a grid)."""
-    if is_grid(spec):
-        with task(f"{spec.name}: cells", unit="cell") as ticker:
-            return _run_cells(spec, kwargs, sample, results, run_warnings, _timed(run_one, ticker), tables, resolve)
-    return _run_cells(spec, kwargs, sample, results, run_warnings, run_one, tables, resolve)
+    if not is_grid(spec):
+        run_warnings[spec.name] = run_one(spec, kwargs, sample, results)
+        _record_cost(spec, spec.name, results, tables, resolve)
+        return [spec.name], None
+    with echo_once(f"{spec.location} ({spec.name})"), task(f"{spec.name}: cells", unit="cell") as ticker:
+        return _run_grid(spec, kwargs, sample, results, run_warnings, _timed(run_one, ticker), tables, resolve, seed)
 
 
 def _timed(run_one: RunOne, ticker: Any) -> RunOne:
@@ -61,42 +64,76 @@ def _timed(run_one: RunOne, ticker: Any) -> RunOne:
     return one_cell
 
 
-def _run_cells(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[str, Any],
-               run_warnings: dict[str, list[dict[str, str]]], run_one: RunOne, tables: Mapping[str, pd.DataFrame],
-               resolve: Callable[[str], Path]) -> tuple[list[str], dict[str, Any] | None]:
+def _run_grid(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[str, Any],
+              run_warnings: dict[str, list[dict[str, str]]], run_one: RunOne, tables: Mapping[str, pd.DataFrame],
+              resolve: Callable[[str], Path], seed: int | None) -> tuple[list[str], dict[str, Any]]:
     listed = isinstance(spec.params.get("outcome"), list)
     names: list[str] = []
     records: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
-    for outcome in grid_outcomes(spec):
-        kw = {**kwargs, "outcome": outcome} if listed else dict(kwargs)
-        one = dataclasses.replace(spec, name=cell_name(spec.name, outcome, outcome_list=listed),
-                                  params={**spec.params, "outcome": outcome}) if listed else spec
+    row_index: dict[str, pd.Index] = {}
+    for cell in grid_columns(spec):
+        outcome, varies = cell.column, listed or cell.horizon is not None
+        kw = {**kwargs, "outcome": outcome} if varies else dict(kwargs)
+        one = dataclasses.replace(spec, name=cell_name(spec.name, cell.outcome, outcome_list=listed, horizon=cell.horizon),
+                                  params={**spec.params, "outcome": outcome}) if varies else spec
         run_warnings[one.name] = run_one(one, kw, sample, results)
         names.append(one.name)
-        records.append(_record(one.name, outcome, None, None, results))
-        if "cost" in spec.grid:
-            _cost(spec, one.name, results, tables, resolve)
+        row_index[one.name] = sample.data.index
+        records.append(_record(one.name, outcome, None, None, results, cell.horizon))
+        _record_cost(spec, one.name, results, tables, resolve)
         for column in spec.grid.get("subgroups", ()):
             level_records = _subgroup_cells(spec, one, kw, sample.data, column, results, run_warnings, run_one,
-                                            listed)
+                                            listed, cell, row_index)
             names += [r["name"] for r in level_records if not r.get("skipped")]
             records += level_records
             usable = [r for r in level_records if not r.get("skipped")]
             test = subgroup_equality_test([_nan(r["estimate"]) for r in usable], [_nan(r["std_error"]) for r in usable],
                                           [r["level"] for r in usable])
-            tests.append({"outcome": outcome, "subgroup": column, **test})
-    if not is_grid(spec):
-        return names, None
+            tests.append({"outcome": outcome, **_horizon(cell.horizon), "subgroup": column, **test})
     for method, key in ADJUSTMENTS.items():
         adjusted = adjust_p_values([r.get("p_value") for r in records], method)  # type: ignore[arg-type]
         for r, p in zip(records, adjusted, strict=True):
             r[key] = float(p) if np.isfinite(p) else None
+    rw_note = _romano_wolf(records, results, row_index, sample.data, seed)
     family = sum(r.get("p_value") is not None for r in records)
-    summary = {"outcomes": grid_outcomes(spec), "subgroups": list(spec.grid.get("subgroups", ())),
-               "family": FAMILY, "family_size": family, "adjustments": {"holm": "p_value_holm", "bh": "p_value_bh"},
-               "cells": records, "equality_tests": tests, "notes": [ROMANO_WOLF]}
+    summary = {"outcomes": grid_outcomes(spec), **({"horizons": list(spec.grid["outcome_horizons"]),
+                                                     "horizon_column": spec.grid["horizon_column"]}
+                                                    if spec.grid.get("outcome_horizons") else {}),
+               "subgroups": list(spec.grid.get("subgroups", ())),
+               "family": FAMILY, "family_size": family, "adjustments": {"holm": "p_value_holm", "bh": "p_value_bh", "romano_wolf": "p_value_rw"},
+               "cells": records, "equality_tests": tests, "notes": [rw_note]}
     return names, jsonable(summary)
+
+
+def _romano_wolf(records: list[dict[str, Any]], results: Mapping[str, Any], row_index: Mapping[str, pd.Index],
+                 frame: pd.DataFrame, seed: int | None) -> str:
+    """``p_value_rw`` on each cell of the family (None when not computable); returns the note saying how, or why
+    not. Clustered draws when every effect is clustered on the same column."""
+    family = [r for r in records if r.get("p_value") is not None]
+    for r in records:
+        r["p_value_rw"] = None
+    if len(family) < 2:
+        return "Romano-Wolf p-values: not computed (fewer than two effects in the family)."
+    effects = [results[r["source"]] for r in family]
+    rows = [row_index.get(r["name"], pd.Index([])) if r["source"] == r["name"] else pd.Index([]) for r in family]
+    why = romano_wolf_unavailable(effects, rows)
+    if why:
+        return f"Romano-Wolf p-values: not computed: {why}; Holm controls the same family-wise error rate."
+    by = {getattr(getattr(e, "inference", None), "by", None) for e in effects}
+    column = next(iter(by)) if len(by) == 1 else None
+    clusters = frame[column] if isinstance(column, str) and column in frame.columns else None
+    p = romano_wolf(effects, rows=rows, clusters=clusters, reps=RW_REPS, seed=0 if seed is None else seed)
+    for r, value in zip(family, p, strict=True):
+        r["p_value_rw"] = float(value)
+    return (f"Romano-Wolf step-down p-values (p_value_rw): multiplier bootstrap of the effects' influence functions, "
+            f"{RW_REPS} draws{f', one weight per {column} cluster' if clusters is not None else ''}, seed "
+            f"{0 if seed is None else seed}; they keep the dependence between the effects (Holm's bound ignores it).")
+
+
+def _horizon(horizon: Any) -> dict[str, Any]:
+    """The ``horizon`` field of a cell's record, present only in a grid over horizons."""
+    return {} if horizon is None else {"horizon": horizon}
 
 
 def _nan(v: Any) -> float:
@@ -113,28 +150,32 @@ def _levels(values: pd.Series) -> list[Any]:
 
 def _subgroup_cells(spec: Any, one: Any, kw: Mapping[str, Any], frame: pd.DataFrame, column: str,
                     results: dict[str, Any], run_warnings: dict[str, list[dict[str, str]]], run_one: RunOne,
-                    listed: bool) -> list[dict[str, Any]]:
+                    listed: bool, cell: Any, row_index: dict[str, pd.Index]) -> list[dict[str, Any]]:
     """The cells of one subgroup column: the analysis on the rows of each level (rows with no level are in none);
     a covariate constant within a level is left out of that level's model with a note; a level the estimator cannot
     handle (no comparison unit, ...) is skipped with its reason."""
     out = []
     for level in _levels(frame[column]):
         rows = frame[frame[column] == level]
-        name = cell_name(spec.name, one.params.get("outcome"), column, level, outcome_list=listed)
+        name = cell_name(spec.name, cell.outcome, column, level, outcome_list=listed, horizon=cell.horizon)
         kw_level, notes = _drop_constant(kw, rows, column, level)
         try:
-            run_warnings[name] = run_one(dataclasses.replace(one, name=name), kw_level, _Subsample(rows), results)
+            # sensitivity analyses are for the whole-sample cells; in a subgroup level they would multiply the
+            # report without changing its reading
+            run_warnings[name] = run_one(dataclasses.replace(one, name=name, sensitivity=None), kw_level,
+                                         _Subsample(rows), results)
         except (ConfigError, EstimationError) as exc:
             reason = str(exc).split(": ", 1)[-1]
             run_warnings[one.name] = run_warnings.get(one.name, []) + [
                 {"category": "SubgroupSkipped", "message": f"{name}: skipped ({reason})"}]
-            out.append({"name": name, "outcome": one.params.get("outcome"), "subgroup": column,
-                        "level": format_level(level), "skipped": reason})
+            out.append({"name": name, "outcome": one.params.get("outcome"), **_horizon(cell.horizon),
+                        "subgroup": column, "level": format_level(level), "skipped": reason})
             continue
+        row_index[name] = rows.index
         res = results[name]
         if notes and dataclasses.is_dataclass(res) and hasattr(res, "notes"):
             results[name] = dataclasses.replace(res, notes=tuple(res.notes) + tuple(notes))
-        out.append({**_record(name, one.params.get("outcome"), column, level, results), "notes": notes})
+        out.append({**_record(name, one.params.get("outcome"), column, level, results, cell.horizon), "notes": notes})
     return out
 
 
@@ -149,24 +190,27 @@ def _drop_constant(kw: Mapping[str, Any], rows: pd.DataFrame, column: str, level
     return {**kw, "covariates": [c for c in listed if c not in constant]}, notes
 
 
-def _record(name: str, outcome: str | None, column: str | None, level: Any, results: Mapping[str, Any]) -> dict[str, Any]:
+def _record(name: str, outcome: str | None, column: str | None, level: Any, results: Mapping[str, Any],
+            horizon: Any = None) -> dict[str, Any]:
     """The cell's effect: its result, or its '.simple' aggregation when the result has no p-value (att_gt)."""
     source = name
     d = results[name].to_dict() if hasattr(results[name], "to_dict") else {}
     if d.get("p_value") is None and f"{name}.simple" in results:
         source = f"{name}.simple"
         d = results[source].to_dict()
-    return jsonable({"name": name, "source": source, "outcome": outcome, "subgroup": column,
+    return jsonable({"name": name, "source": source, "outcome": outcome, **_horizon(horizon), "subgroup": column,
                      "level": format_level(level) if column is not None else None,
                      **{k: d.get(k) for k in ("estimand", "estimate", "std_error", "ci_lower", "ci_upper", "p_value",
                                               "n_treated", "n_control")}})
 
 
-def _cost(spec: Any, name: str, results: dict[str, Any], tables: Mapping[str, pd.DataFrame],
-          resolve: Callable[[str], Path]) -> None:
-    """``<name>.cost``: the cost per additional outcome of the cell ``name`` (whole sample)."""
+def _record_cost(spec: Any, name: str, results: dict[str, Any], tables: Mapping[str, pd.DataFrame],
+                 resolve: Callable[[str], Path]) -> None:
+    """``<name>.cost``: the cost per additional outcome of the cell ``name`` (whole sample), when asked."""
     from .data._io import load_data
 
+    if "cost" not in spec.grid:
+        return
     cost = spec.grid["cost"]
     ops = cost.get("operations")
     try:
@@ -178,43 +222,14 @@ def _cost(spec: Any, name: str, results: dict[str, Any], tables: Mapping[str, pd
         raise ConfigError(str(exc), location=f"{spec.location}.cost") from exc
 
 
-def _subgroup_names(grids: Mapping[str, Any]) -> list[str]:
+def subgroup_names(grids: Mapping[str, Any]) -> list[str]:
     return [c["name"] for g in grids.values() for c in g["cells"] if c.get("subgroup") is not None]
-
-
-def grid_truths(truths: dict[str, float | None], grids: Mapping[str, Any], synthetic: Any) -> None:
-    """On synthetic data: the true effect in each subgroup level (mean of p1 - p0 over the estimand's population in
-    that level, person-level outcomes), None for what is derived from a subgroup cell and for costs."""
-    for name in list(truths):
-        if name.endswith(".cost"):
-            truths[name] = None
-    if synthetic is None:
-        return
-    for g in grids.values():
-        for c in g["cells"]:
-            if c.get("subgroup") is None or c.get("skipped"):
-                continue
-            for key in [k for k in truths if k.startswith(c["name"] + ".")]:
-                truths[key] = None
-            truths[c["name"]] = _subgroup_truth(synthetic, c["outcome"], c.get("estimand"), c["subgroup"], c["level"])
-
-
-def _subgroup_truth(synthetic: Any, outcome: str, estimand: str | None, column: str, level: str) -> float | None:
-    persons, po = synthetic.persons, synthetic.potential_outcomes
-    p0, p1 = f"p0_{outcome}", f"p1_{outcome}"
-    if column not in persons.columns or p1 not in po.columns or estimand not in ("ATT", "ATC", "ATE"):
-        return None
-    merged = persons[["person_id", "treated", column]].merge(po[["person_id", p0, p1]], on="person_id")
-    keep = merged[column].map(lambda v: format_level(v) if pd.notna(v) else None) == level
-    if estimand != "ATE":
-        keep &= merged["treated"] == (1 if estimand == "ATT" else 0)
-    return float((merged.loc[keep, p1] - merged.loc[keep, p0]).mean()) if keep.any() else None
 
 
 def comparison_tables(results: Mapping[str, Any], truths: Mapping[str, float | None],
                       grids: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """``results.json`` ``comparisons``: per outcome, every design's whole-sample estimate (subgroup cells left out)."""
-    sub = _subgroup_names(grids)
+    sub = subgroup_names(grids)
     kept = {n: r for n, r in results.items() if not any(n == s or n.startswith(s + ".") for s in sub)}
     table = compare(kept, truth=dict(truths))
     return {str(o): jsonable(part.reset_index(drop=True)) for o, part in table.groupby("outcome", sort=False)}
@@ -226,24 +241,38 @@ def add_grid_fields(results_json: dict[str, Any], grids: Mapping[str, Any]) -> N
         for c in g["cells"]:
             entry = results_json["results"].get(c.get("source", c["name"]))
             if isinstance(entry, dict):
-                entry.update({key: c.get(key) for key in ADJUSTMENTS.values()})
+                entry.update({key: c.get(key) for key in (*ADJUSTMENTS.values(), "p_value_rw")})
 
 
-def write_grid_outputs(tmp: Path, results_json: Mapping[str, Any], language: str, figures: dict[str, Path]) -> None:
-    """``tables/grid_<name>.csv`` (cells), ``tables/grid_<name>_equality.csv``, ``tables/compare_<outcome>.csv`` and
-    ``figures/compare_<outcome>.png`` (forest plot)."""
-    from .data._io import write_table
+def grid_frames(results_json: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """The grid and comparison tables of a run, keyed by file stem: ``grid_<name>`` (one row per cell, raw and
+    adjusted p-values), ``grid_<name>_equality`` (the tests of equal effects across subgroup levels) and
+    ``compare_<outcome>`` (every design's whole-sample estimate of that outcome, with the truth on synthetic data).
+    The runner writes them with the other tables (``tables/*.csv``, the spreadsheets) and shows them in the report."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, g in results_json.get("grid", {}).items():
+        cells = pd.DataFrame(g["cells"])
+        if "notes" in cells.columns:  # lists of notes as one text cell ('; '), readable in a spreadsheet
+            cells["notes"] = cells["notes"].map(lambda v: "; ".join(v) if isinstance(v, list) else v)
+        out[f"grid_{file_stem(name)}"] = cells
+        if g["equality_tests"]:
+            tests = pd.DataFrame(g["equality_tests"])
+            for col in ("levels", "dropped_levels"):
+                if col in tests.columns:
+                    tests[col] = tests[col].map(lambda v: ", ".join(map(str, v)) if isinstance(v, list) else v)
+            out[f"grid_{file_stem(name)}_equality"] = tests
+    for outcome, rows in results_json.get("comparisons", {}).items():
+        out[f"compare_{file_stem(outcome)}"] = pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
+    return out
+
+
+def write_comparison_plots(tmp: Path, frames: Mapping[str, pd.DataFrame], language: str,
+                           figures: dict[str, Path]) -> None:
+    """``figures/compare_<outcome>.png``: a forest plot of each comparison table with an estimate."""
     from .report._plots_compare import plot_comparison
     from .report._plotting import save_figure
 
-    for name, g in results_json.get("grid", {}).items():
-        write_table(pd.DataFrame(g["cells"]), tmp / "tables" / f"grid_{file_stem(name)}.csv")
-        if g["equality_tests"]:
-            write_table(pd.DataFrame(g["equality_tests"]), tmp / "tables" / f"grid_{file_stem(name)}_equality.csv")
-    for outcome, rows in results_json.get("comparisons", {}).items():
-        frame = pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
-        stem = f"compare_{file_stem(outcome)}"
-        write_table(frame, tmp / "tables" / f"{stem}.csv")
-        if frame["estimate"].notna().any():
+    for stem, frame in frames.items():
+        if stem.startswith("compare_") and frame["estimate"].notna().any():
             ax = plot_comparison(frame, language=language)
             figures[stem] = save_figure(ax, tmp / "figures" / f"{stem}.png", close=True)

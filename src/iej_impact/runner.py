@@ -25,7 +25,8 @@ from ._output_dir import OutputTarget, check_output_dir, staged
 from ._params import column_parameters
 from ._progress import progress, record_steps, step
 from ._run_data import RunData, load_run_data, table_names, tables_used, warning_records
-from ._run_grid import add_grid_fields, comparison_tables, grid_truths, run_cells, write_grid_outputs
+from ._run_grid import add_grid_fields, comparison_tables, grid_frames, run_cells, write_comparison_plots
+from ._run_truth import grid_truths, result_truths
 from ._validation import check_arguments, suggest
 from .config import (
     COLUMN_PARAMS,
@@ -255,7 +256,7 @@ def _run(config: str | Path | RunConfig, output_dir: str | Path | None, force: b
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         with step(f"{spec.location} {spec.name}"):  # each grid cell is a step within it, ticked on a bar
             cells, grid = run_cells(spec, kwargs, samples.for_analysis(spec), results, run_warnings, _run_analysis,
-                                    rd.tables, cfg.resolve)  # the analysis, or each cell of its grid (docs/how-to/config.md)
+                                    rd.tables, cfg.resolve, cfg.seed)  # the analysis, or each cell of its grid
         grids.update({spec.name: grid} if grid else {})
         for cell in cells:
             plots[cell] = [(kind, spec.plot_options(kind)) for kind in spec.plots]
@@ -264,7 +265,7 @@ def _run(config: str | Path | RunConfig, output_dir: str | Path | None, force: b
             plots.update({key: [("sensitivity", {})] for key in results if key.startswith(f"{cell}.honest_did")})
         timings[f"analysis:{spec.name}"] = time.perf_counter() - tick
 
-    truths = _truths(rd, results)
+    truths = result_truths(rd.synthetic, results)
     grid_truths(truths, grids, rd.synthetic)
     manifest = _manifest(cfg, rd, sample)
     results_json = {
@@ -385,43 +386,6 @@ def _honest_did_results(spec: AnalysisSpec, entries: Any, res: Any, results: Map
     return {f"{spec.name}.honest_did": honest_did(source, **entries)}
 
 
-def _truths(rd: RunData, results: Mapping[str, Any]) -> dict[str, float | None]:
-    if rd.synthetic is None:
-        return {}
-    from .diff_in_diff._staggered import AggregateResult, GroupTimeResult
-
-    out: dict[str, float | None] = {}
-    truth = rd.synthetic.truth
-    for name, res in results.items():
-        outcome, estimand = getattr(res, "outcome", None), getattr(res, "estimand", None)
-        parent = results.get(name.rsplit(".", 1)[0]) if "." in name else None
-        if isinstance(res, AggregateResult) and isinstance(parent, GroupTimeResult):
-            out[name] = _aggregated_truth(parent, res, rd.synthetic.group_time)
-            continue
-        hit = truth[(truth["outcome"] == outcome) & (truth["estimand"] == estimand)]
-        out[name] = float(hit["value"].iloc[0]) if len(hit) else None
-    return out
-
-
-def _aggregated_truth(parent: Any, agg: Any, group_time: pd.DataFrame) -> float | None:
-    """True value of an aggregation ``agg`` of ATT(g,t): the same aggregation (same cells, options and cohort-size
-    weights, which do not depend on the estimates) applied to the synthetic cohort's true ATT(g,t).
-    None when a cell estimated has no true value (e.g. an outcome the cohort does not simulate)."""
-    import dataclasses
-
-    gt = group_time[group_time["outcome"] == parent.outcome].set_index(["group", "time"])["att"]
-    table = parent.table.copy()
-    key = pd.MultiIndex.from_arrays([table["group"].to_numpy(dtype=float), table["time"].to_numpy(dtype=float)])
-    gt.index = pd.MultiIndex.from_arrays([gt.index.get_level_values(0).astype(float),
-                                          gt.index.get_level_values(1).astype(float)])
-    true_att = gt.reindex(key).to_numpy(dtype=float)
-    estimated = pd.notna(table["estimate"]).to_numpy()
-    if (estimated & pd.isna(true_att)).any():
-        return None
-    table["estimate"] = pd.Series(true_att, index=table.index).where(estimated)
-    return float(dataclasses.replace(parent, table=table).aggregate(agg.kind, **agg.options).estimate)
-
-
 def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
     from .report._diagnostics import result_diagnostics
     from .report._effects_table import truth_check
@@ -526,6 +490,8 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
         tables[f"sample_flow_{name}"] = extra.flow.table
     effects = effects_frame(results, truths)
     tables["effects"] = effects
+    grid_tables = grid_frames(results_json)  # grid_<name>, grid_<name>_equality, compare_<outcome>
+    tables.update(grid_tables)
     lang = cfg.report["language"]
     with staged(target) as tmp, variable_labels(cfg.report.get("labels")):
         (tmp / "tables").mkdir(parents=True)
@@ -536,8 +502,8 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
             write_spreadsheets(tables, tmp / "tables", lang)  # tables/excel/*.csv and tables/tables.xlsx, for people
             (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
         with step("outputs.figures"):
-            figures = _figures(tmp, results, plots, truths, effects, sample, lang)
-            write_grid_outputs(tmp, results_json, lang, figures)
+            figures = _figures(tmp, cfg, results, plots, truths, effects, sample, lang)
+            write_comparison_plots(tmp, grid_tables, lang, figures)
         report_path = None
         if "html" in cfg.report["formats"]:
             from .report._html import build_report
@@ -547,7 +513,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
                     tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,
                     language=lang, truths=truths or None, manifest=manifest, figures=figures,
                     preparation_flow=rd_preparation.flow if rd_preparation is not None else None,
-                    labels=cfg.report.get("labels"),
+                    labels=cfg.report.get("labels"), grids=grid_tables,
                 )
         timings["total_before_rename"] = time.perf_counter() - t0
         full_manifest = dict(manifest)
@@ -559,8 +525,9 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
     return report_path
 
 
-def _figures(tmp: Path, results: Mapping[str, Any], plots: Mapping[str, list[tuple[str, dict[str, Any]]]],
+def _figures(tmp: Path, cfg: RunConfig, results: Mapping[str, Any], plots: Mapping[str, list[tuple[str, dict[str, Any]]]],
              truths: Mapping[str, float | None], effects: pd.DataFrame, sample: Sample, lang: str) -> dict[str, Path]:
+    from .report._plots_auto import diagnostic_plots
     from .report._plotting import plot_effects, plot_sample_flow, save_figure
 
     figures: dict[str, Path] = {}
@@ -573,7 +540,23 @@ def _figures(tmp: Path, results: Mapping[str, Any], plots: Mapping[str, list[tup
         for kind, options in kinds:
             ax = getattr(results[name], f"plot_{kind}")(language=lang, **options)
             figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png", close=True)
+    for name in _first_cells(cfg, results):  # balance and overlap of every matching/weighting analysis
+        for kind, ax in diagnostic_plots(results[name], lang):
+            if f"{name}_{kind}" not in figures:
+                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png",
+                                                        close=True)
     return figures
+
+
+def _first_cells(cfg: RunConfig, results: Mapping[str, Any]) -> list[str]:
+    """Each analysis' result, or the first whole-sample cell of its grid (the cells of one analysis share their
+    covariates and sample, so their balance and overlap are the same unless an outcome has missing values)."""
+    names = []
+    for spec in cfg.analyses:
+        cells = [n for n in results if n == spec.name or (n.startswith(spec.name + "[") and "subgroup=" not in n
+                                                           and "]." not in n)]
+        names += cells[:1]
+    return names
 
 
 def _dumps(obj: Any) -> str:

@@ -22,6 +22,7 @@ from .._atomic_write import write_bytes_atomic
 from ..errors import SpecificationError
 from ._effects_table import effect_rows
 from ._html_blocks import count, esc, unique
+from ._html_grids import grids_section
 from ._html_sections import (
     FLOW_COLUMNS,
     details_section,
@@ -214,6 +215,7 @@ def build_report(
     notes: Sequence[str] = (),
     preparation_flow: pd.DataFrame | None = None,
     labels: Mapping[str, str] | None = None,
+    grids: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write a self-contained, deterministic HTML report of a run and return its path.
 
@@ -244,6 +246,9 @@ def build_report(
         step, table, rows in and out, per arm, reason, examples), shown before the sample flow.
     labels : variable name -> label (``report.labels`` of a run): variables (outcomes, covariates)
         are shown under their labels in the tables and the summary.
+    grids : the grid tables of a run keyed by file stem (``grid_<name>``: one row per cell with raw and
+        adjusted p-values; ``grid_<name>_equality``: tests of equal effects across subgroup levels), shown in
+        their own section; subgroup cells are then left out of the summary's paragraphs.
 
     Returns
     -------
@@ -264,21 +269,23 @@ def build_report(
                                  f"strings; got {labels!r}.")
     if labels is None:
         return _write_report(path, title, results, sample_flow, str(language), truths, manifest, figures, notes,
-                             preparation_flow)
+                             preparation_flow, grids)
     with variable_labels(labels):
         return _write_report(path, title, results, sample_flow, str(language), truths, manifest, figures, notes,
-                             preparation_flow)
+                             preparation_flow, grids)
 
 
 def _write_report(path: str | Path, title: str, results: Mapping[str, object], sample_flow: pd.DataFrame, lang: str,
                   truths: Mapping[str, float | None] | None, manifest: Mapping[str, object] | None,
                   figures: Mapping[str, str | Path] | None, notes: Sequence[str],
-                  preparation_flow: pd.DataFrame | None) -> Path:
+                  preparation_flow: pd.DataFrame | None, grids: Mapping[str, pd.DataFrame] | None = None) -> Path:
     path = Path(path)
+    grid_html = grids_section(grids, lang)
     toc = [
         ("summary", t("summary", lang)), ("design", t("design", lang)),
         *([("preparation", t("preparation", lang))] if preparation_flow is not None and len(preparation_flow) else []),
         ("sample-flow", t("sample_flow", lang)), ("effects", t("effects", lang)),
+        *([("grids", t("grids", lang))] if grid_html else []),
         ("details", t("details", lang)), ("figures", t("figures", lang)),
         ("reproducibility", t("reproducibility", lang)), ("notes", t("notes", lang)),
     ]
@@ -286,11 +293,12 @@ def _write_report(path: str | Path, title: str, results: Mapping[str, object], s
     body = [
         f"<h1>{esc(title)}</h1>",
         f"<nav aria-label='{esc(t('contents', lang))}'><ol>{nav}</ol></nav>",
-        summary_section(results, lang),
+        summary_section(results, lang, truths, skip_subgroups=bool(grid_html)),
         _design_section(results, sample_flow, manifest, lang),
         preparation_section(preparation_flow, lang),
         flow_section(sample_flow, lang),
         effects_section(results, truths, lang),
+        grid_html,
         details_section(results, lang),
         figures_section(figures, lang),
         reproducibility_section(manifest, lang),

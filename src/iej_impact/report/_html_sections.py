@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._file_names import file_stem
 from ._effects_table import effect_rows
 from ._html_blocks import (
     DIGITS,
@@ -222,7 +223,7 @@ def details_section(results: Mapping[str, object], language: str) -> str:
         parts.append(f"<p>{esc(t('details_empty', language))}</p>")
     for i, (name, res) in enumerate(results.items(), start=1):
         parts.append(f"<section class='result-detail' id='result-{i}'>\n<h3>{esc(name)}</h3>\n"
-                     f"{_summary_html(res, language, f'tables/{name}.csv')}\n</section>")
+                     f"{_summary_html(res, language, f'tables/{file_stem(name)}.csv')}\n</section>")
     return "\n".join(parts)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice
+from ._i18n_summary import SUMMARY_MESSAGES
 from ._i18n_tables import COLUMN_MESSAGES
 
 __all__ = [
@@ -397,7 +398,7 @@ _MESSAGES: dict[str, Mapping[str, str]] = {
 }
 
 #: every message of the report, plots and spreadsheets (the table vocabulary is in :mod:`._i18n_tables`)
-MESSAGES: Mapping[str, Mapping[str, str]] = {**_MESSAGES, **COLUMN_MESSAGES}
+MESSAGES: Mapping[str, Mapping[str, str]] = {**_MESSAGES, **COLUMN_MESSAGES, **SUMMARY_MESSAGES}
 
 
 def check_language(language: object, func: str) -> str:

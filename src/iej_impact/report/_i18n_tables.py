@@ -44,6 +44,47 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "weight": ("poids", "weight"),
     "negative": ("poids négatif", "negative weight"),
     "level": ("niveau", "level"),
+    # grids and comparisons
+    "source": ("résultat lu", "result read"),
+    "horizon": ("horizon", "horizon"),
+    "subgroup": ("sous-groupe", "subgroup"),
+    "p_value_holm": ("p ajustée (Holm)", "p adjusted (Holm)"),
+    "p_value_bh": ("p ajustée (Benjamini-Hochberg)", "p adjusted (Benjamini-Hochberg)"),
+    "p_value_rw": ("p ajustée (Romano-Wolf)", "p adjusted (Romano-Wolf)"),
+    "skipped": ("non estimé (raison)", "not estimated (reason)"),
+    "notes": ("notes", "notes"),
+    "test": ("test", "test"),
+    "levels": ("niveaux", "levels"),
+    "dropped_levels": ("niveaux écartés", "levels left out"),
+    "df": ("degrés de liberté", "degrees of freedom"),
+    "pooled_estimate": ("estimation commune", "pooled estimate"),
+    "ci_level": ("niveau de l'IC", "CI level"),
+    # omitted-variable sensitivity (Cinelli & Hazlett 2020) and E-values
+    "treatment": ("traitement", "treatment"),
+    "coefficient": ("coefficient", "coefficient"),
+    "t_value": ("t", "t"),
+    "dof": ("degrés de liberté", "degrees of freedom"),
+    "r2yd_x": ("R² partiel du traitement dans le résultat (R²Y~D|X)", "partial R² of the treatment in the outcome "
+               "(R²Y~D|X)"),
+    "rv_q": ("valeur de robustesse RV_q", "robustness value RV_q"),
+    "rv_qa": ("valeur de robustesse RV_q,α", "robustness value RV_q,α"),
+    "kd": ("multiple kd (traitement)", "multiple kd (treatment)"),
+    "ky": ("multiple ky (résultat)", "multiple ky (outcome)"),
+    "r2dz_x": ("R² partiel du facteur omis dans le traitement (R²D~Z|X)", "partial R² of the confounder in the "
+               "treatment (R²D~Z|X)"),
+    "r2yz_dx": ("R² partiel du facteur omis dans le résultat (R²Y~Z|D,X)", "partial R² of the confounder in the "
+                "outcome (R²Y~Z|D,X)"),
+    "covariate": ("covariable", "covariate"),
+    "r2dxj_x": ("R² partiel de la covariable dans le traitement (R²D~Xj|X-j)", "partial R² of the covariate in the "
+                "treatment (R²D~Xj|X-j)"),
+    "r2yxj_dx": ("R² partiel de la covariable dans le résultat (R²Y~Xj|D,X-j)", "partial R² of the covariate in the "
+                 "outcome (R²Y~Xj|D,X-j)"),
+    "quantity": ("quantité", "quantity"),
+    "point": ("valeur", "point"),
+    "lower": ("borne inf.", "lower"),
+    "upper": ("borne sup.", "upper"),
+    "bias": ("biais", "bias"),
+    "covered": ("IC contient la valeur vraie", "CI contains the true value"),
     # sample sizes
     "treated": ("traités", "treated"),
     "control": ("témoins", "control"),
@@ -176,6 +217,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "ok": ("cohérent", "consistent"),
     "gap": ("écart", "gap"),
     "rows read": ("lignes lues", "rows read"),
+    "risk_ratio": ("rapport de risques", "risk ratio"),
+    "evalue": ("E-valeur", "E-value"),
+    "wald_independent_subgroups": ("Wald, sous-groupes indépendants", "Wald, independent subgroups"),
 }
 
 _METHODS: dict[str, tuple[str, str]] = {
@@ -203,7 +247,26 @@ _ESTIMANDS: dict[str, tuple[str, str]] = {
     "ATT by event time (dynamic TWFE)": ("ATT par temps relatif (TWFE dynamique)", "ATT by event time (dynamic TWFE)"),
 }
 
+#: captions of result summaries' tables (``summary_<caption>``) and titles of results (``title_<type name>``)
+_CAPTIONS: dict[str, tuple[str, str]] = {
+    "Regression coefficient and sensitivity statistics": (
+        "Coefficient de régression et statistiques de sensibilité", "Regression coefficient and sensitivity statistics"),
+    "Bias-adjusted estimates for confounders of the given strength": (
+        "Estimations corrigées du biais d'un facteur de confusion de la force indiquée",
+        "Bias-adjusted estimates for confounders of the given strength"),
+    "Partial R2 of the benchmark covariates": ("R² partiels des covariables de référence",
+                                               "Partial R2 of the benchmark covariates"),
+    "Risk ratio and E-values": ("Rapport de risques et E-valeurs", "Risk ratio and E-values"),
+}
+_TITLES: dict[str, tuple[str, str]] = {
+    "OVBResult": ("Sensibilité à une variable omise (Cinelli et Hazlett, 2020)",
+                  "Omitted-variable sensitivity (Cinelli & Hazlett, 2020)"),
+    "EValueResult": ("E-valeur (VanderWeele et Ding, 2017)", "E-value (VanderWeele & Ding, 2017)"),
+}
+
 COLUMN_MESSAGES: Mapping[str, Mapping[str, str]] = {
+    **{f"summary_{k}": {"fr": fr, "en": en} for k, (fr, en) in _CAPTIONS.items()},
+    **{f"title_{k}": {"fr": fr, "en": en} for k, (fr, en) in _TITLES.items()},
     **{f"col_{k}": {"fr": fr, "en": en} for k, (fr, en) in _COLUMNS.items()},
     **{f"row_{k}": {"fr": fr, "en": en} for k, (fr, en) in _ROWS.items()},
     **{f"word_{k}": {"fr": fr, "en": en} for k, (fr, en) in _WORDS.items()},

@@ -35,14 +35,15 @@ def _period(value: float) -> int | float:
 
 def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = None, title: str = "",
                      reference: float | None = None, xlabel: str | None = None, language: str = "en",
-                     base_note: str | None = None) -> Any:
+                     base_note: str | None = None, anticipation: int | None = None) -> Any:
     """Estimates with pointwise CIs (bars) and, when present, a uniform band (shaded), against ``x``.
 
     ``frame`` needs columns ``x``, ``estimate``, ``ci_lower``, ``ci_upper`` and optionally
     ``band_lower``/``band_upper``; a ``post`` column (bool) draws pre-periods hollow. The plot shows
     the table's numbers and computes nothing. ``reference`` marks the reference period at 0 (a
     square, labelled "reference period (e = ...)"); ``base_note`` states the base period under the
-    axis label. ``xlabel`` defaults to the event-time label; legend and axis labels are in
+    axis label; ``anticipation`` (a number of periods, on an event-time axis) shades the anticipation
+    window, event times -anticipation..-1. ``xlabel`` defaults to the event-time label; legend and axis labels are in
     ``language`` ("en" or "fr"). Returns the Axes (a new pyplot-free Figure when ``ax`` is None).
     """
     language = check_language(language, "plot_event_times")
@@ -54,6 +55,9 @@ def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = No
         if ax is None:
             ax = _new_axes(6.5, 3.6)
         ax.axhline(0.0, color=COLOUR_REFERENCE, linewidth=0.8, linestyle="--", zorder=1)
+        if anticipation and x == "event_time":
+            ax.axvspan(-anticipation - 0.5, -0.5, color=COLOUR_SECOND, alpha=0.10, linewidth=0, zorder=0,
+                       label=t("plot_anticipation", language, a=anticipation))
         if {"band_lower", "band_upper"} <= set(frame.columns):
             bl, bh = frame["band_lower"].to_numpy(dtype=float), frame["band_upper"].to_numpy(dtype=float)
             ok = np.isfinite(bl) & np.isfinite(bh)
@@ -111,8 +115,10 @@ def plot_aggregate(result: Any, ax: Any = None, *, language: str = "en") -> Any:
         note = t("plot_base_universal" if reference is not None else "plot_base_varying", language, e=e)
     title = t("plot_aggregate_title", language, level=t(f"plot_level_{level}", language), outcome=variable_label(result.outcome),
               kind=t(f"plot_kind_{result.kind}", language) if f"plot_kind_{result.kind}" in MESSAGES else result.kind)
+    anticipation = ((getattr(result, "spec", None) or {}).get("att_gt") or {}).get("anticipation")
     return plot_event_times(frame, x=level, ax=ax, xlabel=t(_LEVEL_AXES[level], language), title=title,
-                            language=language, reference=reference, base_note=note)
+                            language=language, reference=reference, base_note=note,
+                            anticipation=anticipation if result.kind == "dynamic" else None)
 
 
 def plot_group_time(result: Any, ax: Any = None, *, language: str = "en") -> Any:

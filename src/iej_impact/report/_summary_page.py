@@ -32,7 +32,7 @@ from ._i18n import (
 )
 from ._labels import label
 
-__all__ = ["summary_section", "summary_paragraphs"]
+__all__ = ["is_subgroup_cell", "story_paragraph", "summary_paragraphs", "summary_section"]
 
 #: the design family of each method, whose assumption sentence is "assume_<family>"
 _FAMILY = {
@@ -119,10 +119,19 @@ def _pretrend_sentence(res: Any, language: str, parent: Any = None) -> str | Non
     return t(key, language, p=format_pvalue(p, language), df=getattr(wald, "df", ""))
 
 
-def summary_paragraphs(results: Mapping[str, object], language: str) -> list[tuple[str, str]]:
-    """(name, paragraph) for every result with a point estimate, in the order of ``results``."""
+def is_subgroup_cell(name: str) -> bool:
+    """Whether ``name`` is a subgroup cell of a grid (``a[...,subgroup=female:1]``) or derived from one."""
+    return "[" in name and "subgroup=" in name.split("[", 1)[1]
+
+
+def summary_paragraphs(results: Mapping[str, object], language: str, *,
+                       skip_subgroups: bool = False) -> list[tuple[str, str]]:
+    """(name, paragraph) for every result with a point estimate, in the order of ``results`` (subgroup cells of
+    grids left out with ``skip_subgroups``: the grid section shows them)."""
     out = []
     for row in effect_rows(results):
+        if skip_subgroups and is_subgroup_cell(row["name"]):
+            continue
         res = results[row["name"]]
         method = row["method"]
         estimand = estimand_label(row["estimand"], language)
@@ -149,14 +158,49 @@ def summary_paragraphs(results: Mapping[str, object], language: str) -> list[tup
     return out
 
 
-def summary_section(results: Mapping[str, object], language: str) -> str:
-    """The summary section: an introduction and one paragraph per headline estimate."""
-    paragraphs = summary_paragraphs(results, language)
+def story_paragraph(results: Mapping[str, object], truths: Mapping[str, float | None] | None,
+                    language: str) -> str | None:
+    """On synthetic data, which whole-sample estimates have a confidence interval containing the true effect, by
+    method, and which miss it (with estimate, truth and bias); None without true values."""
+    rows = [r for r in effect_rows(results, truths) if r.get("covered") is not None and not is_subgroup_cell(r["name"])]
+    if not rows:
+        return None
+    covered = [r for r in rows if r["covered"]]
+    sentences = [t("story_intro", language, covered=format_int(len(covered), language),
+                   total=format_int(len(rows), language))]
+    by_method: dict[str, list[bool]] = {}
+    for r in rows:
+        by_method.setdefault(str(r["method"]), []).append(bool(r["covered"]))
+    sentences.append(t("story_by_method", language, items="; ".join(
+        t("story_method_item", language, method=method_label(m, language), covered=format_int(sum(v), language),
+          total=format_int(len(v), language)) for m, v in by_method.items())))
+    missed = [r for r in rows if not r["covered"]]
+    if not missed:
+        sentences.append(t("story_all_covered", language))
+    else:
+        sentences.append(t("story_missed", language, items="; ".join(
+            t("story_item", language, name=r["name"], estimate=format_number(r["estimate"], language, 3),
+              truth=format_number(r["truth"], language, 3), bias=format_number(r["bias"], language, 3))
+            for r in missed)))
+        sentences.append(t("story_reading", language))
+    return " ".join(sentences)
+
+
+def summary_section(results: Mapping[str, object], language: str, truths: Mapping[str, float | None] | None = None,
+                    *, skip_subgroups: bool = False) -> str:
+    """The summary section: an introduction, one paragraph per headline estimate and, on synthetic data, a closing
+    paragraph on which designs recover the true effect."""
+    paragraphs = summary_paragraphs(results, language, skip_subgroups=skip_subgroups)
     parts = [f"<section class='summary' id='summary'>\n<h2>{esc(t('summary', language))}</h2>",
              f"<p class='caption'>{esc(t('summary_intro', language))}</p>"]
+    story = story_paragraph(results, truths, language)
+    if story:
+        parts.append(f"<div class='story'><h3>{esc(t('story_title', language))}</h3>\n<p>{esc(story)}</p></div>")
     if not paragraphs:
         parts.append(f"<p>{esc(t('effects_empty', language))}</p>")
     for name, text in paragraphs:
         parts.append(f"<p><strong>{esc(name)}</strong> \u2014 {esc(text)}</p>")
+    if skip_subgroups and any(is_subgroup_cell(r["name"]) for r in effect_rows(results)):
+        parts.append(f"<p class='caption'>{esc(t('summary_subgroups_elsewhere', language))}</p>")
     parts.append("</section>")
     return "\n".join(parts)
