@@ -20,7 +20,9 @@ Two separate services, both cheap when unused:
   part of the outer step's). Outside :func:`record_steps` a step records nothing. Timings never enter
   results: the runner writes them to ``manifest.json`` only.
 
-Neither changes what is computed: results are identical with the display on or off.
+Neither changes what is computed: results are identical with the display on or off. Both are
+process-wide (module state, not per thread): runs made in parallel threads share one switch and
+would interleave their steps; run them in separate processes.
 """
 
 from __future__ import annotations
