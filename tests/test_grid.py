@@ -137,7 +137,8 @@ def test_subgroup_equality_test_from_the_cells(grid_run):
         direct = (b[0] - b[1]) ** 2 / (v[0] + v[1])  # two independent samples
         assert test["statistic"] == pytest.approx(direct, rel=1e-12) and test["df"] == 1
         assert test["statistic"] == pytest.approx(subgroup_equality_test(b, np.sqrt(v))["statistic"])
-        assert test["test"] == "wald_independent_subgroups" and test["levels"] == ["0", "1"]
+        # robust (unit-level) influence functions on disjoint levels: uncorrelated, the same statistic
+        assert test["test"] == "wald_influence_functions" and test["levels"] == ["0", "1"]
 
 
 def test_constant_covariate_is_dropped_with_a_note(grid_run):
@@ -240,3 +241,35 @@ def test_outcomes_at_horizons_by_subgroup(tmp_path):
     assert results["results"]["ipw[outcome=training,horizon=12]"]["estimate"] == alone["estimate"]
     assert results["results"]["ipw[outcome=training,horizon=12]"]["true_value"] == alone["true_value"]
     assert list(results["comparisons"]) == ["employed_6m", "employed_12m", "training_6m", "training_12m"]
+
+
+def test_equality_test_uses_the_clusters_shared_by_the_levels():
+    """Levels (sex) that share clusters (territories): the levels' estimates are correlated through the
+    cluster sums of their influence functions, which the test uses (checked against a groupby computation)."""
+    import warnings
+
+    import pandas as pd
+
+    import iej_impact as iej
+    from iej_impact.synthesis import influence_correlation
+
+    persons = iej.simulate_cohort(800, seed=4, panel="none").persons
+    se = {"type": "clustered", "by": "territory_id"}
+    levels = [persons[persons["female"] == k] for k in (0, 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = [iej.ipw(rows, outcome="employed_12m", treatment="treated", covariates=["age", "isced_0_2"], se=se)
+               for rows in levels]
+    sums = [pd.Series(r.influence / len(rows), index=rows.index).groupby(rows["territory_id"]).sum()
+            for r, rows in zip(res, levels, strict=True)]
+    both = pd.concat(sums, axis=1).fillna(0.0).to_numpy()
+    cov = both.T @ both
+    expected = cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])
+    corr = influence_correlation(res, [rows.index for rows in levels], persons["territory_id"])
+    assert corr[0, 1] == pytest.approx(expected, rel=1e-10) and abs(expected) > 1e-3
+    b = np.array([r.estimate for r in res])
+    s = np.array([r.std_error for r in res])
+    test = subgroup_equality_test(b, s, ["0", "1"], correlation=corr)
+    direct = (b[1] - b[0]) ** 2 / (s[0] ** 2 + s[1] ** 2 - 2 * corr[0, 1] * s[0] * s[1])
+    assert test["statistic"] == pytest.approx(direct, rel=1e-10) and test["test"] == "wald_influence_functions"
+    assert subgroup_equality_test(b, s, ["0", "1"])["statistic"] != pytest.approx(direct, rel=1e-6)

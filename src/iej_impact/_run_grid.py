@@ -19,7 +19,7 @@ from .results import jsonable
 from .synthesis import adjust_p_values, compare, cost_per_outcome, subgroup_equality_test
 from .synthesis._compare import COMPARE_COLUMNS
 from .synthesis._multiplicity import ADJUSTMENTS
-from .synthesis._romano_wolf import romano_wolf, romano_wolf_unavailable
+from .synthesis._romano_wolf import influence_correlation, romano_wolf, romano_wolf_unavailable
 
 __all__ = ["add_grid_fields", "comparison_tables", "grid_frames", "run_cells", "subgroup_names",
            "write_comparison_plots"]
@@ -89,7 +89,8 @@ def _run_grid(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[s
             records += level_records
             usable = [r for r in level_records if not r.get("skipped")]
             test = subgroup_equality_test([_nan(r["estimate"]) for r in usable], [_nan(r["std_error"]) for r in usable],
-                                          [r["level"] for r in usable])
+                                          [r["level"] for r in usable],
+                                          correlation=_correlation(usable, results, row_index, sample.data))
             tests.append({"outcome": outcome, **_horizon(cell.horizon), "subgroup": column, **test})
     for method, key in ADJUSTMENTS.items():
         adjusted = adjust_p_values([r.get("p_value") for r in records], method)  # type: ignore[arg-type]
@@ -106,6 +107,29 @@ def _run_grid(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[s
     return names, jsonable(summary)
 
 
+def _clusters(effects: list[Any], frame: pd.DataFrame) -> tuple[str | None, pd.Series | None]:
+    """The clustering column shared by every effect (and its values), or (None, None)."""
+    by = {getattr(getattr(e, "inference", None), "by", None) for e in effects}
+    column = next(iter(by)) if len(by) == 1 else None
+    if isinstance(column, str) and column in frame.columns:
+        return column, frame[column]
+    return None, None
+
+
+def _correlation(records: list[dict[str, Any]], results: Mapping[str, Any], row_index: Mapping[str, pd.Index],
+                 frame: pd.DataFrame) -> np.ndarray | None:
+    """The correlation of the subgroup levels' estimates from their influence functions (clustered when the levels
+    are: clusters shared across levels correlate them); None when an effect has no usable influence function (the
+    test then takes the levels as independent)."""
+    if len(records) < 2 or any(r["source"] != r["name"] for r in records):
+        return None
+    effects = [results[r["name"]] for r in records]
+    rows = [row_index[r["name"]] for r in records]
+    if romano_wolf_unavailable(effects, rows):
+        return None
+    return influence_correlation(effects, rows, _clusters(effects, frame)[1])
+
+
 def _romano_wolf(records: list[dict[str, Any]], results: Mapping[str, Any], row_index: Mapping[str, pd.Index],
                  frame: pd.DataFrame, seed: int | None) -> str:
     """``p_value_rw`` on each cell of the family (None when not computable); returns the note saying how, or why
@@ -120,9 +144,7 @@ def _romano_wolf(records: list[dict[str, Any]], results: Mapping[str, Any], row_
     why = romano_wolf_unavailable(effects, rows)
     if why:
         return f"Romano-Wolf p-values: not computed: {why}; Holm controls the same family-wise error rate."
-    by = {getattr(getattr(e, "inference", None), "by", None) for e in effects}
-    column = next(iter(by)) if len(by) == 1 else None
-    clusters = frame[column] if isinstance(column, str) and column in frame.columns else None
+    column, clusters = _clusters(effects, frame)
     p = romano_wolf(effects, rows=rows, clusters=clusters, reps=RW_REPS, seed=0 if seed is None else seed)
     for r, value in zip(family, p, strict=True):
         r["p_value_rw"] = float(value)

@@ -49,15 +49,16 @@ SUMMARY_MESSAGES: dict[str, dict[str, str]] = {
               "probabilité d'au moins un faux positif, Benjamini-Hochberg (1995) la proportion attendue de faux "
               "positifs, Romano-Wolf (2005) contrôle la même probabilité que Holm en tenant compte de la dépendance "
               "entre les estimations (bootstrap des fonctions d'influence ; absent quand un estimateur n'en a pas, "
-              "comme l'appariement). Le test d'égalité compare les effets des niveaux d'un sous-groupe (test de Wald, "
-              "échantillons indépendants).",
+              "comme l'appariement). Le test d'égalité compare les effets des niveaux d'un sous-groupe (test de Wald ; "
+              "covariance tirée des fonctions d'influence, grappes partagées comprises, ou niveaux indépendants "
+              "pour l'appariement).",
         "en": "An analysis run over several outcomes, horizons or subgroups forms a grid. P-values are given raw "
               "and adjusted for the number of estimates in the grid: Holm (1979) controls the probability of at "
               "least one false positive, Benjamini-Hochberg (1995) the expected share of false positives, Romano-Wolf "
               "(2005) the same probability as Holm while accounting for the dependence between the estimates "
               "(bootstrap of the influence functions; absent when an estimator has none, as matching). The "
-              "equality test compares the effects across the levels of a subgroup (Wald test, independent "
-              "samples).",
+              "equality test compares the effects across the levels of a subgroup (Wald test; covariance from the "
+              "influence functions, shared clusters included, or levels taken as independent for matching).",
     },
     "grids_equality": {"fr": "Tests d'égalité des effets entre niveaux des sous-groupes",
                        "en": "Tests of equal effects across subgroup levels"},

@@ -220,6 +220,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "risk_ratio": ("rapport de risques", "risk ratio"),
     "evalue": ("E-valeur", "E-value"),
     "wald_independent_subgroups": ("Wald, sous-groupes indépendants", "Wald, independent subgroups"),
+    "wald_influence_functions": ("Wald, covariance des fonctions d'influence", "Wald, influence-function covariance"),
 }
 
 _METHODS: dict[str, tuple[str, str]] = {

@@ -10,7 +10,7 @@ amounts); plots of its tables live in ``report``.
 from ._compare import compare
 from ._cost import CostEffectResult, cost_per_outcome, fieller_interval
 from ._multiplicity import adjust_p_values, subgroup_equality_test
-from ._romano_wolf import romano_wolf
+from ._romano_wolf import influence_correlation, romano_wolf
 
 __all__ = ["CostEffectResult", "adjust_p_values", "compare", "cost_per_outcome", "fieller_interval",
-           "romano_wolf", "subgroup_equality_test"]
+           "influence_correlation", "romano_wolf", "subgroup_equality_test"]

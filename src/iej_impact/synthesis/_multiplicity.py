@@ -50,7 +50,7 @@ def adjust_p_values(p_values: Sequence[float | None], method: Literal["holm", "b
 
 
 def subgroup_equality_test(estimates: Sequence[float], std_errors: Sequence[float],
-                           levels: Sequence[Any] | None = None) -> dict[str, Any]:
+                           levels: Sequence[Any] | None = None, correlation: np.ndarray | None = None) -> dict[str, Any]:
     """Wald test that the effect is the same in every subgroup level.
 
     With estimates b_k and standard errors s_k from K disjoint subsamples (so independent: the
@@ -59,6 +59,11 @@ def subgroup_equality_test(estimates: Sequence[float], std_errors: Sequence[floa
     R and is chi-squared with K - 1 degrees of freedom under equality. Independence fails when the
     subgroups share clusters (for instance standard errors clustered by territory and subgroups
     by sex): the test then ignores that covariance.
+
+    ``correlation`` (K x K, e.g. from the levels' influence functions summed by cluster: see
+    :func:`~iej_impact.synthesis.influence_correlation`) gives the covariance V = S C S of the estimates, and
+    the test is then W = (R b)'(R V R')^{-1}(R b) with the contrasts b_k - b_1 (``"test":
+    "wald_influence_functions"``): the covariance that clusters shared between levels induce is accounted for.
 
     Returns ``{"test": "wald_independent_subgroups", "statistic", "df", "p_value", "levels",
     "pooled_estimate"}``; levels with a missing or zero standard error are left out (listed in
@@ -81,5 +86,15 @@ def subgroup_equality_test(estimates: Sequence[float], std_errors: Sequence[floa
     pooled = float(np.sum(w * b[usable]) / np.sum(w))
     stat = float(np.sum(w * (b[usable] - pooled) ** 2))
     df = int(usable.sum() - 1)
+    if correlation is not None:
+        c = np.asarray(correlation, dtype=float)
+        if c.shape != (len(b), len(b)):
+            raise DataError(f"subgroup_equality_test(): correlation must be {len(b)} x {len(b)}; got {c.shape}.")
+        su = s[usable]
+        v = su[:, None] * c[np.ix_(usable, usable)] * su[None, :]
+        r = np.hstack([-np.ones((df, 1)), np.eye(df)])
+        rb = r @ b[usable]
+        stat = float(rb @ np.linalg.solve(r @ v @ r.T, rb))
+        out["test"] = "wald_influence_functions"
     out.update(statistic=stat, df=df, p_value=float(stats.chi2.sf(stat, df)), pooled_estimate=pooled)
     return out

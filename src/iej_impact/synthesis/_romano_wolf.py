@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..errors import SpecificationError
 
-__all__ = ["romano_wolf", "romano_wolf_unavailable"]
+__all__ = ["influence_correlation", "romano_wolf", "romano_wolf_unavailable"]
 
 #: draws per block of the bootstrap (bounds the memory: block x units doubles)
 _BLOCK = 250
@@ -56,6 +56,39 @@ def romano_wolf_unavailable(results: Sequence[Any], rows: Sequence[Sequence[Any]
         if se is None or not np.isfinite(se) or se <= 0 or getattr(res, "estimate", None) is None:
             return "an effect has no finite estimate or standard error"
     return None
+
+
+def _stacked(results: Sequence[Any], rows: Sequence[Sequence[Any]], clusters: pd.Series | None) -> np.ndarray:
+    """psi[u, k]: the sum over unit (or cluster) u's rows of effect k's influence / n_k, divided by s_k."""
+    labels = pd.Index(pd.unique(np.concatenate([np.asarray(list(r), dtype=object) for r in rows])))
+    if clusters is not None:
+        missing = labels.difference(clusters.index)
+        if len(missing):
+            raise SpecificationError(f"{len(missing)} row(s) have no cluster (e.g. {list(missing[:3])}).")
+        groups, uniques = pd.factorize(clusters.reindex(labels), sort=True)
+        n_units = len(uniques)
+    else:
+        groups, n_units = np.arange(len(labels)), len(labels)
+    psi = np.zeros((n_units, len(results)))
+    for j, (res, r) in enumerate(zip(results, rows, strict=True)):
+        influence = np.asarray(res.influence, dtype=float)
+        position = labels.get_indexer(pd.Index(np.asarray(list(r), dtype=object)))
+        np.add.at(psi[:, j], groups[position], influence / (len(influence) * float(res.std_error)))
+    return psi
+
+
+def influence_correlation(results: Sequence[Any], rows: Sequence[Sequence[Any]],
+                          clusters: pd.Series | None = None) -> np.ndarray:
+    """The correlation matrix of the effects' estimates from their influence functions (summed by cluster when
+    ``clusters`` is given): zero between effects on disjoint units in different clusters, positive between
+    effects on the same people. Raises :class:`SpecificationError` when an effect has no usable influence."""
+    why = romano_wolf_unavailable(results, rows)
+    if why:
+        raise SpecificationError(f"influence_correlation(): {why}.")
+    psi = _stacked(results, rows, clusters)
+    cov = psi.T @ psi
+    d = np.sqrt(np.diag(cov))
+    return cov / np.outer(d, d)
 
 
 def romano_wolf(results: Sequence[Any], *, rows: Sequence[Sequence[Any]] | None = None,
@@ -80,35 +113,20 @@ def romano_wolf(results: Sequence[Any], *, rows: Sequence[Sequence[Any]] | None 
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 99:
         raise SpecificationError(f"romano_wolf(): reps must be an integer of at least 99; got {reps!r}.")
     if rows is None:
-        n0 = len(np.asarray(getattr(results[0], "influence", None) if results[0] is not None else []))
-        rows = [range(n0)] * k
+        first = getattr(results[0], "influence", None)
+        rows = [range(0 if first is None else len(first))] * k
     why = romano_wolf_unavailable(results, rows)
     if why:
         raise SpecificationError(f"romano_wolf(): {why}.")
-    labels = pd.Index(pd.unique(np.concatenate([np.asarray(list(r), dtype=object) for r in rows])))
-    if clusters is not None:
-        missing = labels.difference(clusters.index)
-        if len(missing):
-            raise SpecificationError(f"romano_wolf(): {len(missing)} row(s) have no cluster (e.g. {list(missing[:3])}).")
-        groups, uniques = pd.factorize(clusters.reindex(labels), sort=True)
-        n_units = len(uniques)
-    else:
-        groups, n_units = np.arange(len(labels)), len(labels)
-    # psi[u, k]: the sum over unit (or cluster) u's rows of effect k's influence / n_k, divided by s_k
-    psi = np.zeros((n_units, k))
-    t_obs = np.empty(k)
-    for j, (res, r) in enumerate(zip(results, rows, strict=True)):
-        influence = np.asarray(res.influence, dtype=float)
-        position = labels.get_indexer(pd.Index(np.asarray(list(r), dtype=object)))
-        np.add.at(psi[:, j], groups[position], influence / (len(influence) * float(res.std_error)))
-        t_obs[j] = abs(float(res.estimate)) / float(res.std_error)
+    psi = _stacked(results, rows, clusters)
+    t_obs = np.array([abs(float(r.estimate)) / float(r.std_error) for r in results])
     rng = np.random.default_rng(seed)
     order = np.argsort(-t_obs, kind="stable")
     exceed = np.zeros(k)
     done = 0
     while done < reps:
         m = min(_BLOCK, reps - done)
-        draws = np.abs(rng.standard_normal((m, n_units)) @ psi)[:, order]   # T*_(j)b, columns by decreasing t
+        draws = np.abs(rng.standard_normal((m, psi.shape[0])) @ psi)[:, order]   # T*_(j)b, columns by decreasing t
         tail_max = np.maximum.accumulate(draws[:, ::-1], axis=1)[:, ::-1]   # max over j >= s
         exceed += (tail_max >= t_obs[order]).sum(axis=0)
         done += m
