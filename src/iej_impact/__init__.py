@@ -11,6 +11,7 @@ so ``import iej_impact`` does not pay for them.
 from importlib import import_module
 from typing import Any
 
+from ._progress import show_progress
 from .data import (
     TABLES,
     Sample,
@@ -219,6 +220,7 @@ __all__ = [
     "regression_adjustment",
     "rosenbaum_bounds",
     "run",
+    "show_progress",
     "simulate_cohort",
     "stack_arms",
     "subgroup_equality_test",

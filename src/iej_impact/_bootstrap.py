@@ -20,10 +20,11 @@ Efron, B. and Tibshirani, R. (1993). An Introduction to the Bootstrap. Chapman &
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from ._progress import progress, task
 from .errors import EstimationError
 
 __all__ = ["rademacher_draws", "iqr_se", "sup_t_critical", "resample_se", "fresh_seed"]
@@ -54,11 +55,13 @@ def rademacher_draws(scores: np.ndarray, reps: int, seed: int, *, chunk: int = 1
     rng = np.random.default_rng(seed)
     out = np.empty((reps, k))
     nbytes = (n + 7) // 8
-    for start in range(0, reps, chunk):
-        b = min(chunk, reps - start)
-        bits = np.unpackbits(np.frombuffer(rng.bytes(b * nbytes), dtype=np.uint8).reshape(b, nbytes),
-                             axis=1, count=n)
-        out[start:start + b] = 2.0 * (bits.astype(np.float32) @ s32) - total
+    with task("multiplier bootstrap", total=reps, unit="draw", when=n * k * reps >= 10**8) as ticker:
+        for start in range(0, reps, chunk):
+            b = min(chunk, reps - start)
+            bits = np.unpackbits(np.frombuffer(rng.bytes(b * nbytes), dtype=np.uint8).reshape(b, nbytes),
+                                 axis=1, count=n)
+            out[start:start + b] = 2.0 * (bits.astype(np.float32) @ s32) - total
+            ticker.update(b)  # per block of draws
     return out
 
 
@@ -96,10 +99,10 @@ def resample_se(
     draws = np.empty(reps)
     if clusters is None and strata is not None:
         groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
-        for b in range(reps):
+        for b in _replicates(reps):
             draws[b] = statistic(np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups]))
     elif clusters is None:
-        for b in range(reps):
+        for b in _replicates(reps):
             draws[b] = statistic(rng.integers(0, n, n))
     else:
         clusters = np.asarray(clusters)
@@ -107,7 +110,7 @@ def resample_se(
         bounds = np.flatnonzero(np.diff(clusters[order])) + 1
         members = np.split(order, bounds)
         g = len(members)
-        for b in range(reps):
+        for b in _replicates(reps):
             pick = rng.integers(0, g, g)
             draws[b] = statistic(np.concatenate([members[j] for j in pick]))
     bad = ~np.isfinite(draws)
@@ -117,3 +120,8 @@ def resample_se(
             "with no treated or no control unit); use an analytic standard error instead."
         )
     return float(np.std(draws, ddof=1)), draws
+
+
+def _replicates(reps: int) -> Iterator[int]:
+    """0 .. reps - 1, ticked on the progress display (each replicate is a whole re-estimation)."""
+    return progress(range(reps), desc="bootstrap", total=reps, unit="resample")

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from ._progress import LARGE, task
 from ._separation import diagnose, perfect_eta
 from .errors import EstimationError
 
@@ -324,34 +325,36 @@ def fit_binary(
     ll = float(np.dot(w, ll_i))
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        grad = z.T @ (w * r)
-        hess = weighted_gram(z, w * h)
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            break
-        if not np.all(np.isfinite(step)):
-            break
-        move = float(np.max(np.abs(z @ step), initial=0.0))
-        t = 1.0 if move <= MAX_ETA_STEP else MAX_ETA_STEP / move
-        for _ in range(40):
-            cand = gamma + t * step
-            eta_c = z @ cand
-            p_c, ll_c_i, r_c, h_c, _ = _link_parts(eta_c, y, link)
-            ll_c = float(np.dot(w, ll_c_i))
-            if np.isfinite(ll_c) and ll_c >= ll - 1e-12 * (1.0 + abs(ll)):
+    with task(f"{func}(): {what}, Newton iterations", unit="iter", when=n >= LARGE) as ticker:
+        for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+            ticker.update(1)
+            grad = z.T @ (w * r)
+            hess = weighted_gram(z, w * h)
+            try:
+                step = np.linalg.solve(hess, grad)
+            except np.linalg.LinAlgError:
                 break
-            t *= 0.5
-        gain = ll_c - ll
-        gamma, eta, p, r, h, ll = cand, eta_c, p_c, r_c, h_c, ll_c
-        if np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(gamma))):
-            converged = True
-            break
-        # units pushed towards scores of 0/1 and nothing left to gain: separation, stop climbing
-        if (gain <= 1e-13 * (1.0 + abs(ll)) and t * move > 0.5
-                and float(np.max(sign * eta * (w > 0))) > stall):
-            break
+            if not np.all(np.isfinite(step)):
+                break
+            move = float(np.max(np.abs(z @ step), initial=0.0))
+            t = 1.0 if move <= MAX_ETA_STEP else MAX_ETA_STEP / move
+            for _ in range(40):
+                cand = gamma + t * step
+                eta_c = z @ cand
+                p_c, ll_c_i, r_c, h_c, _ = _link_parts(eta_c, y, link)
+                ll_c = float(np.dot(w, ll_c_i))
+                if np.isfinite(ll_c) and ll_c >= ll - 1e-12 * (1.0 + abs(ll)):
+                    break
+                t *= 0.5
+            gain = ll_c - ll
+            gamma, eta, p, r, h, ll = cand, eta_c, p_c, r_c, h_c, ll_c
+            if np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(gamma))):
+                converged = True
+                break
+            # units pushed towards scores of 0/1 and nothing left to gain: separation, stop climbing
+            if (gain <= 1e-13 * (1.0 + abs(ll)) and t * move > 0.5
+                    and float(np.max(sign * eta * (w > 0))) > stall):
+                break
     diag, perfect = diagnose(z[:, 1:] if raw is None else raw, y, w, names=names, prob=p, scaled_coef=gamma[1:],
                              converged=converged)
     if diag is not None:

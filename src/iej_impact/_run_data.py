@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._progress import progress, step
 from ._validation import suggest
 from .config import PATH_PARAMS, SYNTHETIC_TABLES, RunConfig
 from .errors import ConfigError, DataError, SpecificationError
@@ -137,11 +138,12 @@ def _prepared_run_data(cfg: RunConfig) -> RunData:
     data = cfg.data
     tables: dict[str, pd.DataFrame] = {}
     inputs: list[dict[str, Any]] = []
-    for name, spec in data["sources"].items():
+    for name, spec in progress(data["sources"].items(), desc="data.sources", total=len(data["sources"]), unit="file"):
         path = cfg.resolve(spec["path"])
         opts = {k: v for k, v in spec.items() if k not in ("path", "arm", "id", "treatment")}
         try:
-            tables[name] = load_data(path, **opts)
+            with step(f"data.sources.{name}"):
+                tables[name] = load_data(path, **opts)
         except (DataError, SpecificationError) as exc:
             raise ConfigError(str(exc), location=f"data.sources.{name}") from exc
         inputs.append({"role": f"source:{name}", "path": spec["path"], "sha256": file_sha256(path),

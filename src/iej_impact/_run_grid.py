@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._config_grid import cell_name, file_stem, format_level, grid_columns, grid_outcomes, is_grid
+from ._progress import step, task
 from ._run_data import echo_once
 from .errors import ConfigError, DataError, EstimationError, SpecificationError
 from .results import jsonable
@@ -48,8 +49,19 @@ def run_cells(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[s
         run_warnings[spec.name] = run_one(spec, kwargs, sample, results)
         _record_cost(spec, spec.name, results, tables, resolve)
         return [spec.name], None
-    with echo_once(f"{spec.location} ({spec.name})"):
-        return _run_grid(spec, kwargs, sample, results, run_warnings, run_one, tables, resolve, seed)
+    with echo_once(f"{spec.location} ({spec.name})"), task(f"{spec.name}: cells", unit="cell") as ticker:
+        return _run_grid(spec, kwargs, sample, results, run_warnings, _timed(run_one, ticker), tables, resolve, seed)
+
+
+def _timed(run_one: RunOne, ticker: Any) -> RunOne:
+    """``run_one`` with each grid cell timed as a step of the run (within its analysis) and ticked on the bar."""
+    def one_cell(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[str, Any]) -> list[dict[str, str]]:
+        ticker.stage(spec.name)
+        with step(spec.name):
+            found = run_one(spec, kwargs, sample, results)
+        ticker.update(1)
+        return found
+    return one_cell
 
 
 def _run_grid(spec: Any, kwargs: Mapping[str, Any], sample: Any, results: dict[str, Any],

@@ -35,10 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="replace a previous output directory of iej-impact")
     r.add_argument("--only", nargs="+", metavar="NAME", help="run only these analyses")
     r.add_argument("--debug", action="store_true", help="show tracebacks")
+    _progress_flag(r)
 
     v = sub.add_parser("validate", help="parse the config, load data, check columns and parameters (no estimation)")
     v.add_argument("config", type=Path)
     v.add_argument("--debug", action="store_true")
+    _progress_flag(v)
 
     s = sub.add_parser("simulate", help="write the synthetic IEJ cohort and its true effects")
     s.add_argument("--output-dir", default="synthetic_cohort")
@@ -54,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace a previous output directory of iej-impact")
     s.add_argument("--debug", action="store_true")
     return p
+
+
+def _progress_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show (or hide) progress bars on stderr during long steps; default: shown only when "
+                        "stderr is a terminal")
 
 
 class Terminated(KeyboardInterrupt):
@@ -101,12 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(args: argparse.Namespace) -> int:
+    from ._progress import show_progress
+
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "validate":
-            return _validate(args)
-        return _simulate(args)
+        with show_progress(getattr(args, "progress", None)):  # None: only when stderr is a terminal
+            return _dispatch(args)
     except (ConfigError, DataError, SpecificationError) as exc:
         _error(exc, args.debug, kind="error")
         return EXIT_USER
@@ -116,6 +123,14 @@ def _command(args: argparse.Namespace) -> int:
     except Exception as exc:  # an internal error: say so, keep the traceback for --debug
         _error(exc, args.debug, kind=f"internal error ({type(exc).__name__})")
         return EXIT_FAILED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _run(args)
+    if args.command == "validate":
+        return _validate(args)
+    return _simulate(args)
 
 
 def _error(exc: BaseException, debug: bool, *, kind: str) -> None:

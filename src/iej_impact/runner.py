@@ -23,7 +23,7 @@ import pandas as pd
 from ._config_grid import check_grid, file_stem
 from ._output_dir import OutputTarget, check_output_dir, staged
 from ._params import column_parameters
-from ._progress import progress
+from ._progress import progress, record_steps, step
 from ._run_data import RunData, load_run_data, table_names, tables_used, warning_records
 from ._run_grid import add_grid_fields, comparison_tables, grid_frames, run_cells, write_comparison_plots
 from ._run_truth import grid_truths, result_truths
@@ -213,7 +213,17 @@ def run(
     force: bool = False,
     only: list[str] | None = None,
 ) -> RunResult:
-    """Run every analysis of a configuration and write results, tables, figures, report, manifest."""
+    """Run every analysis of a configuration and write results, tables, figures, report, manifest.
+
+    Long steps show a progress display on stderr when it is a terminal (``iej_impact.show_progress``
+    switches it); the manifest lists every step with its seconds (``steps``).
+    """
+    with record_steps() as steps:
+        return _run(config, output_dir, force, only, steps)
+
+
+def _run(config: str | Path | RunConfig, output_dir: str | Path | None, force: bool, only: list[str] | None,
+         steps: list[dict[str, Any]]) -> RunResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cfg = config if isinstance(config, RunConfig) else load_config(config)
@@ -226,12 +236,14 @@ def run(
             raise ConfigError(f"--only names unknown analyses {unknown}; known: {[a.name for a in cfg.analyses]}.")
 
     tick = time.perf_counter()
-    rd = load_run_data(cfg)
+    with step("data.load"):  # reading the files (and data.prepare's steps, timed each within it)
+        rd = load_run_data(cfg)
     timings["load_data"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    samples = _Samples(cfg, rd)
-    sample = samples.main
-    _check_analyses(cfg, rd, samples, analyses)  # every user error before the first estimation
+    with step("sample"):
+        samples = _Samples(cfg, rd)
+        sample = samples.main
+        _check_analyses(cfg, rd, samples, analyses)  # every user error before the first estimation
     timings["define_sample"] = time.perf_counter() - tick
     roles = _sample_roles(cfg, rd)
 
@@ -242,8 +254,9 @@ def run(
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
-        cells, grid = run_cells(spec, kwargs, samples.for_analysis(spec), results, run_warnings, _run_analysis,
-                                rd.tables, cfg.resolve, cfg.seed)  # the analysis, or each cell of its grid
+        with step(f"{spec.location} {spec.name}"):  # each grid cell is a step within it, ticked on a bar
+            cells, grid = run_cells(spec, kwargs, samples.for_analysis(spec), results, run_warnings, _run_analysis,
+                                    rd.tables, cfg.resolve, cfg.seed)  # the analysis, or each cell of its grid
         grids.update({spec.name: grid} if grid else {})
         for cell in cells:
             plots[cell] = [(kind, spec.plot_options(kind)) for kind in spec.plots]
@@ -276,11 +289,13 @@ def run(
         results_json["synthetic_truth"] = jsonable(rd.synthetic.truth)
 
     tick = time.perf_counter()
-    report_path = _write_outputs(target, cfg, samples, results, plots, truths, results_json, manifest, timings, t0)
+    report_path = _write_outputs(target, cfg, samples, results, plots, truths, results_json, manifest, timings, t0,
+                                 steps)
     timings["write_outputs"] = time.perf_counter() - tick
     final_report = out / report_path.name if report_path else None
     return RunResult(output_dir=out, results=results, sample=sample, results_json=results_json, manifest=manifest,
                      report_path=final_report, truths=truths)
+
 
 
 def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
@@ -456,12 +471,10 @@ def _input_files(cfg: RunConfig) -> list[Path]:
 def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, results: Mapping[str, Any],
                    plots: Mapping[str, list[tuple[str, dict[str, Any]]]], truths: Mapping[str, float | None],
                    results_json: dict[str, Any], manifest: dict[str, Any], timings: dict[str, float],
-                   t0: float) -> Path | None:
+                   t0: float, steps: list[dict[str, Any]]) -> Path | None:
     from .data._io import write_table
     from .report._effects_table import effects_frame
     from .report._labels import variable_labels
-    from .report._plots_auto import diagnostic_plots
-    from .report._plotting import plot_effects, plot_sample_flow, save_figure
     from .report._spreadsheets import write_spreadsheets
 
     sample = samples.main
@@ -483,45 +496,56 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
     with staged(target) as tmp, variable_labels(cfg.report.get("labels")):
         (tmp / "tables").mkdir(parents=True)
         (tmp / "figures").mkdir()
-        for name, frame in tables.items():
-            write_table(frame, tmp / "tables" / f"{name}.csv")
-        write_spreadsheets(tables, tmp / "tables", lang)  # tables/excel/*.csv and tables/tables.xlsx, for people
-
-        figures: dict[str, Path] = {}
-        if len(effects):
-            ax = plot_effects(effects, truths=truths if any(v is not None for v in truths.values()) else None, language=lang)
-            figures["effects"] = save_figure(ax, tmp / "figures" / "effects.png", close=True)
-        ax = plot_sample_flow(sample.flow.table, language=lang)
-        figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png", close=True)
-        for name, kinds in plots.items():
-            for kind, options in kinds:
-                ax = getattr(results[name], f"plot_{kind}")(language=lang, **options)
-                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png", close=True)
-        for name in _first_cells(cfg, results):  # balance and overlap of every matching/weighting analysis
-            for kind, ax in diagnostic_plots(results[name], lang):
-                if f"{name}_{kind}" not in figures:
-                    figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png",
-                                                            close=True)
-        write_comparison_plots(tmp, grid_tables, lang, figures)
-
-        (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
+        with step("outputs.tables"):
+            for name, frame in progress(tables.items(), desc="tables", total=len(tables)):
+                write_table(frame, tmp / "tables" / f"{name}.csv")
+            write_spreadsheets(tables, tmp / "tables", lang)  # tables/excel/*.csv and tables/tables.xlsx, for people
+            (tmp / "results.json").write_text(_dumps(results_json), encoding="utf-8")
+        with step("outputs.figures"):
+            figures = _figures(tmp, cfg, results, plots, truths, effects, sample, lang)
+            write_comparison_plots(tmp, grid_tables, lang, figures)
         report_path = None
         if "html" in cfg.report["formats"]:
             from .report._html import build_report
 
-            report_path = build_report(
-                tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,
-                language=lang, truths=truths or None, manifest=manifest, figures=figures,
-                preparation_flow=rd_preparation.flow if rd_preparation is not None else None,
-                labels=cfg.report.get("labels"), grids=grid_tables,
-            )
+            with step("outputs.report"):
+                report_path = build_report(
+                    tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,
+                    language=lang, truths=truths or None, manifest=manifest, figures=figures,
+                    preparation_flow=rd_preparation.flow if rd_preparation is not None else None,
+                    labels=cfg.report.get("labels"), grids=grid_tables,
+                )
         timings["total_before_rename"] = time.perf_counter() - t0
         full_manifest = dict(manifest)
         full_manifest["timings_seconds"] = {k: round(v, 4) for k, v in timings.items()}
+        full_manifest["steps"] = [dict(s) for s in steps]  # each step, in order: {name, seconds[, within]}
         full_manifest["command"] = " ".join(sys.argv)
         (tmp / "manifest.json").write_text(_dumps(jsonable(full_manifest)), encoding="utf-8")
 
     return report_path
+
+
+def _figures(tmp: Path, cfg: RunConfig, results: Mapping[str, Any], plots: Mapping[str, list[tuple[str, dict[str, Any]]]],
+             truths: Mapping[str, float | None], effects: pd.DataFrame, sample: Sample, lang: str) -> dict[str, Path]:
+    from .report._plots_auto import diagnostic_plots
+    from .report._plotting import plot_effects, plot_sample_flow, save_figure
+
+    figures: dict[str, Path] = {}
+    if len(effects):
+        ax = plot_effects(effects, truths=truths if any(v is not None for v in truths.values()) else None, language=lang)
+        figures["effects"] = save_figure(ax, tmp / "figures" / "effects.png", close=True)
+    ax = plot_sample_flow(sample.flow.table, language=lang)
+    figures["sample_flow"] = save_figure(ax, tmp / "figures" / "sample_flow.png", close=True)
+    for name, kinds in progress(plots.items(), desc="figures", total=len(plots)):
+        for kind, options in kinds:
+            ax = getattr(results[name], f"plot_{kind}")(language=lang, **options)
+            figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png", close=True)
+    for name in _first_cells(cfg, results):  # balance and overlap of every matching/weighting analysis
+        for kind, ax in diagnostic_plots(results[name], lang):
+            if f"{name}_{kind}" not in figures:
+                figures[f"{name}_{kind}"] = save_figure(ax, tmp / "figures" / f"{file_stem(name)}_{kind}.png",
+                                                        close=True)
+    return figures
 
 
 def _first_cells(cfg: RunConfig, results: Mapping[str, Any]) -> list[str]:

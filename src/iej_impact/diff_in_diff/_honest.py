@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .._progress import progress
 from .._validation import check_choice, check_number
 from ..errors import SpecificationError
 from ..results import Result, Summary, jsonable
@@ -304,7 +305,7 @@ def _sets(c: _Coefficients, l_vec: np.ndarray, restriction: str, values: np.ndar
     sd = float(np.sqrt(l_vec @ c.sigma[n_pre:, n_pre:] @ l_vec))
     rows, notes = [], []
     if restriction == "smoothness":
-        for m in values:
+        for m in progress(values, desc="honest_did(): confidence sets", unit="M"):
             lo, hi = flci(c.beta, c.sigma, n_pre, l_vec, float(m), alpha).interval
             rows.append((float(m), lo, hi))
 
@@ -315,7 +316,7 @@ def _sets(c: _Coefficients, l_vec: np.ndarray, restriction: str, values: np.ndar
         start = float(max(values.max(), sd))
     else:
         base = np.linspace(*(grid if grid is not None else (theta - 20 * sd, theta + 20 * sd)), grid_points)
-        for mbar in values:
+        for mbar in progress(values, desc="honest_did(): confidence sets", unit="Mbar"):
             rm = RMSet(c.beta, c.sigma, n_pre, l_vec, float(mbar), alpha, method, draws)
             lo, hi, note = _grid_set(rm.accept, base, refine, grid is None)
             rows.append((float(mbar), lo, hi))

@@ -58,6 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from .._params import Boolean, Columns, Interval, Options, constrained
+from .._progress import task
 from .._separation import summary_text
 from .._validation import (
     arguments_checked,
@@ -474,21 +475,23 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
         order = np.argsort(p.row_time, kind="stable")
         bounds = np.searchsorted(p.row_time[order], np.arange(n_t + 1))
         rows_by_t = [order[bounds[i]:bounds[i + 1]] for i in range(n_t)]
-    for cells in batches.values():
-        g, _, _, _, _, thr = specs[cells[0]]
-        treated = cohort == g
-        control = never if thr is None else never | ((cohort > thr) & ~treated)
-        if p.balanced:
-            problem, sep = panel_batch(p, treated, control, [specs[j] for j in cells], cells, method, trim_level,
-                                        est, psi, n_treat, n_ctrl, names)
-        else:
-            j = cells[0]
-            problem, sep = _rc_cell(p, treated, control, specs[j][1], specs[j][2], method, trim_level, rows_by_t,
-                                    j, est, psi, n_treat, n_ctrl, names)
-        if problem:
-            problems += [f"ATT({specs[j][0]:g},{periods[specs[j][1]]:g}): {problem}" for j in cells]
-        if sep is not None:
-            separated += [f"ATT({specs[j][0]:g},{periods[specs[j][1]]:g}): {summary_text(sep)}" for j in cells]
+    with task(f"{_FUNC}(): group-time cells", total=sum(map(len, batches.values())), unit="cell") as ticker:
+        for cells in batches.values():
+            g, _, _, _, _, thr = specs[cells[0]]
+            treated = cohort == g
+            control = never if thr is None else never | ((cohort > thr) & ~treated)
+            if p.balanced:
+                problem, sep = panel_batch(p, treated, control, [specs[j] for j in cells], cells, method, trim_level,
+                                            est, psi, n_treat, n_ctrl, names)
+            else:
+                j = cells[0]
+                problem, sep = _rc_cell(p, treated, control, specs[j][1], specs[j][2], method, trim_level, rows_by_t,
+                                        j, est, psi, n_treat, n_ctrl, names)
+            if problem:
+                problems += [f"ATT({specs[j][0]:g},{periods[specs[j][1]]:g}): {problem}" for j in cells]
+            if sep is not None:
+                separated += [f"ATT({specs[j][0]:g},{periods[specs[j][1]]:g}): {summary_text(sep)}" for j in cells]
+            ticker.update(len(cells))
     if problems:
         warnings.warn(f"{_FUNC}(): {len(problems)} group-time cells could not be estimated and are left missing: "
                       + "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "") + ".",

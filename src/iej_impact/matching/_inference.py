@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._mestimation import fit_wls
+from .._progress import LARGE, task
 from .._validation import describe_rows, example_rows
 from ..errors import DataError, EstimationError
 from ..observational._design import scaled_with_intercept, unscale_matrix
@@ -278,7 +280,7 @@ def summed_local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray, w: np.
     return z.T @ coef
 
 
-def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int) -> dict[str, np.ndarray]:
+def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any) -> dict[str, np.ndarray]:
     """Per-unit ingredients of the Abadie & Imbens (2016) corrections, over the units kept.
 
     For every unit i not discarded with an outcome (rows sorted by distance), the L = ``size``
@@ -306,11 +308,20 @@ def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int) -> dict[str
     }
     tiebreak = np.column_stack([y, fit.lin.z])  # units tied on the distance: ordered by outcome and design
     for w, arm in ((1, d), (0, ~d)):
+        ticker.stage(f"{size} nearest units of arm {w} on the score")
         # the L + 1 nearest (sorted by distance): the first L for covariances, all but i for means
         nb = nearest_in_arm(dist, np.flatnonzero(arm & keep), rows, size + 1, tiebreak=tiebreak)
         out[f"nb{w}"] = nb[:, :size]
         out[f"mean{w}"] = _leave_one_out_mean(y, nb, rows)
+        ticker.update(1)
+    ticker.stage("local covariances")
     return out
+
+
+def _adjustment_task(result: MatchRecord, stages: int) -> Any:
+    """The progress of the Abadie-Imbens (2016) adjustment: one tick per neighbour search and covariance sum."""
+    return task("Abadie-Imbens SE: adjustment for the estimated score", total=stages, unit="stage",
+                when=result.treated.shape[0] >= LARGE)
 
 
 def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -351,23 +362,27 @@ def ps_adjustment_parts(
     information of the score model on its (centred and scaled) design, which leaves the quadratic
     forms unchanged.
     """
-    parts = _local_pieces(result, y_any, size)
-    rows, y, z, f, p = parts["rows"], parts["y"], parts["z"], parts["f"], parts["p"]
-    atc = result.estimand == "ATC"
-    nb_f, nb_o = (parts["nb0"], parts["nb1"]) if atc else (parts["nb1"], parts["nb0"])
-    p_f = 1.0 - p if atc else p
-    tau_f = -estimate if atc else estimate
-    d = result.treated
-    focal = ~d if atc else d
-    own = np.zeros(d.shape[0], dtype=bool)
-    for sets in (result.match_sets or {}).values():
-        own[sets.focal[sets.matched]] = True
-    n_f = float((own & focal).sum())
-    m_f, m_o = (parts["mean0"], parts["mean1"]) if atc else (parts["mean1"], parts["mean0"])
-    g_m = (z[rows] * (f * (m_f - m_o - tau_f))[:, None]).sum(axis=0) / n_f
-    cov_f = summed_local_covariance(z, y, nb_f, f) / n_f
-    cov_o = summed_local_covariance(z, y, nb_o, f) / n_f
-    cov_o_odds = summed_local_covariance(z, y, nb_o, f * p_f / (1.0 - p_f)) / n_f
+    with _adjustment_task(result, 5) as ticker:
+        parts = _local_pieces(result, y_any, size, ticker)
+        rows, y, z, f, p = parts["rows"], parts["y"], parts["z"], parts["f"], parts["p"]
+        atc = result.estimand == "ATC"
+        nb_f, nb_o = (parts["nb0"], parts["nb1"]) if atc else (parts["nb1"], parts["nb0"])
+        p_f = 1.0 - p if atc else p
+        tau_f = -estimate if atc else estimate
+        d = result.treated
+        focal = ~d if atc else d
+        own = np.zeros(d.shape[0], dtype=bool)
+        for sets in (result.match_sets or {}).values():
+            own[sets.focal[sets.matched]] = True
+        n_f = float((own & focal).sum())
+        m_f, m_o = (parts["mean0"], parts["mean1"]) if atc else (parts["mean1"], parts["mean0"])
+        g_m = (z[rows] * (f * (m_f - m_o - tau_f))[:, None]).sum(axis=0) / n_f
+        cov_f = summed_local_covariance(z, y, nb_f, f) / n_f
+        ticker.update(1)
+        cov_o = summed_local_covariance(z, y, nb_o, f) / n_f
+        ticker.update(1)
+        cov_o_odds = summed_local_covariance(z, y, nb_o, f * p_f / (1.0 - p_f)) / n_f
+        ticker.update(1)
     c_t = g_m + cov_f + cov_o_odds
     dtau = g_m + cov_f - cov_o
     return c_t, dtau, parts["a_inv"], z.shape[0]
@@ -391,8 +406,11 @@ def ps_adjustment_parts_ate(
     under unconfoundedness cov(X, Y | p, D = w) = cov(X, mu(w, X) | p). The variance is
     V - c' I^-1 c / N: estimating the score never increases the ATE's variance.
     """
-    parts = _local_pieces(result, y_any, size)
-    y, z, f, p = parts["y"], parts["z"], parts["f"], parts["p"]
-    n_own = float(effects.own.sum())
-    c = (summed_local_covariance(z, y, parts["nb1"], f / p) + summed_local_covariance(z, y, parts["nb0"], f / (1.0 - p)))
+    with _adjustment_task(result, 3) as ticker:
+        parts = _local_pieces(result, y_any, size, ticker)
+        y, z, f, p = parts["y"], parts["z"], parts["f"], parts["p"]
+        n_own = float(effects.own.sum())
+        c = (summed_local_covariance(z, y, parts["nb1"], f / p)
+             + summed_local_covariance(z, y, parts["nb0"], f / (1.0 - p)))
+        ticker.update(1)
     return c / n_own, parts["a_inv"], z.shape[0]

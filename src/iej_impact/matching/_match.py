@@ -84,6 +84,7 @@ import numpy as np
 import pandas as pd
 
 from .._params import constrained
+from .._progress import LARGE, task
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -222,9 +223,14 @@ def match(
     treated, sw = check_match_data(data, spec)
     arguments_checked()
 
-    problem = matching_problem(data, spec, treated)
     notes: list[str] = []
-    matching = MATCHERS[spec.method](data, spec, problem, notes)
+    with task(f"{FUNC}(): {spec.method} matching", total=2, unit="stage", when=len(data) >= LARGE) as ticker:
+        ticker.stage(f"distance ({spec.distance})")
+        problem = matching_problem(data, spec, treated)
+        ticker.update(1)
+        ticker.stage(f"{spec.method} matching")
+        matching = MATCHERS[spec.method](data, spec, problem, notes)
+        ticker.update(1)
     _check_matched(data, spec, problem, matching, notes)
     if problem.caliper is not None and spec.caliper_scale == "sd":
         notes.append(

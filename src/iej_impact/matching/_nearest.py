@@ -35,6 +35,8 @@ import heapq
 
 import numpy as np
 
+from .._progress import LARGE, progress
+
 __all__ = ["nearest_match", "focal_order", "stable_argsort"]
 
 NO_MATCH = -1
@@ -132,7 +134,10 @@ def nearest_match(
     groups = np.split(srt, cuts)
     focal_pos = np.full(n, -1, dtype=np.int64)
     focal_pos[focal_rows] = np.arange(n_focal)
-    for rows in groups:  # rows are in data order within each stratum
+    # one tick per stratum (exact matching on many cells of a large sample is the long case)
+    shown = None if len(groups) > 1 and n >= LARGE else False
+    for rows in progress(groups, desc="nearest-neighbour matching: strata", unit="stratum",
+                         enabled=shown):  # rows are in data order within each stratum
         f = focal[rows]
         if not f.any() or f.all():
             continue

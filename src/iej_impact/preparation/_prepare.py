@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._progress import step, task
 from .._validation import short_repr, suggest
 from ..errors import DataError, SpecificationError
 from ._workspace import FLOW_COLUMNS, PreparationError, StepFailed, TableInfo, Workspace
@@ -126,29 +127,37 @@ def prepare(
     """
     checked = check_steps(steps, where=label)
     ws = Workspace.start(tables, arms=arms, ids=ids, origins=origins, treatment=treatment)
-    for i, entry in enumerate(checked):
-        name = entry["step"]
-        options = {k: v for k, v in entry.items() if k != "step"}
-        ws.step = f"{label}[{i}] {name}"
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                STEPS[name](ws, **options)
-            for w in caught:  # re-issued with the step that raised them (a function name means nothing to a user)
-                message = str(w.message).split("(): ", 1)[-1]
-                warnings.warn(f"{label}[{i}] ({name}): {message}", w.category, stacklevel=2)
-        except StepFailed as exc:
-            named = exc.table in ws.info and f"{exc.table!r}{ws.origin_text(exc.table)}" in str(exc)  # said once
-            where = f" (table {exc.table!r}{ws.origin_text(exc.table)})" if exc.table in ws.info and not named else ""
-            raise PreparationError(f"{exc}{where}", step=name, index=i, column=exc.column,
-                                   rows=exc.rows, where=label) from None
-        except (DataError, SpecificationError) as exc:
-            if isinstance(exc, PreparationError):
-                raise
-            raise PreparationError(str(exc), step=name, index=i, column=getattr(exc, "column", None),
-                                   rows=getattr(exc, "rows", ()), where=label) from exc
+    with task(label, total=len(checked), unit="step") as ticker:
+        for i, entry in enumerate(checked):
+            ticker.stage(f"{label}[{i}] {entry['step']}")
+            _run_step(ws, i, entry, label)
+            ticker.update(1)
     flow = pd.DataFrame(ws.flow, columns=FLOW_COLUMNS)
     flow[["treated_out", "control_out"]] = flow[["treated_out", "control_out"]].astype("Int64")  # counts, not floats
     exclusions = (pd.concat(ws.exclusions, ignore_index=True) if ws.exclusions
                   else pd.DataFrame(columns=["table", "row_id", "step", "reason", "arm"]))
     return Prepared(tables=dict(ws.frames), info=dict(ws.info), flow=flow, exclusions=exclusions)
+
+
+def _run_step(ws: Workspace, i: int, entry: Mapping[str, Any], label: str) -> None:
+    """Run step ``i`` (timed as ``<label>[i] <step>`` in a run's manifest); its errors name it."""
+    name = entry["step"]
+    options = {k: v for k, v in entry.items() if k != "step"}
+    ws.step = f"{label}[{i}] {name}"
+    try:
+        with step(ws.step), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            STEPS[name](ws, **options)
+        for w in caught:  # re-issued with the step that raised them (a function name means nothing to a user)
+            message = str(w.message).split("(): ", 1)[-1]
+            warnings.warn(f"{label}[{i}] ({name}): {message}", w.category, stacklevel=3)
+    except StepFailed as exc:
+        named = exc.table in ws.info and f"{exc.table!r}{ws.origin_text(exc.table)}" in str(exc)  # said once
+        where = f" (table {exc.table!r}{ws.origin_text(exc.table)})" if exc.table in ws.info and not named else ""
+        raise PreparationError(f"{exc}{where}", step=name, index=i, column=exc.column,
+                               rows=exc.rows, where=label) from None
+    except (DataError, SpecificationError) as exc:
+        if isinstance(exc, PreparationError):
+            raise
+        raise PreparationError(str(exc), step=name, index=i, column=getattr(exc, "column", None),
+                               rows=getattr(exc, "rows", ()), where=label) from exc
