@@ -243,3 +243,48 @@ def test_psm_on_a_large_sample_shows_its_stages(capsys):
     quiet = iej_impact.psm(frame, outcome="y", treatment="d", covariates=["x"], replace=True)
     assert capsys.readouterr().err == ""
     assert (quiet.estimate, quiet.std_error) == (res.estimate, res.std_error)
+
+
+# ------------------------------------------------------------------------------------------- memory
+def test_steps_carry_their_peak_memory_and_an_outer_step_keeps_its_inner_peaks():
+    import numpy as np
+
+    from iej_impact import _memory
+
+    with record_steps() as steps:
+        with step("outer"):
+            with step("inner"):
+                big = np.ones(60_000_000 // 8)  # 60 MB touched inside the inner step
+                big[::512] = 2.0
+                del big
+            with step("after"):
+                pass
+    peaks = {s["name"]: s["peak_mb"] for s in steps}
+    assert set(peaks) == {"outer", "inner", "after"}
+    assert peaks["outer"] >= peaks["inner"]  # the inner peak is folded into the outer one before the reset
+    if _memory.per_step():  # Linux: peaks are per step, so the 60 MB show in 'inner' and not in 'after'
+        assert peaks["inner"] - peaks["after"] > 40
+
+
+def test_out_of_memory_names_the_step(tmp_path, capsys, monkeypatch):
+    import functools
+
+    from iej_impact import config as config_module
+
+    original = config_module.ESTIMATORS["difference_in_means"]
+
+    @functools.wraps(original)  # the same signature and checks (validation passes); estimating runs out
+    def exhausted(*args, **kwargs):
+        from iej_impact._validation import _DRY_RUN
+
+        if _DRY_RUN.get():
+            return original(*args, **kwargs)
+        raise MemoryError()
+
+    monkeypatch.setitem(config_module.ESTIMATORS, "difference_in_means", exhausted)
+    cfg = _config(tmp_path)
+    assert main(["run", str(cfg), "--output-dir", str(tmp_path / "oom")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("iej-impact: out of memory in step naive_grid[outcome=employed_6m]: the process could not "
+                          "allocate more memory"), err
+    assert not (tmp_path / "oom").exists()  # nothing half-written

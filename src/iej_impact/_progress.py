@@ -15,7 +15,9 @@ Two separate services, both cheap when unused:
   stage, not per row.
 
 * **A step clock** for the manifest: inside :func:`record_steps`, each ``with step(name):`` block
-  appends ``{"name": name, "seconds": s}`` in the order the steps started (a step nested in another,
+  appends ``{"name": name, "seconds": s, "peak_mb": m}`` (``peak_mb``: the peak resident memory during
+  the step on Linux, see :mod:`iej_impact._memory`; the process's peak so far elsewhere) in the order the
+  steps started (a step nested in another,
   such as a grid cell inside its analysis, also carries ``"within": <outer name>`` and its seconds are
   part of the outer step's). Outside :func:`record_steps` a step records nothing. Timings never enter
   results: the runner writes them to ``manifest.json`` only.
@@ -34,6 +36,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, TypeVar
+
+from ._memory import current_peak_mb, reset_peak
 
 T = TypeVar("T")
 
@@ -186,6 +190,8 @@ def step(name: str) -> Iterator[None]:
     if _log is None:
         yield
         return
+    _carry_peak()  # the enclosing steps keep the peak reached so far before it is reset for this one
+    reset_peak()
     entry: dict[str, Any] = {"name": name, "seconds": None}
     if _open:
         entry["within"] = _open[-1]
@@ -194,6 +200,27 @@ def step(name: str) -> Iterator[None]:
     start = time.perf_counter()
     try:
         yield
+    except BaseException as exc:
+        if getattr(exc, "iej_step", None) is None:  # the innermost step names the failure (cli.py says it)
+            try:
+                exc.iej_step = name  # type: ignore[attr-defined]
+            except AttributeError:
+                pass
+        raise
     finally:
+        _carry_peak()
         entry["seconds"] = round(time.perf_counter() - start, 4)
         _open.pop()
+
+
+def _carry_peak() -> None:
+    """Fold the peak resident memory since the last reset into every open step's ``peak_mb``."""
+    if _log is None or not _open:
+        return
+    peak = current_peak_mb()
+    if peak is None:
+        return
+    opened = set(_open)
+    for entry in _log:
+        if entry["seconds"] is None and entry["name"] in opened:
+            entry["peak_mb"] = max(entry.get("peak_mb", 0.0), peak)

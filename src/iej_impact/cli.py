@@ -120,8 +120,13 @@ def _command(args: argparse.Namespace) -> int:
     except EstimationError as exc:
         _error(exc, args.debug, kind="estimation failed")
         return EXIT_FAILED
+    except MemoryError as exc:  # name the step that ran out, and what the machine has
+        where = getattr(exc, "iej_step", None)
+        _error(exc, args.debug, kind=f"out of memory{f' in step {where}' if where else ''}")
+        return EXIT_FAILED
     except Exception as exc:  # an internal error: say so, keep the traceback for --debug
-        _error(exc, args.debug, kind=f"internal error ({type(exc).__name__})")
+        where = getattr(exc, "iej_step", None)
+        _error(exc, args.debug, kind=f"internal error ({type(exc).__name__}){f' in step {where}' if where else ''}")
         return EXIT_FAILED
 
 
@@ -136,7 +141,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _error(exc: BaseException, debug: bool, *, kind: str) -> None:
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
-    print(f"iej-impact: {kind}: {exc}", file=sys.stderr)
+    text = str(exc) or ("the process could not allocate more memory (see the manifest's peak_mb per step of a "
+                        "smaller run; lower the sizes, or read large panels from Parquet)"
+                        if isinstance(exc, MemoryError) else type(exc).__name__)
+    print(f"iej-impact: {kind}: {text}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
