@@ -7,6 +7,8 @@ synthetic cohort (tests/_demo_runs.py) feed every test here.
 
 from __future__ import annotations
 
+import html
+import inspect
 import re
 import zipfile
 
@@ -66,11 +68,41 @@ def test_no_label_of_the_other_language_and_no_raw_column_name(runs, language):
     assert not raw_in_text, f"raw column names in the text: {raw_in_text}"
 
 
-def test_french_notes_are_translated_or_marked_as_english(runs):
+def _detail_notes(run) -> list[str]:
+    """The estimators' notes as the report shows them, in the result sections (in document order)."""
+    doc = run.report_path.read_text(encoding="utf-8")
+    notes = []
+    for section in re.findall(r"<section class='result-detail'.*?</section>", doc, re.S):
+        for block in re.findall(r"<ul class='notes'[^>]*>(.*?)</ul>", section, re.S):
+            notes += [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", block, re.S)]
+    return notes
+
+
+def test_every_note_of_the_demo_is_in_french(runs):
     doc = runs["fr"].report_path.read_text(encoding="utf-8")
-    assert "Inférence : écart-type robuste" in doc
-    assert "<ul class='notes' lang='en'>" in doc  # the rest is kept in English, said so
-    assert "Notes techniques de l&#x27;estimateur, dans leur langue d&#x27;origine (anglais)" in doc
+    assert "lang='en'" not in doc, "notes left in English in the French demo report"
+    notes = _detail_notes(runs["fr"])
+    assert len(notes) > 50
+    assert "Inférence : écart-type robuste (fonction d'influence, sandwich), intervalle de confiance normal." in notes
+    assert any(n.startswith("Groupe de comparaison : unités pas encore traitées ; période de base : universelle ; "
+                            "anticipation : 3") for n in notes)
+    # numbers in the French format: decimal comma, thousands apart, true minus sign
+    caliper = next(n for n in notes if n.startswith("Caliper de 0,2 écart-type = 0,"))
+    assert re.search(rf"sur les \d{{1,3}}{NNBSP}\d{{3}} unités non écartées", caliper), caliper
+    assert any("temps relatif −4" in n for n in notes)
+
+
+def test_english_notes_are_the_estimators_own(runs):
+    """The English report shows every note of every result exactly as the estimator wrote it, in order."""
+    run = runs["en"]
+    expected = []
+    for res in run.results.values():
+        if hasattr(res, "summary"):
+            takes_language = "language" in inspect.signature(res.summary).parameters
+            summary = res.summary(language="en") if takes_language else res.summary()
+            expected += [str(n) for n in getattr(summary, "notes", ())]
+    assert _detail_notes(run) == expected
+    assert "class='original-notes'" not in run.report_path.read_text(encoding="utf-8")
 
 
 def test_variables_are_shown_under_their_labels(runs):
