@@ -34,6 +34,7 @@ from ._html_sections import (
 )
 from ._i18n import check_language, format_int, method_label, t
 from ._labels import label, variable_labels
+from ._methods_appendix import appendix_section
 from ._summary_page import summary_section
 
 __all__ = ["build_report"]
@@ -280,7 +281,8 @@ def _write_report(path: str | Path, title: str, results: Mapping[str, object], s
         *([("preparation", t("preparation", lang))] if preparation_flow is not None and len(preparation_flow) else []),
         ("sample-flow", t("sample_flow", lang)), ("effects", t("effects", lang)),
         ("details", t("details", lang)), ("figures", t("figures", lang)),
-        ("reproducibility", t("reproducibility", lang)), ("notes", t("notes", lang)),
+        ("methods", t("methods_appendix", lang)), ("reproducibility", t("reproducibility", lang)),
+        ("notes", t("notes", lang)),
     ]
     nav = "".join(f"<li><a href='#{anchor}'>{esc(label)}</a></li>" for anchor, label in toc)
     body = [
@@ -293,6 +295,7 @@ def _write_report(path: str | Path, title: str, results: Mapping[str, object], s
         effects_section(results, truths, lang),
         details_section(results, lang),
         figures_section(figures, lang),
+        appendix_section(results, manifest, lang),
         reproducibility_section(manifest, lang),
         _notes_section(notes, lang),
         f"<footer>{esc(t('produced_by', lang, version=_package_version()))}</footer>",
