@@ -22,8 +22,8 @@ from iej_impact.errors import ConfigError
 from iej_impact.report._i18n import NNBSP
 from iej_impact.report._spreadsheets import write_spreadsheets
 
-#: French words that are also English labels of the table ('stage' = internship, in indicator labels)
-_SAME_WORD = {"fr": ("'stage'",), "en": ()}
+#: words of both languages ('stage' = internship, in indicator labels; 'estimation' in the references' titles)
+_SAME_WORD = {"fr": ("'stage'",), "en": ("'Estimation'", "'estimation'")}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,8 @@ def _detail_notes(run) -> list[str]:
 
 def test_every_note_of_the_demo_is_in_french(runs):
     doc = runs["fr"].report_path.read_text(encoding="utf-8")
-    assert "lang='en'" not in doc, "notes left in English in the French demo report"
+    assert "<ul class='notes' lang='en'>" not in doc, "notes left in English in the French demo report"
+    assert "class='original-notes'" not in doc
     notes = _detail_notes(runs["fr"])
     assert len(notes) > 50
     assert "Inférence : écart-type robuste (fonction d'influence, sandwich), intervalle de confiance normal." in notes
@@ -206,3 +207,28 @@ def test_the_workbook_is_deterministic(runs, tmp_path):
         assert b"2000-01-01T00:00:00Z" in z.read("docProps/core.xml")
     english = (run.output_dir / "tables" / "excel" / "effects.csv").read_text(encoding="utf-8-sig")
     assert english.startswith("analysis,method,estimand,outcome,estimate")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_methods_appendix_has_one_entry_per_estimator_used_before_the_manifest(runs, language):
+    from iej_impact.report._methods_appendix import METHODS, method_keys
+
+    run = runs[language]
+    doc = run.report_path.read_text(encoding="utf-8")
+    assert doc.index("<h2 id='figures'>") < doc.index("<h2 id='methods'>") < doc.index("<h2 id='reproducibility'>")
+    entries = re.findall(r"<section class='method-entry' id='method-(\w+)'>", doc)
+    used = {k for res in run.results.values() for k in method_keys(res)}
+    assert sorted(entries) == sorted(used | {"multiple_testing"})  # the demo has a grid analysis
+    assert {"psm", "ipw", "doubly_robust", "att_gt", "honest_did", "twfe", "event_study"} <= set(entries)
+    for key in entries:
+        assert f"<h3>{html.escape(METHODS[key].name[language], quote=True)}</h3>" in doc
+    # every result's section links to an entry of the appendix, and no link is dangling
+    links = re.findall(r"<a href='#method-(\w+)'>", doc)
+    assert set(links) == set(entries) - {"multiple_testing"}
+    assert len(re.findall(r"<section class='result-detail'", doc)) == len(run.results)
+    # the options each analysis ran with, as the configuration writes them
+    psm = doc.split("id='method-psm'>", 1)[1].split("</section>", 1)[0]
+    assert "psm_employed_12m" in psm and "caliper = 0.2" in psm and "replace = true; ties = true" in psm
+    cs = doc.split("id='method-att_gt'>", 1)[1].split("</section>", 1)[0]
+    assert "control_group = not_yet_treated; anticipation = 3; base_period = universal" in cs
+    assert "Callaway, B. &amp; Sant&#x27;Anna, P. H. C. (2021)" in cs

@@ -124,7 +124,8 @@ def appendix_section(results: Mapping[str, object], manifest: Mapping[str, objec
             (t("method_assumptions", language), esc(text.assumptions[language])),
             (t("method_inference", language), esc(text.inference[language])),
             (t("method_runs", language), f"<ul class='notes'>{runs}</ul>"),
-            (t("method_references", language), f"<ul class='notes'>{refs}</ul>"),
+            # references are cited in the language they were published in (English)
+            (t("method_references", language), f"<ul class='notes references' lang='en'>{refs}</ul>"),
         ]
         body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
         parts.append(f"<section class='method-entry' id='method-{esc(key)}'>\n<h3>{esc(text.name[language])}</h3>\n"
