@@ -43,3 +43,45 @@ def test_an_unknown_note_or_fragment_stays_english_and_marked():
 
 def test_a_wald_test_with_an_unknown_null_stays_english():
     assert translate_note("joint Wald test that the moon is cheese: chi2(1) = 1.000, p = 0.3173", "fr") is None
+
+
+def test_the_notes_of_the_other_estimators_have_a_french_version():
+    """Estimators and options the demo does not use: every note of their summaries is known in French."""
+    import inspect
+    import warnings
+
+    import iej_impact as ij
+
+    cohort = ij.simulate_cohort(150, seed=3, panel="balanced", months_before=3, months_after=3)
+    p, panel = cohort.persons, cohort.panel
+    covs = ["female", "age", "isced_0_2", "unemployed_entry"]
+    common = {"outcome": "employed_12m", "treatment": "treated", "covariates": covs}
+    staggered = {"outcome": "employed", "unit": "person_id", "time": "period", "cohort": "first_treat_period"}
+    two = panel[panel["period"].isin([panel["period"].min(), panel["period"].max()])].copy()
+    two["post"] = (two["period"] == two["period"].max()).astype(int)
+    two["ever"] = two.groupby("person_id")["treated_post"].transform("max")
+    two_by_two = {"outcome": "employed", "treatment": "ever", "post": "post"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ipw_ate = ij.ipw(p, **common, estimand="ATE", trim=0.05, stabilized=True)
+        results = [
+            ij.entropy_balancing(p, **common, moments=2, estimand="ATE"),
+            ij.doubly_robust(p, **common, method="ipwra"), ipw_ate,
+            ij.regression_adjustment(p, **common, outcome_model="logit"),
+            ij.psm(p, **common, method="subclass"), ij.psm(p, **common, se="pair_cluster"),
+            ij.ovb_sensitivity(p, **common, benchmark=["female"]), ij.evalue(ipw_ate),
+            ij.imputation_did(panel, **staggered), ij.sun_abraham(panel, **staggered, window=(-2, 2)),
+            ij.att_gt(panel, **staggered, control_group="never_treated", base_period="varying"),
+            ij.did(two, **two_by_two, unit="person_id", covariates=["female"]),
+            ij.did(two, **two_by_two, method="ipw", covariates=["female"]),
+            ij.matched_did(two, **two_by_two, unit="person_id", covariates=["female", "age"]),
+            ij.wald_did(two.assign(g=two["ever"]), outcome="employed", group="g", post="post",
+                        treatment_take_up="treated_post", unit="person_id"),
+        ]
+    unknown = []
+    for res in results:
+        summary = res.summary(language="en") if "language" in inspect.signature(res.summary).parameters \
+            else res.summary()
+        assert summary.notes
+        unknown += [n for n in summary.notes if translate_note(n, "fr") is None]
+    assert not unknown, unknown

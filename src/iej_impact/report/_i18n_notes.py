@@ -6,14 +6,15 @@ pattern knows returns None, and the report shows it in its original language, ma
 (``lang="en"``), rather than guess. English reports show every note as it is.
 
 The patterns live with the family of estimators that writes the notes (``_i18n_notes_effects``:
-weighting, regression, matching, costs; ``_i18n_notes_did``: difference-in-differences and
+weighting, regression, matching, costs; ``_i18n_notes_sensitivity``: omitted-variable bias,
+E-values, entropy balancing, trimming; ``_i18n_notes_did``: difference-in-differences and
 HonestDiD; ``_i18n_notes_indicators``: programme indicators). A pattern is a regular expression
 the whole note must match, and a French template in which ``{1}``, ``{2}``... insert the groups,
 numbers localised; ``{1|name}`` passes the group through the formatter ``name`` instead
 (``raw``: as it is; ``phrase``: the French of a known English fragment; ``list``: a Python
 list shown as a plain list; ``rows``: the 'N rows (e.g. id ...)' text of validation messages;
-``ordinal``: 1st -> 1er; ``wald``: the null hypothesis of a Wald test; and the indicators'
-``relation``, ``relation_note``, ``not_computed`` and ``operations``).
+``ordinal``: 1st -> 1er; ``wald``: the null hypothesis of a Wald test; ``se``: a DiD's standard
+error; and the indicators' ``relation``, ``relation_note``, ``not_computed`` and ``operations``).
 A formatter that does not know its input makes the whole note unknown (None), never half French.
 """
 
@@ -25,26 +26,31 @@ from collections.abc import Callable
 from ._i18n import NNBSP
 from ._i18n_notes_did import NULLS as _NULL_PATTERNS
 from ._i18n_notes_did import PATTERNS as _DID
+from ._i18n_notes_did import se_text
 from ._i18n_notes_effects import PATTERNS as _EFFECTS
 from ._i18n_notes_indicators import PATTERNS as _INDICATORS
 from ._i18n_notes_indicators import RELATION_NOTES, RELATIONS, not_computed, operations
 from ._i18n_notes_phrases import PHRASES
+from ._i18n_notes_sensitivity import PATTERNS as _SENSITIVITY
 
 __all__ = ["translate_note"]
 
-_NUMBER = re.compile(r"(?<![\w\-:])(?<![^.]\.)-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
+_NUMBER = re.compile(r"(?<![\w\-:])(?<![^.]\.)-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[+-]?\d+)?(?![\w]|-\d)")
 
 
 def _fr_numbers(text: str) -> str:
-    """'2,251' or '2251' -> '2 251', '0.05' -> '0,05', '-3' -> '−3' (numbers only; words and codes untouched).
+    """'2,251' or '2251' -> '2 251', '0.05' -> '0,05', '-3' -> '−3', '1.1e-11' -> '1,1e−11' (numbers only;
+    words and codes untouched).
 
     Thousands are grouped from four digits on, as :func:`~iej_impact.report._i18n.format_int` does.
     """
     def one(m: re.Match[str]) -> str:
         raw = m.group(0)
         sign, body = ("\u2212", raw[1:]) if raw.startswith("-") else ("", raw)
+        body, _, exponent = body.partition("e")
         whole, _, decimals = body.replace(",", "").partition(".")
-        return sign + f"{int(whole):,d}".replace(",", NNBSP) + ("," + decimals if decimals else "")
+        exponent = "e" + str(int(exponent)).replace("-", "\u2212") if exponent else ""
+        return sign + f"{int(whole):,d}".replace(",", NNBSP) + ("," + decimals if decimals else "") + exponent
 
     return _NUMBER.sub(one, text)
 
@@ -75,6 +81,11 @@ def _ordinal(text: str) -> str | None:
     return "1er" if m.group(1) == "1" else f"{m.group(1)}e"
 
 
+def _se(text: str) -> str | None:
+    fr = se_text(text)
+    return None if fr is None else _fr_numbers(fr)
+
+
 def _wald(text: str) -> str | None:
     return _apply(_NULLS, text)
 
@@ -86,6 +97,7 @@ _FORMATTERS: dict[str, Callable[[str], str | None]] = {
     "rows": _rows,
     "ordinal": _ordinal,
     "wald": _wald,
+    "se": _se,
     "relation": RELATIONS.get,
     "relation_note": RELATION_NOTES.get,
     "not_computed": not_computed,
@@ -123,7 +135,7 @@ def _apply(compiled: tuple[tuple[re.Pattern[str], str], ...], text: str) -> str 
     return None
 
 
-_COMPILED = _compile(_EFFECTS + _DID + _INDICATORS)
+_COMPILED = _compile(_EFFECTS + _SENSITIVITY + _DID + _INDICATORS)
 _NULLS = _compile(_NULL_PATTERNS)
 
 

@@ -8,7 +8,37 @@ are explained in :mod:`~iej_impact.report._i18n_notes`.
 
 from __future__ import annotations
 
-__all__ = ["NULLS", "PATTERNS"]
+import re
+
+__all__ = ["NULLS", "PATTERNS", "se_text"]
+
+#: how a 2x2, matched or Wald DiD computed its standard error (the ``{n|se}`` slot)
+_SE_TEXTS = (
+    (r"influence function, sqrt\(sum psi\^2\) / n \(clustered by unit\)",
+     "fonction d'influence, √(Σ psi²) / n (par grappes d'unités)"),
+    (r"influence function, sqrt\(sum psi\^2\) / n", "fonction d'influence, √(Σ psi²) / n"),
+    (r"clustered by \[(.+)\] \((\d+) clusters, G/\(G-1\)\)", "par grappes ({0} ; {1} grappes, facteur G/(G−1))"),
+    (r"multiplier bootstrap, (\d+) Rademacher draws \(seed (\d+)\)",
+     "bootstrap multiplicateur, {0} tirages de Rademacher (graine {1})"),
+    (r"clustered on (\d+) matched pairs/subclasses \(G/\(G-1\)\)",
+     "par grappes sur {0} paires ou sous-classes appariées (facteur G/(G−1))"),
+    (r"weighted influence function \(matching weights taken as fixed\)",
+     "fonction d'influence pondérée (poids d'appariement tenus pour fixes)"),
+    (r"influence function \(delta method\), summed within '(\w+)'",
+     "fonction d'influence (méthode delta), sommée par '{0}'"),
+    (r"influence function \(delta method\), rows independent",
+     "fonction d'influence (méthode delta), lignes indépendantes"),
+)
+
+
+def se_text(text: str) -> str | None:
+    """The French of a DiD standard-error description; None when unknown."""
+    for pattern, template in _SE_TEXTS:
+        m = re.fullmatch(pattern, text)
+        if m:
+            return template.format(*(g.replace("'", "") for g in m.groups()))
+    return None
+
 
 _SE_FROM_IF = "Écarts-types tirés des fonctions d'influence"
 
@@ -86,7 +116,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      r"\(total ([-\d.]+)\)\.",
      "de Chaisemartin-D'Haultfœuille : {1} cellules traitées (cohorte, période) sur {2} ont un poids négatif "
      "(total {3})."),
-    (r"Dynamic TWFE with unit and period effects; window \[(-?\d+), (-?\d+)\] with binned end points \(event time "
+    (r"Dynamic TWFE with unit and period effects; window [\[(](-?\d+), (-?\d+)[\])] with binned end points \(event time "
      r"<= (-?\d+) and >= (-?\d+)\), reference (-?\d+); (\d+) units, (\d+) observations\.",
      "TWFE dynamique avec effets unité et période ; fenêtre [{1} ; {2}], extrémités regroupées (temps relatif "
      "≤ {3} et ≥ {4}), référence {5} ; {6} unités, {7} observations."),
@@ -94,6 +124,70 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      r"2021\); att_gt\(\.\.\.\)\.aggregate\('dynamic'\) is robust to that\.",
      "Les coefficients sont contaminés par les effets d'autres périodes quand les effets diffèrent d'une cohorte à "
      "l'autre (Sun et Abraham 2021) ; l'agrégation par temps relatif des ATT(g, t) de att_gt n'a pas ce défaut."),
+    # --- bootstrap bands and pre-trend tests that cannot be computed
+    (r"Uniform band critical value ([\d.]+) \(pointwise ([\d.]+)\)\.",
+     "Valeur critique de la bande uniforme : {1} (ponctuelle : {2})."),
+    (r"Uniform band: sup-t critical value from the same multiplier draws\.",
+     "Bande uniforme : valeur critique sup-t tirée des mêmes tirages multiplicateurs."),
+    (r"Multiplier bootstrap \((\d+) Rademacher draws, seed (\d+)\), the same draws as the ATT\(g,t\)\.",
+     "Bootstrap multiplicateur ({1} tirages de Rademacher, graine {2|raw}), les mêmes tirages que pour les ATT(g, t)."),
+    (r"pre-trend test not available: (singular covariance matrix|missing estimates or covariances)\.",
+     "Test de tendances préalables indisponible : {1|phrase}."),
+    # --- 2x2, matched and Wald DiD
+    (r"2x2 DiD on (panel|repeated cross-sections) \((\d+) (units|rows)\), method '(\w+)' without covariates; "
+     r"standard error: (.+)\.",
+     "Double différence 2×2 sur {1|phrase} ({2} {3|phrase}), méthode {4|phrase}, sans covariables ; écart-type : "
+     "{5|se}."),
+    (r"2x2 DiD on (panel|repeated cross-sections) \((\d+) (units|rows)\), method '(\w+)' with covariates "
+     r"(\[.*?\]); standard error: (.+)\.",
+     "Double différence 2×2 sur {1|phrase} ({2} {3|phrase}), méthode {4|phrase}, avec les covariables {5|list} ; "
+     "écart-type : {6|se}."),
+    (r"Assumes \(conditional\) parallel trends, no anticipation and overlap\.",
+     "Suppose des tendances parallèles (conditionnelles), l'absence d'anticipation et le recouvrement."),
+    (r"Matched on (\[.*?\]) \(logit score, 1:(\d+), (with|without) replacement, caliper ([\d.]+|None)\); (\d+) "
+     r"treated units unmatched and dropped; SE (.+)\.",
+     "Appariement sur {1|list} (score logit, 1:{2}, {3|phrase} remise, caliper {4}) ; {5} traités sans "
+     "appariement écartés ; écart-type {6|se}."),
+    (r"Assumes parallel trends conditional on the matching variables\.",
+     "Suppose des tendances parallèles conditionnelles aux variables d'appariement."),
+    (r"Wald-DiD: DiD of '(\w+)' \(([-\d.e+]+)\) / DiD of the take-up '(\w+)' \(([-\d.e+]+)\); standard error: "
+     r"(.+)\.",
+     "DiD de Wald : double différence de '{1|raw}' ({2}) / double différence du recours '{3|raw}' ({4}) ; "
+     "écart-type : {5|se}."),
+    (r"Identifies the switchers' LATE under parallel trends of Y\(0\) and treatment effects stable over time \(and "
+     r"equal across groups if group 0's take-up changes\); otherwise see the Wald-TC of de Chaisemartin & "
+     r"D'Haultfoeuille \(2018\), not implemented\.",
+     "Identifie l'effet local moyen (LATE) des unités dont le recours change, sous tendances parallèles de Y(0) et "
+     "effets stables dans le temps (et égaux entre groupes si le recours du groupe 0 varie) ; sinon, voir le "
+     "Wald-TC de de Chaisemartin et D'Haultfœuille (2018), non implémenté."),
+    # --- imputation (Borusyak, Jaravel & Spiess) and interaction-weighted (Sun & Abraham) event studies
+    (r"Imputation estimator \(Borusyak, Jaravel & Spiess 2024\): unit and period effects fitted on (\d+) untreated "
+     r"observations; (\d+) treated observations imputed; overall ATT weights every treated observation at e >= 0 "
+     r"equally\.",
+     "Estimateur par imputation (Borusyak, Jaravel et Spiess 2024) : effets unité et période estimés sur {1} "
+     "observations non traitées ; {2} observations traitées imputées ; l'ATT global pondère également chaque "
+     "observation traitée à e ≥ 0."),
+    (r"Standard errors: BJS conservative variance \(Theorem 3\), clustered by (.+?), effects averaged by cohort x "
+     r"period in the auxiliary model, no small-sample factor\.",
+     "Écarts-types : variance conservatrice de BJS (théorème 3), par grappes ({1|raw}), effets moyennés par cohorte "
+     "× période dans le modèle auxiliaire, sans facteur de petit échantillon."),
+    (r"Lead rows \(post = False\) are the coefficients of the pre-trend regression on untreated observations \(BJS "
+     r"Test 1, CR1 standard errors\), not imputed effects\.",
+     "Les lignes avant l'entrée (post = False) sont les coefficients de la régression de tendances préalables sur "
+     "les observations non traitées (test 1 de BJS, écarts-types CR1), et non des effets imputés."),
+    (r"Anticipation: the (\d+) period\(s\) before entry are left out of the Y\(0\) fit\.",
+     "Anticipation : les {1} période(s) avant l'entrée sont exclues de l'estimation de Y(0)."),
+    (r"Sun & Abraham \(2021\) interaction-weighted estimator: unit and period effects with every cohort x "
+     r"relative-period interaction \(reference -1\), averaged with the cohorts' shares of the observations at each "
+     r"event time; overall ATT: every post-entry cell weighted by its observations\.",
+     "Estimateur pondéré par interactions de Sun et Abraham (2021) : effets unité et période avec toutes les "
+     "interactions cohorte × temps relatif (référence −1), moyennées avec les parts des cohortes parmi les "
+     "observations de chaque temps relatif ; ATT global : chaque cellule après l'entrée pondérée par ses "
+     "observations."),
+    (r"Standard errors: clustered by (.+?) \(CR1, fixest's small-sample factor\), delta method with the estimated "
+     r"shares' contribution \(std_error_fixed_shares: shares taken as known\)\.",
+     "Écarts-types : par grappes ({1|raw}) (CR1, facteur de petit échantillon de fixest), méthode delta avec la "
+     "contribution de l'estimation des parts (std_error_fixed_shares : parts tenues pour connues)."),
     # --- HonestDiD (Rambachan & Roth)
     (r"Restriction: (.+?); (C-LF|FLCI|Conditional|C-F|\S+) sets at level ([\d.]+)\.",
      "Restriction : {1|phrase} ; ensembles {2|raw} au niveau {3}."),

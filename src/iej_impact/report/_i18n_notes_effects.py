@@ -28,7 +28,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      "l'estimateur), intervalle de confiance normal."),
     (r"Inference: Abadie-Imbens standard error for matching estimators \((\d+) same-arm neighbours\)\.",
      "Inférence : écart-type d'Abadie-Imbens des estimateurs par appariement ({1} voisins du même groupe)."),
-    (r"Estimand: (ATT|ATE|ATC), the average effect on the [^(]+\((E\[.+?\])\)\. Identification assumes unconfoundedness "
+    (r"Estimand: (ATT|ATE|ATC), the average effect (?:on|over) [^(]+\((E\[.+?\])\)\. Identification assumes unconfoundedness "
      r".*overlap \(every unit of the target population could be in either arm\)\.",
      "Paramètre : {1} ({2|raw}). L'identification suppose l'absence de facteur de confusion non mesuré (résultats "
      "potentiels indépendants du traitement à covariables données) et le recouvrement (chaque unité de la "
