@@ -8,6 +8,7 @@ synthetic cohort (tests/_demo_runs.py) feed every test here.
 from __future__ import annotations
 
 import html
+import inspect
 import re
 import zipfile
 
@@ -21,8 +22,8 @@ from iej_impact.errors import ConfigError
 from iej_impact.report._i18n import NNBSP
 from iej_impact.report._spreadsheets import write_spreadsheets
 
-#: French words that are also English labels of the table ('stage' = internship, in indicator labels)
-_SAME_WORD = {"fr": ("'stage'",), "en": ()}
+#: words of both languages ('stage' = internship, in indicator labels; 'estimation' in the references' titles)
+_SAME_WORD = {"fr": ("'stage'",), "en": ("'Estimation'", "'estimation'")}
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +68,42 @@ def test_no_label_of_the_other_language_and_no_raw_column_name(runs, language):
     assert not raw_in_text, f"raw column names in the text: {raw_in_text}"
 
 
-def test_french_notes_are_translated_or_marked_as_english(runs):
+def _detail_notes(run) -> list[str]:
+    """The estimators' notes as the report shows them, in the result sections (in document order)."""
+    doc = run.report_path.read_text(encoding="utf-8")
+    notes = []
+    for section in re.findall(r"<section class='result-detail'.*?</section>", doc, re.S):
+        for block in re.findall(r"<ul class='notes'[^>]*>(.*?)</ul>", section, re.S):
+            notes += [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", block, re.S)]
+    return notes
+
+
+def test_every_note_of_the_demo_is_in_french(runs):
     doc = runs["fr"].report_path.read_text(encoding="utf-8")
-    assert "Inférence : écart-type robuste" in doc
-    assert "<ul class='notes' lang='en'>" in doc  # the rest is kept in English, said so
-    assert "Notes techniques de l&#x27;estimateur, dans leur langue d&#x27;origine (anglais)" in doc
+    assert "<ul class='notes' lang='en'>" not in doc, "notes left in English in the French demo report"
+    assert "class='original-notes'" not in doc
+    notes = _detail_notes(runs["fr"])
+    assert len(notes) > 50
+    assert "Inférence : écart-type robuste (fonction d'influence, sandwich), intervalle de confiance normal." in notes
+    assert any(n.startswith("Groupe de comparaison : unités pas encore traitées ; période de base : universelle ; "
+                            "anticipation : 3") for n in notes)
+    # numbers in the French format: decimal comma, thousands apart, true minus sign
+    caliper = next(n for n in notes if n.startswith("Caliper de 0,2 écart-type = 0,"))
+    assert re.search(rf"sur les \d{{1,3}}{NNBSP}\d{{3}} unités non écartées", caliper), caliper
+    assert any("temps relatif −4" in n for n in notes)
+
+
+def test_english_notes_are_the_estimators_own(runs):
+    """The English report shows every note of every result exactly as the estimator wrote it, in order."""
+    run = runs["en"]
+    expected = []
+    for res in run.results.values():
+        if hasattr(res, "summary"):
+            takes_language = "language" in inspect.signature(res.summary).parameters
+            summary = res.summary(language="en") if takes_language else res.summary()
+            expected += [str(n) for n in getattr(summary, "notes", ())]
+    assert _detail_notes(run) == expected
+    assert "class='original-notes'" not in run.report_path.read_text(encoding="utf-8")
 
 
 def test_variables_are_shown_under_their_labels(runs):
@@ -218,3 +250,29 @@ def test_every_matching_and_weighting_analysis_shows_balance_and_overlap(runs):
     assert "Équilibre des covariables : psm[outcome=employed,horizon=6]" in doc
     assert "Recouvrement du score de propension : ipw[outcome=employed,horizon=6]" in doc
     assert "fenêtre d'anticipation" not in doc  # captions only; the shading is in the image (tests/test_plotting.py)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_methods_appendix_has_one_entry_per_estimator_used_before_the_manifest(runs, language):
+    from iej_impact.report._methods_appendix import METHODS, method_keys
+
+    run = runs[language]
+    doc = run.report_path.read_text(encoding="utf-8")
+    assert doc.index("<h2 id='figures'>") < doc.index("<h2 id='methods'>") < doc.index("<h2 id='reproducibility'>")
+    entries = re.findall(r"<section class='method-entry' id='method-(\w+)'>", doc)
+    used = {k for res in run.results.values() for k in method_keys(res)}
+    assert sorted(entries) == sorted(used | {"multiple_testing"})  # the demo has a grid analysis
+    assert {"psm", "ipw", "doubly_robust", "att_gt", "honest_did", "twfe", "event_study"} <= set(entries)
+    for key in entries:
+        assert f"<h3>{html.escape(METHODS[key].name[language], quote=True)}</h3>" in doc
+    # every result's section links to an entry of the appendix, and no link is dangling
+    links = re.findall(r"<a href='#method-(\w+)'>", doc)
+    assert set(links) == set(entries) - {"multiple_testing"}
+    assert len(re.findall(r"<section class='result-detail'", doc)) == len(run.results)
+    # the options each analysis ran with, as the configuration writes them
+    psm = doc.split("id='method-psm'>", 1)[1].split("</section>", 1)[0]
+    assert "<li>psm : " in psm or "<li>psm: " in psm  # a grid's cells under their analysis' name, once
+    assert "psm[" not in psm and "caliper = 0.2" in psm and "replace = true; ties = true" in psm
+    cs = doc.split("id='method-att_gt'>", 1)[1].split("</section>", 1)[0]
+    assert "control_group = not_yet_treated; anticipation = 3; base_period = universal" in cs
+    assert "Callaway, B. &amp; Sant&#x27;Anna, P. H. C. (2021)" in cs

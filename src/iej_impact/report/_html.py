@@ -35,6 +35,7 @@ from ._html_sections import (
 )
 from ._i18n import check_language, format_int, method_label, t
 from ._labels import label, variable_labels
+from ._methods_appendix import appendix_section
 from ._summary_page import summary_section
 
 __all__ = ["build_report"]
@@ -287,7 +288,8 @@ def _write_report(path: str | Path, title: str, results: Mapping[str, object], s
         ("sample-flow", t("sample_flow", lang)), ("effects", t("effects", lang)),
         *([("grids", t("grids", lang))] if grid_html else []),
         ("details", t("details", lang)), ("figures", t("figures", lang)),
-        ("reproducibility", t("reproducibility", lang)), ("notes", t("notes", lang)),
+        ("methods", t("methods_appendix", lang)), ("reproducibility", t("reproducibility", lang)),
+        ("notes", t("notes", lang)),
     ]
     nav = "".join(f"<li><a href='#{anchor}'>{esc(label)}</a></li>" for anchor, label in toc)
     body = [
@@ -301,6 +303,7 @@ def _write_report(path: str | Path, title: str, results: Mapping[str, object], s
         grid_html,
         details_section(results, lang),
         figures_section(figures, lang),
+        appendix_section(results, manifest, lang),
         reproducibility_section(manifest, lang),
         _notes_section(notes, lang),
         f"<footer>{esc(t('produced_by', lang, version=_package_version()))}</footer>",

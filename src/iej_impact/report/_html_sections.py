@@ -44,6 +44,7 @@ from ._i18n import (
 )
 from ._i18n_notes import translate_note
 from ._labels import cell_text, label
+from ._methods_appendix import method_links
 
 __all__ = ["FLOW_COLUMNS", "details_section", "effects_section", "figures_section", "flow_section",
            "inference_label", "reproducibility_section"]
@@ -223,7 +224,7 @@ def details_section(results: Mapping[str, object], language: str) -> str:
         parts.append(f"<p>{esc(t('details_empty', language))}</p>")
     for i, (name, res) in enumerate(results.items(), start=1):
         parts.append(f"<section class='result-detail' id='result-{i}'>\n<h3>{esc(name)}</h3>\n"
-                     f"{_summary_html(res, language, f'tables/{file_stem(name)}.csv')}\n</section>")
+                     f"{method_links(res, language)}{_summary_html(res, language, f'tables/{file_stem(name)}.csv')}\n</section>")
     return "\n".join(parts)
 
 

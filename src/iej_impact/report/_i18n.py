@@ -53,6 +53,19 @@ _MESSAGES: dict[str, Mapping[str, str]] = {
     "figures": {"fr": "Graphiques", "en": "Figures"},
     "reproducibility": {"fr": "Reproductibilité", "en": "Reproducibility"},
     "notes": {"fr": "Notes et mises en garde", "en": "Notes and caveats"},
+    "methods_appendix": {"fr": "Annexe méthodologique", "en": "Methods appendix"},
+    "methods_intro": {
+        "fr": "Pour chaque méthode employée : ce qu'elle estime, les hypothèses qui l'identifient, le calcul de "
+              "l'incertitude, les analyses qui l'emploient avec leurs options principales, et les références.",
+        "en": "For each method used: what it estimates, the assumptions that identify it, how its uncertainty is "
+              "computed, the analyses that use it with their main options, and the references."},
+    "methods_empty": {"fr": "Aucune méthode à décrire.", "en": "No method to describe."},
+    "method_estimand": {"fr": "Paramètre estimé", "en": "What it estimates"},
+    "method_assumptions": {"fr": "Hypothèses d'identification", "en": "Identifying assumptions"},
+    "method_inference": {"fr": "Inférence", "en": "Inference"},
+    "method_runs": {"fr": "Analyses et options", "en": "Analyses and options"},
+    "method_references": {"fr": "Références", "en": "References"},
+    "method_link": {"fr": "Méthode : ", "en": "Method: "},
     "produced_by": {"fr": "Rapport produit par iej_impact {version}.", "en": "Report produced by iej_impact {version}."},
     # --- design summary
     "n_analyses": {"fr": "Analyses", "en": "Analyses"},

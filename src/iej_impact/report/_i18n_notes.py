@@ -1,122 +1,146 @@
 """French versions of the notes result summaries write in English.
 
 Estimators write their notes in English, with numbers and names inside. :func:`translate_note`
-recognises the recurrent ones by pattern and rewrites them in French, numbers in the French
-format; a note no pattern knows returns None, and the report shows it in its original language,
-marked as such (``lang="en"``), rather than guess. English reports show every note as it is.
+recognises them by pattern and rewrites them in French, numbers in the French format; a note no
+pattern knows returns None, and the report shows it in its original language, marked as such
+(``lang="en"``), rather than guess. English reports show every note as it is.
+
+The patterns live with the family of estimators that writes the notes (``_i18n_notes_effects``:
+weighting, regression, matching, costs; ``_i18n_notes_sensitivity``: omitted-variable bias,
+E-values, entropy balancing, trimming; ``_i18n_notes_did``: difference-in-differences and
+HonestDiD; ``_i18n_notes_indicators``: programme indicators). A pattern is a regular expression
+the whole note must match, and a French template in which ``{1}``, ``{2}``... insert the groups,
+numbers localised; ``{1|name}`` passes the group through the formatter ``name`` instead
+(``raw``: as it is; ``phrase``: the French of a known English fragment; ``list``: a Python
+list shown as a plain list; ``rows``: the 'N rows (e.g. id ...)' text of validation messages;
+``ordinal``: 1st -> 1er; ``wald``: the null hypothesis of a Wald test; ``se``: a DiD's standard
+error; and the indicators' ``relation``, ``relation_note``, ``not_computed`` and ``operations``).
+A formatter that does not know its input makes the whole note unknown (None), never half French.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ._i18n import NNBSP
+from ._i18n_notes_did import NULLS as _NULL_PATTERNS
+from ._i18n_notes_did import PATTERNS as _DID
+from ._i18n_notes_did import se_text
+from ._i18n_notes_effects import PATTERNS as _EFFECTS
+from ._i18n_notes_indicators import PATTERNS as _INDICATORS
+from ._i18n_notes_indicators import RELATION_NOTES, RELATIONS, not_computed, operations
+from ._i18n_notes_phrases import PHRASES
+from ._i18n_notes_sensitivity import PATTERNS as _SENSITIVITY
 
 __all__ = ["translate_note"]
 
-_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w])")
+_NUMBER = re.compile(r"(?<![\w\-:])(?<![^.]\.)-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[+-]?\d+)?(?![\w]|-\d)")
 
 
 def _fr_numbers(text: str) -> str:
-    """'2,251' -> '2 251', '0.05' -> '0,05' (numbers only; words and codes untouched)."""
+    """'2,251' or '2251' -> '2 251', '0.05' -> '0,05', '-3' -> '−3', '1.1e-11' -> '1,1e−11' (numbers only;
+    words and codes untouched).
+
+    Thousands are grouped from four digits on, as :func:`~iej_impact.report._i18n.format_int` does.
+    """
     def one(m: re.Match[str]) -> str:
-        s = m.group(0).replace(",", NNBSP).replace(".", ",")
-        return s.replace("-", "\u2212") if s.startswith("-") else s
+        raw = m.group(0)
+        sign, body = ("\u2212", raw[1:]) if raw.startswith("-") else ("", raw)
+        body, _, exponent = body.partition("e")
+        whole, _, decimals = body.replace(",", "").partition(".")
+        exponent = "e" + str(int(exponent)).replace("-", "\u2212") if exponent else ""
+        return sign + f"{int(whole):,d}".replace(",", NNBSP) + ("," + decimals if decimals else "") + exponent
 
     return _NUMBER.sub(one, text)
 
 
-_INFERENCE = {"robust": "robuste"}
+def _list(text: str) -> str | None:
+    """"['a', 'b']" -> 'a, b'; a plain word stays as it is."""
+    inner = text.strip()
+    if inner.startswith("[") and inner.endswith("]"):
+        return _fr_numbers(", ".join(s.strip().strip("'\"") for s in inner[1:-1].split(",") if s.strip()))
+    return inner
 
-#: (pattern, French template): groups are inserted with {1}, {2}... after their numbers are localised
-_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"Inference: robust \(influence-function / sandwich\) standard error, normal CI\.",
-     "Inférence : écart-type robuste (fonction d'influence, sandwich), intervalle de confiance normal."),
-    (r"Inference: cluster-robust standard error by (.+?) \(small-sample factor: see the estimator's notes\), normal CI\.",
-     "Inférence : écart-type robuste par grappes ({1}) (facteur de petit échantillon : voir les notes de "
-     "l'estimateur), intervalle de confiance normal."),
-    (r"Inference: Abadie-Imbens standard error for matching estimators \((\d+) same-arm neighbours\)\.",
-     "Inférence : écart-type d'Abadie-Imbens des estimateurs par appariement ({1} voisins du même groupe)."),
-    (r"Estimand: (ATT|ATE|ATC), the average effect on the [^(]+\((E\[.+?\])\)\. Identification assumes unconfoundedness "
-     r".*overlap \(every unit of the target population could be in either arm\)\.",
-     "Paramètre : {1} ({2}). L'identification suppose l'absence de facteur de confusion non mesuré (résultats "
-     "potentiels indépendants du traitement à covariables données) et le recouvrement (chaque unité de la "
-     "population cible aurait pu se trouver dans l'un ou l'autre groupe)."),
-    (r"Binary outcome: potential-outcome means are probabilities and the effect is a difference in probabilities "
-     r"\(x100 = percentage points\)\.",
-     "Résultat binaire : les moyennes des résultats potentiels sont des probabilités et l'effet est une différence "
-     "de probabilités (×100 = points de pourcentage)."),
-    (r"Standard error \(robust\) from the influence function of the stacked estimating equations .*",
-     "Écart-type robuste tiré de la fonction d'influence des équations d'estimation empilées (celles du score de "
-     "propension et des modèles de résultat comprises), sans correction des degrés de liberté, comme Stata teffects."),
-    (r"Standard error \(clustered by (\S+), (\d+) clusters\) from the influence function of the stacked estimating .*",
-     "Écart-type par grappes ({1}, {2} grappes) tiré de la fonction d'influence des équations d'estimation "
-     "empilées (celles du score de propension et des modèles de résultat comprises), sans correction des degrés "
-     "de liberté, comme Stata teffects."),
-    (r"SMD = difference in means / SD \(pooled SD of the unadjusted sample\); binary covariates standardized with "
-     r"sqrt\(p\(1-p\)\)\.",
-     "Différence standardisée (DS) = différence des moyennes / écart type (commun, de l'échantillon non ajusté) ; "
-     "covariables binaires standardisées par √(p(1−p))."),
-    (r"(\d+) of (\d+) covariates have \|SMD\| > ([\d.]+) unadjusted; largest \|SMD\| ([\d.]+)\.",
-     "{1} covariables sur {2} ont une |DS| > {3} avant ajustement ; |DS| maximale : {4}."),
-    (r"(\d+) of (\d+) covariates have \|SMD\| > ([\d.]+) (?:adjusted|after adjustment); largest \|SMD\| ([\d.]+)\.",
-     "{1} covariables sur {2} ont une |DS| > {3} après ajustement ; |DS| maximale : {4}."),
-    (r"Overall ATT: post-treatment ATT\(g,t\) weighted by cohort size\.",
-     "ATT global : moyenne des ATT(g, t) après l'entrée, pondérée par la taille des cohortes."),
-    (r"Overall ATT: average of the event-time ATTs over e >= 0\.",
-     "ATT global : moyenne des ATT par temps relatif pour e ≥ 0."),
-    (r"joint Wald test that every pre-treatment (?:event-time ATT|ATT\(g,t\)) before the anticipation window "
-     r"\(event time < (-?\d+)\) is zero: chi2\((\d+)\) = ([\d.]+), p = ([\d.]+)\.",
-     "Test de Wald joint de nullité de tous les effets avant l'entrée, hors fenêtre d'anticipation (temps "
-     "relatif < {1}) : chi2({2}) = {3}, p = {4}."),
-    (r"pre-trend test not available: no pre-treatment coefficient to test\.",
-     "Test de tendances préalables indisponible : aucun coefficient avant l'entrée à tester."),
-    (r"TWFE assumes parallel trends and homogeneous effects; with staggered entry and heterogeneous effects prefer "
-     r"att_gt\(\)\.",
-     "Le TWFE suppose des tendances parallèles et des effets homogènes ; avec des entrées échelonnées et des "
-     "effets hétérogènes, préférer att_gt()."),
-    (r"Goodman-Bacon: ([\d.]+)% of the weight is on comparisons with already-treated units\.",
-     "Goodman-Bacon : {1} % du poids porte sur des comparaisons avec des unités déjà traitées."),
-    (r"de Chaisemartin-D'Haultfoeuille: (\d+) of (\d+) treated \(cohort, period\) cells have negative weights "
-     r"\(total ([-\d.]+)\)\.",
-     "de Chaisemartin-D'Haultfœuille : {1} cellules traitées (cohorte, période) sur {2} ont un poids négatif "
-     "(total {3})."),
-    (r"Critical Gamma at alpha = ([\d.]+): ([\d.]+) \(an unobserved confounder .*\)\.",
-     "Gamma critique au seuil {1} : {2} (un facteur de confusion non observé devrait multiplier par ce facteur "
-     "les chances d'être traité au sein des paires pour rendre l'effet non significatif)."),
-    (r"(\w+) test on (\d+) pairs \(statistic ([\d.]+)\); one-sided, H1: positive effect; bounds from the exact "
-     r"distribution\.",
-     "Test de {1} sur {2} paires (statistique {3}) ; unilatéral, H1 : effet positif ; bornes tirées de la loi exacte."),
-    (r"Counting unit: (\w+)\. Breakdowns: (.+)\.", "Unité de compte : {1}. Ventilations : {2}."),
-    (r"Counting unit: (\w+)\.", "Unité de compte : {1}."),
-    (r"Shares are fractions \(0-1\) with Wilson 95% intervals\.",
-     "Les parts sont des proportions (entre 0 et 1), avec des intervalles de Wilson à 95 %."),
-    (r"Disclosure control: cells of 1 to (\d+) persons withheld with complementary suppression; (\d+) of (\d+) rows "
-     r"withheld\.",
-     "Secret statistique : cellules de 1 à {1} personnes masquées, avec secret secondaire ; {2} lignes sur {3} "
-     "masquées."),
-    (r"Raw difference in means: an effect only under random assignment; with selection into the programme it is "
-     r"biased\. Standard error: Welch / HC2\.",
-     "Différence brute des moyennes : un effet seulement si l'affectation est aléatoire ; avec une sélection à "
-     "l'entrée du programme, elle est biaisée. Écart-type : Welch / HC2."),
-    (r"Standard errors from the influence functions, clustered by unit \(no small-sample factor, as R did\)\.",
-     "Écarts-types tirés des fonctions d'influence, par grappes d'unités (sans facteur de petit échantillon, "
-     "comme le paquet R did)."),
-    (r"Education: ISCED levels as given in (\w+)\.", "Niveau d'études : niveaux CITE tels que donnés dans {1}."),
-)
 
-_COMPILED = tuple((re.compile(p, re.S), template) for p, template in _PATTERNS)
+_ROWS = re.compile(r"(\d+) rows? \(e\.g\. (\S+) (.+)\)")
+
+
+def _rows(text: str) -> str | None:
+    m = _ROWS.fullmatch(text)
+    if not m:
+        return None
+    n = int(m.group(1))
+    return f"{_fr_numbers(m.group(1))} ligne{'s' if n > 1 else ''} (p. ex. {m.group(2)} {m.group(3)})"
+
+
+def _ordinal(text: str) -> str | None:
+    m = re.fullmatch(r"(\d+)(?:st|nd|rd|th)", text)
+    if not m:
+        return None
+    return "1er" if m.group(1) == "1" else f"{m.group(1)}e"
+
+
+def _se(text: str) -> str | None:
+    fr = se_text(text)
+    return None if fr is None else _fr_numbers(fr)
+
+
+def _wald(text: str) -> str | None:
+    return _apply(_NULLS, text)
+
+
+_FORMATTERS: dict[str, Callable[[str], str | None]] = {
+    "raw": lambda s: s,
+    "phrase": PHRASES.get,
+    "list": _list,
+    "rows": _rows,
+    "ordinal": _ordinal,
+    "wald": _wald,
+    "se": _se,
+    "relation": RELATIONS.get,
+    "relation_note": RELATION_NOTES.get,
+    "not_computed": not_computed,
+    "operations": lambda s: _fr_numbers(operations(s)),
+}
+
+_SLOT = re.compile(r"\{(\d+)(?:\|(\w+))?\}")
+
+
+def _compile(patterns: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(p, re.S), template) for p, template in patterns)
+
+
+def _fill(template: str, m: re.Match[str]) -> str | None:
+    failed = False
+
+    def slot(s: re.Match[str]) -> str:
+        nonlocal failed
+        group = m.group(int(s.group(1))) or ""
+        text = _FORMATTERS[s.group(2)](group) if s.group(2) else _fr_numbers(group)
+        if text is None:
+            failed = True
+            return ""
+        return text
+
+    out = _SLOT.sub(slot, template)
+    return None if failed else out
+
+
+def _apply(compiled: tuple[tuple[re.Pattern[str], str], ...], text: str) -> str | None:
+    for pattern, template in compiled:
+        m = pattern.fullmatch(text.strip())
+        if m:
+            return _fill(template, m)
+    return None
+
+
+_COMPILED = _compile(_EFFECTS + _SENSITIVITY + _DID + _INDICATORS)
+_NULLS = _compile(_NULL_PATTERNS)
 
 
 def translate_note(note: str, language: str) -> str | None:
     """``note`` in ``language``: as it is in English; in French, its translation, or None when unknown."""
     if language != "fr":
         return note
-    for pattern, template in _COMPILED:
-        m = pattern.fullmatch(note.strip())
-        if m:
-            text = template
-            for i, group in enumerate(m.groups(), start=1):
-                text = text.replace("{" + str(i) + "}", _fr_numbers(group or ""))
-            return text
-    return None
+    return _apply(_COMPILED, note)
