@@ -35,6 +35,7 @@ Economic Literature 59(2), 391-425 (placebo studies).
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -184,6 +185,13 @@ def placebo_group_data(data: pd.DataFrame, *, filter: str | None = None, entry: 
                   random_state=random_state)
 
 
+def _parameters(func: Callable[..., Any]) -> tuple[str, ...]:
+    try:
+        return tuple(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return ()
+
+
 def placebo_group(data: pd.DataFrame, estimator: Callable[..., Any], *, filter: str | None = None,
                   entry: Any = None, share: float | None = None, random_state: Any = None, **kwargs: Any) -> Any:
     """Re-estimate a design with untreated units playing the treated (a placebo group): the estimate should be 0.
@@ -199,7 +207,8 @@ def placebo_group(data: pd.DataFrame, estimator: Callable[..., Any], *, filter: 
     entry : panel only: the placebo entry period (a value of ``time``), or ``"random"`` (default): each
         placebo unit draws an entry from the real treated units' entry periods (after the first period).
     share : panel without ``filter``: the fraction of never-treated units drawn as placebo units (default 0.5).
-    random_state : seed (or numpy Generator) of those draws; the run's seed in a configuration.
+    random_state : seed (or numpy Generator) of those draws, also passed to an estimator that takes
+        ``random_state``; the run's seed in a configuration.
     **kwargs : the estimator's arguments (outcome, treatment, covariates, unit, time, cohort...).
 
     Returns
@@ -219,21 +228,25 @@ def placebo_group(data: pd.DataFrame, estimator: Callable[..., Any], *, filter: 
     roles = {k: kwargs.get(k) for k in ("treatment", "unit", "time", "cohort", "never_treated")}
     placebo, info = placebo_group_data(data, filter=filter, entry=entry, share=share, random_state=random_state,
                                        **roles)
+    if random_state is not None and "random_state" in _parameters(estimator):
+        kwargs["random_state"] = random_state
     res = estimator(placebo, **kwargs)
     if info["design"] == "cross_section":
-        note = (f"Placebo group: the {info['n_treated_dropped']} treated units were dropped; the {info['n_placebo']} "
-                f"comparison units of {filter!r} play the treated against the other {info['n_comparison']}. The estimate "
-                "is 0 if the design removes the differences between these untreated groups.")
+        added = [f"Placebo group: the {info['n_treated_dropped']} treated units were dropped; the {info['n_placebo']} "
+                 f"comparison units of {filter!r} play the treated against the other {info['n_comparison']}. The "
+                 "estimate is 0 if the design removes the differences between these untreated groups."]
     else:
-        when = "a random entry drawn from the real cohorts" if info["entry"] == "random" else f"entry {info['entry']:g}"
-        note = (f"Placebo group: the {info['n_treated_dropped']} treated units were dropped; {info['n_placebo']} "
-                f"never-treated units ({info['selection']}) got {when}, compared with the other "
-                f"{info['n_comparison']}. The effects are 0 if these untreated units follow the same trends.")
+        added = [f"Placebo group: the {info['n_treated_dropped']} treated units were dropped; {info['n_placebo']} "
+                 f"never-treated units play the treated against the other {info['n_comparison']}. The effects are 0 "
+                 "if these untreated units follow the same trends.",
+                 f"Placebo units: {info['selection']}.",
+                 "Placebo entry periods: drawn at random from the real treated units' entry periods."
+                 if info["entry"] == "random" else f"Placebo entry period: {info['entry']:g}."]
     changes: dict[str, Any] = {}
     if dataclasses.is_dataclass(res):
         names = {f.name for f in dataclasses.fields(res)}
         if "notes" in names:
-            changes["notes"] = (*res.notes, note)
+            changes["notes"] = (*res.notes, *added)
         if "spec" in names:
             changes["spec"] = {**res.spec, "placebo_group": info}
     return dataclasses.replace(res, **changes) if changes else res

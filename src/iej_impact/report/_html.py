@@ -34,6 +34,7 @@ from ._html_sections import (
 )
 from ._i18n import check_language, format_int, method_label, t
 from ._labels import label, variable_labels
+from ._placebo_section import placebo_section
 from ._summary_page import summary_section
 
 __all__ = ["build_report"]
@@ -214,6 +215,7 @@ def build_report(
     notes: Sequence[str] = (),
     preparation_flow: pd.DataFrame | None = None,
     labels: Mapping[str, str] | None = None,
+    placebos: Sequence[str] = (),
 ) -> Path:
     """Write a self-contained, deterministic HTML report of a run and return its path.
 
@@ -244,6 +246,9 @@ def build_report(
         step, table, rows in and out, per arm, reason, examples), shown before the sample flow.
     labels : variable name -> label (``report.labels`` of a run): variables (outcomes, covariates)
         are shown under their labels in the tables and the summary.
+    placebos : names of results that are placebo outcomes (an analysis with ``role: placebo``). They
+        are shown in the placebo-test section with the placebo re-estimates (results named
+        ``<name>.placebo_entry`` and ``<name>.placebo_group``), each with a one-sentence reading.
 
     Returns
     -------
@@ -262,23 +267,28 @@ def build_report(
                                or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())):
         raise SpecificationError(f"the 'labels' parameter of build_report() must map variable names to label "
                                  f"strings; got {labels!r}.")
+    if isinstance(placebos, str) or not isinstance(placebos, Sequence) or not all(isinstance(n, str) for n in placebos):
+        raise SpecificationError(f"the 'placebos' parameter of build_report() must be a sequence of result names; got "
+                                 f"{placebos!r}.")
     if labels is None:
         return _write_report(path, title, results, sample_flow, str(language), truths, manifest, figures, notes,
-                             preparation_flow)
+                             preparation_flow, placebos)
     with variable_labels(labels):
         return _write_report(path, title, results, sample_flow, str(language), truths, manifest, figures, notes,
-                             preparation_flow)
+                             preparation_flow, placebos)
 
 
 def _write_report(path: str | Path, title: str, results: Mapping[str, object], sample_flow: pd.DataFrame, lang: str,
                   truths: Mapping[str, float | None] | None, manifest: Mapping[str, object] | None,
                   figures: Mapping[str, str | Path] | None, notes: Sequence[str],
-                  preparation_flow: pd.DataFrame | None) -> Path:
+                  preparation_flow: pd.DataFrame | None, placebos: Sequence[str] = ()) -> Path:
     path = Path(path)
+    placebo_html = placebo_section(results, lang, placebos)
     toc = [
         ("summary", t("summary", lang)), ("design", t("design", lang)),
         *([("preparation", t("preparation", lang))] if preparation_flow is not None and len(preparation_flow) else []),
         ("sample-flow", t("sample_flow", lang)), ("effects", t("effects", lang)),
+        *([("placebos", t("placebos", lang))] if placebo_html else []),
         ("details", t("details", lang)), ("figures", t("figures", lang)),
         ("reproducibility", t("reproducibility", lang)), ("notes", t("notes", lang)),
     ]
@@ -291,6 +301,7 @@ def _write_report(path: str | Path, title: str, results: Mapping[str, object], s
         preparation_section(preparation_flow, lang),
         flow_section(sample_flow, lang),
         effects_section(results, truths, lang),
+        *([placebo_html] if placebo_html else []),
         details_section(results, lang),
         figures_section(figures, lang),
         reproducibility_section(manifest, lang),

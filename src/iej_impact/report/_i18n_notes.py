@@ -103,6 +103,27 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
      "Écarts-types tirés des fonctions d'influence, par grappes d'unités (sans facteur de petit échantillon, "
      "comme le paquet R did)."),
     (r"Education: ISCED levels as given in (\w+)\.", "Niveau d'études : niveaux CITE tels que donnés dans {1}."),
+    (r"Placebo entry: every cohort entered (\d+) periods? earlier; the (\d+) observations from the true entry on"
+     r"(?: \(minus the \d+-period anticipation\))? and (\d+) without a pre-placebo period were dropped\. .*",
+     "Date d'entrée fictive : chaque cohorte est entrée {1} période(s) plus tôt ; les {2} observations à partir de la "
+     "vraie entrée (moins la fenêtre d'anticipation déclarée) et les {3} sans période avant l'entrée fictive ont été "
+     "retirées. Sous tendances parallèles et sans anticipation, les effets sont nuls ; les cellules à partir de la "
+     "vraie entrée d'une cohorte n'ont pas de données."),
+    (r"Placebo group: the (\d+) treated units were dropped; the (\d+) comparison units of (.+) play the treated "
+     r"against the other (\d+)\. The estimate is 0 if .*",
+     "Groupe placebo : les {1} unités traitées ont été retirées ; les {2} unités de comparaison retenues par le filtre "
+     "{3} tiennent le rôle des traités face aux {4} autres. L'estimation est nulle si le dispositif élimine les "
+     "différences entre ces groupes non traités."),
+    (r"Placebo group: the (\d+) treated units were dropped; (\d+) never-treated units play the treated against the "
+     r"other (\d+)\. The effects are 0 .*",
+     "Groupe placebo : les {1} unités traitées ont été retirées ; {2} unités jamais traitées tiennent le rôle des "
+     "traités face aux {3} autres. Les effets sont nuls si ces unités non traitées suivent les mêmes tendances."),
+    (r"Placebo units: filter (.+)\.", "Unités placebo : filtre {1}."),
+    (r"Placebo units: a random (\d+)% of the never-treated units\.",
+     "Unités placebo : tirage au hasard de {1}\u202f% des unités jamais traitées."),
+    (r"Placebo entry periods: drawn at random from the real treated units' entry periods\.",
+     "Dates d'entrée fictives : tirées au hasard parmi les dates d'entrée des unités réellement traitées."),
+    (r"Placebo entry period: (\S+)\.", "Date d'entrée fictive : {1}."),
 )
 
 _COMPILED = tuple((re.compile(p, re.S), template) for p, template in _PATTERNS)
