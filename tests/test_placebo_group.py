@@ -202,6 +202,8 @@ def test_config_round_trip_and_report_section(tmp_path):
                    "The placebo estimate differs" if language == "en" else "L'estimation placebo s'écarte")
         assert section.count(reading[0]) + section.count(reading[1]) == 3
         assert ("Placebo tests" if language == "en" else "Tests placebo") in html
+        summary = html[html.index("id='summary'"):html.index("id='design'")]
+        assert "ipw12</strong>" in summary and "placebo_group" not in summary  # a placebo is not an effect
     assert "true_value" in res["ipw12"] and "true_value" not in res["ipw12.placebo_group"]  # a placebo has no true effect
     persons = simulate_cohort(300, seed=4).persons
     direct = placebo_group(persons, ipw, filter="territory_id == 'ML11'", outcome="employed_12m", treatment="treated",

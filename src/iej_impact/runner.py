@@ -264,7 +264,8 @@ def run(
     }
     add_grid_fields(results_json, grids)
     results_json.update({"grid": grids} if grids else {})
-    results_json["comparisons"] = comparison_tables(results, truths, grids)
+    designs = {k: v for k, v in results.items() if not set(k.split(".")) & set(PLACEBO_METHODS)}  # placebos estimate 0
+    results_json["comparisons"] = comparison_tables(designs, truths, grids)
     if rd.preparation is not None:
         results_json["preparation_flow"] = jsonable(rd.preparation.flow)
     if rd.preparation_warnings:

@@ -31,6 +31,7 @@ from ._i18n import (
     t,
 )
 from ._labels import label
+from ._placebo_section import PLACEBO_KINDS
 
 __all__ = ["summary_section", "summary_paragraphs"]
 
@@ -120,9 +121,12 @@ def _pretrend_sentence(res: Any, language: str, parent: Any = None) -> str | Non
 
 
 def summary_paragraphs(results: Mapping[str, object], language: str) -> list[tuple[str, str]]:
-    """(name, paragraph) for every result with a point estimate, in the order of ``results``."""
+    """(name, paragraph) for every result with a point estimate, in the order of ``results``; placebo
+    re-estimates (``<name>.placebo_entry``, ``<name>.placebo_group``) are not effects of the programme: the
+    placebo section shows them."""
     out = []
-    for row in effect_rows(results):
+    effects = {k: v for k, v in results.items() if not set(k.split(".")) & set(PLACEBO_KINDS)}
+    for row in effect_rows(effects):
         res = results[row["name"]]
         method = row["method"]
         estimand = estimand_label(row["estimand"], language)
