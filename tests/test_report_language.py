@@ -107,7 +107,9 @@ def test_the_summary_comes_first_with_one_paragraph_per_effect(runs):
         assert doc.index("id='summary'") < doc.index("id='design'")
         summary = doc.split("id='summary'", 1)[1].split("</section>", 1)[0]
         effects = pd.read_csv(run.output_dir / "tables" / "effects.csv")
-        assert summary.count("<p><strong>") == len(effects)
+        placebo = effects["name"].str.contains(r"\.placebo_(?:entry|group)\b")  # shown in the placebo section instead
+        assert placebo.sum() == 2 and summary.count("<p><strong>") == len(effects) - placebo.sum()
+        assert "placebo" not in summary and doc.index("id='effects'") < doc.index("id='placebos'")
         psm = re.search(r"<strong>psm_employed_12m</strong>(.*?)</p>", summary).group(1)
         if language == "fr":
             assert "appariement" in psm and "traités" in psm and "IC" not in psm
