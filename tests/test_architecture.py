@@ -45,7 +45,7 @@ CORE = {
 }
 FRONT = {
     "config", "runner", "cli", "_yaml", "_output_dir", "_run_data", "_config_data", "_config_grid", "_run_grid",
-    "_config_report", "_run_truth",
+    "_config_report", "_run_truth", "_run_sensitivity",
 }
 MATPLOTLIB_PACKAGES = {"report"}
 YAML_MODULES = {"config", "_yaml", "data._datamodel"}

@@ -191,8 +191,8 @@ def test_psm_sensitivity_key_adds_rosenbaum_bounds_to_the_results(tmp_path):
     ("sensitivity", "estimator", "pattern"),
     [
         ({"gamas": [1, 2]}, "psm", r"sensitivity\.gamas: unknown option 'gamas'.*Did you mean 'gammas'"),
-        (True, "difference_in_means", r"sensitivity: 'sensitivity' is not available.*Rosenbaum bounds apply to matched"),
-        (True, "ipw", r"sensitivity: must be true, false or a mapping; for ipw: \{ovb: \.\.\., evalue: \.\.\.\}"),
+        (True, "entropy_balancing", r"sensitivity: 'sensitivity' is not available.*Rosenbaum bounds apply to matched"),
+        (True, "ipw", r"sensitivity: must be true, false or a mapping; for ipw: \{ovb: \.\.\., evalue: \.\.\., placebo_group: \.\.\.\}"),
         ({"ovb": {"kdd": [1]}}, "regression_adjustment", r"sensitivity\.ovb\.kdd: unknown option 'kdd'.*Did you mean 'kd'"),
         ({"evalues": True}, "ipw", r"sensitivity\.evalues: unknown sensitivity analysis 'evalues'.*Did you mean 'evalue'"),
         ({"ovb": True}, "psm", r"sensitivity\.ovb: unknown sensitivity analysis 'ovb' for psm"),

@@ -144,6 +144,10 @@ def test_monte_carlo_bias_and_coverage_short():
 
 @pytest.mark.slow
 def test_monte_carlo_bias_and_coverage_long():
+    # Seeds 1000-1499 put imputation_did's mean error 2.35 simulation SEs from 0. Re-checked: 10 blocks of 500
+    # (seeds 1000-10499) give block z-scores from -1.19 to +2.35 and +1.06 over all 5000 replications; and the
+    # estimator is linear in y and exact without noise, so est(y0 + e) + est(y0 - e) = 2 x truth to 4e-15 on
+    # 20 antithetic draws: it is exactly unbiased on this design and the 2.35 was chance.
     mc = _monte_carlo(reps=500, n=120, seed=1000)
     for key in ("bjs", "sa"):
         assert abs(mc[key].mean()) < 3.5 * mc[key].std() / np.sqrt(len(mc[key]))

@@ -140,7 +140,9 @@ def test_the_summary_comes_first_with_one_paragraph_per_effect(runs):
         assert doc.index("id='summary'") < doc.index("id='design'")
         summary = doc.split("id='summary'", 1)[1].split("</section>", 1)[0]
         effects = pd.read_csv(run.output_dir / "tables" / "effects.csv")
-        whole_sample = [n for n in effects["name"] if "subgroup=" not in n]
+        placebo = effects["name"].str.contains(r"\.placebo_(?:entry|group)\b")  # shown in the placebo section instead
+        assert placebo.sum() == 2 and "placebo" not in summary and doc.index("id='effects'") < doc.index("id='placebos'")
+        whole_sample = [n for n in effects.loc[~placebo, "name"] if "subgroup=" not in n]
         assert len(whole_sample) < len(effects)  # the demo's grids have subgroup cells: in the grid section
         # one paragraph per result, the whole-sample cells of a grid in one paragraph per analysis
         expected = list(dict.fromkeys(n.split("[")[0] if "[" in n else n for n in whole_sample))

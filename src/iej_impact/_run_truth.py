@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ._config_grid import format_level
+from ._run_sensitivity import PLACEBO_METHODS
 
 __all__ = ["grid_truths", "result_truths"]
 
@@ -17,7 +18,8 @@ __all__ = ["grid_truths", "result_truths"]
 def result_truths(synthetic: Any, results: Mapping[str, Any]) -> dict[str, float | None]:
     """The true value of every result on synthetic data (empty otherwise): the cohort's true effect for the
     result's outcome and estimand; for an aggregation of ATT(g,t), the same aggregation of the true ATT(g,t); for
-    TWFE, the true ATT over the treated person-periods; None where the cohort has no true value."""
+    TWFE, the true ATT over the treated person-periods; None where the cohort has no true value and for placebo
+    re-estimates (their target is not an effect of the programme)."""
     if synthetic is None:
         return {}
     from .diff_in_diff._staggered import AggregateResult, GroupTimeResult
@@ -25,6 +27,9 @@ def result_truths(synthetic: Any, results: Mapping[str, Any]) -> dict[str, float
     out: dict[str, float | None] = {}
     truth = synthetic.truth
     for name, res in results.items():
+        if set(name.split(".")) & set(PLACEBO_METHODS):  # a placebo's target is no effect of the programme
+            out[name] = None
+            continue
         outcome, estimand = getattr(res, "outcome", None), getattr(res, "estimand", None)
         parent = results.get(name.rsplit(".", 1)[0]) if "." in name else None
         if isinstance(res, AggregateResult) and isinstance(parent, GroupTimeResult):

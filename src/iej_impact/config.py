@@ -74,7 +74,8 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
 }
 
 #: ``table`` picks the input table of an analysis (default: the main table, which the sample rules apply to)
-RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table", "sensitivity", *GRID_KEYS)
+RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table", "sensitivity", "role", *GRID_KEYS)
+#: ``role: placebo`` marks an analysis of an outcome the programme cannot have changed (measured before entry)
 #: ``definitions`` holds YAML anchors (e.g. a covariate list) reused below; it is not read otherwise
 TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description", "definitions")
 PROJECT_KEYS = ("name", "output_dir", "seed")
@@ -106,6 +107,8 @@ class AnalysisSpec:
     sensitivity: dict[str, Any] | None = None
     #: ``subgroups`` and ``cost`` (:mod:`iej_impact._config_grid`); a list ``outcome`` stays in ``params``
     grid: Mapping[str, Any] = field(default_factory=dict)
+    #: "placebo" for a placebo outcome (shown in the report's placebo tests), else None
+    role: str | None = None
 
     @property
     def location(self) -> str:
@@ -290,6 +293,10 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
     if table is not None and not isinstance(table, str):
         raise ConfigError(f"must be a table name; got {short_repr(table)}.", location=f"analyses[{i}].table")
     sensitivity = _parse_sensitivity(entry.get("sensitivity"), est, f"analyses[{i}].sensitivity")
+    role = entry.get("role")
+    if role is not None and role != "placebo":
+        raise ConfigError(f"the only role is 'placebo' (an outcome the programme cannot have changed, shown with the "
+                          f"placebo tests); got {short_repr(role)}.", location=f"analyses[{i}].role")
     params = {k: v for k, v in entry.items() if k not in RESERVED_ANALYSIS_KEYS}
     fn = ESTIMATORS[est]
     grid = parse_grid(entry, est, fn, f"analyses[{i}]")
@@ -305,7 +312,7 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
             raise ConfigError(f"must be a column name (a string); got {short_repr(params[key])}.",
                               location=f"analyses[{i}].{key}")
     return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
-                        table=table, sensitivity=sensitivity, aggregate_options=aggregate_options, grid=grid)
+                        table=table, sensitivity=sensitivity, aggregate_options=aggregate_options, grid=grid, role=role)
 
 
 def _parse_aggregate(value: Any, loc: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
@@ -362,22 +369,26 @@ def _check_outputs(est: str, plots: list[str], aggregate: list[str], loc: str,
 
 
 #: the sensitivity analyses each estimator's result supports (``sensitivity: {<method>: true | {options}}``)
-SENSITIVITY_METHODS = {"psm": ("rosenbaum",), "regression_adjustment": ("ovb", "evalue"), "ipw": ("ovb", "evalue"),
-                       "doubly_robust": ("ovb", "evalue"), "att_gt": ("honest_did", "placebo_entry"),
-                       "event_study": ("honest_did", "placebo_entry")}
+SENSITIVITY_METHODS = {"psm": ("rosenbaum", "placebo_group"), "regression_adjustment": ("ovb", "evalue", "placebo_group"),
+                       "ipw": ("ovb", "evalue", "placebo_group"), "doubly_robust": ("ovb", "evalue", "placebo_group"),
+                       "difference_in_means": ("placebo_group",), "twfe": ("placebo_group",),
+                       "att_gt": ("honest_did", "placebo_entry", "placebo_group"),
+                       "event_study": ("honest_did", "placebo_entry", "placebo_group")}
 
 
 def sensitivity_function(method: str) -> tuple[Callable[..., Any], tuple[str, ...]]:
     """The function of a sensitivity method and its parameters that the run fills in (not options)."""
     from .diff_in_diff._honest import honest_did
     from .diff_in_diff._placebo import placebo_entry
+    from .diff_in_diff._placebo_group import placebo_group
     from .matching._sensitivity import rosenbaum_bounds
     from .observational import evalue, ovb_sensitivity
 
     return {"honest_did": (honest_did, ("result",)), "rosenbaum": (rosenbaum_bounds, ("result_or_pairs", "outcome")),
             "ovb": (ovb_sensitivity, ("data", "outcome", "treatment", "covariates", "weights", "result")),
             "evalue": (evalue, ("effect", "lower", "upper", "scale", "rare", "se", "alpha")),
-            "placebo_entry": (placebo_entry, ("data", "estimator", "time", "cohort", "kwargs"))}[method]
+            "placebo_entry": (placebo_entry, ("data", "estimator", "time", "cohort", "kwargs")),
+            "placebo_group": (placebo_group, ("data", "estimator", "kwargs"))}[method]
 
 
 def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] | None:
@@ -421,6 +432,9 @@ def _parse_sensitivity(value: Any, estimator: str, loc: str) -> dict[str, Any] |
         if method == "placebo_entry" and "shift" not in out[method]:
             raise ConfigError("placebo_entry needs the number of periods to move each entry: {shift: 2}.",
                               location=f"{loc}.placebo_entry")
+        if method == "placebo_group" and estimator not in ("att_gt", "event_study", "twfe") and "filter" not in out[method]:
+            raise ConfigError(f"placebo_group on {estimator} needs the comparison units that play the treated, as a "
+                              "filter: {filter: \"refused_offer == 1\"}.", location=f"{loc}.placebo_group")
     return out or None
 
 

@@ -26,6 +26,7 @@ from ._params import column_parameters
 from ._progress import progress, record_steps, step
 from ._run_data import RunData, load_run_data, table_names, tables_used, warning_records
 from ._run_grid import add_grid_fields, comparison_tables, grid_frames, run_cells, write_comparison_plots
+from ._run_sensitivity import PLACEBO_METHODS, check_sensitivity, placebo_outcomes, run_sensitivity, seeded
 from ._run_truth import grid_truths, result_truths
 from ._validation import check_arguments, suggest
 from .config import (
@@ -181,7 +182,7 @@ def _check_analysis(spec: AnalysisSpec, roles: Mapping[str, Any], cfg: RunConfig
                 check_arguments(one.function, sample.data, **kwargs)
         except (DataError, SpecificationError) as exc:
             raise ConfigError(str(exc), location=_location(one, exc)) from exc
-        _check_sensitivity(one, kwargs, sample.data)
+        check_sensitivity(seeded(one, cfg.seed), kwargs, sample.data)
 
 
 def _check_columns(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
@@ -253,6 +254,7 @@ def _run(config: str | Path | RunConfig, output_dir: str | Path | None, force: b
     grids: dict[str, Any] = {}
     for spec in progress(analyses, desc="analyses", total=len(analyses)):
         tick = time.perf_counter()
+        spec = seeded(spec, cfg.seed)  # random draws of a sensitivity analysis (placebo_group) use the run's seed
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         with step(f"{spec.location} {spec.name}"):  # each grid cell is a step within it, ticked on a bar
             cells, grid = run_cells(spec, kwargs, samples.for_analysis(spec), results, run_warnings, _run_analysis,
@@ -276,7 +278,8 @@ def _run(config: str | Path | RunConfig, output_dir: str | Path | None, force: b
     }
     add_grid_fields(results_json, grids)
     results_json.update({"grid": grids} if grids else {})
-    results_json["comparisons"] = comparison_tables(results, truths, grids)
+    designs = {k: v for k, v in results.items() if not set(k.split(".")) & set(PLACEBO_METHODS)}  # placebos estimate 0
+    results_json["comparisons"] = comparison_tables(designs, truths, grids)
     if rd.preparation is not None:
         results_json["preparation_flow"] = jsonable(rd.preparation.flow)
     if rd.preparation_warnings:
@@ -295,7 +298,6 @@ def _run(config: str | Path | RunConfig, output_dir: str | Path | None, force: b
     final_report = out / report_path.name if report_path else None
     return RunResult(output_dir=out, results=results, sample=sample, results_json=results_json, manifest=manifest,
                      report_path=final_report, truths=truths)
-
 
 
 def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
@@ -323,67 +325,15 @@ def _run_analysis(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample,
             results[f"{spec.name}.{kind}"] = res.aggregate(kind, **spec.aggregate_options.get(kind, {}))
         except (DataError, SpecificationError) as exc:
             raise ConfigError(str(exc), location=f"{spec.location}.aggregate") from exc
-    _sensitivity(spec, kwargs, sample, res, results)
+    with warnings.catch_warnings(record=True) as caught:  # e.g. a placebo's cells that cannot be estimated
+        warnings.simplefilter("always")
+        run_sensitivity(spec, kwargs, sample, res, results)
+    records += warning_records(caught, f"{spec.location}.sensitivity ({spec.name})")
     for kind in spec.plots:
         if not hasattr(res, f"plot_{kind}"):
             avail = sorted(m[5:] for m in dir(res) if m.startswith("plot_"))
             raise ConfigError(f"no plot {kind!r} for {spec.estimator}(); available: {avail}.", location=f"{spec.location}.plots")
     return records
-
-
-def _sensitivity(spec: AnalysisSpec, kwargs: Mapping[str, Any], sample: Sample, res: Any,
-                 results: dict[str, Any]) -> None:
-    """The sensitivity analyses of ``sensitivity:``: Rosenbaum bounds of a psm analysis under ``<name>.sensitivity``,
-    omitted-variable sensitivity under ``<name>.ovb``, E-values under ``<name>.evalue``, HonestDiD sets of an
-    event study under ``<name>.honest_did`` and its re-estimate with earlier entries under ``<name>.placebo_entry``."""
-    from .observational import evalue, ovb_sensitivity
-
-    for method, options in (spec.sensitivity or {}).items():
-        try:
-            if method == "honest_did":
-                results.update(_honest_did_results(spec, options, res, results))
-            elif method == "rosenbaum":
-                results[f"{spec.name}.sensitivity"] = res.diagnostics["matching"].sensitivity(kwargs["outcome"],
-                                                                                              **options)
-            elif method == "placebo_entry":
-                from .diff_in_diff._placebo import placebo_entry
-
-                results[f"{spec.name}.placebo_entry"] = placebo_entry(sample.data, spec.function, **options, **kwargs)
-            elif method == "ovb":
-                results[f"{spec.name}.ovb"] = ovb_sensitivity(sample.data, result=res, **options)
-            else:
-                results[f"{spec.name}.evalue"] = evalue(res, **options)
-        except (DataError, SpecificationError) as exc:
-            raise ConfigError(str(exc), location=f"{spec.location}.sensitivity.{method}") from exc
-
-
-def _check_sensitivity(spec: AnalysisSpec, kwargs: Mapping[str, Any], frame: pd.DataFrame) -> None:
-    """Before estimating: the omitted-variable options' own checks (a dry run), and a 0/1 outcome for E-values."""
-    from .observational import ovb_sensitivity
-
-    sens = spec.sensitivity or {}
-    regression = {k: kwargs.get(k) for k in ("outcome", "treatment", "covariates", "weights")}
-    try:
-        if "ovb" in sens:
-            check_arguments(ovb_sensitivity, frame, **regression, **sens["ovb"])
-    except (DataError, SpecificationError) as exc:
-        raise ConfigError(str(exc), location=f"{spec.location}.sensitivity.ovb") from exc
-    if "evalue" in sens and not pd.to_numeric(frame[kwargs["outcome"]], errors="coerce").isin([0, 1]).all():
-        raise ConfigError(f"an E-value needs a 0/1 outcome (the risk ratio of the arm means); '{kwargs['outcome']}' "
-                          "has other values.", location=f"{spec.location}.sensitivity.evalue")
-
-
-def _honest_did_results(spec: AnalysisSpec, entries: Any, res: Any, results: Mapping[str, Any]) -> dict[str, Any]:
-    """``sensitivity: {honest_did: ...}``: one result under ``<name>.honest_did``, or, for a list of options,
-    one per restriction under ``<name>.honest_did.<restriction>``. An att_gt analysis uses its dynamic
-    aggregation (the one of ``aggregate:`` when listed there)."""
-    from .diff_in_diff._honest import honest_did
-
-    source = results.get(f"{spec.name}.dynamic", res)
-    if isinstance(entries, list):
-        return {f"{spec.name}.honest_did.{e.get('restriction', 'relative_magnitude')}": honest_did(source, **e)
-                for e in entries}
-    return {f"{spec.name}.honest_did": honest_did(source, **entries)}
 
 
 def _result_dict(res: Any, truth: float | None, warns: list[dict[str, str]] = ()) -> dict[str, Any]:
@@ -513,7 +463,7 @@ def _write_outputs(target: OutputTarget, cfg: RunConfig, samples: _Samples, resu
                     tmp / "report.html", title=cfg.report["title"], results=results, sample_flow=sample.flow.table,
                     language=lang, truths=truths or None, manifest=manifest, figures=figures,
                     preparation_flow=rd_preparation.flow if rd_preparation is not None else None,
-                    labels=cfg.report.get("labels"), grids=grid_tables,
+                    labels=cfg.report.get("labels"), grids=grid_tables, placebos=placebo_outcomes(cfg, results),
                 )
         timings["total_before_rename"] = time.perf_counter() - t0
         full_manifest = dict(manifest)

@@ -16,6 +16,7 @@ from ._honest import HonestDiDResult, honest_did, honest_did_coefficients
 from ._imputation import imputation_did
 from ._matched import matched_did
 from ._placebo import placebo_entry
+from ._placebo_group import placebo_group
 from ._staggered import AggregateResult, GroupTimeResult, att_gt
 from ._sun_abraham import sun_abraham
 from ._twfe import twfe
@@ -24,4 +25,4 @@ from ._wald import wald_did
 
 __all__ = ["AggregateResult", "AlignedResult", "EventStudyResult", "EventTimeResult", "GroupTimeResult",
            "HonestDiDResult", "aligned_did", "att_gt", "did", "event_study", "honest_did", "honest_did_coefficients",
-           "imputation_did", "matched_did", "placebo_entry", "sun_abraham", "twfe", "wald_did"]
+           "imputation_did", "matched_did", "placebo_entry", "placebo_group", "sun_abraham", "twfe", "wald_did"]

@@ -26,6 +26,7 @@ difference-in-differences? Journal of Econometrics 235(2), 2218-2244 (section 4 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,7 @@ import pandas as pd
 
 from .._validation import check_columns, check_dataframe
 from ..data._numeric_text import check_numeric
-from ..errors import DataError, SpecificationError
+from ..errors import DataError, MissingDataWarning, SpecificationError
 
 __all__ = ["placebo_entry", "placebo_data"]
 
@@ -97,7 +98,8 @@ def placebo_entry(data: pd.DataFrame, estimator: Callable[..., Any], *, shift: i
     Notes
     -----
     Observations from the true entry on (minus ``anticipation``) are dropped, so the panel becomes
-    unbalanced (``att_gt`` then uses its unbalanced-panel estimators). A placebo outcome is simply
+    unbalanced (``att_gt`` then uses its unbalanced-panel estimators). The group-time cells left empty
+    this way are said once in the result's note, not warned about cell by cell. A placebo outcome is simply
     another analysis whose outcome is measured before entry (see the module docstring).
     """
     if not callable(estimator):
@@ -106,7 +108,10 @@ def placebo_entry(data: pd.DataFrame, estimator: Callable[..., Any], *, shift: i
     anticipation = int(kwargs.get("anticipation", 0) or 0)
     placebo, counts = placebo_data(data, shift=shift, time=time, cohort=cohort, anticipation=anticipation,
                                    never_treated=kwargs.get("never_treated"))
-    res = estimator(placebo, time=time, cohort=cohort, **kwargs)
+    with warnings.catch_warnings():  # cells from a true entry on are empty by design: said once in the note
+        warnings.filterwarnings("ignore", category=MissingDataWarning, message=r".*group-time cells could not be "
+                                r"estimated")
+        res = estimator(placebo, time=time, cohort=cohort, **kwargs)
     note = (f"Placebo entry: every cohort entered {shift} period{'s' if shift != 1 else ''} earlier; the "
             f"{counts['rows_dropped_after_entry']} observations from the true entry on"
             + (f" (minus the {anticipation}-period anticipation)" if anticipation else "")

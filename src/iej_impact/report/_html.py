@@ -36,6 +36,7 @@ from ._html_sections import (
 from ._i18n import check_language, format_int, method_label, t
 from ._labels import label, variable_labels
 from ._methods_appendix import appendix_section
+from ._placebo_section import placebo_section
 from ._summary_page import summary_section
 
 __all__ = ["build_report"]
@@ -217,6 +218,7 @@ def build_report(
     preparation_flow: pd.DataFrame | None = None,
     labels: Mapping[str, str] | None = None,
     grids: Mapping[str, pd.DataFrame] | None = None,
+    placebos: Sequence[str] = (),
 ) -> Path:
     """Write a self-contained, deterministic HTML report of a run and return its path.
 
@@ -250,6 +252,9 @@ def build_report(
     grids : the grid tables of a run keyed by file stem (``grid_<name>``: one row per cell with raw and
         adjusted p-values; ``grid_<name>_equality``: tests of equal effects across subgroup levels), shown in
         their own section; subgroup cells are then left out of the summary's paragraphs.
+    placebos : names of results that are placebo outcomes (an analysis with ``role: placebo``). They
+        are shown in the placebo-test section with the placebo re-estimates (results named
+        ``<name>.placebo_entry`` and ``<name>.placebo_group``), each with a one-sentence reading.
 
     Returns
     -------
@@ -268,25 +273,31 @@ def build_report(
                                or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())):
         raise SpecificationError(f"the 'labels' parameter of build_report() must map variable names to label "
                                  f"strings; got {labels!r}.")
+    if isinstance(placebos, str) or not isinstance(placebos, Sequence) or not all(isinstance(n, str) for n in placebos):
+        raise SpecificationError(f"the 'placebos' parameter of build_report() must be a sequence of result names; got "
+                                 f"{placebos!r}.")
     if labels is None:
         return _write_report(path, title, results, sample_flow, str(language), truths, manifest, figures, notes,
-                             preparation_flow, grids)
+                             preparation_flow, grids, placebos)
     with variable_labels(labels):
         return _write_report(path, title, results, sample_flow, str(language), truths, manifest, figures, notes,
-                             preparation_flow, grids)
+                             preparation_flow, grids, placebos)
 
 
 def _write_report(path: str | Path, title: str, results: Mapping[str, object], sample_flow: pd.DataFrame, lang: str,
                   truths: Mapping[str, float | None] | None, manifest: Mapping[str, object] | None,
                   figures: Mapping[str, str | Path] | None, notes: Sequence[str],
-                  preparation_flow: pd.DataFrame | None, grids: Mapping[str, pd.DataFrame] | None = None) -> Path:
+                  preparation_flow: pd.DataFrame | None, grids: Mapping[str, pd.DataFrame] | None = None,
+                  placebos: Sequence[str] = ()) -> Path:
     path = Path(path)
     grid_html = grids_section(grids, lang)
+    placebo_html = placebo_section(results, lang, placebos)
     toc = [
         ("summary", t("summary", lang)), ("design", t("design", lang)),
         *([("preparation", t("preparation", lang))] if preparation_flow is not None and len(preparation_flow) else []),
         ("sample-flow", t("sample_flow", lang)), ("effects", t("effects", lang)),
         *([("grids", t("grids", lang))] if grid_html else []),
+        *([("placebos", t("placebos", lang))] if placebo_html else []),
         ("details", t("details", lang)), ("figures", t("figures", lang)),
         ("methods", t("methods_appendix", lang)), ("reproducibility", t("reproducibility", lang)),
         ("notes", t("notes", lang)),
@@ -301,6 +312,7 @@ def _write_report(path: str | Path, title: str, results: Mapping[str, object], s
         flow_section(sample_flow, lang),
         effects_section(results, truths, lang),
         grid_html,
+        *([placebo_html] if placebo_html else []),
         details_section(results, lang),
         figures_section(figures, lang),
         appendix_section(results, manifest, lang),

@@ -100,6 +100,34 @@ _MESSAGES: dict[str, Mapping[str, str]] = {
     "preparation": {"fr": "Préparation des données", "en": "Data preparation"},
     "title_HonestDiDResult": {"fr": "Sensibilité HonestDiD (Rambachan et Roth, 2023) aux écarts de tendances parallèles",
                               "en": "HonestDiD sensitivity (Rambachan & Roth 2023) to departures from parallel trends"},
+    # --- placebo tests
+    "placebos": {"fr": "Tests placebo", "en": "Placebo tests"},
+    "placebo_kind": {"fr": "Test", "en": "Test"},
+    "placebo_entry": {"fr": "Date d'entrée fictive", "en": "Fake entry date"},
+    "placebo_group": {"fr": "Groupe placebo (faux traités)", "en": "Placebo group (fake treated)"},
+    "placebo_outcome": {"fr": "Résultat placebo", "en": "Placebo outcome"},
+    "placebo_reading": {"fr": "Lecture", "en": "Reading"},
+    "placebo_compatible": {"fr": "L'estimation placebo est compatible avec zéro ({p}).",
+                           "en": "The placebo estimate is compatible with zero ({p})."},
+    "placebo_not_compatible": {
+        "fr": "L'estimation placebo s'écarte de zéro au seuil de {alpha} ({p}) : l'hypothèse d'identification est "
+              "mise en doute.",
+        "en": "The placebo estimate differs from zero at the {alpha} level ({p}): the identifying assumption is in "
+              "doubt."},
+    "placebo_no_estimate": {"fr": "Pas d'estimation unique : voir les effets détaillés du résultat.",
+                            "en": "No single estimate: see the result's detailed effects."},
+    "placebos_intro": {
+        "fr": "Chaque test réestime le dispositif là où l'effet doit être nul : entrées avancées dans le temps, "
+              "non-traités tenant le rôle des traités, ou résultat mesuré avant l'entrée. Une estimation éloignée de "
+              "zéro met en doute le dispositif ; une estimation compatible avec zéro ne le prouve pas.",
+        "en": "Each test re-estimates the design where the effect must be zero: entries moved earlier, untreated "
+              "units playing the treated, or an outcome measured before entry. An estimate far from zero casts doubt "
+              "on the design; one compatible with zero does not prove it."},
+    "placebos_caption": {
+        "fr": "Pour att_gt, l'agrégation simple des ATT(g,t) placebo. Le détail de chaque test (effectifs, notes) "
+              "figure dans la section « Détail des résultats ».",
+        "en": "For att_gt, the simple aggregation of the placebo ATT(g,t). Each test's detail (counts, notes) is in "
+              "the section \u201cResults in detail\u201d."},
     "prep_table": {"fr": "Table", "en": "Table"},
     "prep_examples": {"fr": "Exemples (identifiants)", "en": "Examples (ids)"},
     "prep_caption": {

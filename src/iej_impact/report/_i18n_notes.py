@@ -26,7 +26,7 @@ from collections.abc import Callable
 from ._i18n import NNBSP
 from ._i18n_notes_did import NULLS as _NULL_PATTERNS
 from ._i18n_notes_did import PATTERNS as _DID
-from ._i18n_notes_did import se_text
+from ._i18n_notes_did import design_text, se_text
 from ._i18n_notes_effects import PATTERNS as _EFFECTS
 from ._i18n_notes_indicators import PATTERNS as _INDICATORS
 from ._i18n_notes_indicators import RELATION_NOTES, RELATIONS, not_computed, operations
@@ -86,6 +86,11 @@ def _se(text: str) -> str | None:
     return None if fr is None else _fr_numbers(fr)
 
 
+def _design(text: str) -> str | None:
+    fr = design_text(text)
+    return None if fr is None else _fr_numbers(fr)
+
+
 def _wald(text: str) -> str | None:
     return _apply(_NULLS, text)
 
@@ -98,6 +103,7 @@ _FORMATTERS: dict[str, Callable[[str], str | None]] = {
     "ordinal": _ordinal,
     "wald": _wald,
     "se": _se,
+    "design": _design,
     "relation": RELATIONS.get,
     "relation_note": RELATION_NOTES.get,
     "not_computed": not_computed,

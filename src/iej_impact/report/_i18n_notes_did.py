@@ -71,13 +71,19 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      "d'anticipation."),
     # --- staggered ATT(g,t) (Callaway & Sant'Anna) and cohort-aligned comparisons
     (r"Comparison group: (not-yet-treated|never-treated) units; base period: (\w+); anticipation: (\d+); 2x2 "
-     r"estimator: (\w+) without covariates; balanced panel of (\d+) units x (\d+) periods\.",
+     r"estimator: (\w+) without covariates; (.+)\.",
      "Groupe de comparaison : {1|phrase} ; période de base : {2|phrase} ; anticipation : {3} ; estimateur 2×2 : "
-     "{4|phrase}, sans covariables ; panel équilibré de {5} unités × {6} périodes."),
+     "{4|phrase}, sans covariables ; {5|design}."),
     (r"Comparison group: (not-yet-treated|never-treated) units; base period: (\w+); anticipation: (\d+); 2x2 "
-     r"estimator: (\w+) with covariates (\[.*?\]); balanced panel of (\d+) units x (\d+) periods\.",
+     r"estimator: (\w+) with covariates (\[.*?\]); (.+)\.",
      "Groupe de comparaison : {1|phrase} ; période de base : {2|phrase} ; anticipation : {3} ; estimateur 2×2 : "
-     "{4|phrase}, avec les covariables {5|list} ; panel équilibré de {6} unités × {7} périodes."),
+     "{4|phrase}, avec les covariables {5|list} ; {6|design}."),
+    (r"Unbalanced panel: each 2x2 comparison uses every observation in its two periods \(R did's "
+     r"allow_unbalanced_panel\); influence functions are summed by unit\.",
+     "Panel non équilibré : chaque comparaison 2×2 utilise toutes les observations de ses deux périodes (comme "
+     "allow_unbalanced_panel du paquet R did) ; les fonctions d'influence sont sommées par unité."),
+    (r"(\d+) ATT\(g,t\) cells without an estimate are left out of the aggregation\.",
+     "{1} cellules ATT(g, t) sans estimation sont laissées hors de l'agrégation."),
     (r"Standard errors from the influence functions, clustered by unit \(no small-sample factor, as R did\)\.",
      _SE_FROM_IF + ", par grappes d'unités (sans facteur de petit échantillon, comme le paquet R did)."),
     (r"Standard errors from the influence functions, clustered by unit \(each unit is in one cohort; no small-sample "
@@ -230,3 +236,21 @@ NULLS: tuple[tuple[str, str], ...] = (
     (r"every event-time effect before the reference -1 \(event times (\[.*?\])\) is zero",
      "des effets par temps relatif avant la référence −1 (temps relatifs {1|list})"),
 )
+
+
+_DESIGNS = (
+    (re.compile(r"balanced panel of (\d+) units x (\d+) periods"), "panel équilibré de {0} unités × {1} périodes"),
+    (re.compile(r"unbalanced panel of (\d+) units \((\d+) observations\), repeated-cross-section 2x2 estimators"),
+     "panel non équilibré de {0} unités ({1} observations), estimateurs 2×2 pour coupes répétées"),
+    (re.compile(r"repeated cross-sections \((\d+) observations\)"), "coupes transversales répétées ({0} observations)"),
+)
+
+
+def design_text(text: str) -> str | None:
+    """The French of a staggered design's description (``balanced panel of 12000 units x 54 periods``...), its
+    numbers left for the caller to localise; None when the description is not one of the known designs."""
+    for pattern, template in _DESIGNS:
+        m = pattern.fullmatch(text.strip())
+        if m:
+            return template.format(*m.groups())
+    return None

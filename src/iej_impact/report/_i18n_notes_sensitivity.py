@@ -104,4 +104,26 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      r"It makes no assumption on the confounder's prevalence\.",
      "L'E-valeur est sur l'échelle du rapport de risques ; l'effet lui-même est une différence de probabilités "
      "({1}). Elle ne suppose rien de la prévalence du facteur de confusion."),
+    # --- placebo re-estimates (entry dates moved earlier; untreated units playing the treated)
+    (r"Placebo entry: every cohort entered (\d+) periods? earlier; the (\d+) observations from the true entry on"
+     r"(?: \(minus the \d+-period anticipation\))? and (\d+) without a pre-placebo period were dropped\. .*",
+     "Date d'entrée fictive : chaque cohorte est entrée {1} période(s) plus tôt ; les {2} observations à partir de la "
+     "vraie entrée (moins la fenêtre d'anticipation déclarée) et les {3} sans période avant l'entrée fictive ont été "
+     "retirées. Sous tendances parallèles et sans anticipation, les effets sont nuls ; les cellules à partir de la "
+     "vraie entrée d'une cohorte n'ont pas de données."),
+    (r"Placebo group: the (\d+) treated units were dropped; the (\d+) comparison units of (.+) play the treated "
+     r"against the other (\d+)\. The estimate is 0 if .*",
+     "Groupe placebo : les {1} unités traitées ont été retirées ; les {2} unités de comparaison retenues par le filtre "
+     "{3|raw} tiennent le rôle des traités face aux {4} autres. L'estimation est nulle si le dispositif élimine les "
+     "différences entre ces groupes non traités."),
+    (r"Placebo group: the (\d+) treated units were dropped; (\d+) never-treated units play the treated against the "
+     r"other (\d+)\. The effects are 0 .*",
+     "Groupe placebo : les {1} unités traitées ont été retirées ; {2} unités jamais traitées tiennent le rôle des "
+     "traités face aux {3} autres. Les effets sont nuls si ces unités non traitées suivent les mêmes tendances."),
+    (r"Placebo units: filter (.+)\.", "Unités placebo : filtre {1|raw}."),
+    (r"Placebo units: a random (\d+)% of the never-treated units\.",
+     "Unités placebo : tirage au hasard de {1}\u202f% des unités jamais traitées."),
+    (r"Placebo entry periods: drawn at random from the real treated units' entry periods\.",
+     "Dates d'entrée fictives : tirées au hasard parmi les dates d'entrée des unités réellement traitées."),
+    (r"Placebo entry period: (\S+)\.", "Date d'entrée fictive : {1}."),
 )

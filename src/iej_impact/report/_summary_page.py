@@ -32,6 +32,7 @@ from ._i18n import (
     t,
 )
 from ._labels import label
+from ._placebo_section import PLACEBO_KINDS
 
 __all__ = ["is_subgroup_cell", "story_paragraph", "summary_paragraphs", "summary_section"]
 
@@ -181,8 +182,11 @@ def summary_paragraphs(results: Mapping[str, object], language: str, *,
                        skip_subgroups: bool = False) -> list[tuple[str, str]]:
     """(title, paragraph) for every result with a point estimate, in the order of ``results``: one paragraph per
     result, or, for the whole-sample cells of a grid (several outcomes or horizons), one per analysis listing each
-    cell's value. Subgroup cells are left out with ``skip_subgroups`` (the grid section shows them)."""
-    rows = [r for r in effect_rows(results) if not (skip_subgroups and is_subgroup_cell(r["name"]))]
+    cell's value. Subgroup cells are left out with ``skip_subgroups`` (the grid section shows them); placebo
+    re-estimates (``<name>.placebo_entry``, ``<name>.placebo_group``) are not effects of the programme: the placebo
+    section shows them."""
+    effects = {k: v for k, v in results.items() if not set(k.split(".")) & set(PLACEBO_KINDS)}
+    rows = [r for r in effect_rows(effects) if not (skip_subgroups and is_subgroup_cell(r["name"]))]
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
         key = _analysis(row["name"]) if "[" in row["name"] and not is_subgroup_cell(row["name"]) else row["name"]
