@@ -12,7 +12,8 @@ from iej_impact.report._methods_appendix import METHODS, REFERENCES, appendix_se
 
 #: sensitivity methods of the configuration -> their appendix entry
 _SENSITIVITY_ENTRY = {"rosenbaum": "rosenbaum_bounds", "ovb": "ovb_sensitivity", "evalue": "evalue",
-                      "honest_did": "honest_did", "placebo_entry": "placebo_entry"}
+                      "honest_did": "honest_did", "placebo_entry": "placebo_entry",
+                      "placebo_group": "placebo_group"}
 
 
 def test_every_estimator_and_sensitivity_method_of_the_config_has_an_entry():

@@ -39,15 +39,15 @@ _BY_METHOD = {"aipw": "doubly_robust", "ipwra": "doubly_robust"}
 
 
 def method_keys(res: object) -> list[str]:
-    """The appendix entries of a result: its estimator, plus ``placebo_entry`` for a placebo re-estimate."""
+    """The appendix entries of a result: its estimator, plus ``placebo_entry`` or ``placebo_group`` for a placebo
+    re-estimate."""
     cls = type(res).__name__
     if cls in _BY_CLASS:
         return [_BY_CLASS[cls]]
     method = getattr(res, "method", None)
     key = _BY_METHOD.get(method, method) if isinstance(method, str) else None
     keys = [key] if key in METHODS else []
-    if keys and "placebo_entry" in _spec(res):
-        keys.append("placebo_entry")
+    keys += [k for k in ("placebo_entry", "placebo_group") if keys and k in _spec(res)]
     return keys
 
 
@@ -83,8 +83,8 @@ def _value(value: object) -> str:
 
 def _options(res: object, key: str) -> str:
     spec = _spec(res)
-    if key == "placebo_entry":
-        spec = spec.get("placebo_entry") if isinstance(spec.get("placebo_entry"), Mapping) else {}
+    if key in ("placebo_entry", "placebo_group"):
+        spec = spec.get(key) if isinstance(spec.get(key), Mapping) else {}
     shown = [f"{k} = {_value(spec[k])}" for k in METHODS[key].options
              if spec.get(k) is not None and spec.get(k) not in ([], {}, (), "none")]
     return "; ".join(shown)

@@ -18,6 +18,8 @@ REFERENCES: dict[str, str] = {
     "roth_2023": "Roth, J., Sant'Anna, P. H. C., Bilinski, A. & Poe, J. (2023). What's trending in "
                  "difference-in-differences? A synthesis of the recent econometrics literature. Journal of "
                  "Econometrics 235(2), 2218-2244.",
+    "imbens_wooldridge_2009": "Imbens, G. W. & Wooldridge, J. M. (2009). Recent developments in the econometrics "
+                              "of program evaluation. Journal of Economic Literature 47(1), 5-86.",
     "cinelli_hazlett_2020": "Cinelli, C. & Hazlett, C. (2020). Making sense of sensitivity: extending omitted "
                             "variable bias. Journal of the Royal Statistical Society Series B 82(1), 39-67.",
     "vanderweele_ding_2017": "VanderWeele, T. J. & Ding, P. (2017). Sensitivity analysis in observational research: "
@@ -83,6 +85,24 @@ CHECKS: dict[str, MethodText] = {
         inference={"fr": "Celle de l'estimateur ré-estimé.", "en": "That of the re-estimated estimator."},
         references=("roth_2023",),
         options=("shift",),
+    ),
+    "placebo_group": MethodText(
+        name={"fr": "Groupe placebo (faux traités)", "en": "Placebo group (fake treated)"},
+        estimand={"fr": "L'effet estimé quand des unités non traitées (celles d'un filtre, ou des unités jamais "
+                        "traitées munies d'une date d'entrée fictive) tiennent le rôle des traités face aux autres "
+                        "non-traités, les vrais traités écartés : il devrait être nul.",
+                  "en": "The effect estimated when untreated units (those of a filter, or never-treated units given "
+                        "a fake entry date) play the treated against the other untreated units, the real treated "
+                        "dropped: it should be zero."},
+        assumptions={"fr": "Si le dispositif élimine les différences entre non-traités (mêmes résultats à "
+                           "covariables données, ou mêmes tendances), l'effet placebo est nul ; un effet loin de 0 "
+                           "signale une sélection ou des tendances que le dispositif ne corrige pas.",
+                     "en": "If the design removes the differences between untreated units (same outcomes given the "
+                           "covariates, or same trends), the placebo effect is zero; an effect far from 0 points to "
+                           "a selection or trends the design does not remove."},
+        inference={"fr": "Celle de l'estimateur ré-estimé.", "en": "That of the re-estimated estimator."},
+        references=("imbens_wooldridge_2009",),
+        options=("filter", "share", "entry", "n_placebo", "n_comparison"),
     ),
     "ovb_sensitivity": MethodText(
         name={"fr": "Sensibilité au biais de variable omise (Cinelli et Hazlett)",
