@@ -220,6 +220,9 @@ def ps_adjustment_unavailable(result: MatchRecord) -> str | None:
     return None
 
 
+_QUERY_BLOCK = 1 << 16  # query units per block in nearest_in_arm
+
+
 def nearest_in_arm(
     dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int, tiebreak: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -236,12 +239,17 @@ def nearest_in_arm(
     m = rows.shape[0]
     # pad with +-inf sentinels so that every candidate index is valid (no masks, no clipping)
     x = np.concatenate([np.full(size, -np.inf), dist[rows], np.full(size + 1, np.inf)])
-    q = dist[query]
-    pos = np.searchsorted(x, q, side="left")  # = insertion point in the arm + size
-    cand = pos[:, None] + np.arange(-size, size + 1)
-    pick = np.argsort(np.abs(x[cand] - q[:, None]), axis=1, kind="stable")[:, : min(size, m)]
     padded_rows = np.concatenate([np.repeat(rows[:1], size), rows, np.repeat(rows[-1:], size + 1)])
-    out = padded_rows[np.take_along_axis(cand, pick, axis=1)]
+    offsets = np.arange(-size, size + 1)
+    out = np.empty((query.shape[0], min(size, m)), dtype=padded_rows.dtype)
+    # blocks of queries: the (block, 2 size + 1) candidate arrays stay small and are reused, where
+    # whole-sample ones would cost fresh memory (several times the data) for no other purpose
+    for start in range(0, query.shape[0], _QUERY_BLOCK):
+        q = dist[query[start:start + _QUERY_BLOCK]]
+        pos = np.searchsorted(x, q, side="left")  # = insertion point in the arm + size
+        cand = pos[:, None] + offsets
+        pick = np.argsort(np.abs(x[cand] - q[:, None]), axis=1, kind="stable")[:, : min(size, m)]
+        out[start:start + q.shape[0]] = padded_rows[np.take_along_axis(cand, pick, axis=1)]
     if out.shape[1] < size:
         out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
     return out
@@ -320,12 +328,15 @@ def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.n
     bias sum_i f_i X_i m_w(p_i) by (1/L) sum_i f_i cov(X, Y | p_i, D = w).
     """
     size = nb.shape[1] - 1
-    is_self = nb == rows[:, None]
-    has_self = is_self.any(axis=1)
-    drop = np.where(has_self, np.argmax(is_self, axis=1), size)
-    keep = np.ones(nb.shape, dtype=bool)
-    keep[np.arange(nb.shape[0]), drop] = False
-    return (y[nb] * keep).sum(axis=1) / size
+    out = np.empty(nb.shape[0])
+    for start in range(0, nb.shape[0], _QUERY_BLOCK):  # blocks: small (block, L + 1) temporaries
+        block = nb[start:start + _QUERY_BLOCK]
+        is_self = block == rows[start:start + _QUERY_BLOCK, None]
+        drop = np.where(is_self.any(axis=1), np.argmax(is_self, axis=1), size)
+        keep = np.ones(block.shape, dtype=bool)
+        keep[np.arange(block.shape[0]), drop] = False
+        out[start:start + block.shape[0]] = (y[block] * keep).sum(axis=1) / size
+    return out
 
 
 def ps_adjustment_parts(

@@ -1,0 +1,81 @@
+"""The memory-lean paths of the estimators equal straightforward reference computations.
+
+Large-sample work is done in blocks of units or with reused buffers (see benchmarks/README.md,
+"Scaling"); these tests force small blocks and compare with direct whole-sample versions written
+here, on data with many ties, to the last bit where the arithmetic is the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from iej_impact import _mestimation
+from iej_impact.matching import _inference
+
+
+def _reference_nearest(dist, arm_rows, query, size):
+    """Whole-sample version: every candidate window at once, one stable sort per row."""
+    rows = arm_rows[np.argsort(dist[arm_rows], kind="stable")]
+    m = rows.shape[0]
+    x = np.concatenate([np.full(size, -np.inf), dist[rows], np.full(size + 1, np.inf)])
+    q = dist[query]
+    cand = np.searchsorted(x, q, side="left")[:, None] + np.arange(-size, size + 1)
+    pick = np.argsort(np.abs(x[cand] - q[:, None]), axis=1, kind="stable")[:, : min(size, m)]
+    padded = np.concatenate([np.repeat(rows[:1], size), rows, np.repeat(rows[-1:], size + 1)])
+    out = padded[np.take_along_axis(cand, pick, axis=1)]
+    if out.shape[1] < size:
+        out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
+    return out
+
+
+def _reference_loo_mean(y, nb, rows):
+    """Mean over the L + 1 neighbours less the row itself (or less the last one), row by row."""
+    size = nb.shape[1] - 1
+    out = np.empty(nb.shape[0])
+    for i in range(nb.shape[0]):
+        members = list(nb[i])
+        drop = members.index(rows[i]) if rows[i] in members else size
+        out[i] = sum(y[k] for j, k in enumerate(members) if j != drop) / size
+    return out
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+@pytest.mark.parametrize("arm_size", [2, 40])
+def test_blocked_neighbour_search_equals_whole_sample_search(monkeypatch, block, arm_size):
+    rng = np.random.default_rng(block * 100 + arm_size)
+    n = 150
+    dist = rng.integers(0, 12, size=n).astype(float)  # many ties on the distance
+    arm_rows = np.sort(rng.choice(n, size=arm_size, replace=False))
+    query = np.argsort(dist, kind="stable")
+    expected = _reference_nearest(dist, arm_rows, query, 5)
+    monkeypatch.setattr(_inference, "_QUERY_BLOCK", block)
+    got = _inference.nearest_in_arm(dist, arm_rows, query, 5)
+    assert got.shape == (n, 5)
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("block", [1, 5, 1000])
+def test_blocked_leave_one_out_mean_equals_direct_loop(monkeypatch, block):
+    rng = np.random.default_rng(block)
+    n = 60
+    y = rng.normal(size=n)
+    dist = rng.normal(size=n)
+    rows = np.argsort(dist)
+    nb = _reference_nearest(dist, np.arange(0, n, 2), rows, 5)  # odd rows are not in the arm
+    monkeypatch.setattr(_inference, "_QUERY_BLOCK", block)
+    got = _inference._leave_one_out_mean(y, nb, rows)
+    np.testing.assert_allclose(got, _reference_loo_mean(y, nb, rows), rtol=1e-12, atol=1e-15)
+    assert np.isfinite(got).all()
+
+
+def test_gram_into_a_reused_buffer_is_bitwise_the_fresh_one():
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(500, 6))
+    scratch = np.empty_like(z)
+    for _ in range(3):
+        v = rng.random(500)
+        reused = _mestimation.weighted_gram(z, v, scratch)
+        fresh = _mestimation.weighted_gram(z, v)
+        np.testing.assert_array_equal(reused, fresh)
+    np.testing.assert_allclose(reused, z.T @ (z * v[:, None]), rtol=1e-12)
