@@ -79,3 +79,35 @@ def test_gram_into_a_reused_buffer_is_bitwise_the_fresh_one():
         fresh = _mestimation.weighted_gram(z, v)
         np.testing.assert_array_equal(reused, fresh)
     np.testing.assert_allclose(reused, z.T @ (z * v[:, None]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("clustered", [False, True])
+def test_influence_covariance_equals_the_sum_of_outer_products(clustered):
+    from iej_impact.inference import influence_covariance
+
+    rng = np.random.default_rng(11)
+    n, k = 400, 7
+    psi = np.asfortranarray(rng.normal(size=(n, k)))  # the layout att_gt's influence functions have
+    psi[rng.random((n, k)) < 0.4] = 0.0
+    clusters = rng.integers(0, 40, size=n) if clustered else None
+    sums = np.zeros((40, k)) if clustered else psi
+    if clustered:
+        for i in range(n):
+            sums[clusters[i]] += psi[i]
+    reference = sum(np.outer(row, row) for row in sums) / n**2 * (40 / 39 if clustered else 1.0)
+    got = influence_covariance(psi, clusters=clusters)
+    np.testing.assert_allclose(got, reference, rtol=1e-12, atol=1e-18)
+    np.testing.assert_array_equal(got, got.T)
+
+
+def test_aggregation_levels_are_stacked_once_and_restacked_after_a_new_level():
+    from iej_impact.diff_in_diff._aggregate import _Levels
+
+    lv = _Levels("test")
+    lv.add(0.0, (1.0, np.arange(3.0)), 5)
+    lv.add(1.0, (2.0, np.arange(3.0) * 2), 5)
+    first = lv.stacked()
+    assert lv.stacked() is first
+    np.testing.assert_array_equal(first, np.column_stack([np.arange(3.0), np.arange(3.0) * 2]))
+    lv.add(2.0, (3.0, np.ones(3)), 5)
+    assert lv.stacked().shape == (3, 3)
