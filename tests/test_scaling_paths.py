@@ -14,9 +14,14 @@ from iej_impact import _mestimation
 from iej_impact.matching import _inference
 
 
-def _reference_nearest(dist, arm_rows, query, size):
-    """Whole-sample version: every candidate window at once, one stable sort per row."""
-    rows = arm_rows[np.argsort(dist[arm_rows], kind="stable")]
+def _reference_nearest(dist, arm_rows, query, size, tiebreak=None):
+    """Whole-sample version: every candidate window at once, one stable sort per row; ties on the
+    distance ordered by the columns of the (n, k) array ``tiebreak``."""
+    if tiebreak is None:
+        rows = arm_rows[np.argsort(dist[arm_rows], kind="stable")]
+    else:
+        keys = [tiebreak[arm_rows, c] for c in range(tiebreak.shape[1] - 1, -1, -1)] + [dist[arm_rows]]
+        rows = arm_rows[np.lexsort(keys)]
     m = rows.shape[0]
     x = np.concatenate([np.full(size, -np.inf), dist[rows], np.full(size + 1, np.inf)])
     q = dist[query]
@@ -53,6 +58,20 @@ def test_blocked_neighbour_search_equals_whole_sample_search(monkeypatch, block,
     got = _inference.nearest_in_arm(dist, arm_rows, query, 5)
     assert got.shape == (n, 5)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_tiebreak_columns_order_ties_as_the_stacked_array_did(monkeypatch):
+    rng = np.random.default_rng(5)
+    n = 120
+    dist = rng.integers(0, 6, size=n).astype(float)
+    values = np.column_stack([rng.integers(0, 3, size=n).astype(float), rng.normal(size=(n, 2))])
+    arm_rows = np.flatnonzero(rng.random(n) < 0.5)
+    query = np.argsort(dist, kind="stable")
+    expected = _reference_nearest(dist, arm_rows, query, 4, tiebreak=values)
+    monkeypatch.setattr(_inference, "_QUERY_BLOCK", 16)
+    got = _inference.nearest_in_arm(dist, arm_rows, query, 4, tiebreak=list(values.T))
+    np.testing.assert_array_equal(got, expected)
+    assert not np.array_equal(got, _reference_nearest(dist, arm_rows, query, 4))  # the tiebreak mattered
 
 
 @pytest.mark.parametrize("block", [1, 5, 1000])

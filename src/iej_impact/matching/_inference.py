@@ -224,13 +224,14 @@ _QUERY_BLOCK = 1 << 16  # query units per block in nearest_in_arm
 
 
 def nearest_in_arm(
-    dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int, tiebreak: np.ndarray | None = None,
+    dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int,
+    tiebreak: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
     """(len(query), size) rows of the ``size`` units of ``arm_rows`` nearest to each query unit on ``dist``.
 
     A query unit that belongs to the arm is its own nearest unit. Ties go to the unit earlier in the
-    (distance, row) order, or, when ``tiebreak`` (an (n, k) array of the units' values) is given, in
-    the (distance, tiebreak columns) order: units tied on the distance are then told apart by what
+    (distance, row) order, or, when ``tiebreak`` (columns of the units' values, each of length n) is
+    given, in the (distance, tiebreak columns) order: units tied on the distance are then told apart by what
     they hold, not by where they sit in the data, so the neighbour sets (and the SE built on them)
     do not change when the rows are re-sorted. With fewer than ``size`` units in the arm, all of
     them (padded by repetition).
@@ -255,13 +256,13 @@ def nearest_in_arm(
     return out
 
 
-def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: np.ndarray | None) -> np.ndarray:
+def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Sequence[np.ndarray] | None) -> np.ndarray:
     """``rows`` sorted by distance; runs of equal distance sorted by the ``tiebreak`` columns."""
     order = rows[stable_argsort(dist[rows])]
     x = dist[order]
     if tiebreak is None or not np.any(x[1:] == x[:-1]):
         return order
-    keys = [tiebreak[rows, c] for c in range(tiebreak.shape[1] - 1, -1, -1)] + [dist[rows]]
+    keys = [column[rows] for column in reversed(tiebreak)] + [dist[rows]]
     return rows[np.lexsort(keys)]
 
 
@@ -312,7 +313,8 @@ def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int) -> dict[str
         "f": np.asarray(fit.dens, dtype=float)[rows],
         "p": np.asarray(ps.scores, dtype=float)[rows],
     }
-    tiebreak = np.column_stack([y, fit.lin.z])  # units tied on the distance: ordered by outcome and design
+    # units tied on the distance: ordered by outcome and design (column views, no n x k copy)
+    tiebreak = [y, *fit.lin.z.T]
     for w, arm in ((1, d), (0, ~d)):
         # the L + 1 nearest (sorted by distance): the first L for covariances, all but i for means
         nb = nearest_in_arm(dist, np.flatnonzero(arm & keep), rows, size + 1, tiebreak=tiebreak)
