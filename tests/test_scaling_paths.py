@@ -88,6 +88,17 @@ def test_blocked_leave_one_out_mean_equals_direct_loop(monkeypatch, block):
     assert np.isfinite(got).all()
 
 
+@pytest.mark.parametrize("block", [1, 7, 1 << 16])
+def test_blocked_weighted_row_sum_equals_the_whole_sample_sum(monkeypatch, block):
+    rng = np.random.default_rng(block)
+    z = rng.normal(size=(300, 5)) * rng.lognormal(size=(300, 1)) * 1e3
+    rows = rng.permutation(300)[:250]
+    v = rng.normal(size=250)
+    monkeypatch.setattr(_inference, "_QUERY_BLOCK", block)
+    got = _inference.weighted_row_sum(z, rows, v)
+    np.testing.assert_allclose(got, (z[rows] * v[:, None]).sum(axis=0), rtol=1e-13, atol=1e-9)
+
+
 def test_gram_into_a_reused_buffer_is_bitwise_the_fresh_one():
     rng = np.random.default_rng(3)
     z = rng.normal(size=(500, 6))

@@ -323,6 +323,21 @@ def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int) -> dict[str
     return out
 
 
+def weighted_row_sum(z: np.ndarray, rows: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """sum_r v_r z[rows_r] (one value per column of ``z``), the rows added one after the other.
+
+    Gathered in blocks of units, each block's sum carried into the next (the running total is the
+    first row the next block adds), so the additions happen in the order of the whole-sample
+    ``(z[rows] * v[:, None]).sum(axis=0)`` without its two (n, k) temporaries.
+    """
+    total = np.zeros(z.shape[1])
+    for start in range(0, rows.shape[0], _QUERY_BLOCK):
+        block = z[rows[start:start + _QUERY_BLOCK]]
+        block *= v[start:start + _QUERY_BLOCK, None]
+        total = block.sum(axis=0) if start == 0 else np.add.reduce(np.vstack([total, block]), axis=0)
+    return total
+
+
 def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Mean of y over the first L of the L + 1 neighbours ``nb`` of each row, the row itself left out.
 
@@ -377,7 +392,7 @@ def ps_adjustment_parts(
         own[sets.focal[sets.matched]] = True
     n_f = float((own & focal).sum())
     m_f, m_o = (parts["mean0"], parts["mean1"]) if atc else (parts["mean1"], parts["mean0"])
-    g_m = (z[rows] * (f * (m_f - m_o - tau_f))[:, None]).sum(axis=0) / n_f
+    g_m = weighted_row_sum(z, rows, f * (m_f - m_o - tau_f)) / n_f
     cov_f = summed_local_covariance(z, y, nb_f, f) / n_f
     cov_o = summed_local_covariance(z, y, nb_o, f) / n_f
     cov_o_odds = summed_local_covariance(z, y, nb_o, f * p_f / (1.0 - p_f)) / n_f
