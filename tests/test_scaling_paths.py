@@ -141,3 +141,17 @@ def test_aggregation_levels_are_stacked_once_and_restacked_after_a_new_level():
     np.testing.assert_array_equal(first, np.column_stack([np.arange(3.0), np.arange(3.0) * 2]))
     lv.add(2.0, (3.0, np.ones(3)), 5)
     assert lv.stacked().shape == (3, 3)
+
+
+@pytest.mark.parametrize("block", [1, 9, 1 << 16])
+def test_blocked_arm_ranges_equal_the_gathered_minima_and_maxima(monkeypatch, block):
+    from iej_impact import _separation
+
+    rng = np.random.default_rng(block)
+    x = np.column_stack([rng.normal(size=200), rng.integers(0, 2, size=200).astype(float),
+                         np.where(rng.random(200) < 0.02, np.inf, rng.normal(size=200))])
+    arm = rng.random(200) < 0.3
+    monkeypatch.setattr(_separation, "_ROW_BLOCK", block)
+    lows, highs = _separation._arm_ranges(x, arm)
+    np.testing.assert_array_equal(lows, x[arm].min(axis=0))
+    np.testing.assert_array_equal(highs, x[arm].max(axis=0))
