@@ -195,6 +195,25 @@ def att_gt_bench(size: int, timer) -> dict[str, object]:
 
 
 @benchmark(
+    "att_gt_scaling",
+    suite="did",
+    sizes=(100_000, 1_000_000),
+    description="att_gt alone (no peers): n units x 8 periods, 2 covariates, doubly robust, analytic SEs, "
+    "then the dynamic aggregation; the time from 10^5 to 10^6 units shows whether it scales linearly",
+)
+def att_gt_scaling(size: int, timer) -> dict[str, object]:
+    from iej_impact import att_gt
+
+    frame = _staggered_panel(size, np.random.default_rng(SEED))
+    with timer.step("att_gt_cov_dr"):
+        res = att_gt(frame, outcome="y", unit="id", time="t", cohort="g", covariates=["x1", "x2"], method="dr")
+    with timer.step("aggregate_dynamic"):
+        dynamic = res.aggregate("dynamic")
+    return {"units": size, "periods": N_PERIODS, "cells": len(res.table),
+            "overall": round(float(dynamic.estimate), 6), "overall_se": round(float(dynamic.std_error), 6)}
+
+
+@benchmark(
     "twfe",
     suite="did",
     sizes=(1_000_000,),

@@ -129,6 +129,43 @@ def psm_pipeline(size: int, timer) -> dict[str, object]:
             "matched_treated": int(res.sample_sizes.loc["matched", "treated"])}
 
 
+def _plain_newton_logit(z: np.ndarray, d: np.ndarray, tol: float = 1e-10) -> tuple[np.ndarray, int]:
+    """A bare Newton-Raphson logit (no step control, no checks): the floor for any score fit."""
+    beta = np.zeros(z.shape[1])
+    for it in range(1, 61):
+        p = 1.0 / (1.0 + np.exp(-(z @ beta)))
+        zh = z * np.sqrt(p * (1.0 - p))[:, None]
+        step = np.linalg.solve(zh.T @ zh, z.T @ (d - p))
+        beta = beta + step
+        if np.max(np.abs(step)) <= tol * (1.0 + np.max(np.abs(beta))):
+            return beta, it
+    return beta, 60
+
+
+@benchmark(
+    "score_fit",
+    suite="matching",
+    sizes=(1_000_000, 5_000_000),
+    baseline="plain_newton",
+    description="the logit propensity score of psm() (propensity_score(): design, Newton with step control, "
+    "separation check, covariance) vs a bare numpy Newton logit on the same centred and scaled design",
+)
+def score_fit(size: int, timer) -> dict[str, object]:
+    from iej_impact import propensity_score
+    from iej_impact.observational._design import scaled_with_intercept
+
+    frame = _design(size)
+    covs = [f"x{i}" for i in range(N_COVARIATES)]
+    z, _, _ = scaled_with_intercept(frame[covs].to_numpy(dtype=float), np.ones(size))
+    d = frame["treated"].to_numpy(dtype=float)
+    with timer.step("score", tool="plain_newton"):
+        _, iterations = _plain_newton_logit(z, d)
+    del z
+    with timer.step("score", tool="iej_impact"):
+        ps = propensity_score(frame, treatment="treated", covariates=covs)
+    return {"rows": size, "plain_iterations": iterations, "iej_iterations": int(ps.iterations)}
+
+
 # ----------------------------------------------------------------------------------------- psm_vs_peers
 
 PEER_TIMEOUT = 300.0  # seconds per tool process (start-up, reading and the job)

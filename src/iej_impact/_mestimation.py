@@ -157,9 +157,13 @@ class Linearization:
 # =============================================================================================
 # Gram matrices and the singularity rule
 # =============================================================================================
-def weighted_gram(z: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``Z' diag(v) Z`` for v >= 0, as a symmetric rank-k update (one BLAS syrk on sqrt(v) Z)."""
-    zv = z * np.sqrt(v)[:, None]
+def weighted_gram(z: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``Z' diag(v) Z`` for v >= 0, as a symmetric rank-k update (one BLAS syrk on sqrt(v) Z).
+
+    ``out`` (an array shaped like ``z``) receives sqrt(v) Z: an iterative fit passes the same one at
+    every iteration instead of asking for a fresh (n, k) block each time, with the same result.
+    """
+    zv = np.multiply(z, np.sqrt(v)[:, None], out=out)
     return zv.T @ zv
 
 
@@ -313,7 +317,8 @@ def fit_binary(
     of 0 or 1, their limit).
     """
     n = z.shape[0]
-    check_gram(weighted_gram(z, w), names, func, what)
+    scratch = np.empty_like(z)  # sqrt(weight) * z of every Gram matrix below
+    check_gram(weighted_gram(z, w, scratch), names, func, what)
     ybar = float(np.dot(w, y) / w.sum())
     gamma = np.zeros(z.shape[1])
     ybar = min(max(ybar, 1e-6), 1 - 1e-6)
@@ -329,7 +334,7 @@ def fit_binary(
         for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
             ticker.update(1)
             grad = z.T @ (w * r)
-            hess = weighted_gram(z, w * h)
+            hess = weighted_gram(z, w * h, scratch)
             try:
                 step = np.linalg.solve(hess, grad)
             except np.linalg.LinAlgError:
@@ -361,6 +366,6 @@ def fit_binary(
         converged = False
         eta = np.where(perfect, sign * perfect_eta(link), eta)
     p, ll_i, r, h, dens = _link_parts(eta, y, link)
-    lin = Linearization(z=z, r=w * r, a_inv=invert_bread(weighted_gram(z, w * h) / n))
+    lin = Linearization(z=z, r=w * r, a_inv=invert_bread(weighted_gram(z, w * h, scratch) / n))
     return BinaryFit(link=link, params=gamma, eta=eta, prob=p, dens=dens, resid=r, loglik=float(np.dot(w, ll_i)),
                      converged=converged, iterations=it, lin=lin, separation=diag, perfect=perfect)

@@ -74,10 +74,11 @@ def column_separation(
     out: list[tuple[str, np.ndarray, str]] = []
     if not treated.any() or not control.any():
         return out
+    (lows1, highs1), (lows0, highs0) = _arm_ranges(x, treated), _arm_ranges(x, control)
     for j, name in enumerate(names):
         col = x[:, j]
-        lo1, hi1 = float(col[treated].min()), float(col[treated].max())
-        lo0, hi0 = float(col[control].min()), float(col[control].max())
+        lo1, hi1 = float(lows1[j]), float(highs1[j])
+        lo0, hi0 = float(lows0[j]), float(highs0[j])
         for low_arm, hi_low, lo_high in (("treated", hi1, lo0), ("control", hi0, lo1)):
             if hi_low > lo_high:
                 continue
@@ -100,6 +101,25 @@ def column_separation(
             out.append((name, mask, text))
             break
     return out
+
+
+_ROW_BLOCK = 1 << 16  # rows per block in _arm_ranges
+
+
+def _arm_ranges(x: np.ndarray, arm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column minima and maxima of ``x`` over the rows of ``arm`` (at least one), read in blocks of rows.
+
+    Minima and maxima do not depend on the order they are taken in, so this equals
+    ``x[arm].min(axis=0)`` / ``.max(axis=0)`` without gathering each column of the arm anew.
+    """
+    lows = np.full(x.shape[1], np.inf)
+    highs = np.full(x.shape[1], -np.inf)
+    for start in range(0, x.shape[0], _ROW_BLOCK):
+        block = x[start:start + _ROW_BLOCK][arm[start:start + _ROW_BLOCK]]
+        if block.shape[0]:
+            lows = np.minimum(lows, block.min(axis=0))
+            highs = np.maximum(highs, block.max(axis=0))
+    return lows, highs
 
 
 def perfectly_predicted(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

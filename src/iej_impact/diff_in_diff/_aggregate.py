@@ -357,11 +357,21 @@ class _Levels:
     influences: list[np.ndarray] = field(default_factory=list)
     treated: list[int] = field(default_factory=list)
 
+    _stacked: np.ndarray | None = field(default=None, repr=False)
+
     def add(self, value: float, estimate_and_influence: tuple[float, np.ndarray], treated: int) -> None:
         self.values.append(value)
         self.estimates.append(estimate_and_influence[0])
         self.influences.append(estimate_and_influence[1])
         self.treated.append(treated)
+        self._stacked = None
+
+    def stacked(self) -> np.ndarray:
+        """The levels' influence functions as one (units x levels) array, stacked once and shared (the
+        SEs, band, covariance and pre-trend test all read it; each stack is a fresh n x levels block)."""
+        if self._stacked is None:
+            self._stacked = np.column_stack(self.influences)
+        return self._stacked
 
 
 # ----------------------------------------------------------------------------------------- the four kinds
@@ -406,7 +416,7 @@ def _dynamic(c: _Cells, min_e: float, max_e: float, balance_e: int | None) -> _L
     pos = np.flatnonzero(np.array(out.values) >= 0) if out.values else np.array([], dtype=int)
     _require(pos, "dynamic")
     out.overall = float(np.mean(np.array(out.estimates)[pos]))
-    out.overall_influence = np.column_stack(out.influences)[:, pos].mean(axis=1)
+    out.overall_influence = out.stacked()[:, pos].mean(axis=1)
     return out
 
 
@@ -418,7 +428,7 @@ def _calendar(c: _Cells, min_e: float, max_e: float, balance_e: int | None) -> _
             out.add(period, c.by_share(keep), c.treated_units(c.post & (c.time == period)))
     _require(np.array(out.values), "calendar")
     out.overall = float(np.mean(out.estimates))
-    out.overall_influence = np.column_stack(out.influences).mean(axis=1)
+    out.overall_influence = out.stacked().mean(axis=1)
     return out
 
 
@@ -448,7 +458,7 @@ def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balanc
     se_all, _ = res._standard_errors(cols)
     crit = float("nan")
     if lv.influences and isinstance(res.inference, Bootstrap):
-        _, crit = res._standard_errors(np.column_stack(lv.influences))
+        _, crit = res._standard_errors(lv.stacked())
     lo, hi, pval = normal_ci(lv.overall, float(se_all[0]), res.alpha)
     col_name = _LEVEL_COLUMN.get(kind, "")
     rows = []
@@ -480,8 +490,8 @@ def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balanc
         spec={"kind": kind, "min_e": None if np.isinf(min_e) else min_e, "max_e": None if np.isinf(max_e) else max_e,
               "balance_e": balance_e, "pretrend_leads": pretrend_leads, res.method: dict(res.spec)},
         notes=tuple(notes), influence=lv.overall_influence,
-        by_influence=np.column_stack(lv.influences) if lv.influences else None,
-        by_vcov=influence_covariance(np.column_stack(lv.influences), clusters=res._clusters,
+        by_influence=lv.stacked() if lv.influences else None,
+        by_vcov=influence_covariance(lv.stacked(), clusters=res._clusters,
                                      small_sample=isinstance(res.inference, Clustered)) if lv.influences else None,
         **dynamic,
     )
@@ -494,7 +504,7 @@ def _dynamic_extras(res: GroupTimeCells, lv: _Levels, se: np.ndarray,
     base = str(res.spec.get("base_period", ""))
     levels = np.asarray(lv.values, dtype=float)
     pretrend = pretrend_wald(np.asarray(lv.estimates), levels, np.isfinite(se),
-                             np.column_stack(lv.influences) if lv.influences else np.zeros((res.n_units, 0)),
+                             lv.stacked() if lv.influences else np.zeros((res.n_units, 0)),
                              res._clusters, pretrend_leads, anticipation, "event-time ATT")
     t = res.table
     post = t["post"].to_numpy(dtype=bool)

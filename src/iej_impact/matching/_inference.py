@@ -222,14 +222,18 @@ def ps_adjustment_unavailable(result: MatchRecord) -> str | None:
     return None
 
 
+_QUERY_BLOCK = 1 << 16  # query units per block in nearest_in_arm
+
+
 def nearest_in_arm(
-    dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int, tiebreak: np.ndarray | None = None,
+    dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int,
+    tiebreak: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
     """(len(query), size) rows of the ``size`` units of ``arm_rows`` nearest to each query unit on ``dist``.
 
     A query unit that belongs to the arm is its own nearest unit. Ties go to the unit earlier in the
-    (distance, row) order, or, when ``tiebreak`` (an (n, k) array of the units' values) is given, in
-    the (distance, tiebreak columns) order: units tied on the distance are then told apart by what
+    (distance, row) order, or, when ``tiebreak`` (columns of the units' values, each of length n) is
+    given, in the (distance, tiebreak columns) order: units tied on the distance are then told apart by what
     they hold, not by where they sit in the data, so the neighbour sets (and the SE built on them)
     do not change when the rows are re-sorted. With fewer than ``size`` units in the arm, all of
     them (padded by repetition).
@@ -238,24 +242,29 @@ def nearest_in_arm(
     m = rows.shape[0]
     # pad with +-inf sentinels so that every candidate index is valid (no masks, no clipping)
     x = np.concatenate([np.full(size, -np.inf), dist[rows], np.full(size + 1, np.inf)])
-    q = dist[query]
-    pos = np.searchsorted(x, q, side="left")  # = insertion point in the arm + size
-    cand = pos[:, None] + np.arange(-size, size + 1)
-    pick = np.argsort(np.abs(x[cand] - q[:, None]), axis=1, kind="stable")[:, : min(size, m)]
     padded_rows = np.concatenate([np.repeat(rows[:1], size), rows, np.repeat(rows[-1:], size + 1)])
-    out = padded_rows[np.take_along_axis(cand, pick, axis=1)]
+    offsets = np.arange(-size, size + 1)
+    out = np.empty((query.shape[0], min(size, m)), dtype=padded_rows.dtype)
+    # blocks of queries: the (block, 2 size + 1) candidate arrays stay small and are reused, where
+    # whole-sample ones would cost fresh memory (several times the data) for no other purpose
+    for start in range(0, query.shape[0], _QUERY_BLOCK):
+        q = dist[query[start:start + _QUERY_BLOCK]]
+        pos = np.searchsorted(x, q, side="left")  # = insertion point in the arm + size
+        cand = pos[:, None] + offsets
+        pick = np.argsort(np.abs(x[cand] - q[:, None]), axis=1, kind="stable")[:, : min(size, m)]
+        out[start:start + q.shape[0]] = padded_rows[np.take_along_axis(cand, pick, axis=1)]
     if out.shape[1] < size:
         out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
     return out
 
 
-def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: np.ndarray | None) -> np.ndarray:
+def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Sequence[np.ndarray] | None) -> np.ndarray:
     """``rows`` sorted by distance; runs of equal distance sorted by the ``tiebreak`` columns."""
     order = rows[stable_argsort(dist[rows])]
     x = dist[order]
     if tiebreak is None or not np.any(x[1:] == x[:-1]):
         return order
-    keys = [tiebreak[rows, c] for c in range(tiebreak.shape[1] - 1, -1, -1)] + [dist[rows]]
+    keys = [column[rows] for column in reversed(tiebreak)] + [dist[rows]]
     return rows[np.lexsort(keys)]
 
 
@@ -306,7 +315,8 @@ def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any
         "f": np.asarray(fit.dens, dtype=float)[rows],
         "p": np.asarray(ps.scores, dtype=float)[rows],
     }
-    tiebreak = np.column_stack([y, fit.lin.z])  # units tied on the distance: ordered by outcome and design
+    # units tied on the distance: ordered by outcome and design (column views, no n x k copy)
+    tiebreak = [y, *fit.lin.z.T]
     for w, arm in ((1, d), (0, ~d)):
         ticker.stage(f"{size} nearest units of arm {w} on the score")
         # the L + 1 nearest (sorted by distance): the first L for covariances, all but i for means
@@ -324,6 +334,21 @@ def _adjustment_task(result: MatchRecord, stages: int) -> Any:
                 when=result.treated.shape[0] >= LARGE)
 
 
+def weighted_row_sum(z: np.ndarray, rows: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """sum_r v_r z[rows_r] (one value per column of ``z``), the rows added one after the other.
+
+    Gathered in blocks of units, each block's sum carried into the next (the running total is the
+    first row the next block adds), so the additions happen in the order of the whole-sample
+    ``(z[rows] * v[:, None]).sum(axis=0)`` without its two (n, k) temporaries.
+    """
+    total = np.zeros(z.shape[1])
+    for start in range(0, rows.shape[0], _QUERY_BLOCK):
+        block = z[rows[start:start + _QUERY_BLOCK]]
+        block *= v[start:start + _QUERY_BLOCK, None]
+        total = block.sum(axis=0) if start == 0 else np.add.reduce(np.vstack([total, block]), axis=0)
+    return total
+
+
 def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Mean of y over the first L of the L + 1 neighbours ``nb`` of each row, the row itself left out.
 
@@ -331,12 +356,15 @@ def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.n
     bias sum_i f_i X_i m_w(p_i) by (1/L) sum_i f_i cov(X, Y | p_i, D = w).
     """
     size = nb.shape[1] - 1
-    is_self = nb == rows[:, None]
-    has_self = is_self.any(axis=1)
-    drop = np.where(has_self, np.argmax(is_self, axis=1), size)
-    keep = np.ones(nb.shape, dtype=bool)
-    keep[np.arange(nb.shape[0]), drop] = False
-    return (y[nb] * keep).sum(axis=1) / size
+    out = np.empty(nb.shape[0])
+    for start in range(0, nb.shape[0], _QUERY_BLOCK):  # blocks: small (block, L + 1) temporaries
+        block = nb[start:start + _QUERY_BLOCK]
+        is_self = block == rows[start:start + _QUERY_BLOCK, None]
+        drop = np.where(is_self.any(axis=1), np.argmax(is_self, axis=1), size)
+        keep = np.ones(block.shape, dtype=bool)
+        keep[np.arange(block.shape[0]), drop] = False
+        out[start:start + block.shape[0]] = (y[block] * keep).sum(axis=1) / size
+    return out
 
 
 def ps_adjustment_parts(
@@ -376,7 +404,7 @@ def ps_adjustment_parts(
             own[sets.focal[sets.matched]] = True
         n_f = float((own & focal).sum())
         m_f, m_o = (parts["mean0"], parts["mean1"]) if atc else (parts["mean1"], parts["mean0"])
-        g_m = (z[rows] * (f * (m_f - m_o - tau_f))[:, None]).sum(axis=0) / n_f
+        g_m = weighted_row_sum(z, rows, f * (m_f - m_o - tau_f)) / n_f
         cov_f = summed_local_covariance(z, y, nb_f, f) / n_f
         ticker.update(1)
         cov_o = summed_local_covariance(z, y, nb_o, f) / n_f
