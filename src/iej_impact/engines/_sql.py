@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-__all__ = ["cohort_moments", "cluster_moments", "period_summary", "twfe_cross_products", "twfe_means", "twfe_meat"]
+__all__ = ["cohort_moments", "cluster_moments", "period_summary", "twfe_cell_weights", "twfe_cross_products", "twfe_means",
+           "twfe_meat"]
 
 Quote = Callable[[str], str]
 
@@ -121,9 +122,10 @@ def twfe_base(view: str, q: Quote, *, unit: str, time: str, columns: Sequence[st
 
 
 def twfe_means(base: str, k: int) -> str:
-    """Rows, distinct units and periods, duplicated (unit, period) pairs, missing values, column means."""
+    """Rows, distinct units and periods, duplicated (unit, period) pairs, missing values, column means and
+    largest absolute values."""
     missing = " OR ".join(["u IS NULL", "t IS NULL"] + [f"v{j} IS NULL" for j in range(k)])
-    means = ", ".join(f"AVG(v{j}) AS m{j}" for j in range(k))
+    means = ", ".join(f"AVG(v{j}) AS m{j}, MAX(ABS(v{j})) AS x{j}" for j in range(k))
     return (f"WITH {base}, cells AS (SELECT u, t, COUNT(*) AS c FROM base GROUP BY u, t) "
             f"SELECT (SELECT COUNT(*) FROM base) AS n_rows, (SELECT COUNT(DISTINCT u) FROM base) AS n_units, "
             f"(SELECT COUNT(DISTINCT t) FROM base) AS n_periods, "
@@ -136,40 +138,68 @@ def twfe_means(base: str, k: int) -> str:
 def _demeaned(base: str, k: int, grand: Sequence[float]) -> str:
     """CTEs ``um`` (unit means), ``tm`` (period means) and ``dm``: z_it = v_it - unit mean - period mean + grand mean.
 
-    The grand means (from :func:`twfe_means`) are subtracted from the columns first, which leaves the
-    transformation unchanged and keeps the sums of products well conditioned."""
-    cen = ", ".join(f"v{j} - {num(grand[j])} AS v{j}" for j in range(k))
-    um = ", ".join(f"AVG(v{j}) AS um{j}" for j in range(k))
-    tm = ", ".join(f"AVG(v{j}) AS tm{j}" for j in range(k))
-    dm = ", ".join(f"c.v{j} - um.um{j} - tm.tm{j} AS z{j}" for j in range(k))
-    return (f"{base}, c AS (SELECT *, {cen} FROM base), "
-            f"um AS (SELECT u, {um} FROM c GROUP BY u), tm AS (SELECT t, {tm} FROM c GROUP BY t), "
-            f"dm AS (SELECT c.*, {dm} FROM c JOIN um ON c.u = um.u JOIN tm ON c.t = tm.t)")
+    The grand means (from :func:`twfe_means`) are subtracted from the columns first (c0, c1...), which
+    leaves the transformation unchanged and keeps the sums of products well conditioned."""
+    cen = ", ".join(f"v{j} - {num(grand[j])} AS c{j}" for j in range(k))
+    um = ", ".join(f"AVG(c{j}) AS um{j}" for j in range(k))
+    tm = ", ".join(f"AVG(c{j}) AS tm{j}" for j in range(k))
+    dm = ", ".join(f"cb.c{j} - um.um{j} - tm.tm{j} AS z{j}" for j in range(k))
+    return (f"{base}, cb AS (SELECT *, {cen} FROM base), "
+            f"um AS (SELECT u, {um} FROM cb GROUP BY u), tm AS (SELECT t, {tm} FROM cb GROUP BY t), "
+            f"dm AS (SELECT cb.u, cb.t, cb.v1{''.join(f', cb.k{j}' for j in range(_keys(base)))}, {dm} "
+            "FROM cb JOIN um ON cb.u = um.u JOIN tm ON cb.t = tm.t)")
+
+
+def _keys(base: str) -> int:
+    """How many cluster columns k0, k1... the ``base`` CTE defines."""
+    n = 0
+    while f" AS k{n}" in base:
+        n += 1
+    return n
 
 
 def twfe_cross_products(base: str, k: int, grand: Sequence[float]) -> str:
-    """Sums of z_j z_l (j <= l) over the rows: X'X, X'y and y'y of the demeaned columns (z0 = outcome)."""
+    """Sums of z_j z_l (j <= l) over the rows (X'X, X'y, y'y of the demeaned columns, z0 the outcome)
+    and the largest |z_j| (a regressor absorbed by the fixed effects is 0 after demeaning)."""
     sums = [f"SUM(z{j} * z{m}) AS s_{j}_{m}" for j in range(k) for m in range(j, k)]
+    sums += [f"MAX(ABS(z{j})) AS zmax_{j}" for j in range(k)]
     return f"WITH {_demeaned(base, k, grand)} SELECT {', '.join(sums)} FROM dm"
 
 
-def twfe_meat(base: str, k: int, grand: Sequence[float], coef: Sequence[float], n_keys: int) -> str:
-    """The clustered meat sum_g s_g s_g' of the scores s_g = sum over the cluster of x_it e_it, with
-    e = z0 - sum_j b_j z_j; n_keys = 0: every row its own cluster (HC). Also the number of clusters
-    and whether every unit lies within one cluster (nested)."""
-    resid = "z0 - (" + " + ".join(f"{num(b)} * z{j + 1}" for j, b in enumerate(coef)) + ")"
-    p = len(coef)
-    scores = ", ".join(f"SUM(z{j + 1} * e) AS s{j}" for j in range(p))
-    outer = ", ".join(f"SUM(s{j} * s{m}) AS m_{j}_{m}" for j in range(p) for m in range(j, p))
+def _residual(regressors: Sequence[int], coef: Sequence[float], target: int = 0) -> str:
+    return f"z{target} - (" + " + ".join(f"{num(b)} * z{j}" for j, b in zip(regressors, coef, strict=True)) + ")"
+
+
+def twfe_meat(base: str, k: int, grand: Sequence[float], regressors: Sequence[int], coef: Sequence[float],
+              n_keys: int) -> str:
+    """The meat sum_g s_g s_g' of the scores s_g = sum over cluster g of x_it e_it, e = z0 - sum_j b_j z_j
+    (x: the z columns listed in ``regressors``); n_keys = 0: every row its own cluster (HC). Also the
+    number of clusters and whether every unit lies within one cluster (nested)."""
+    p = len(regressors)
     if n_keys == 0:
-        return (f"WITH {_demeaned(base, k, grand)}, r AS (SELECT *, {resid} AS e FROM dm) "
-                f"SELECT COUNT(*) AS n_clusters, 1 AS nested, "
-                + ", ".join(f"SUM(z{j + 1} * z{m + 1} * e * e) AS m_{j}_{m}" for j in range(p) for m in range(j, p))
-                + " FROM r")
+        prods = ", ".join(f"SUM(z{regressors[j]} * z{regressors[m]} * e * e) AS m_{j}_{m}"
+                          for j in range(p) for m in range(j, p))
+        return (f"WITH {_demeaned(base, k, grand)}, r AS (SELECT *, {_residual(regressors, coef)} AS e FROM dm) "
+                f"SELECT COUNT(*) AS n_clusters, 1 AS nested, {prods} FROM r")
     keys = ", ".join(f"k{j}" for j in range(n_keys))
     varies = " OR ".join(f"MIN(k{j}) <> MAX(k{j})" for j in range(n_keys))
-    return (f"WITH {_demeaned(base, k, grand)}, r AS (SELECT *, {resid} AS e FROM dm), "
+    scores = ", ".join(f"SUM(z{regressors[j]} * e) AS s{j}" for j in range(p))
+    outer = ", ".join(f"SUM(s{j} * s{m}) AS m_{j}_{m}" for j in range(p) for m in range(j, p))
+    return (f"WITH {_demeaned(base, k, grand)}, r AS (SELECT *, {_residual(regressors, coef)} AS e FROM dm), "
             f"sg AS (SELECT {keys}, {scores} FROM r GROUP BY {keys}), "
             f"split AS (SELECT u FROM base GROUP BY u HAVING {varies}) "
             f"SELECT COUNT(*) AS n_clusters, CASE WHEN (SELECT COUNT(*) FROM split) = 0 THEN 1 ELSE 0 END AS nested, "
             f"{outer} FROM sg")
+
+
+def twfe_cell_weights(base: str, k: int, grand: Sequence[float], others: Sequence[int], beta: Sequence[float]) -> str:
+    """Per treated (cohort, period) cell: rows and the sum of r = z1 - sum_j beta_j z_j (the treatment
+    purged of the fixed effects and covariates); the cohort is the unit's first treated period. One more
+    row (cohort NULL) counts the never-treated units and their rows."""
+    r = _residual(others, beta, target=1) if others else "z1"
+    return (f"WITH {_demeaned(base, k, grand)}, fu AS (SELECT u, MIN(CASE WHEN v1 = 1 THEN t END) AS cohort "
+            f"FROM base GROUP BY u) "
+            f"SELECT fu.cohort AS cohort, dm.t AS t, COUNT(*) AS n_obs, COUNT(DISTINCT dm.u) AS n_units, "
+            f"SUM({r}) AS r FROM dm JOIN fu ON dm.u = fu.u WHERE dm.v1 = 1 GROUP BY fu.cohort, dm.t "
+            f"UNION ALL SELECT NULL AS cohort, NULL AS t, COUNT(*) AS n_obs, COUNT(DISTINCT dm.u) AS n_units, "
+            f"CAST(0.0 AS DOUBLE) AS r FROM dm JOIN fu ON dm.u = fu.u WHERE fu.cohort IS NULL")
