@@ -92,8 +92,9 @@ def prepare(mom: CohortMoments, *, control_group: str, anticipation: int, cohort
     n_in = int(mom.n.sum()) + mom.n_incomplete_units
     n_used = int(kept.n.sum())
     sizes = pd.DataFrame({"units": [n_in, n_used], "rows": [mom.n_rows, n_used * len(keep_t)],
-                          "treated_units": [int(mom.n[~np.isnan(g_in)].sum()), int(kept.n[~np.isnan(kept.cohort)].sum())],
-                          "never_treated_units": [int(mom.n[np.isnan(g_in)].sum()),
+                          "treated_units": [int(mom.n[~np.isnan(g_in)].sum()) + mom.incomplete_treated,
+                                            int(kept.n[~np.isnan(kept.cohort)].sum())],
+                          "never_treated_units": [n_in - int(mom.n[~np.isnan(g_in)].sum()) - mom.incomplete_treated,
                                                   int(kept.n[np.isnan(kept.cohort)].sum())]},
                          index=pd.Index(["input", "used"], name="sample"))
     return Prepared(kept, keep_t, groups, notes, sizes, mom.cohort)

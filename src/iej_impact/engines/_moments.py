@@ -46,6 +46,7 @@ class CohortMoments:
     n_rows: int
     n_incomplete_units: int
     rows_missing_outcome: int
+    incomplete_treated: int = 0  # incomplete units with a cohort (treated at some point)
 
     def matrix(self, j: int) -> np.ndarray:
         """M_c of cohort j: the moments of [w (Y - s), w, 1]."""
@@ -111,8 +112,9 @@ def collect(backend: Backend, base: str, *, func: str, unit: str, time: str, out
     if incomplete:
         warnings.warn(f"{func}(): {incomplete} units are not observed in every period and are dropped "
                       "(unbalanced='drop').", MissingDataWarning, stacklevel=user_stacklevel())
-    frame = frame[frame["complete"] == 1].copy()
     frame["g"] = frame["g"].astype(float)
+    incomplete_treated = int(frame.loc[(frame["complete"] == 0) & frame["g"].notna(), "n"].sum())
+    frame = frame[frame["complete"] == 1].copy()
     frame = frame.sort_values("g", na_position="last").reset_index(drop=True)
     pairs = [(j, m) for j in range(n_t) for m in range(j, n_t)]
     c = np.zeros((len(frame), n_t, n_t))
@@ -122,7 +124,8 @@ def collect(backend: Backend, base: str, *, func: str, unit: str, time: str, out
         periods, shift, frame["g"].to_numpy(dtype=float), frame["n"].to_numpy(dtype=float),
         frame["sw"].to_numpy(dtype=float), frame["sww"].to_numpy(dtype=float),
         frame[[f"a_{j}" for j in range(n_t)]].to_numpy(dtype=float),
-        frame[[f"b_{j}" for j in range(n_t)]].to_numpy(dtype=float), c, n_rows, incomplete, missing)
+        frame[[f"b_{j}" for j in range(n_t)]].to_numpy(dtype=float), c, n_rows, incomplete, missing,
+        incomplete_treated)
 
 
 def collect_clusters(backend: Backend, base: str, mom: CohortMoments, n_keys: int, cluster_cols: Sequence[str],
