@@ -15,17 +15,18 @@ Costs, for N units, T periods and R = N T rows:
   cohort: O(R) data movement and O(N T^2) arithmetic, memory O(N T) for the pivot (spilled to disk
   by DuckDB under ``memory_limit``; shuffled by Spark). A self-join on unit would move N T^2 rows
   instead. :func:`cluster_moments` is the same pivot summed by (cluster, cohort), first moments only.
-* TWFE: :func:`twfe_cross_products` joins the rows to their unit means (N groups) and period means
-  (T groups) and sums the k(k+1)/2 + k products of the demeaned columns: two scans;
-  :func:`twfe_meat` sums the scores x e by cluster and then their outer products: one more scan.
+* TWFE: :func:`twfe_means` checks the panel and takes the grand means (one scan and a group by
+  unit and period); :func:`twfe_cell_sums` joins the rows to their unit means (N groups) and period
+  means (T groups) and sums the k(k+1)/2 products of the demeaned columns by (cohort, period,
+  treatment) cell: two scans; :func:`twfe_meat` sums the scores x e by cluster and then their
+  outer products: two more scans. Memory: the N unit means.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-__all__ = ["cohort_moments", "cluster_moments", "period_summary", "twfe_cell_weights", "twfe_cross_products", "twfe_means",
-           "twfe_meat"]
+__all__ = ["cohort_moments", "cluster_moments", "period_summary", "twfe_cell_sums", "twfe_means", "twfe_meat"]
 
 Quote = Callable[[str], str]
 
@@ -127,12 +128,10 @@ def twfe_means(base: str, k: int) -> str:
     missing = " OR ".join(["u IS NULL", "t IS NULL"] + [f"v{j} IS NULL" for j in range(k)])
     means = ", ".join(f"AVG(v{j}) AS m{j}, MAX(ABS(v{j})) AS x{j}" for j in range(k))
     return (f"WITH {base}, cells AS (SELECT u, t, COUNT(*) AS c FROM base GROUP BY u, t) "
-            f"SELECT (SELECT COUNT(*) FROM base) AS n_rows, (SELECT COUNT(DISTINCT u) FROM base) AS n_units, "
-            f"(SELECT COUNT(DISTINCT t) FROM base) AS n_periods, "
-            f"(SELECT COUNT(*) FROM cells WHERE c > 1) AS n_duplicated, "
-            f"(SELECT SUM(CASE WHEN {missing} THEN 1 ELSE 0 END) FROM base) AS n_missing, "
-            f"(SELECT SUM(CASE WHEN v1 <> 0 AND v1 <> 1 THEN 1 ELSE 0 END) FROM base) AS n_not_binary, "
-            f"{means} FROM base")
+            f"SELECT * FROM (SELECT COUNT(*) AS n_rows, COUNT(DISTINCT u) AS n_units, COUNT(DISTINCT t) AS n_periods, "
+            f"SUM(CASE WHEN {missing} THEN 1 ELSE 0 END) AS n_missing, "
+            f"SUM(CASE WHEN v1 <> 0 AND v1 <> 1 THEN 1 ELSE 0 END) AS n_not_binary, {means} FROM base) a "
+            "CROSS JOIN (SELECT COUNT(*) AS n_duplicated FROM cells WHERE c > 1) b")
 
 
 def _demeaned(base: str, k: int, grand: Sequence[float]) -> str:
@@ -158,12 +157,17 @@ def _keys(base: str) -> int:
     return n
 
 
-def twfe_cross_products(base: str, k: int, grand: Sequence[float]) -> str:
-    """Sums of z_j z_l (j <= l) over the rows (X'X, X'y, y'y of the demeaned columns, z0 the outcome)
-    and the largest |z_j| (a regressor absorbed by the fixed effects is 0 after demeaning)."""
-    sums = [f"SUM(z{j} * z{m}) AS s_{j}_{m}" for j in range(k) for m in range(j, k)]
+def twfe_cell_sums(base: str, k: int, grand: Sequence[float]) -> str:
+    """Per (cohort, period, treatment) cell: rows, sums of the demeaned columns z_j and of their products
+    z_j z_l (j <= l), and the largest |z_j|. Summed over the cells they give X'X, X'y and y'y (z0 the
+    outcome, z1 the treatment); over the treated cells, the weights of each (cohort, period) in b. The
+    cohort is the unit's first treated period (NULL: never treated)."""
+    sums = ["COUNT(*) AS n_obs"] + [f"SUM(z{j}) AS z_{j}" for j in range(k)]
+    sums += [f"SUM(z{j} * z{m}) AS s_{j}_{m}" for j in range(k) for m in range(j, k)]
     sums += [f"MAX(ABS(z{j})) AS zmax_{j}" for j in range(k)]
-    return f"WITH {_demeaned(base, k, grand)} SELECT {', '.join(sums)} FROM dm"
+    return (f"WITH {_demeaned(base, k, grand)}, fu AS (SELECT u, MIN(CASE WHEN v1 = 1 THEN t END) AS cohort "
+            f"FROM base GROUP BY u) SELECT fu.cohort AS cohort, dm.t AS t, dm.v1 AS d, {', '.join(sums)} "
+            "FROM dm JOIN fu ON dm.u = fu.u GROUP BY fu.cohort, dm.t, dm.v1")
 
 
 def _residual(regressors: Sequence[int], coef: Sequence[float], target: int = 0) -> str:
@@ -190,16 +194,3 @@ def twfe_meat(base: str, k: int, grand: Sequence[float], regressors: Sequence[in
             f"split AS (SELECT u FROM base GROUP BY u HAVING {varies}) "
             f"SELECT COUNT(*) AS n_clusters, CASE WHEN (SELECT COUNT(*) FROM split) = 0 THEN 1 ELSE 0 END AS nested, "
             f"{outer} FROM sg")
-
-
-def twfe_cell_weights(base: str, k: int, grand: Sequence[float], others: Sequence[int], beta: Sequence[float]) -> str:
-    """Per treated (cohort, period) cell: rows and the sum of r = z1 - sum_j beta_j z_j (the treatment
-    purged of the fixed effects and covariates); the cohort is the unit's first treated period. One more
-    row (cohort NULL) counts the never-treated units and their rows."""
-    r = _residual(others, beta, target=1) if others else "z1"
-    return (f"WITH {_demeaned(base, k, grand)}, fu AS (SELECT u, MIN(CASE WHEN v1 = 1 THEN t END) AS cohort "
-            f"FROM base GROUP BY u) "
-            f"SELECT fu.cohort AS cohort, dm.t AS t, COUNT(*) AS n_obs, COUNT(DISTINCT dm.u) AS n_units, "
-            f"SUM({r}) AS r FROM dm JOIN fu ON dm.u = fu.u WHERE dm.v1 = 1 GROUP BY fu.cohort, dm.t "
-            f"UNION ALL SELECT NULL AS cohort, NULL AS t, COUNT(*) AS n_obs, COUNT(DISTINCT dm.u) AS n_units, "
-            f"CAST(0.0 AS DOUBLE) AS r FROM dm JOIN fu ON dm.u = fu.u WHERE fu.cohort IS NULL")

@@ -1,11 +1,12 @@
 """``twfe_engine``: the static two-way fixed-effects regression of a panel that stays in a SQL engine.
 
 On a balanced panel the two-way within transformation is closed-form,
-z_it = x_it - xbar_i - xbar_t + xbar, so the engine computes unit and period means, then the
-cross-products of the demeaned outcome, treatment and covariates (X'X, X'y), in one query; numpy
-solves for b; a second query sums the scores x_it e_it by cluster and their outer products (the
-meat of the Liang-Zeger sandwich), and a third the weights of the treated (cohort, period) cells
-in b (de Chaisemartin & D'Haultfoeuille 2020). The small-sample factor is the one of the
+z_it = x_it - xbar_i - xbar_t + xbar, so the engine computes unit and period means and the
+cross-products of the demeaned outcome, treatment and covariates in one query, summed by
+(cohort, period, treatment) cell; numpy adds up the cells (X'X, X'y) and solves for b. The same
+cell sums give the weights of the treated (cohort, period) cells in b (de Chaisemartin &
+D'Haultfoeuille 2020). A second query sums the scores x_it e_it by cluster and their outer
+products (the meat of the Liang-Zeger sandwich). The small-sample factor is the one of the
 in-memory :func:`~iej_impact.diff_in_diff.twfe` (``small_sample``: "nested", "all", "none").
 
 Unbalanced panels raise SpecificationError (the in-memory ``twfe`` iterates alternating
@@ -36,7 +37,7 @@ from ..errors import DataError, EstimationError, MissingDataWarning, PanelStruct
 from ..inference import Clustered, InferenceLike, Robust, normal_ci, parse_inference
 from ..results import EffectResult
 from . import _sql
-from ._backends import Backend, open_backend
+from ._backends import open_backend
 
 __all__ = ["twfe_engine"]
 
@@ -70,12 +71,11 @@ def _check_panel(facts: pd.Series, *, unit: str, time: str, treatment: str) -> N
             "balanced panels; use the in-memory twfe(), which iterates alternating projections.")
 
 
-def _slopes(backend: Backend, base: str, k: int, grand: np.ndarray, xmax: np.ndarray, names: list[str],
+def _slopes(cells: pd.DataFrame, k: int, xmax: np.ndarray, names: list[str],
             covs: list[str]) -> tuple[np.ndarray, list[int], np.ndarray]:
     """(cross-products S of the demeaned columns, kept regressor columns, coefficients)."""
-    row = backend.query(_sql.twfe_cross_products(base, k, grand)).iloc[0]
-    cross = _symmetric(row, "s", k)
-    zmax = np.array([float(row[f"zmax_{j}"]) for j in range(k)])
+    cross = sum(_symmetric(row, "s", k) for _, row in cells.iterrows())
+    zmax = cells[[f"zmax_{j}" for j in range(k)]].astype(float).max().to_numpy()
     keep = [1]
     for j, c in enumerate(covs):
         if zmax[2 + j] <= 1e-9 * max(1.0, float(xmax[2 + j])):
@@ -93,20 +93,19 @@ def _slopes(backend: Backend, base: str, k: int, grand: np.ndarray, xmax: np.nda
     return cross, keep, np.linalg.inv(xtx) @ cross[keep, 0]
 
 
-def _cell_weights(backend: Backend, base: str, k: int, grand: np.ndarray, cross: np.ndarray,
-                  keep: list[int]) -> tuple[pd.DataFrame, pd.Series]:
-    """The de Chaisemartin-D'Haultfoeuille weights table and the never-treated row (units, rows)."""
+def _cell_weights(cells: pd.DataFrame, cross: np.ndarray, keep: list[int]) -> pd.DataFrame:
+    """de Chaisemartin-D'Haultfoeuille: the share of each treated (cohort, period) cell in sum r over D = 1,
+    r the treatment purged of the fixed effects and the other regressors."""
     others = keep[1:]
-    beta = np.linalg.lstsq(cross[np.ix_(others, others)], cross[others, 1], rcond=None)[0] if others else []
-    frame = backend.query(_sql.twfe_cell_weights(base, k, grand, others, list(beta)))
-    never = frame[frame["cohort"].isna()].iloc[0]
-    cells = frame[frame["cohort"].notna()].copy()
-    cells["weight"] = cells["r"].astype(float) / float(cells["r"].astype(float).sum())
-    cells = cells.rename(columns={"t": "time"}).sort_values(["cohort", "time"]).reset_index(drop=True)
-    cells["event_time"] = cells["time"] - cells["cohort"]
-    cells["n_obs"] = cells["n_obs"].astype(np.int64)
-    cells["negative"] = cells["weight"] < 0
-    return cells[["cohort", "time", "event_time", "n_obs", "weight", "negative"]], never
+    beta = np.linalg.lstsq(cross[np.ix_(others, others)], cross[others, 1], rcond=None)[0] if others else np.zeros(0)
+    treated = cells[cells["d"].astype(float) == 1].copy()
+    r = treated["z_1"].to_numpy(dtype=float) - treated[[f"z_{j}" for j in others]].to_numpy(dtype=float) @ beta
+    treated["weight"] = r / r.sum()
+    treated = treated.rename(columns={"t": "time"}).sort_values(["cohort", "time"]).reset_index(drop=True)
+    treated["event_time"] = treated["time"] - treated["cohort"]
+    treated["n_obs"] = treated["n_obs"].astype(np.int64)
+    treated["negative"] = treated["weight"] < 0
+    return treated[["cohort", "time", "event_time", "n_obs", "weight", "negative"]]
 
 
 @constrained({
@@ -159,10 +158,10 @@ def twfe_engine(
         facts = backend.query(_sql.twfe_means(base, k)).iloc[0]
         _check_panel(facts, unit=unit, time=time, treatment=treatment)
         grand = np.array([float(facts[f"m{j}"]) for j in range(k)])
+        cells = backend.query(_sql.twfe_cell_sums(base, k, grand))
         xmax = np.array([float(facts[f"x{j}"]) for j in range(k)])
-        cross, keep, coef = _slopes(backend, base, k, grand, xmax, names, covs)
+        cross, keep, coef = _slopes(cells, k, xmax, names, covs)
         meat_row = backend.query(_sql.twfe_meat(base, k, grand, keep, list(coef), len(cluster_cols))).iloc[0]
-        negw, never = _cell_weights(backend, base, k, grand, cross, keep)
     finally:
         backend.close()
     n_obs, n_units, n_periods = int(facts["n_rows"]), int(facts["n_units"]), int(facts["n_periods"])
@@ -176,7 +175,9 @@ def twfe_engine(
     lo, hi, pval = normal_ci(est, std_error, alpha)
     coefs = pd.DataFrame({"estimate": coef, "std_error": ses, "statistic": coef / ses},
                          index=pd.Index([names[j] for j in keep], name="term"))
-    n_never, rows_never = int(never["n_units"]), int(never["n_obs"])
+    negw = _cell_weights(cells, cross, keep)
+    rows_never = int(cells.loc[cells["cohort"].isna(), "n_obs"].sum())
+    n_never = rows_never // n_periods
     n_treated_units = n_units - n_never
     sizes = pd.DataFrame({"units": [n_never, n_treated_units], "observations": [rows_never, n_obs - rows_never]},
                          index=pd.Index(["never treated", "ever treated"], name="group"))
