@@ -81,6 +81,12 @@ class DuckDBBackend(Backend):
         duckdb = _require("duckdb", "duckdb")
         self.own = connection is None
         self.con = duckdb.connect() if connection is None else connection
+        # Parquet min/max statistics ignore NaN, and DuckDB's statistics propagation then folds
+        # isnan(x) to false (seen with DuckDB 2.0.1): NaN outcomes or cohorts would be read as numbers.
+        # The optimizer pass is switched off for this run and restored by close().
+        self.optimizers = str(self.con.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0])
+        off = ",".join(x for x in (self.optimizers, "statistics_propagation") if x)
+        self.con.execute(f"SET disabled_optimizers = '{off}'")
         if memory_limit is not None:
             self.con.execute(f"SET memory_limit = '{_setting(memory_limit)}'")
         if threads is not None:
@@ -113,6 +119,8 @@ class DuckDBBackend(Backend):
             self.con.execute(f"DROP VIEW IF EXISTS {self.view}")
         if self.own:
             self.con.close()
+        else:
+            self.con.execute(f"SET disabled_optimizers = '{self.optimizers}'")
 
 
 class SparkBackend(Backend):
