@@ -14,7 +14,8 @@ units per row group with ``pyarrow.parquet.ParquetWriter`` (so writing never hol
 memory), to ``$IEJ_BENCH_DIR`` (default: the system temporary directory) and reused by the other
 benchmarks of the same size; the write is timed by the run that creates it.
 
-Each benchmark runs in its own process (the harness), so ``peak_rss_mb`` is that path's alone:
+Each benchmark runs in its own process (the harness), so ``peak_rss_mb`` is that path's alone
+(``write_panel`` runs first and writes the file, so the others only read it):
 
 * ``att_gt_duckdb``: :func:`iej_impact.engines.att_gt_engine` on the Parquet files with DuckDB
   limited to ``$IEJ_DUCKDB_MEMORY_LIMIT`` (default 500MB, below the size of the data in memory)
@@ -85,6 +86,13 @@ def ensure_panel(size: int, timer) -> Path:
     timer.info(rows=size * N_PERIODS, parquet_mb=round(path.stat().st_size / 2**20, 1),
                data_mb_in_memory=round(size * N_PERIODS * (8 * 4 + 1) / 2**20, 1))
     return path
+
+
+@benchmark("write_panel", suite="engine", sizes=(100_000, 1_000_000), packages=("pyarrow",),
+           description="write the Parquet panel in chunks (skipped when it exists)")
+def write_panel_bench(size: int, timer) -> dict[str, object]:
+    ensure_panel(size, timer)
+    return {"path": str(panel_path(size))}
 
 
 GT = {"outcome": "y", "unit": "id", "time": "t", "cohort": "g"}

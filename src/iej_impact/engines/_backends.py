@@ -62,7 +62,9 @@ def _parquet_paths(source: Any) -> list[str] | None:
     for s in items:
         text = str(s)
         path = Path(text)
-        if path.is_dir():
+        if "://" in text:  # a remote URL (s3a://, hdfs://, https://): read as Parquet by the engine
+            out.append(text)
+        elif path.is_dir():
             out.append(str(path / "**" / "*.parquet"))
         elif path.suffix == ".parquet" or any(ch in text for ch in "*?[") or path.exists():
             out.append(text)
@@ -96,7 +98,7 @@ class DuckDBBackend(Backend):
         paths = _parquet_paths(source)
         if paths is not None:
             for p in paths:
-                if not glob.glob(p, recursive=True):
+                if "://" not in p and not glob.glob(p, recursive=True):
                     raise SpecificationError(f"no Parquet file matches {p!r}.")
             listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
             self.con.execute(f"CREATE TEMP VIEW {self.view} AS SELECT * FROM read_parquet([{listed}])")
