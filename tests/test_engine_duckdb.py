@@ -60,6 +60,17 @@ def test_att_gt_matches_in_memory(panel, parquet, control_group, base_period, we
     assert eng.influence.shape[0] < 100 < mem.influence.shape[0]  # pseudo-rows, not the 500 units
 
 
+def test_aggregations_carry_no_unit_influence(panel, parquet) -> None:
+    """Pseudo-rows are not units: an engine aggregation cannot enter a Romano-Wolf family with another result."""
+    from iej_impact.synthesis import romano_wolf
+
+    eng = att_gt_engine(parquet, **GT)
+    simple, dynamic = eng.aggregate("simple"), eng.aggregate("dynamic")
+    assert simple.influence is None and dynamic.by_influence is None and dynamic.by_vcov is not None
+    with pytest.raises(SpecificationError, match="no influence function"):
+        romano_wolf([simple, eng.aggregate("group")])
+
+
 @pytest.mark.parametrize("control_group", ["never_treated", "not_yet_treated"])
 def test_clustered_standard_errors(panel, parquet, control_group) -> None:
     mem, eng = _both(panel, parquet, **GT, control_group=control_group, weights="w",

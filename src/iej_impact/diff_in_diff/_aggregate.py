@@ -188,7 +188,9 @@ class AggregateResult(EffectResult):
     anticipation with consecutive periods; None when it differs across cohorts). With a universal
     base the leads are relative to it too, and its level is 0 by construction.
     ``by_vcov`` is the covariance of the levels (from their influence functions, clustered as the
-    standard errors; with the bootstrap, the analytic one).
+    standard errors; with the bootstrap, the analytic one). Aggregations of a result whose influence
+    functions are compressed (:class:`CompressedUnits`) carry no ``influence``/``by_influence``: their
+    pseudo-rows are not units and cannot be lined up with another result's.
     """
 
     kind: str = "simple"
@@ -515,8 +517,8 @@ def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balanc
         n_treated=n_treated, n_control=res.n_units - n_treated, by=by, alpha=res.alpha, critical_value=crit,
         spec={"kind": kind, "min_e": None if np.isinf(min_e) else min_e, "max_e": None if np.isinf(max_e) else max_e,
               "balance_e": balance_e, "pretrend_leads": pretrend_leads, res.method: dict(res.spec)},
-        notes=tuple(notes), influence=lv.overall_influence,
-        by_influence=np.column_stack(lv.influences) if lv.influences else None,
+        notes=tuple(notes), influence=None if compressed is not None else lv.overall_influence,
+        by_influence=np.column_stack(lv.influences) if lv.influences and compressed is None else None,
         by_vcov=influence_covariance(np.column_stack(lv.influences), clusters=res._clusters,
                                      small_sample=isinstance(res.inference, Clustered)) if lv.influences else None,
         **dynamic,
