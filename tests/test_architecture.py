@@ -36,7 +36,9 @@ ALLOWED = {
     "report": set(),
     "datasets": {"data"},
     "synthesis": {"data"},
+    "engines": {"diff_in_diff", "data"},
     "front": {"data", "preparation", "indicators", "observational", "matching", "diff_in_diff", "report", "datasets",
+              "engines",
               "synthesis"},
 }
 CORE = {

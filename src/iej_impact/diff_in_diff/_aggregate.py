@@ -38,7 +38,8 @@ from ..errors import EstimationError, SpecificationError
 from ..inference import Bootstrap, Clustered, Inference, WaldTest, influence_covariance, normal_ci
 from ..results import TIDY_COLUMNS, EffectResult, Summary, jsonable
 
-__all__ = ["AggregateResult", "aggregate", "aggregation_options", "influence_errors", "pretrend_wald"]
+__all__ = ["AggregateResult", "CompressedUnits", "aggregate", "aggregation_options", "influence_errors",
+           "pretrend_wald"]
 
 KINDS = ("simple", "group", "dynamic", "calendar")
 #: the leads a pre-trend test may use: event times < 0, or "all" (every pre-treatment estimate)
@@ -128,6 +129,26 @@ def aggregation_options(kind: str, min_e: float | None = None, max_e: float | No
             "pretrend_leads": pretrend_leads}
 
 
+@dataclass(frozen=True)
+class CompressedUnits:
+    """Influence functions held as a few pseudo-rows instead of one row per unit.
+
+    An estimator that never sees the units (the SQL-engine path of :mod:`iej_impact.engines`)
+    stores, as the result's ``influence``, m rows R (m x cells) with R'R / m^2 = Psi'Psi / n^2, the
+    covariance every standard error, Wald test and aggregation needs. ``share_basis`` (m x groups)
+    holds the same pseudo-rows of the cohort-share columns h_ig = w_i 1{G_i = g} - P(G = g), so the
+    influence of the estimated aggregation weights (a linear map of these columns) can be added.
+    ``group_share`` is P(G = g) (weighted) and ``group_units`` the number of units of each cohort in
+    ``groups`` (the sorted cohorts of the result's cells); ``n_units`` the number of units.
+    """
+
+    n_units: int
+    groups: np.ndarray
+    group_share: np.ndarray
+    group_units: np.ndarray
+    share_basis: np.ndarray
+
+
 class GroupTimeCells(Protocol):
     """What an aggregation reads from a :class:`~iej_impact.diff_in_diff.GroupTimeResult`."""
 
@@ -141,6 +162,7 @@ class GroupTimeCells(Protocol):
     spec: Any
     influence: np.ndarray | None
     _clusters: np.ndarray | None
+    _compressed: CompressedUnits | None
 
     @property
     def n_units(self) -> int: ...
@@ -166,7 +188,9 @@ class AggregateResult(EffectResult):
     anticipation with consecutive periods; None when it differs across cohorts). With a universal
     base the leads are relative to it too, and its level is 0 by construction.
     ``by_vcov`` is the covariance of the levels (from their influence functions, clustered as the
-    standard errors; with the bootstrap, the analytic one).
+    standard errors; with the bootstrap, the analytic one). Aggregations of a result whose influence
+    functions are compressed (:class:`CompressedUnits`) carry no ``influence``/``by_influence``: their
+    pseudo-rows are not units and cannot be lined up with another result's.
     """
 
     kind: str = "simple"
@@ -296,6 +320,7 @@ class _Cells:
     group_share: np.ndarray  # P(G = g) of each cohort in ``groups``
     cell_code: np.ndarray  # position of each cell's cohort in ``groups``
     cohort_code: np.ndarray  # position of each unit's cohort in ``groups`` (-1: none)
+    share_basis: np.ndarray | None = None  # pseudo-rows of the share columns (CompressedUnits), else None
 
     @classmethod
     def of(cls, res: GroupTimeCells) -> _Cells:
@@ -304,13 +329,25 @@ class _Cells:
         code_of = {g: i for i, g in enumerate(groups)}
         cell_g = t["group"].to_numpy(dtype=float)
         w, cohort = res.unit_weight, res.unit_cohort
+        compressed = getattr(res, "_compressed", None)
         assert res.influence is not None
+        if compressed is not None:
+            assert np.array_equal(compressed.groups, groups)
+            share, basis = compressed.group_share, compressed.share_basis
+        else:
+            share, basis = np.array([np.mean(w * (cohort == g)) for g in groups]), None
         return cls(table=t, att=t["estimate"].to_numpy(dtype=float), group=cell_g,
                    time=t["time"].to_numpy(dtype=float), ok=np.isfinite(t["estimate"].to_numpy(dtype=float)),
-                   psi=res.influence, unit_weight=w, groups=groups,
-                   group_share=np.array([np.mean(w * (cohort == g)) for g in groups]),
+                   psi=res.influence, unit_weight=w, groups=groups, group_share=share,
                    cell_code=np.array([code_of[g] for g in cell_g], dtype=np.int64),
-                   cohort_code=_codes(cohort, groups))
+                   cohort_code=_codes(cohort, groups), share_basis=basis)
+
+    def share_influence(self, keep_groups: np.ndarray, pg: np.ndarray, att: np.ndarray) -> np.ndarray:
+        """:func:`_share_influence`, or the same linear map of the compressed share columns."""
+        if self.share_basis is None:
+            return _share_influence(keep_groups, pg, att, self.cohort_code, self.unit_weight)
+        s = pg.sum()
+        return self.share_basis[:, keep_groups] @ (att / s - np.dot(pg, att) / s**2)
 
     @property
     def event_time(self) -> np.ndarray:
@@ -331,8 +368,7 @@ class _Cells:
         est = float(np.dot(weights, self.att[idx]))
         col = self.psi[:, idx] @ weights
         if with_shares:
-            col = col + _share_influence(self.cell_code[idx], self.share[idx], self.att[idx], self.cohort_code,
-                                         self.unit_weight)
+            col = col + self.share_influence(self.cell_code[idx], self.share[idx], self.att[idx])
         return est, col
 
     def by_share(self, idx: np.ndarray) -> tuple[float, np.ndarray]:
@@ -397,8 +433,8 @@ def _by_group(c: _Cells, min_e: float, max_e: float, balance_e: int | None) -> _
     codes = np.searchsorted(c.groups, out.values)
     pl = c.group_share[codes]
     out.overall = float(np.dot(pl / pl.sum(), out.estimates))
-    out.overall_influence = np.column_stack(out.influences) @ (pl / pl.sum()) + _share_influence(
-        codes, pl, np.array(out.estimates), c.cohort_code, c.unit_weight)
+    out.overall_influence = np.column_stack(out.influences) @ (pl / pl.sum()) + c.share_influence(
+        codes, pl, np.array(out.estimates))
     return out
 
 
@@ -473,7 +509,9 @@ def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balanc
                                      "band_lower", "band_upper", "n_obs"] + (["post"] if kind == "dynamic" else [])) \
         if col_name else pd.DataFrame()
     cohort = res.unit_cohort
-    n_treated = int(np.sum(~np.isnan(cohort) & np.isin(cohort, cells.groups)))
+    compressed = getattr(res, "_compressed", None)
+    n_treated = (int(np.sum(compressed.group_units)) if compressed is not None
+                 else int(np.sum(~np.isnan(cohort) & np.isin(cohort, cells.groups))))
     notes = [lv.estimand + ".", *notes]
     dynamic: dict[str, Any] = {}
     if kind == "dynamic":
@@ -489,8 +527,8 @@ def aggregate(res: GroupTimeCells, kind: str, min_e: float, max_e: float, balanc
         n_treated=n_treated, n_control=res.n_units - n_treated, by=by, alpha=res.alpha, critical_value=crit,
         spec={"kind": kind, "min_e": None if np.isinf(min_e) else min_e, "max_e": None if np.isinf(max_e) else max_e,
               "balance_e": balance_e, "pretrend_leads": pretrend_leads, res.method: dict(res.spec)},
-        notes=tuple(notes), influence=lv.overall_influence,
-        by_influence=lv.stacked() if lv.influences else None,
+        notes=tuple(notes), influence=None if compressed is not None else lv.overall_influence,
+        by_influence=lv.stacked() if lv.influences and compressed is None else None,
         by_vcov=influence_covariance(lv.stacked(), clusters=res._clusters,
                                      small_sample=isinstance(res.inference, Clustered)) if lv.influences else None,
         **dynamic,

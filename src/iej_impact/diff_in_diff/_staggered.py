@@ -82,6 +82,7 @@ from ..results import Result, Summary, jsonable
 from ._aggregate import (
     LEADS,
     AggregateResult,
+    CompressedUnits,
     aggregate,
     aggregation_options,
     influence_errors,
@@ -129,10 +130,12 @@ class GroupTimeResult(Result):
     #: aggregations reuse the same clusters and draws
     _clusters: np.ndarray | None = field(default=None, repr=False, compare=False)
     _seed: int | None = field(default=None, repr=False, compare=False)
+    #: set by the SQL-engine path (:mod:`iej_impact.engines`): ``influence`` then holds pseudo-rows, not units
+    _compressed: CompressedUnits | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_units(self) -> int:
-        return len(self.units)
+        return self._compressed.n_units if self._compressed is not None else len(self.units)
 
     def _standard_errors(self, psi: np.ndarray) -> tuple[np.ndarray, float]:
         """Standard errors of influence-function columns (n units x k) and the sup-t critical value."""

@@ -177,25 +177,31 @@ def within_fit(y_dm: np.ndarray, x_dm: np.ndarray, w: np.ndarray | None, idx: Pa
     sums = cluster_sums(wx * resid[:, None], clusters)  # the scores themselves without clusters
     meat = sums.T @ sums
     g = n_obs if clusters is None else int(clusters.max()) + 1
-    n_fe_unit = idx.n_units
-    n_fe_time = idx.n_periods - 1
-    if clusters is None:
-        k_params = k + n_fe_unit + n_fe_time
-        factor = n_obs / (n_obs - k_params)
-    else:
-        nested = _nested(idx.unit, clusters)
-        if small_sample == "none":
-            k_params = k
-            factor = g / (g - 1)
-        else:
-            if small_sample == "all":
-                k_params = k + n_fe_unit + n_fe_time
-            else:  # fixest / pyfixest / Stata xtreg: the T period effects, plus the unit effects unless nested
-                k_params = k + idx.n_periods + (0 if nested else n_fe_unit)
-            factor = g / (g - 1) * (n_obs - 1) / (n_obs - k_params)
+    k_params, factor, convention = small_sample_factor(
+        n_obs, k, g, idx.n_units, idx.n_periods, clusters is not None,
+        clusters is not None and _nested(idx.unit, clusters), small_sample)
     vcov = factor * xtx_inv @ meat @ xtx_inv
-    convention = "N/(N-K)" if clusters is None else "G/(G-1)" if small_sample == "none" else "G/(G-1)(N-1)/(N-K)"
     return WithinFit(coef, vcov, resid, xtx_inv, n_obs, g, k_params, factor, convention)
+
+
+def small_sample_factor(n_obs: int, k: int, g: int, n_units: int, n_periods: int, clustered: bool, nested: bool,
+                        small_sample: str) -> tuple[int, float, str]:
+    """(K counted, factor q, its convention) of the cluster-robust (or HC1) covariance; see the module docstring.
+
+    ``k`` slopes, ``g`` clusters (n_obs without clusters), ``nested``: every unit within one cluster.
+    """
+    n_fe_unit = n_units
+    n_fe_time = n_periods - 1
+    if not clustered:
+        k_params = k + n_fe_unit + n_fe_time
+        return k_params, n_obs / (n_obs - k_params), "N/(N-K)"
+    if small_sample == "none":
+        return k, g / (g - 1), "G/(G-1)"
+    if small_sample == "all":
+        k_params = k + n_fe_unit + n_fe_time
+    else:  # fixest / pyfixest / Stata xtreg: the T period effects, plus the unit effects unless nested
+        k_params = k + n_periods + (0 if nested else n_fe_unit)
+    return k_params, g / (g - 1) * (n_obs - 1) / (n_obs - k_params), "G/(G-1)(N-1)/(N-K)"
 
 
 def _nested(unit: np.ndarray, clusters: np.ndarray) -> bool:
