@@ -22,7 +22,7 @@ LATEST_VENV ?= .venv-latest
 OLDEST_VENV ?= .venv-oldest
 UV_VENV     ?= .venv-uv
 # the runtime and test dependencies checked in test-latest (printed with their versions)
-SHOWN   = numpy|pandas|scipy|statsmodels|scikit-learn|linearmodels|matplotlib|pyarrow|pyyaml|openpyxl|tqdm|pytest|hypothesis
+SHOWN   = numpy|pandas|scipy|statsmodels|scikit-learn|linearmodels|matplotlib|pyarrow|pyyaml|openpyxl|tqdm|pytest|hypothesis|duckdb|pyspark
 
 .PHONY: demo test dist install dev test-latest test-oldest demo-wheel lock lint bench docs-reference raw-extracts clean
 
@@ -58,7 +58,7 @@ test-latest: dist
 	rm -rf $(LATEST_VENV)
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager "$$(ls dist/iej_impact-*.whl)[test]"
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager "$$(ls dist/iej_impact-*.whl)[test,duckdb]"
 	@echo "newest releases resolved:"; $(LATEST_VENV)/bin/python -m pip list --format=freeze | grep -iE '^($(SHOWN))=='
 	IEJ_WHEEL="$$(ls dist/iej_impact-*.whl)" IEJ_EXPECT_INSTALLED=1 $(LATEST_VENV)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider
 
@@ -73,9 +73,9 @@ test-oldest: dist
 # Refresh both lock files (see README, "Locked environments"). uv resolves; pip installs.
 lock:
 	test -x $(UV_VENV)/bin/uv || ($(PYTHON) -m venv $(UV_VENV) && $(UV_VENV)/bin/python -m pip install --quiet uv)
-	$(UV_VENV)/bin/uv pip compile pyproject.toml $(TOOLS) --extra test --extra bench --universal \
+	$(UV_VENV)/bin/uv pip compile pyproject.toml $(TOOLS) --extra test --extra bench --extra duckdb --extra spark --universal \
 		--python-version 3.11 --fork-strategy fewest --generate-hashes --no-header -o $(LOCK)
-	$(UV_VENV)/bin/uv pip compile pyproject.toml $(TOOLS) --extra test --extra bench \
+	$(UV_VENV)/bin/uv pip compile pyproject.toml $(TOOLS) --extra test --extra bench --extra duckdb \
 		--python-version 3.11 --resolution lowest-direct --generate-hashes --no-header -o $(OLDEST)
 
 dev: $(VENV)/.locked
