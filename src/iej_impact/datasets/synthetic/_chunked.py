@@ -94,6 +94,7 @@ BLOCK_SIZE, CHUNK_SIZE = 2**15, 2**17
 #: spawn-key child of the seed for the design (as in simulate_cohort) and for the blocks
 _DESIGN_CHILD, _BLOCK_CHILD = 0, 6
 _MAX_PERSONS = 2**31 - 1  # person_index is int32
+_COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 
 _TERRITORIES = tuple(f"ML{i + 1:02d}" for i in range(_N_TERRITORIES))
 _NATIONAL_LEVELS = ("VI", "VBIS", "V", "IV", "III", "II", "I")
@@ -157,7 +158,8 @@ def write_cohort_parquet(
         rounded down to a whole number of blocks (at least one). It does not change the data.
     block_size : persons per block, the unit of the draw: the same seed with another block size is
         another draw.
-    compression : Parquet compression codec (``"zstd"``, ``"snappy"``, ``"gzip"``, ``"none"``...).
+    compression : Parquet compression codec: ``"zstd"`` (the smallest files), ``"snappy"``, ``"gzip"``,
+        ``"brotli"``, ``"lz4"`` or ``"none"``.
 
     Returns
     -------
@@ -182,6 +184,7 @@ def write_cohort_parquet(
     ma = int(check_number("months_after", months_after, _FUNC, low=0, high=36, integer=True))
     block = int(check_number("block_size", block_size, _FUNC, low=1, integer=True))
     chunk = int(check_number("chunk_size", chunk_size, _FUNC, low=1, integer=True))
+    check_choice("compression", compression, _COMPRESSIONS, _FUNC)
     n0 = max(1, int(round(ratio * n1)))
     if n1 + n0 > _MAX_PERSONS:
         raise SpecificationError(f"the 'n_participants' parameter of {_FUNC}() is too large: the cohort would have "
@@ -190,7 +193,7 @@ def write_cohort_parquet(
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
 
-    design = _draw_design(np.random.default_rng(np.random.SeedSequence(seed_).spawn(_DESIGN_CHILD + 1)[-1]))
+    design = _draw_design(np.random.default_rng(np.random.SeedSequence(seed_, spawn_key=(_DESIGN_CHILD,))))
     blocks = _blocks(n1, n0, block)
     per_chunk = max(1, chunk // block)
     e_range, gt_span, gt_rule = _event_window(panel, mb, ma)
@@ -318,7 +321,7 @@ def _arrow_table(frame: pd.DataFrame, types: dict[str, Any], offset: int) -> Any
         elif pa.types.is_date32(typ):
             arrays.append(pa.array(s.to_numpy().astype("datetime64[D]"), type=typ))
         elif pa.types.is_string(typ):
-            arrays.append(pa.array(s.to_numpy(dtype=object), type=typ))
+            arrays.append(pa.array(s, type=typ))
         else:
             arrays.append(_integers(col, s.to_numpy(), typ))
     return pa.Table.from_arrays(arrays, schema=_schema(types))
