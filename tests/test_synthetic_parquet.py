@@ -6,6 +6,7 @@ process is simulate_cohort's (means within a few standard errors of another draw
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -241,3 +242,11 @@ def test_command_line(tmp_path, capsys):
     assert report["rows"]["persons"] == 90 and set(report["files"]) == {"persons", "group_time", "truth_json"}
     assert main(["--participants", "3", "--out", str(tmp_path / "bad")]) == 2
     assert "'n_participants'" in capsys.readouterr().err
+
+
+def test_the_explanation_page_holds_the_docstrings():
+    from iej_impact.datasets.synthetic import _cohort
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "explanation" / "synthetic-cohort.md").read_text("utf-8")
+    for module in (_cohort, _chunked):
+        assert module.__doc__.strip("\n") in page, f"regenerate the page from {module.__name__}'s docstring"

@@ -2,8 +2,11 @@
 
 :func:`write_cohort_parquet` draws the cohort of :func:`simulate_cohort` (the same data-generating
 process, the same code: :func:`._cohort._simulate_persons`) a block of persons at a time and appends
-each block to Parquet files, so memory stays bounded whatever the number of persons (10^6
-participants and their 1.6e8-row monthly panel in well under 2 GB). It writes, in one directory:
+each block to Parquet files, so memory stays bounded whatever the number of persons. 10^6
+participants and 2 x 10^6 comparison youths (2-core machine, defaults): with the window panel
+(9.3e7 rows) about 80 s and 0.6 GB of peak memory, files of 40 MB (persons) and 78 MB (panel); with
+the balanced panel (1.62e8 rows) about 105 s, 0.8 GB and 100 MB (benchmarks/bench_scale.py). It
+writes, in one directory:
 
 * ``persons.parquet``: the analysis-ready ``persons`` table of :class:`SyntheticCohort`, plus
   ``person_index`` (int32, the row of the person: participants 0..n1-1, then comparison youths);
@@ -146,7 +149,8 @@ def write_cohort_parquet(
     :mod:`iej_impact.datasets.synthetic._cohort`); the files, the seeding of the blocks, what is
     guaranteed to be reproducible and how whole-sample quantities are handled are documented in
     :mod:`iej_impact.datasets.synthetic._chunked`. Memory grows with ``chunk_size`` (and the panel's
-    width), not with ``n_participants``: about 0.5 GB at the defaults with the window panel.
+    width), not with ``n_participants``: about 0.6 GB of peak memory at the defaults with the window
+    panel, 0.8 GB with the balanced one.
 
     Parameters
     ----------

@@ -183,13 +183,18 @@ takes about 300 MiB. ``persons`` and the truth do not depend on the panel settin
 the core months e = -12..18 come first, in a fixed order).
 
 Performance (2-core machine): 10^4 participants with a window panel in about 0.3 s; 10^6
-participants with ``panel="none"`` in about 16 s.
+participants with ``panel="none"`` in about 16 s. At national scale (10^6 participants with their
+panel, which does not fit in memory comfortably), :func:`write_cohort_parquet` (module ``_chunked``)
+draws the same process block by block and writes it to Parquet in bounded memory: about 80 s and
+0.6 GB of peak memory for 10^6 participants with the window panel.
 
 Modules
 -------
 :func:`simulate_cohort` (this module) draws from six generators spawned from the seed (design,
-persons, administration, and the core / forward / backward months), always in the same order, and
-assembles the parts, each owned by one module of ``iej_impact.datasets.synthetic``:
+persons, administration, and the core / forward / backward months), always in the same order:
+``_draw_design`` draws the territories and operations, ``_simulate_persons`` everything about a set
+of persons given the design (the one implementation of the process, which the chunked writer calls
+block by block), and the parts are each owned by one module of ``iej_impact.datasets.synthetic``:
 
 * ``_calendar``: periods, (pseudo-)entry and birth dates, the extract date;
 * ``_population``: the covariates of each arm (latent disadvantage, education, age, unemployment
@@ -202,6 +207,9 @@ assembles the parts, each owned by one module of ``iej_impact.datasets.synthetic
 * ``_person_tables`` and ``_panel``: ``persons``, the comparison table and the panel;
 * ``_truth``: the true effects, the potential outcomes and the record of every parameter;
 * ``_result``: :class:`SyntheticCohort` (true effects, panel probabilities, writing the files);
+* ``_chunked``: :func:`write_cohort_parquet`, the cohort drawn block by block and written to Parquet
+  (its docstring says how blocks are seeded, what is reproducible and how whole-sample quantities are
+  handled); ``write_parquet``: its command line;
 * ``_exact`` and ``_columns``: arithmetic and columns that give the same bytes on every supported
   numpy and pandas.
 
