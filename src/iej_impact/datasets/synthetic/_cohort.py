@@ -183,13 +183,18 @@ takes about 300 MiB. ``persons`` and the truth do not depend on the panel settin
 the core months e = -12..18 come first, in a fixed order).
 
 Performance (2-core machine): 10^4 participants with a window panel in about 0.3 s; 10^6
-participants with ``panel="none"`` in about 16 s.
+participants with ``panel="none"`` in about 16 s. At national scale (10^6 participants with their
+panel, which does not fit in memory comfortably), :func:`write_cohort_parquet` (module ``_chunked``)
+draws the same process block by block and writes it to Parquet in bounded memory: about 80 s and
+0.6 GB of peak memory for 10^6 participants with the window panel.
 
 Modules
 -------
 :func:`simulate_cohort` (this module) draws from six generators spawned from the seed (design,
-persons, administration, and the core / forward / backward months), always in the same order, and
-assembles the parts, each owned by one module of ``iej_impact.datasets.synthetic``:
+persons, administration, and the core / forward / backward months), always in the same order:
+``_draw_design`` draws the territories and operations, ``_simulate_persons`` everything about a set
+of persons given the design (the one implementation of the process, which the chunked writer calls
+block by block), and the parts are each owned by one module of ``iej_impact.datasets.synthetic``:
 
 * ``_calendar``: periods, (pseudo-)entry and birth dates, the extract date;
 * ``_population``: the covariates of each arm (latent disadvantage, education, age, unemployment
@@ -202,6 +207,9 @@ assembles the parts, each owned by one module of ``iej_impact.datasets.synthetic
 * ``_person_tables`` and ``_panel``: ``persons``, the comparison table and the panel;
 * ``_truth``: the true effects, the potential outcomes and the record of every parameter;
 * ``_result``: :class:`SyntheticCohort` (true effects, panel probabilities, writing the files);
+* ``_chunked``: :func:`write_cohort_parquet`, the cohort drawn block by block and written to Parquet
+  (its docstring says how blocks are seeded, what is reproducible and how whole-sample quantities are
+  handled); ``write_parquet``: its command line;
 * ``_exact`` and ``_columns``: arithmetic and columns that give the same bytes on every supported
   numpy and pandas.
 
@@ -220,9 +228,11 @@ J. Econometrics 225(2), 254-277.
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
 from ..._validation import arguments_checked, check_choice, check_number, physical_memory
 from ...errors import SpecificationError
@@ -315,29 +325,77 @@ def simulate_cohort(
     n1 = int(n_participants)
     arguments_checked()
     n0 = max(1, int(round(ratio * n1)))
-    n = n1 + n0
 
     r_design, r_persons, r_admin, r_core, r_fwd, r_bwd = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed_).spawn(6)
     )
-    # design: territories and their effects, operations
-    territory_weights = r_design.dirichlet(np.full(_N_TERRITORIES, 4.0))
-    territory_effect = {k: r_design.normal(0.0, _OUTCOME_MODEL[k]["sd_territory"], _N_TERRITORIES)
-                        for k in PANEL_OUTCOMES}
-    ops = _build_operations(r_design, territory_weights)
+    design = _draw_design(r_design)
+    part = _simulate_persons(design, (r_persons, r_admin, r_core, r_fwd, r_bwd), n1, n0, panel=panel, mb=mb, ma=ma)
+    truth, po = _truth_tables(part.person_id, part.treated, part.lat, part.sim["po"])
+    params = _params(seed_, n1, n0, ratio, panel, mb, ma, design.territory_weights, design.territory_effect)
+    return SyntheticCohort(persons=part.persons, participations=part.participations,
+                           operations=design.ops.drop(columns=["family"]), comparison=part.comparison,
+                           panel=part.panel, truth=truth, group_time=part.sim["group_time"], potential_outcomes=po,
+                           params=params)
 
+
+@dataclass(frozen=True)
+class _Design:
+    """The draws shared by every person: territory weights and effects, the operations table."""
+
+    territory_weights: np.ndarray
+    territory_effect: dict[str, np.ndarray]
+    ops: pd.DataFrame
+
+
+def _draw_design(rng: np.random.Generator) -> _Design:
+    """Territories (Dirichlet(4) weights), their effects on each outcome and the operations, in this order.
+
+    Nothing here depends on the number of persons, so every cohort drawn from the same seed's design
+    generator (child 0 of ``SeedSequence(seed).spawn(6)``) has the same design.
+    """
+    territory_weights = rng.dirichlet(np.full(_N_TERRITORIES, 4.0))
+    territory_effect = {k: rng.normal(0.0, _OUTCOME_MODEL[k]["sd_territory"], _N_TERRITORIES)
+                        for k in PANEL_OUTCOMES}
+    return _Design(territory_weights, territory_effect, _build_operations(rng, territory_weights))
+
+
+@dataclass(frozen=True)
+class _Persons:
+    """``n1`` participants then ``n0`` comparison youths drawn by :func:`_simulate_persons`."""
+
+    person_id: pd.api.extensions.ExtensionArray
+    treated: np.ndarray
+    lat: _Latent
+    sim: dict[str, Any]  # the monthly pass (:func:`._monthly_outcomes._simulate_months`)
+    persons: pd.DataFrame
+    participations: pd.DataFrame
+    comparison: pd.DataFrame
+    panel: pd.DataFrame | None
+
+
+def _simulate_persons(design: _Design, rngs: tuple[np.random.Generator, ...], n1: int, n0: int, *, panel: str,
+                      mb: int, ma: int, first_id: tuple[int, int] = (1, 1)) -> _Persons:
+    """The data-generating process of ``n1`` participants and ``n0`` comparison youths given the design.
+
+    ``rngs`` are the persons, administration, core-, forward- and backward-month generators, each
+    used in a fixed order. Persons are numbered ``P<first_id[0]>``... and ``C<first_id[1]>``...
+    Either arm may be empty (the chunked writer draws one arm per block).
+    """
+    r_persons, r_admin, r_core, r_fwd, r_bwd = rngs
+    n = n1 + n0
     # persons: covariates by arm, (pseudo-)entry, territory, unobserved effects, birth dates
     c1, c0 = _draw_arm(r_persons, n1, "participants"), _draw_arm(r_persons, n0, "comparison")
     cov = {k: np.concatenate([c1[k], c0[k]]) for k in c1}
     g, entry = _draw_entry(r_persons, n)
-    territory = r_persons.choice(_N_TERRITORIES, size=n, p=territory_weights)
+    territory = r_persons.choice(_N_TERRITORIES, size=n, p=design.territory_weights)
     u = {k: r_persons.normal(0.0, _OUTCOME_MODEL[k]["sd_u"], n) for k in PANEL_OUTCOMES}
     birth = _birth_dates(r_persons, entry, cov["age"])
     treated = np.concatenate([np.ones(n1, dtype=np.int8), np.zeros(n0, dtype=np.int8)])
     lat = _Latent(
         treated=treated,
         g=g,
-        index={k: _person_index(k, cov, territory, territory_effect[k], u[k]) for k in PANEL_OUTCOMES},
+        index={k: _person_index(k, cov, territory, design.territory_effect[k], u[k]) for k in PANEL_OUTCOMES},
         h={k: _heterogeneity(k, g, cov) for k in PANEL_OUTCOMES},
     )
 
@@ -349,21 +407,16 @@ def simulate_cohort(
     sim = _simulate_months(lat, (r_core, r_fwd, r_bwd), e_range=e_range, gt_rule=gt_rule, gt_span=gt_span,
                            panel=panel, exit_k=exit_k)
 
-    person_id = _ids({"P": n1, "C": n0})
+    person_id = _ids({"P": n1, "C": n0}, first=dict(zip("PC", first_id, strict=True)))
     territory_id = np.array([f"ML{i + 1:02d}" for i in range(_N_TERRITORIES)], dtype=object)[territory]
 
     # participations and operations
+    ops = design.ops
     parts, first_op, n_parts = _participations(r_admin, ops, person_id, cov, territory, entry, birth, exit_date,
                                                sim, n1)
-    operations = ops.drop(columns=["family"])
-
     persons = _persons_frame(person_id, treated, entry, g, cov, territory_id, sim, ops, first_op, n_parts, n1)
     comparison = _comparison_frame(person_id[n1:], entry[n1:], cov, territory_id[n1:], birth[n1:],
                                    sim["emp_pre12"][n1:], n1)
-    truth, po = _truth_tables(person_id, treated, lat, sim["po"])
     panel_df = None if panel == "none" else _panel_frame(sim["store"], panel, person_id, treated, g, cov,
                                                           territory_id, mb, ma, gt_span)
-    params = _params(seed_, n1, n0, ratio, panel, mb, ma, territory_weights, territory_effect)
-    return SyntheticCohort(persons=persons, participations=parts, operations=operations, comparison=comparison,
-                           panel=panel_df, truth=truth, group_time=sim["group_time"], potential_outcomes=po,
-                           params=params)
+    return _Persons(person_id, treated, lat, sim, persons, parts, comparison, panel_df)

@@ -15,9 +15,14 @@ import numpy as np
 import pandas as pd
 
 
-def _ids(prefixes: Mapping[str, int], width: int = 7) -> pd.api.extensions.ExtensionArray:
-    """'P0000001', ..., 'C0000001', ... as a pandas string array built without a Python loop."""
-    parts = [prefix + pd.Series(np.arange(1, n + 1, dtype=np.int64)).astype("str").str.zfill(width)
+def _ids(prefixes: Mapping[str, int], width: int = 7,
+         first: Mapping[str, int] | None = None) -> pd.api.extensions.ExtensionArray:
+    """'P0000001', ..., 'C0000001', ... as a pandas string array built without a Python loop.
+
+    ``first`` gives the number of each prefix's first identifier (default 1).
+    """
+    start = {p: 1 for p in prefixes} | dict(first or {})
+    parts = [prefix + pd.Series(np.arange(start[prefix], start[prefix] + n, dtype=np.int64)).astype("str").str.zfill(width)
              for prefix, n in prefixes.items()]
     return pd.concat(parts, ignore_index=True).astype("str").array
 

@@ -31,7 +31,12 @@ def _normalized(w: np.ndarray) -> np.ndarray:
 
 def _mean(x: np.ndarray) -> float:
     """Correctly rounded mean (math.fsum), the same on every numpy version."""
-    return math.fsum(np.asarray(x, dtype=float).tolist()) / x.size
+    return _fsum(x) / x.size
+
+
+def _fsum(x: np.ndarray) -> float:
+    """Correctly rounded sum (math.fsum), the same on every numpy version."""
+    return math.fsum(np.asarray(x, dtype=float).tolist())
 
 
 def _largest_remainder(n: int, shares: np.ndarray) -> np.ndarray:

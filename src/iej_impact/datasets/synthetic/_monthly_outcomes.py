@@ -150,6 +150,7 @@ def _simulate_months(
         step(e, eps)
 
     out["group_time"] = _group_time_table(gt_sum, gt_n, gt_span)
+    out["gt_sum"], out["gt_n"] = gt_sum, gt_n  # additive over disjoint sets of persons (the chunked writer)
     return out
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ...results import jsonable
 from ._calendar import _ENTRY_RAMP, EXTRACT_DATE, FIRST_ENTRY_PERIOD, LAST_ENTRY_PERIOD, _entry_weights
-from ._exact import _mean
+from ._exact import _fsum
 from ._exits import (
     _DROPOUT_FOR_JOB_SHARE,
     _EXIT_CELLS,
@@ -67,27 +67,57 @@ def _truth_tables(person_id: pd.api.extensions.ExtensionArray, treated: np.ndarr
         "index_employed": lat.index["employed"],
         "index_training": lat.index["in_training"],
     }
-    rows = []
-    populations = {"ATT": treated == 1, "ATE": np.ones(treated.size, dtype=bool), "ATC": treated == 0}
-    who = {"ATT": "participants", "ATE": "persons (participants and comparison youths)", "ATC": "comparison youths"}
     for name in OUTCOMES:
         p0, p1, y0, y1 = po[name]
         cols.update({f"p0_{name}": p0, f"p1_{name}": p1, f"y0_{name}": y0, f"y1_{name}": y1})
+    return _truth_rows(_truth_sums(treated, po)), pd.DataFrame(cols)
+
+
+def _truth_sums(treated: np.ndarray, po: Mapping[str, tuple[np.ndarray, ...]]
+                ) -> dict[tuple[str, str], tuple[float, float, int]]:
+    """(sum of p1 - p0, sum of y1 - y0, count) over each estimand's population, by (outcome, estimand).
+
+    The sums are correctly rounded (``math.fsum``); sums of disjoint parts of a cohort add up
+    (:func:`_add_truth_sums`), which is how the chunked writer gets the truth of the whole cohort.
+    """
+    populations = {"ATT": treated == 1, "ATE": np.ones(treated.size, dtype=bool), "ATC": treated == 0}
+    out = {}
+    for name in OUTCOMES:
+        p0, p1, y0, y1 = po[name]
+        for est in _ESTIMANDS:
+            m = populations[est]
+            out[name, est] = (_fsum(p1[m] - p0[m]), _fsum(y1[m].astype(np.float64) - y0[m]), int(m.sum()))
+    return out
+
+
+def _add_truth_sums(parts: list[dict[tuple[str, str], tuple[float, float, int]]]
+                    ) -> dict[tuple[str, str], tuple[float, float, int]]:
+    """The truth sums of the union of disjoint parts (the sums of the parts, correctly rounded)."""
+    return {key: (_fsum(np.array([p[key][0] for p in parts])), _fsum(np.array([p[key][1] for p in parts])),
+                  sum(p[key][2] for p in parts))
+            for key in parts[0]}
+
+
+def _truth_rows(sums: Mapping[tuple[str, str], tuple[float, float, int]]) -> pd.DataFrame:
+    """The ``truth`` table: value = mean of p1 - p0 and value_realized = mean of y1 - y0 by (outcome, estimand)."""
+    who = {"ATT": "participants", "ATE": "persons (participants and comparison youths)", "ATC": "comparison youths"}
+    rows = []
+    for name in OUTCOMES:
         kind, month = _OUTCOME_SOURCE[name]
         label = "employed" if kind == "employed" else "in training"
         for est in _ESTIMANDS:
-            m = populations[est]
+            sum_p, sum_y, n = sums[name, est]
             rows.append({
                 "outcome": name,
                 "estimand": est,
-                "value": _mean(p1[m] - p0[m]),
-                "value_realized": _mean(y1[m].astype(np.float64) - y0[m]),
-                "n": int(m.sum()),
-                "definition": (f"{est}: mean over the {int(m.sum())} {who[est]} of p1 - p0, the probabilities of "
+                "value": sum_p / n,
+                "value_realized": sum_y / n,
+                "n": n,
+                "definition": (f"{est}: mean over the {n} {who[est]} of p1 - p0, the probabilities of "
                                f"being {label} in the month of (pseudo-)entry + {month} with and without the IEJ; "
                                f"value_realized = mean of y1 - y0 (one shared uniform draw)"),
             })
-    return pd.DataFrame(rows), pd.DataFrame(cols)
+    return pd.DataFrame(rows)
 
 
 def _params(seed: int, n1: int, n0: int, ratio: float, panel: str, mb: int, ma: int,
