@@ -126,6 +126,15 @@ def test_unbalanced_panel_dropped_or_refused(tmp_path) -> None:
     assert_same_group_time(mem, eng)
 
 
+def test_a_window_panel_dropped_whole_is_said_so(tmp_path) -> None:
+    # each unit observed in its own window of periods: unbalanced by design, nothing left after dropping
+    data = _simulated()
+    data = data[(data["t"] - data["id"] % 3).between(1, 4)]
+    data.to_parquet(tmp_path / "p.parquet")
+    with pytest.raises(PanelStructureError, match="none of the 400 units.*leaves no unit"):
+        att_gt_engine(tmp_path / "p.parquet", outcome="y", unit="id", time="t", cohort="g", unbalanced="drop")
+
+
 def test_sources_dataframe_table_directory_and_memory_limit(panel, tmp_path) -> None:
     mem = att_gt(panel, **GT)
     from_frame = att_gt_engine(panel, **GT)

@@ -109,6 +109,12 @@ def collect(backend: Backend, base: str, *, func: str, unit: str, time: str, out
             f"(unbalanced panel, missing outcomes or duplicated (unit, period) rows). The engine path needs a balanced "
             "panel: pass unbalanced='drop' to drop those units, or use the in-memory att_gt(), whose unbalanced-panel "
             "estimators use every observation.", column=unit)
+    if incomplete and not int(frame.loc[frame["complete"] == 1, "n"].sum()):
+        raise PanelStructureError(
+            f"{func}(): none of the {incomplete} units is observed exactly once with an outcome in each of the {n_t} "
+            "periods, so unbalanced='drop' leaves no unit (a panel observed in a window around each unit's entry is "
+            "unbalanced by design). Use a balanced panel or the in-memory att_gt(), whose unbalanced-panel "
+            "estimators use every observation.", column=unit)
     if incomplete:
         warnings.warn(f"{func}(): {incomplete} units are not observed in every period and are dropped "
                       "(unbalanced='drop').", MissingDataWarning, stacklevel=user_stacklevel())
