@@ -71,16 +71,6 @@ def parse_data(raw_data: Any) -> dict[str, Any]:
             _reader_options(tspec, loc)
             tables[tname] = tspec
         data["tables"] = tables
-    if "external" in data:
-        from ._config_engine import parse_external
-
-        data["external"] = parse_external(data["external"])
-        taken = set(data.get("tables", {})) | prepared_tables(data) | (set(SYNTHETIC_TABLES) if "synthetic" in data
-                                                                        else set())
-        for name in data["external"]:
-            if name in taken or name == "main":
-                raise ConfigError(f"'{name}' is already the name of another table; choose another name.",
-                                  location=f"data.external.{name}")
     return data
 
 

@@ -22,7 +22,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._config_data import _NAME_RE, _check_keys, _mapping
+from ._config_data import _NAME_RE, SYNTHETIC_TABLES, _check_keys, _mapping, prepared_tables
 from ._validation import short_repr, suggest
 from .errors import ConfigError, SpecificationError
 
@@ -46,9 +46,12 @@ def engine_function(estimator: str) -> Callable[..., Any]:
     return {"att_gt": att_gt_engine, "twfe": twfe_engine}[estimator]
 
 
-def parse_external(value: Any) -> dict[str, dict[str, Any]]:
-    """``data.external: {name: {path: file | folder | glob | [paths]}}`` (a bare path is the ``path``)."""
-    tables = dict(_mapping(value, "data.external"))
+def parse_external(data: dict[str, Any]) -> None:
+    """``data.external: {name: {path: file | folder | glob | [paths]}}`` (a bare path is the ``path``), checked
+    and normalised in place; its names must differ from the other tables'."""
+    if "external" not in data:
+        return
+    tables = dict(_mapping(data["external"], "data.external"))
     if not tables:
         raise ConfigError("declare at least one table: {panel: {path: panel/*.parquet}}.", location="data.external")
     for name, spec in tables.items():
@@ -66,7 +69,12 @@ def parse_external(value: Any) -> dict[str, dict[str, Any]]:
             raise ConfigError(f"external tables are Parquet files (read by the engine where they lie); got "
                               f"{short_repr(spec['format'])}.", location=f"{loc}.format")
         tables[name] = spec
-    return tables
+    taken = set(data.get("tables", {})) | prepared_tables(data) | (set(SYNTHETIC_TABLES) if "synthetic" in data else set())
+    for name in tables:
+        if name in taken or name == "main":
+            raise ConfigError(f"'{name}' is already the name of another table; choose another name.",
+                              location=f"data.external.{name}")
+    data["external"] = tables
 
 
 def parse_engine(value: Any, estimator: str, params: Mapping[str, Any], grid: Mapping[str, Any],

@@ -66,7 +66,7 @@ def load_run_data(cfg: RunConfig, *, every_table: bool = False) -> RunData:
         rd = _load_run_data(cfg, every_table)
         if "external" not in cfg.data:
             return rd
-        from ._run_engine import open_external
+        from ._run_external import open_external
 
         external = open_external(cfg.data, cfg.resolve)
         records = [t.record(cfg.data["external"][name]["path"]) for name, t in external.items()]

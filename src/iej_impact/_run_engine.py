@@ -1,8 +1,7 @@
 """Running ``engine:`` analyses of a configuration on external Parquet tables (out of core).
 
-An external table (``data.external``) is never loaded: :func:`open_external` lists its files, reads
-the schema and the row count of each from its Parquet footer (a few kilobytes per file), and the
-engine (:mod:`iej_impact.engines`, DuckDB or Spark) reads the rows where they lie. The column
+An external table (``data.external``) is never loaded: :mod:`iej_impact._run_external` lists its files
+and reads the schema and row counts from the Parquet footers, and the engine (:mod:`iej_impact.engines`, DuckDB or Spark) reads the rows where they lie. The column
 names an analysis uses are checked against that schema at ``validate`` time, so a misspelt column
 fails in a second, not after a scan of 10^8 rows. The run records, for each external table, its
 files, bytes and rows, and for each engine analysis the units, periods and rows the engine used
@@ -20,73 +19,23 @@ time periods. Journal of Econometrics 225(2), 200-230.
 
 from __future__ import annotations
 
-import glob
 import sys
 import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from ._config_engine import engine_function
 from ._params import column_parameters
 from ._run_data import warning_records
+from ._run_external import ExternalTable
 from ._validation import suggest
 from .errors import ConfigError, DataError, EstimationError, SpecificationError
 
-__all__ = ["ExternalTable", "check_engine_analysis", "external_accounting", "open_external", "run_engine_analysis"]
+__all__ = ["check_engine_analysis", "engine_kwargs", "external_accounting", "run_engine_analysis"]
 
 #: the warning (and results.json note) when sample rules are set and an engine reads an external table
 FILTERS_NOTE = ("sample.filters and sample.dropna apply to the main table only; the engine reads the external "
                 "table '{name}' as it is (filter the Parquet files upstream if needed).")
-
-
-@dataclass(frozen=True)
-class ExternalTable:
-    """A Parquet table the run does not load: its files, schema and row count (from the footers)."""
-
-    name: str
-    source: list[str]  # what the engine reads: the files (resolved) or remote URLs
-    files: list[str]
-    columns: list[str]
-    rows: int | None  # None for remote URLs (not opened here)
-    bytes: int | None
-
-    def record(self, given: Any) -> dict[str, Any]:
-        return {"role": f"external:{self.name}", "path": given, "files": len(self.files) or None,
-                "bytes": self.bytes, "rows": self.rows, "sha256": None,
-                "note": "not hashed: an external table is read by the engine only (hashing would read it once more)"}
-
-
-def open_external(data: Mapping[str, Any], resolve: Callable[[str], Path]) -> dict[str, ExternalTable]:
-    """The ``data.external`` tables: files found, schema and row counts read from the Parquet footers."""
-    import pyarrow.parquet as pq
-
-    out: dict[str, ExternalTable] = {}
-    for name, spec in data.get("external", {}).items():
-        loc = f"data.external.{name}.path"
-        given = spec["path"] if isinstance(spec["path"], list) else [spec["path"]]
-        files: list[str] = []
-        remote = [p for p in given if "://" in p]
-        for p in given:
-            if "://" in p:
-                continue
-            path = resolve(p)
-            found = (sorted(glob.glob(str(path / "**" / "*.parquet"), recursive=True)) if path.is_dir()
-                     else sorted(glob.glob(str(path), recursive=True)))
-            if not found:
-                raise ConfigError(f"no Parquet file matches {str(path)!r}.", location=loc)
-            files += found
-        try:
-            columns = [str(c) for c in pq.read_schema(files[0]).names] if files else []
-            rows = sum(pq.read_metadata(f).num_rows for f in files) if files and not remote else None
-        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-            raise ConfigError(f"cannot read the Parquet footer of {files[0]!r}: {exc}", location=loc) from exc
-        size = sum(Path(f).stat().st_size for f in files) if files and not remote else None
-        if remote:  # the schema of remote files is the engine's to read
-            columns = []
-        out[name] = ExternalTable(name=name, source=files + remote, files=files, columns=columns, rows=rows, bytes=size)
-    return out
 
 
 def engine_kwargs(spec: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:

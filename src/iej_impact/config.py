@@ -27,7 +27,7 @@ from ._config_data import (
     parse_data,
     prepared_tables,
 )
-from ._config_engine import parse_engine
+from ._config_engine import parse_engine, parse_external
 from ._config_grid import GRID_KEYS, parse_grid
 from ._config_report import parse_labels
 from ._validation import short_repr, suggest
@@ -206,6 +206,7 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
     if "data" not in raw:
         raise ConfigError("missing 'data' section (give data.path, data.participants + data.comparison, or data.synthetic).")
     data = parse_data(raw["data"])
+    parse_external(data)  # data.external: Parquet tables only engines read
 
     sample = dict(_mapping(raw.get("sample", {}) or {}, "sample"))
     _check_keys(sample, SAMPLE_KEYS, "sample")
