@@ -49,6 +49,9 @@ def run_national(size: int, timer, workdir: Path) -> dict[str, object]:
             "persons_in_sample": manifest["row_accounting"][-1]["rows_out"],
             "att_simple": result.results_json["results"]["cs_employment.simple"]["estimate"],
             "twfe": result.results_json["results"]["twfe_employment"]["estimate"],
+            # the run resets the kernel's peak RSS at each step (per-step peaks), so the process's ru_maxrss seen by
+            # the harness is the last step's: the run's peak is the largest step peak
+            "run_peak_mb": max(s["peak_mb"] for s in manifest["steps"] if s.get("peak_mb") is not None),
             "steps": manifest["steps"], "timings_seconds": manifest["timings_seconds"]}
 
 

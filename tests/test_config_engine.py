@@ -202,3 +202,23 @@ def test_spark_engine_from_a_config(cohort, tmp_path):
     assert s["estimate"] == pytest.approx(m["estimate"], abs=1e-10)
     assert s["std_error"] == pytest.approx(m["std_error"], abs=1e-10)
     assert eng.results_json["external_tables"]["panel"]["analyses"]["tw"]["engine"] == "spark"
+
+
+def test_national_scale_config_runs_on_a_small_cohort(cohort, tmp_path):
+    """configs/national_scale.yaml (run at 10^5-10^6 participants by benchmarks/bench_national.py), here on the
+    small cohort: its data paths are pointed at the files written by write_cohort_parquet."""
+    from iej_impact._yaml import read_yaml
+
+    config = Path(__file__).resolve().parents[1] / "configs" / "national_scale.yaml"
+    raw = read_yaml(config)
+    assert raw["analyses"][-2]["engine"]["name"] == "duckdb" and raw["analyses"][-1]["engine"] == "duckdb"
+    raw["data"]["path"] = str(cohort["persons"])
+    raw["data"]["external"]["panel"]["path"] = str(cohort["panel"])
+    for a in raw["analyses"]:  # the small cohort has 13 months: keep honest_did's window inside them
+        for entry in (a.get("sensitivity") or {}).get("honest_did", []):
+            entry["window"] = [-5, 2]
+    res = run(parse_config(raw, base_dir=config.parent, path=config), output_dir=tmp_path / "national")
+    out = res.results_json
+    assert {"cs_employment.simple", "twfe_employment", "psm_employed_12m"} <= set(out["results"])
+    assert out["external_tables"]["panel"]["analyses"]["cs_employment"]["units"] == 3 * 120  # participants and twice as many comparisons
+    assert res.report_path is not None and res.report_path.is_file()
