@@ -149,6 +149,7 @@ def _error(cohort: dict[str, Path], tmp_path: Path, raw: dict, capsys: pytest.Ca
     (lambda a: a.update(sensitivity={"placebo_entry": {"shift": 2}}), "analyses[1].sensitivity.placebo_entry",
      "honest_did"),
     (lambda a: a.pop("engine"), "analyses[1].table", "engine: duckdb"),
+    (lambda a: a.update(engine="spark", table=None), "analyses[1].table", "spark engine reads an external table"),
 ])
 def test_mistakes_are_refused_with_their_key(cohort, tmp_path, capsys, change, location, words):
     raw = _config(cohort, [CS])
