@@ -212,7 +212,7 @@ def test_national_scale_config_runs_on_a_small_cohort(cohort, tmp_path):
 
     config = Path(__file__).resolve().parents[1] / "configs" / "national_scale.yaml"
     raw = read_yaml(config)
-    assert raw["analyses"][-2]["engine"]["name"] == "duckdb" and raw["analyses"][-1]["engine"] == "duckdb"
+    assert raw["analyses"][-2]["engine"]["name"] == "duckdb" and raw["analyses"][-1]["engine"]["name"] == "duckdb"
     raw["data"]["path"] = str(cohort["persons"])
     raw["data"]["external"]["panel"]["path"] = str(cohort["panel"])
     for a in raw["analyses"]:  # the small cohort has 13 months: keep honest_did's window inside them
