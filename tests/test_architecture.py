@@ -47,7 +47,8 @@ CORE = {
 }
 FRONT = {
     "config", "runner", "cli", "_yaml", "_output_dir", "_run_data", "_config_data", "_config_grid", "_run_grid",
-    "_config_report", "_run_truth", "_run_sensitivity",
+    "_config_report", "_run_truth", "_run_sensitivity", "_config_engine", "_run_engine",
+    "_run_external",
 }
 MATPLOTLIB_PACKAGES = {"report"}
 YAML_MODULES = {"config", "_yaml", "data._datamodel"}

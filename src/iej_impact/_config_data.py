@@ -19,7 +19,7 @@ __all__ = [
 
 DATA_KEYS = (
     "path", "participants", "comparison", "treatment_column", "columns", "codes", "parse", "table",
-    "format", "sep", "sheet", "encoding", "synthetic", "tables", "sources", "prepare", "main",
+    "format", "sep", "sheet", "encoding", "synthetic", "tables", "sources", "prepare", "main", "external",
 )
 #: keys of an entry of ``data.tables`` (a further input table, used by analyses with ``table: <name>``)
 TABLE_KEYS = ("path", "columns", "codes", "parse", "table", "format", "sep", "sheet", "encoding")
@@ -71,7 +71,6 @@ def parse_data(raw_data: Any) -> dict[str, Any]:
             _reader_options(tspec, loc)
             tables[tname] = tspec
         data["tables"] = tables
-
     return data
 
 

@@ -3,6 +3,7 @@ prepared by steps (``data.sources`` + ``data.prepare``), with their provenance f
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 import warnings
@@ -39,6 +40,8 @@ class RunData:
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
     preparation: Any = None  # Prepared when data.sources is used
     preparation_warnings: list[dict[str, str]] = field(default_factory=list)
+    #: ``data.external`` tables (ExternalTable: files, schema, rows), never loaded: engine analyses read them
+    external: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id_column(self) -> str | None:
@@ -60,7 +63,14 @@ def load_run_data(cfg: RunConfig, *, every_table: bool = False) -> RunData:
     Data errors are re-raised as ConfigError located at ``data`` (the message names the file).
     """
     try:
-        return _load_run_data(cfg, every_table)
+        rd = _load_run_data(cfg, every_table)
+        if "external" not in cfg.data:
+            return rd
+        from ._run_external import open_external
+
+        external = open_external(cfg.data, cfg.resolve)
+        records = [t.record(cfg.data["external"][name]["path"]) for name, t in external.items()]
+        return dataclasses.replace(rd, external=external, inputs=rd.inputs + records)
     except (DataError, SpecificationError) as exc:
         if isinstance(exc, ConfigError):
             raise
@@ -213,8 +223,8 @@ def table_names(cfg: RunConfig) -> set[str]:
     if "sources" in cfg.data:
         from .config import prepared_tables
 
-        return prepared_tables(cfg.data)
-    names = set(cfg.data.get("tables", {}))
+        return prepared_tables(cfg.data) | set(cfg.data.get("external", {}))
+    names = set(cfg.data.get("tables", {})) | set(cfg.data.get("external", {}))
     if "synthetic" in cfg.data:
         names |= set(SYNTHETIC_TABLES)
     return names

@@ -27,6 +27,7 @@ from ._config_data import (
     parse_data,
     prepared_tables,
 )
+from ._config_engine import parse_engine, parse_external
 from ._config_grid import GRID_KEYS, parse_grid
 from ._config_report import parse_labels
 from ._validation import short_repr, suggest
@@ -74,7 +75,9 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
 }
 
 #: ``table`` picks the input table of an analysis (default: the main table, which the sample rules apply to)
-RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table", "sensitivity", "role", *GRID_KEYS)
+#: ``engine`` runs att_gt / twfe out of core (:mod:`iej_impact._config_engine`)
+RESERVED_ANALYSIS_KEYS = ("name", "estimator", "plots", "aggregate", "table", "sensitivity", "role", "engine",
+                          *GRID_KEYS)
 #: ``role: placebo`` marks an analysis of an outcome the programme cannot have changed (measured before entry)
 #: ``definitions`` holds YAML anchors (e.g. a covariate list) reused below; it is not read otherwise
 TOP_KEYS = ("version", "project", "data", "sample", "analyses", "report", "description", "definitions")
@@ -109,6 +112,8 @@ class AnalysisSpec:
     grid: Mapping[str, Any] = field(default_factory=dict)
     #: "placebo" for a placebo outcome (shown in the report's placebo tests), else None
     role: str | None = None
+    #: ``{name: duckdb | spark[, memory_limit, threads]}``: estimated by the engine twin (None: in memory)
+    engine: Mapping[str, Any] | None = None
 
     @property
     def location(self) -> str:
@@ -162,7 +167,8 @@ class RunConfig:
                  **({"plots": list(a.plots)} if a.plots else {}),
                  **({"aggregate": [{k: dict(a.aggregate_options[k])} if a.aggregate_options.get(k) else k
                                    for k in a.aggregate]} if a.aggregate else {}),
-                 **({"sensitivity": a.sensitivity} if a.sensitivity is not None else {}), **a.grid}
+                 **({"sensitivity": a.sensitivity} if a.sensitivity is not None else {}), **a.grid,
+                 **({"engine": dict(a.engine)} if a.engine else {})}
                 for a in self.analyses
             ],
             "report": self.report,
@@ -200,6 +206,7 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
     if "data" not in raw:
         raise ConfigError("missing 'data' section (give data.path, data.participants + data.comparison, or data.synthetic).")
     data = parse_data(raw["data"])
+    parse_external(data)  # data.external: Parquet tables only engines read
 
     sample = dict(_mapping(raw.get("sample", {}) or {}, "sample"))
     _check_keys(sample, SAMPLE_KEYS, "sample")
@@ -221,12 +228,18 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
         analyses.append(_parse_analysis(i, entry, seen))
 
     known_tables = (set(data.get("tables", {})) | (set(SYNTHETIC_TABLES) if "synthetic" in data else set()) | {"main"}
-                    | prepared_tables(data))
+                    | prepared_tables(data) | set(data.get("external", {})))
     for a in analyses:
         if a.table is not None and a.table not in known_tables:
             raise ConfigError(
                 f"unknown table {short_repr(a.table)}; tables: {sorted(known_tables)} ('main' is data.path / the stacked arms / "
                 f"data.synthetic.table).{suggest(a.table, known_tables)}", location=f"{a.location}.table")
+        if a.table in data.get("external", {}) and a.engine is None:
+            raise ConfigError(f"{a.table!r} is an external table (data.external), which only an engine reads: add "
+                              "'engine: duckdb' (att_gt, twfe).", location=f"{a.location}.table")
+        if a.engine is not None and a.engine["name"] == "spark" and a.table not in data.get("external", {}):
+            raise ConfigError("the spark engine reads an external table (data.external: Parquet files the cluster can "
+                              "read); set 'table:' to one, or use engine: duckdb.", location=f"{a.location}.table")
 
     report = dict(_mapping(raw.get("report", {}) or {}, "report"))
     _check_keys(report, REPORT_KEYS, "report")
@@ -311,8 +324,10 @@ def _parse_analysis(i: int, entry: Any, seen: set[str]) -> AnalysisSpec:
                 and not (key == "outcome" and isinstance(params[key], list)):  # a list of outcomes: a grid
             raise ConfigError(f"must be a column name (a string); got {short_repr(params[key])}.",
                               location=f"analyses[{i}].{key}")
+    engine = parse_engine(entry.get("engine"), est, params, grid, sensitivity, f"analyses[{i}]")
     return AnalysisSpec(index=i, name=name, estimator=est, params=params, plots=tuple(plots), aggregate=tuple(aggregate),
-                        table=table, sensitivity=sensitivity, aggregate_options=aggregate_options, grid=grid, role=role)
+                        table=table, sensitivity=sensitivity, aggregate_options=aggregate_options, grid=grid, role=role,
+                        engine=engine)
 
 
 def _parse_aggregate(value: Any, loc: str) -> tuple[list[str], dict[str, dict[str, Any]]]:

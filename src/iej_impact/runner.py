@@ -25,6 +25,7 @@ from ._output_dir import OutputTarget, check_output_dir, staged
 from ._params import column_parameters
 from ._progress import progress, record_steps, step
 from ._run_data import RunData, load_run_data, table_names, tables_used, warning_records
+from ._run_engine import check_engine_analysis, external_accounting, run_engine_analysis
 from ._run_grid import add_grid_fields, comparison_tables, grid_frames, run_cells, write_comparison_plots
 from ._run_sensitivity import PLACEBO_METHODS, check_sensitivity, placebo_outcomes, run_sensitivity, seeded
 from ._run_truth import grid_truths, result_truths
@@ -104,12 +105,13 @@ def _define(cfg: RunConfig, rd: RunData) -> tuple[Sample, list[dict[str, str]]]:
     # not the main person table): a role must be a column of the main table or of a table the
     # analyses use; it applies to the main sample only when the main table has it.
     used = tables_used(cfg)
-    frames = [rd.frame] + [f for name, f in rd.extra.items() if name in used]
+    frames = [list(rd.frame.columns)] + [list(f.columns) for name, f in rd.extra.items() if name in used]
+    frames += [t.columns for name, t in rd.external.items() if name in used]  # an external table: its schema
     for role in ("unit", "time", "cohort"):
         if role not in roles:
             continue
-        if not any(roles[role] in f.columns for f in frames):
-            columns = sorted({str(c) for f in frames for c in f.columns})
+        if not any(roles[role] in f for f in frames):
+            columns = sorted({str(c) for f in frames for c in f})
             raise ConfigError(
                 f"column {roles[role]!r} not found in the data (nor in a table the analyses use)."
                 f"{suggest(roles[role], columns)}", location=f"sample.{role}")
@@ -146,6 +148,8 @@ def validate(config: str | Path | RunConfig) -> dict[str, Any]:
               "analyses": checked}
     if rd.preparation is not None:
         report["preparation"] = jsonable(rd.preparation.flow)
+    report.update({"external": {n: {"files": len(t.files), "rows": t.rows} for n, t in rd.external.items()}}
+                  if rd.external else {})
     return report
 
 
@@ -172,6 +176,11 @@ def _check_analyses(cfg: RunConfig, rd: RunData, samples: _Samples, analyses: An
 
 def _check_analysis(spec: AnalysisSpec, roles: Mapping[str, Any], cfg: RunConfig, rd: RunData,
                     samples: _Samples) -> None:
+    if spec.engine is not None:  # the columns it names, against the external table's schema or the loaded table
+        kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
+        ext = rd.external.get(spec.table)
+        check_engine_analysis(spec, kwargs, ext.columns if ext else list(map(str, samples.for_analysis(spec).data.columns)))
+        return
     sample = samples.for_analysis(spec)
     for one in check_grid(spec, sample.data, rd.tables, cfg.resolve):  # once per outcome of a grid
         kwargs = bind_analysis(one, roles, cfg.seed, cfg.base_dir, rd.tables)
@@ -257,8 +266,13 @@ def _run(config: str | Path | RunConfig, output_dir: str | Path | None, force: b
         spec = seeded(spec, cfg.seed)  # random draws of a sensitivity analysis (placebo_group) use the run's seed
         kwargs = bind_analysis(spec, roles, cfg.seed, cfg.base_dir, rd.tables)
         with step(f"{spec.location} {spec.name}"):  # each grid cell is a step within it, ticked on a bar
-            cells, grid = run_cells(spec, kwargs, samples.for_analysis(spec), results, run_warnings, _run_analysis,
-                                    rd.tables, cfg.resolve, cfg.seed)  # the analysis, or each cell of its grid
+            if spec.engine is not None:  # out of core: the external table's files, or the loaded table as a frame
+                source = rd.external[spec.table].source if spec.table in rd.external else samples.for_analysis(spec).data
+                cells, grid = [spec.name], None
+                run_warnings[spec.name] = run_engine_analysis(spec, kwargs, source, results)
+            else:
+                cells, grid = run_cells(spec, kwargs, samples.for_analysis(spec), results, run_warnings, _run_analysis,
+                                        rd.tables, cfg.resolve, cfg.seed)  # the analysis, or each cell of its grid
         grids.update({spec.name: grid} if grid else {})
         for cell in cells:
             plots[cell] = [(kind, spec.plot_options(kind)) for kind in spec.plots]
@@ -270,10 +284,13 @@ def _run(config: str | Path | RunConfig, output_dir: str | Path | None, force: b
     truths = result_truths(rd.synthetic, results)
     grid_truths(truths, grids, rd.synthetic)
     manifest = _manifest(cfg, rd, sample)
+    if rd.external:  # rows (Parquet footers) and the units each engine analysis used
+        manifest["external_tables"] = external_accounting(cfg, rd.external, results, analyses)
     results_json = {
         "results": {name: _result_dict(res, truths.get(name), run_warnings.get(name, []))
                     for name, res in results.items()},
         "sample_flow": sample.flow.to_dict(),
+        **({"external_tables": manifest["external_tables"]} if rd.external else {}),
         "manifest": manifest,
     }
     add_grid_fields(results_json, grids)
@@ -409,6 +426,8 @@ def _input_files(cfg: RunConfig) -> list[Path]:
     files += [cfg.resolve(cfg.data[k]) for k in ("path", "participants", "comparison") if k in cfg.data]
     files += [cfg.resolve(spec["path"]) for spec in cfg.data.get("tables", {}).values()]
     files += [cfg.resolve(spec["path"]) for spec in cfg.data.get("sources", {}).values()]
+    files += [cfg.resolve(p) for spec in cfg.data.get("external", {}).values()
+              for p in (spec["path"] if isinstance(spec["path"], list) else [spec["path"]]) if "://" not in p]
     names = table_names(cfg)
     for spec in cfg.analyses:
         files += [cfg.resolve(v) for k, v in spec.params.items()

@@ -112,6 +112,17 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      r"heteroskedasticity-robust HC1 SE \(factor ([\d.]+)\)\.",
      "Effets fixes à deux dimensions ({1} unités, {2} périodes, {3} observations, panel {4|phrase}) ; écart-type "
      "robuste à l'hétéroscédasticité HC1 (facteur {5})."),
+    (r"Two-way fixed effects \((\d+) units, (\d+) periods, (\d+) observations, balanced; computed by (duckdb|spark)\); "
+     r"cluster-robust SE by (\[.*?\]) \((\d+) clusters\), small-sample factor '([\w/()-]+)' = ([\d.]+)\.",
+     "Effets fixes à deux dimensions ({1} unités, {2} périodes, {3} observations, panel équilibré ; calculé par "
+     "{4|raw}) ; écart-type robuste par grappes ({5|list} ; {6} grappes), facteur de petit échantillon « {7|raw} » = "
+     "{8}."),
+    (r"Two-way fixed effects \((\d+) units, (\d+) periods, (\d+) observations, balanced; computed by (duckdb|spark)\); "
+     r"heteroskedasticity-robust HC1 SE \(factor ([\d.]+)\)\.",
+     "Effets fixes à deux dimensions ({1} unités, {2} périodes, {3} observations, panel équilibré ; calculé par "
+     "{4|raw}) ; écart-type robuste à l'hétéroscédasticité HC1 (facteur {5})."),
+    (r"The Goodman-Bacon decomposition is not computed on the engine path\.",
+     "La décomposition de Goodman-Bacon n'est pas calculée par le moteur SQL (DuckDB, Spark)."),
     (r"TWFE assumes parallel trends and homogeneous effects; with staggered entry and heterogeneous effects prefer "
      r"att_gt\(\)\.",
      "Le TWFE suppose des tendances parallèles et des effets homogènes ; avec des entrées échelonnées et des "
@@ -240,6 +251,8 @@ NULLS: tuple[tuple[str, str], ...] = (
 
 _DESIGNS = (
     (re.compile(r"balanced panel of (\d+) units x (\d+) periods"), "panel équilibré de {0} unités × {1} périodes"),
+    (re.compile(r"balanced panel of (\d+) units x (\d+) periods; computed by (duckdb|spark) from per-cohort moments"),
+     "panel équilibré de {0} unités × {1} périodes ; calculé par {2} à partir des moments par cohorte"),
     (re.compile(r"unbalanced panel of (\d+) units \((\d+) observations\), repeated-cross-section 2x2 estimators"),
      "panel non équilibré de {0} unités ({1} observations), estimateurs 2×2 pour coupes répétées"),
     (re.compile(r"repeated cross-sections \((\d+) observations\)"), "coupes transversales répétées ({0} observations)"),
