@@ -105,7 +105,10 @@ def test_grids_of_a_run_carry_romano_wolf_p_values(tmp_path):
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     cells = results["grid"]["ipw"]["cells"]
     rw = np.array([c["p_value_rw"] for c in cells])
-    assert np.isfinite(rw).all() and (rw >= np.array([c["p_value"] for c in cells]) - 1e-12).all()
+    raw = np.array([c["p_value"] for c in cells])
+    # never below the raw p-value beyond the Monte Carlo error of 1999 draws (the least significant effect's
+    # adjusted p-value is its own bootstrap p-value, which estimates the raw one)
+    assert np.isfinite(rw).all() and (rw >= raw - 3 * np.sqrt(raw * (1 - raw) / 1999) - 1e-12).all()
     assert results["grid"]["ipw"]["adjustments"]["romano_wolf"] == "p_value_rw"
     assert "1999 draws" in results["grid"]["ipw"]["notes"][0] and "seed 5" in results["grid"]["ipw"]["notes"][0]
     assert results["results"][cells[0]["name"]]["p_value_rw"] == cells[0]["p_value_rw"]
