@@ -431,25 +431,25 @@ def normal_z(alpha: float) -> float:
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
-def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, anticipation: int, base_period: str,
-                    trim_level: float, names: Sequence[str] | None = None) -> dict[str, Any]:
-    periods = p.periods
-    n_t = len(periods)
-    n = len(p.unit_ids)
-    cohort = p.cohort_unit
+def group_time_specs(periods: np.ndarray, cohort: np.ndarray, *, control_group: str, anticipation: int,
+                     base_period: str) -> tuple[list[tuple[float, int, int, bool, bool, Any]], np.ndarray, list[str]]:
+    """The ATT(g,t) cells of Callaway & Sant'Anna (2021): for each cohort g (entering after the first period plus
+    anticipation; with not-yet-treated controls and no never-treated unit, the last cohort is the comparison only)
+    and period index, (g, current, base, post, reference, comparison threshold). The base is the last period
+    before g - anticipation (universal, or for post periods) or the previous period (varying); the threshold is
+    the period from which later cohorts stop being comparisons (None: never-treated units only). Also returns the
+    cohorts and the problems (a cohort without a pre-treatment period is left out)."""
     never = np.isnan(cohort)
     glist = np.unique(cohort[~never & (cohort > periods[0] + anticipation)])
     if control_group == "not_yet_treated" and not never.any():
         glist = glist[glist < glist.max()]
     universal = base_period == "universal"
-    # 1. the cells: (g, current period, base period, post, reference, comparison threshold)
     specs: list[tuple[float, int, int, bool, bool, Any]] = []
     problems: list[str] = []
-    separated: list[str] = []
     for g in glist:
         pre_candidates = np.flatnonzero(periods + anticipation < g)
         base_g = int(pre_candidates[-1]) if pre_candidates.size else None
-        for cur in range(0 if universal else 1, n_t):
+        for cur in range(0 if universal else 1, len(periods)):
             is_post = bool(g <= periods[cur])
             pre = base_g if (universal or is_post) else cur - 1
             if pre is None:
@@ -457,6 +457,20 @@ def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, antic
                 break
             thr = None if control_group == "never_treated" else periods[max(cur, pre)] + anticipation
             specs.append((g, cur, pre, is_post, universal and pre == cur, thr))
+    return specs, glist, problems
+
+
+def _estimate_cells(p: StaggeredPanel, *, control_group: str, method: str, anticipation: int, base_period: str,
+                    trim_level: float, names: Sequence[str] | None = None) -> dict[str, Any]:
+    periods = p.periods
+    n_t = len(periods)
+    n = len(p.unit_ids)
+    cohort = p.cohort_unit
+    never = np.isnan(cohort)
+    # 1. the cells: (g, current period, base period, post, reference, comparison threshold)
+    specs, _, problems = group_time_specs(periods, cohort, control_group=control_group, anticipation=anticipation,
+                                          base_period=base_period)
+    separated: list[str] = []
     if not specs:
         raise EstimationError(f"{_FUNC}(): no group-time ATT could be formed (check the cohorts and periods).")
     k = len(specs)

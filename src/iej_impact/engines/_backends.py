@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import itertools
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,17 +38,20 @@ def _require(module: str, extra: str) -> Any:
         raise ImportError(f"the {extra} engine needs the '{module}' package: pip install iej_impact[{extra}]") from exc
 
 
-class Backend:
-    """Run SQL on one engine; ``view`` is the name under which the panel is visible."""
+class Backend(ABC):
+    """Run SQL on one engine; ``view`` is the name under which the panel is visible (an abstract base: each
+    engine quotes identifiers and runs a query its own way)."""
 
     name = ""
     view = ""
 
+    @abstractmethod
     def quote(self, identifier: str) -> str:
-        raise NotImplementedError
+        """``identifier`` quoted for this engine's SQL dialect."""
 
+    @abstractmethod
     def query(self, sql: str) -> pd.DataFrame:
-        raise NotImplementedError
+        """The result of ``sql`` as a DataFrame."""
 
     def close(self) -> None:
         """Drop what the backend registered (the view), keep the user's connection or session."""

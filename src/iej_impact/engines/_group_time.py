@@ -35,6 +35,7 @@ import pandas as pd
 from .._validation import user_stacklevel
 from ..data._panel import check_design
 from ..diff_in_diff._aggregate import level_value
+from ..diff_in_diff._staggered import group_time_specs
 from ..errors import EstimationError, MissingDataWarning
 from ._moments import CohortMoments
 
@@ -116,23 +117,8 @@ class GroupTimeCells:
 def _specs(mom: CohortMoments, control_group: str, anticipation: int, base_period: str, func: str
            ) -> tuple[list[tuple[float, int, int, bool, bool, Any]], np.ndarray]:
     """The cells (g, current, base, post, reference, comparison threshold) as the in-memory att_gt forms them."""
-    periods, cohort = mom.periods, mom.cohort
-    never = np.isnan(cohort)
-    glist = np.unique(cohort[~never & (cohort > periods[0] + anticipation)])
-    if control_group == "not_yet_treated" and not never.any():
-        glist = glist[glist < glist.max()]
-    universal = base_period == "universal"
-    specs: list[tuple[float, int, int, bool, bool, Any]] = []
-    for g in glist:
-        pre_candidates = np.flatnonzero(periods + anticipation < g)
-        base_g = int(pre_candidates[-1]) if pre_candidates.size else None
-        for cur in range(0 if universal else 1, len(periods)):
-            is_post = bool(g <= periods[cur])
-            pre = base_g if (universal or is_post) else cur - 1
-            if pre is None:
-                break
-            thr = None if control_group == "never_treated" else periods[max(cur, pre)] + anticipation
-            specs.append((float(g), cur, pre, is_post, universal and pre == cur, thr))
+    specs, glist, _ = group_time_specs(mom.periods, mom.cohort, control_group=control_group,
+                                       anticipation=anticipation, base_period=base_period)
     if not specs:
         raise EstimationError(f"{func}(): no group-time ATT could be formed (check the cohorts and periods).")
     return specs, glist
