@@ -53,6 +53,7 @@ class Backend(ABC):
     def query(self, sql: str) -> pd.DataFrame:
         """The result of ``sql`` as a DataFrame."""
 
+    @abstractmethod
     def close(self) -> None:
         """Drop what the backend registered (the view), keep the user's connection or session."""
 
