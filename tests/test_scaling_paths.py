@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iej_impact import _mestimation
 from iej_impact.matching import _inference
 
 
@@ -97,18 +96,6 @@ def test_blocked_weighted_row_sum_equals_the_whole_sample_sum(monkeypatch, block
     monkeypatch.setattr(_inference, "_QUERY_BLOCK", block)
     got = _inference.weighted_row_sum(z, rows, v)
     np.testing.assert_allclose(got, (z[rows] * v[:, None]).sum(axis=0), rtol=1e-13, atol=1e-9)
-
-
-def test_gram_into_a_reused_buffer_is_bitwise_the_fresh_one():
-    rng = np.random.default_rng(3)
-    z = rng.normal(size=(500, 6))
-    scratch = np.empty_like(z)
-    for _ in range(3):
-        v = rng.random(500)
-        reused = _mestimation.weighted_gram(z, v, scratch)
-        fresh = _mestimation.weighted_gram(z, v)
-        np.testing.assert_array_equal(reused, fresh)
-    np.testing.assert_allclose(reused, z.T @ (z * v[:, None]), rtol=1e-12)
 
 
 @pytest.mark.parametrize("clustered", [False, True])

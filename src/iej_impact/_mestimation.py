@@ -41,6 +41,7 @@ import numpy as np
 from scipy import special
 
 from ._progress import LARGE, task
+from ._row_blocks import BinaryState, column_abs_max, evaluate_binary, link_parts, weighted_cross, weighted_gram
 from ._separation import diagnose, perfect_eta
 from .errors import EstimationError
 
@@ -130,18 +131,19 @@ class Linearization:
         """
         blocks = self.blocks()
         n = self.z.shape[0]
-        if clusters is None:
-            parts = [(r[:, None] * z, lb) for r, z, lb in blocks]
-            factor = 1.0
-        else:
-            codes = np.asarray(clusters)
-            present = np.bincount(codes) > 0
-            g = int(present.sum())
-            parts = []
-            for r, z, lb in blocks:
-                sums = np.column_stack([np.bincount(codes, weights=r * z[:, j])[present] for j in range(z.shape[1])])
-                parts.append((sums, lb))
-            factor = g / (g - 1) if g > 1 else float("nan")
+        if clusters is None:  # sum_i g_i g_i' for g_i = sum_b L_b r_b,i z_b,i, by row blocks
+            chain = np.hstack([lb for _, _, lb in blocks])
+            cov = chain @ weighted_cross([(r, z) for r, z, _ in blocks]) @ chain.T
+            cov = (cov + cov.T) / (2.0 * n**2)
+            return cov if transform is None else transform @ cov @ transform.T
+        codes = np.asarray(clusters)
+        present = np.bincount(codes) > 0
+        g = int(present.sum())
+        parts = []
+        for r, z, lb in blocks:
+            sums = np.column_stack([np.bincount(codes, weights=r * z[:, j])[present] for j in range(z.shape[1])])
+            parts.append((sums, lb))
+        factor = g / (g - 1) if g > 1 else float("nan")
         k = self.a_inv.shape[0]
         cov = np.zeros((k, k))
         for i, (gi, li) in enumerate(parts):
@@ -157,16 +159,6 @@ class Linearization:
 # =============================================================================================
 # Gram matrices and the singularity rule
 # =============================================================================================
-def weighted_gram(z: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``Z' diag(v) Z`` for v >= 0, as a symmetric rank-k update (one BLAS syrk on sqrt(v) Z).
-
-    ``out`` (an array shaped like ``z``) receives sqrt(v) Z: an iterative fit passes the same one at
-    every iteration instead of asking for a fresh (n, k) block each time, with the same result.
-    """
-    zv = np.multiply(z, np.sqrt(v)[:, None], out=out)
-    return zv.T @ zv
-
-
 def invert_bread(a: np.ndarray) -> np.ndarray:
     """``A^-1``, or the pseudo-inverse when A is exactly singular (a separated fit's information)."""
     try:
@@ -269,25 +261,6 @@ class BinaryFit:
     perfect: np.ndarray | None = field(default=None, repr=False)  # perfectly predicted rows
 
 
-def _link_parts(eta: np.ndarray, y: np.ndarray, link: str, *, hessian: bool = True) -> tuple[np.ndarray, ...]:
-    """(prob, loglik contributions, generalized residual, information weight, dp/deta)."""
-    if link == "logit":
-        p = special.expit(eta)
-        ll = y * eta - np.logaddexp(0.0, eta)
-        r = y - p
-        h = p * (1.0 - p)
-        return p, ll, r, h, h
-    log_phi = -0.5 * eta * eta - 0.5 * math.log(2.0 * math.pi)
-    log_cdf_pos = special.log_ndtr(eta)
-    log_cdf_neg = special.log_ndtr(-eta)
-    p = special.ndtr(eta)
-    is1 = y == 1
-    ll = np.where(is1, log_cdf_pos, log_cdf_neg)
-    r = np.where(is1, np.exp(log_phi - log_cdf_pos), -np.exp(log_phi - log_cdf_neg))
-    h = r * (r + eta) if hessian else r
-    return p, ll, r, h, np.exp(log_phi)
-
-
 def fit_binary(
     z: np.ndarray,
     y: np.ndarray,
@@ -317,55 +290,62 @@ def fit_binary(
     of 0 or 1, their limit).
     """
     n = z.shape[0]
-    scratch = np.empty_like(z)  # sqrt(weight) * z of every Gram matrix below
-    check_gram(weighted_gram(z, w, scratch), names, func, what)
+    check_gram(weighted_gram(z, w), names, func, what)
     ybar = float(np.dot(w, y) / w.sum())
     gamma = np.zeros(z.shape[1])
     ybar = min(max(ybar, 1e-6), 1 - 1e-6)
     gamma[0] = math.log(ybar / (1 - ybar)) if link == "logit" else float(special.ndtri(ybar))
-    eta = z @ gamma
     sign = np.where(y == 1, 1.0, -1.0)
     stall = _STALL_ETA[link]
-    p, ll_i, r, h, _ = _link_parts(eta, y, link)
-    ll = float(np.dot(w, ll_i))
+    # one pass over z per evaluation (eta, link values, log-likelihood, gradient, information)
+    cur = evaluate_binary(z, y, w, gamma, link, BinaryState.empty(n), derivatives=True)
+    cand_state = BinaryState.empty(n)
+    zmax = column_abs_max(z)  # bounds |z_i . step| without a pass over z
     converged = False
     it = 0
     with task(f"{func}(): {what}, Newton iterations", unit="iter", when=n >= LARGE) as ticker:
         for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
             ticker.update(1)
-            grad = z.T @ (w * r)
-            hess = weighted_gram(z, w * h, scratch)
             try:
-                step = np.linalg.solve(hess, grad)
+                step = np.linalg.solve(cur.info, cur.grad)
             except np.linalg.LinAlgError:
                 break
             if not np.all(np.isfinite(step)):
                 break
-            move = float(np.max(np.abs(z @ step), initial=0.0))
+            bound = float(zmax @ np.abs(step))
+            move = bound if bound <= MAX_ETA_STEP else float(np.max(np.abs(z @ step), initial=0.0))
             t = 1.0 if move <= MAX_ETA_STEP else MAX_ETA_STEP / move
             for _ in range(40):
                 cand = gamma + t * step
-                eta_c = z @ cand
-                p_c, ll_c_i, r_c, h_c, _ = _link_parts(eta_c, y, link)
-                ll_c = float(np.dot(w, ll_c_i))
-                if np.isfinite(ll_c) and ll_c >= ll - 1e-12 * (1.0 + abs(ll)):
+                evaluate_binary(z, y, w, cand, link, cand_state, derivatives=True)
+                ll_c = cand_state.loglik
+                if np.isfinite(ll_c) and ll_c >= cur.loglik - 1e-12 * (1.0 + abs(cur.loglik)):
                     break
                 t *= 0.5
-            gain = ll_c - ll
-            gamma, eta, p, r, h, ll = cand, eta_c, p_c, r_c, h_c, ll_c
+            gain = ll_c - cur.loglik
+            gamma = cand
+            cur, cand_state = cand_state, cur
             if np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(gamma))):
                 converged = True
                 break
             # units pushed towards scores of 0/1 and nothing left to gain: separation, stop climbing
-            if (gain <= 1e-13 * (1.0 + abs(ll)) and t * move > 0.5
-                    and float(np.max(sign * eta * (w > 0))) > stall):
-                break
-    diag, perfect = diagnose(z[:, 1:] if raw is None else raw, y, w, names=names, prob=p, scaled_coef=gamma[1:],
-                             converged=converged)
+            if gain <= 1e-13 * (1.0 + abs(cur.loglik)) and t * move > 0.5:
+                if bound <= MAX_ETA_STEP:  # the move was a bound: take the exact one
+                    move = float(np.max(np.abs(z @ step), initial=0.0))
+                if t * move > 0.5 and float(np.max(sign * cur.eta * (w > 0))) > stall:
+                    break
+    del cand_state
+    diag, perfect = diagnose(z[:, 1:] if raw is None else raw, y, w, names=names, prob=cur.prob,
+                             scaled_coef=gamma[1:], converged=converged)
+    eta = cur.eta
     if diag is not None:
         converged = False
         eta = np.where(perfect, sign * perfect_eta(link), eta)
-    p, ll_i, r, h, dens = _link_parts(eta, y, link)
-    lin = Linearization(z=z, r=w * r, a_inv=invert_bread(weighted_gram(z, w * h, scratch) / n))
-    return BinaryFit(link=link, params=gamma, eta=eta, prob=p, dens=dens, resid=r, loglik=float(np.dot(w, ll_i)),
+        p, ll_i, r, h, dens = link_parts(eta, y, link)
+        info, loglik = weighted_gram(z, w * h), float(np.dot(w, ll_i))
+    else:
+        p, r, h, info, loglik = cur.prob, cur.resid, cur.weight, cur.info, cur.loglik
+        dens = h if link == "logit" else np.exp(-0.5 * eta * eta - 0.5 * math.log(2.0 * math.pi))
+    lin = Linearization(z=z, r=w * r, a_inv=invert_bread(info / n))
+    return BinaryFit(link=link, params=gamma, eta=eta, prob=p, dens=dens, resid=r, loglik=loglik,
                      converged=converged, iterations=it, lin=lin, separation=diag, perfect=perfect)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._row_blocks import ROWS
 from .._validation import _plain, as_column_list, check_columns, describe_rows, example_rows
 from ..data._numeric_text import mixed_text_numbers, text_number_error
 from ..errors import DataError
@@ -99,7 +100,11 @@ class Design:
         m = self.matrix
         if m.shape[1] == 0:
             return np.zeros(0, dtype=bool)
-        return np.array([bool(np.all((m[:, j] == 0) | (m[:, j] == 1))) for j in range(m.shape[1])])
+        out = np.ones(m.shape[1], dtype=bool)
+        for start in range(0, m.shape[0], ROWS):  # by row blocks: no strided column scans
+            block = m[start:start + ROWS]
+            out &= ((block == 0) | (block == 1)).all(axis=0)
+        return out
 
     def spec(self) -> dict[str, object]:
         """JSON-safe description (terms, reference levels, column names)."""
@@ -259,18 +264,33 @@ def scaled_with_intercept(
     (Z, m, s) with Z of shape (n, p + 1).
     """
     n, p = matrix.shape
-    if weights is None:
-        m = matrix.mean(axis=0) if n else np.zeros(p)
-        sd = matrix.std(axis=0) if n else np.ones(p)
-    else:
-        tot = weights.sum()
-        m = weights @ matrix / tot
-        sd = np.sqrt(np.maximum(weights @ (matrix * matrix) / tot - m * m, 0.0))
-    s = np.where(sd > 0, sd, 1.0)
     z = np.empty((n, p + 1), dtype=np.float64)
     z[:, 0] = 1.0
-    np.subtract(matrix, m, out=z[:, 1:])
-    z[:, 1:] /= s
+    if n == 0:
+        return z, np.zeros(p), np.ones(p)
+    tot = float(n) if weights is None else float(weights.sum())
+    # pass 1, by row blocks: first and second moments about the first row (shifted for precision)
+    shift = matrix[0].astype(np.float64)
+    first, second = np.zeros(p), np.zeros(p)
+    rows = min(ROWS, n)
+    buf = np.empty((rows, p))
+    ones = np.ones(rows)  # row sums as BLAS products (faster than sum(axis=0) on C-ordered blocks)
+    for start in range(0, n, rows):
+        dev = np.subtract(matrix[start:start + rows], shift, out=buf[:min(rows, n - start)])
+        wb = ones[:dev.shape[0]] if weights is None else weights[start:start + rows]
+        first += wb @ dev
+        np.multiply(dev, dev, out=dev)
+        second += wb @ dev
+    mean_dev = first / tot
+    m = shift + mean_dev
+    sd = np.sqrt(np.maximum(second / tot - mean_dev * mean_dev, 0.0))
+    s = np.where(sd > 0, sd, 1.0)
+    # pass 2: z = (x - m) / s, written block by block
+    inv = 1.0 / s
+    for start in range(0, n, rows):
+        block = z[start:start + rows, 1:]
+        np.subtract(matrix[start:start + rows], m, out=block)
+        block *= inv
     return z, m, s
 
 
