@@ -87,17 +87,6 @@ def test_blocked_leave_one_out_mean_equals_direct_loop(monkeypatch, block):
     assert np.isfinite(got).all()
 
 
-@pytest.mark.parametrize("block", [1, 7, 1 << 16])
-def test_blocked_weighted_row_sum_equals_the_whole_sample_sum(monkeypatch, block):
-    rng = np.random.default_rng(block)
-    z = rng.normal(size=(300, 5)) * rng.lognormal(size=(300, 1)) * 1e3
-    rows = rng.permutation(300)[:250]
-    v = rng.normal(size=250)
-    monkeypatch.setattr(_inference, "_QUERY_BLOCK", block)
-    got = _inference.weighted_row_sum(z, rows, v)
-    np.testing.assert_allclose(got, (z[rows] * v[:, None]).sum(axis=0), rtol=1e-13, atol=1e-9)
-
-
 @pytest.mark.parametrize("clustered", [False, True])
 def test_influence_covariance_equals_the_sum_of_outer_products(clustered):
     from iej_impact.inference import influence_covariance
@@ -142,3 +131,14 @@ def test_blocked_arm_ranges_equal_the_gathered_minima_and_maxima(monkeypatch, bl
     lows, highs = _separation._arm_ranges(x, arm)
     np.testing.assert_array_equal(lows, x[arm].min(axis=0))
     np.testing.assert_array_equal(highs, x[arm].max(axis=0))
+
+
+def test_local_covariance_weights_give_the_summed_neighbour_covariances():
+    rng = np.random.default_rng(4)
+    n, size = 200, 4
+    z = rng.normal(size=(n, 3))
+    y = rng.normal(size=n) + 50.0
+    nb = rng.integers(0, n, size=(150, size))
+    w = rng.random(150)
+    direct = sum(w[r] * np.cov(z[nb[r]].T, y[nb[r]])[-1, :-1] for r in range(150))
+    np.testing.assert_allclose(z.T @ _inference.local_covariance_weights(y, nb, w), direct, rtol=1e-10, atol=1e-12)

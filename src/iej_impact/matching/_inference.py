@@ -46,7 +46,7 @@ __all__ = [
     "ps_adjustment_parts_ate",
     "ps_adjustment_term",
     "nearest_in_arm",
-    "summed_local_covariance",
+    "local_covariance_weights",
     "sigma2_kind",
     "VARIANCE_NEIGHBOURS",
 ]
@@ -268,25 +268,34 @@ def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Sequence[np.n
     return rows[np.lexsort(keys)]
 
 
-def summed_local_covariance(z: np.ndarray, y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """sum_r w_r cov_r(z, y): weighted sum over query rows r of the sample covariance of each column of
-    ``z`` with ``y`` over the row's neighbour set ``nb[r]`` (L units, denominator L - 1).
+def local_covariance_weights(y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per-unit c_k with sum_r w_r cov_r(z, y) = z' c, for every design z (n rows).
 
-    With S_z(r), S_y(r) the neighbour sums, cov_r = [sum_{k in nb(r)} z_k y_k - S_z(r) S_y(r) / L] / (L - 1),
-    so the weighted sum is sum_k z_k [W_k y_k - V_k / L] / (L - 1), with W_k the total weight of the
-    query rows having k as a neighbour and V_k the same total of w_r S_y(r): two ``bincount`` calls and
-    one product with ``z``, instead of gathering the (n, L, dim z) neighbour covariates. ``y`` is
-    centred first (covariances do not change), which keeps the differences well conditioned.
+    cov_r is the sample covariance of a column of z with ``y`` over query row r's neighbour set
+    ``nb[r]`` (L units, denominator L - 1). With S_y(r) the neighbour sum of y,
+    cov_r = [sum_{k in nb(r)} z_k y_k - S_z(r) S_y(r) / L] / (L - 1), so the weighted sum is
+    sum_k z_k [W_k y_k - V_k / L] / (L - 1), with W_k the total weight of the query rows having k
+    as a neighbour and V_k the same total of w_r S_y(r): ``bincount`` calls, one per neighbour
+    rank, instead of gathering the (n, L, dim z) neighbour covariates. ``y`` is centred first
+    (covariances do not change), which keeps the differences well conditioned. Several such sums
+    then share one product with z (:func:`ps_adjustment_parts`).
     """
+    n = y.shape[0]
     size = nb.shape[1]
-    flat = nb.ravel()
-    yc = y - float(np.mean(y[flat])) if flat.shape[0] else y
-    s_y = yc[nb].sum(axis=1)
-    n = z.shape[0]
-    big_w = np.bincount(flat, weights=np.repeat(w, size), minlength=n)
-    big_v = np.bincount(flat, weights=np.repeat(w * s_y, size), minlength=n)
-    coef = (big_w * yc - big_v / size) / (size - 1)
-    return z.T @ coef
+    if nb.shape[0] == 0:
+        return np.zeros(n)
+    centre = sum(float(y[nb[:, j]].sum()) for j in range(size)) / nb.size
+    yc = y - centre
+    s_y = yc[nb[:, 0]]
+    for j in range(1, size):
+        s_y += yc[nb[:, j]]
+    ws = w * s_y
+    big_w = np.zeros(n)
+    big_v = np.zeros(n)
+    for j in range(size):
+        big_w += np.bincount(nb[:, j], weights=w, minlength=n)
+        big_v += np.bincount(nb[:, j], weights=ws, minlength=n)
+    return (big_w * yc - big_v / size) / (size - 1)
 
 
 def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any) -> dict[str, np.ndarray]:
@@ -297,7 +306,7 @@ def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any
     arm): their mean outcome estimates E[Y | p_i, D = w] = E[Y(w) | p_i], and the sample
     covariance of the score model's design z with Y over them estimates
     cov(X, mu(w, X) | p_i) (AI 2016, section 4). Returned as neighbour index arrays, the rows and
-    the model pieces; the covariances are summed on demand by :func:`summed_local_covariance`.
+    the model pieces; the covariances are summed on demand by :func:`local_covariance_weights`.
     """
     ps = result.propensity_model
     fit = ps.fit
@@ -332,21 +341,6 @@ def _adjustment_task(result: MatchRecord, stages: int) -> Any:
     """The progress of the Abadie-Imbens (2016) adjustment: one tick per neighbour search and covariance sum."""
     return task("Abadie-Imbens SE: adjustment for the estimated score", total=stages, unit="stage",
                 when=result.treated.shape[0] >= LARGE)
-
-
-def weighted_row_sum(z: np.ndarray, rows: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """sum_r v_r z[rows_r] (one value per column of ``z``), the rows added one after the other.
-
-    Gathered in blocks of units, each block's sum carried into the next (the running total is the
-    first row the next block adds), so the additions happen in the order of the whole-sample
-    ``(z[rows] * v[:, None]).sum(axis=0)`` without its two (n, k) temporaries.
-    """
-    total = np.zeros(z.shape[1])
-    for start in range(0, rows.shape[0], _QUERY_BLOCK):
-        block = z[rows[start:start + _QUERY_BLOCK]]
-        block *= v[start:start + _QUERY_BLOCK, None]
-        total = block.sum(axis=0) if start == 0 else np.add.reduce(np.vstack([total, block]), axis=0)
-    return total
 
 
 def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -404,15 +398,18 @@ def ps_adjustment_parts(
             own[sets.focal[sets.matched]] = True
         n_f = float((own & focal).sum())
         m_f, m_o = (parts["mean0"], parts["mean1"]) if atc else (parts["mean1"], parts["mean0"])
-        g_m = weighted_row_sum(z, rows, f * (m_f - m_o - tau_f)) / n_f
-        cov_f = summed_local_covariance(z, y, nb_f, f) / n_f
+        # every piece is z' v for an n-vector v: the v's are added up and z is read once
+        g_m = np.zeros(z.shape[0])
+        g_m[rows] = f * (m_f - m_o - tau_f)  # rows are distinct units
+        cov_f = local_covariance_weights(y, nb_f, f)
         ticker.update(1)
-        cov_o = summed_local_covariance(z, y, nb_o, f) / n_f
+        cov_o = local_covariance_weights(y, nb_o, f)
         ticker.update(1)
-        cov_o_odds = summed_local_covariance(z, y, nb_o, f * p_f / (1.0 - p_f)) / n_f
+        cov_o_odds = local_covariance_weights(y, nb_o, f * p_f / (1.0 - p_f))
         ticker.update(1)
-    c_t = g_m + cov_f + cov_o_odds
-    dtau = g_m + cov_f - cov_o
+        g_m += cov_f
+        both = np.column_stack([g_m + cov_o_odds, g_m - cov_o])
+        c_t, dtau = (both.T @ z) / n_f
     return c_t, dtau, parts["a_inv"], z.shape[0]
 
 
@@ -438,7 +435,7 @@ def ps_adjustment_parts_ate(
         parts = _local_pieces(result, y_any, size, ticker)
         y, z, f, p = parts["y"], parts["z"], parts["f"], parts["p"]
         n_own = float(effects.own.sum())
-        c = (summed_local_covariance(z, y, parts["nb1"], f / p)
-             + summed_local_covariance(z, y, parts["nb0"], f / (1.0 - p)))
+        c = z.T @ (local_covariance_weights(y, parts["nb1"], f / p)
+                   + local_covariance_weights(y, parts["nb0"], f / (1.0 - p)))
         ticker.update(1)
     return c / n_own, parts["a_inv"], z.shape[0]

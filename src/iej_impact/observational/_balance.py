@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .._params import Columns, Interval, Options, constrained
+from .._row_blocks import ROWS
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -184,16 +185,29 @@ def ks_statistic(x: np.ndarray, treat: np.ndarray, weights: np.ndarray | None = 
 def _arm_moments(
     x: np.ndarray, treat: np.ndarray, w: np.ndarray, is_bin: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Column-wise weighted means and variances per arm (the formulas of weighted_mean/weighted_var)."""
+    """Column-wise weighted means and variances per arm (the formulas of weighted_mean/weighted_var).
+
+    Two passes over ``x``: the arms' means in one matrix product, then the squared deviations
+    from them by row blocks (small reused buffers instead of an (n, k) temporary per arm).
+    """
+    arms = np.column_stack([np.where(treat, w, 0.0), np.where(treat, 0.0, w)])
+    s1 = arms.sum(axis=0)
+    s2 = np.einsum("ij,ij->j", arms, arms)
+    means = (arms.T @ x) / s1[:, None]
+    ss = np.zeros((2, x.shape[1]))
+    rows = max(1, min(ROWS, x.shape[0]))
+    buf = np.empty((rows, x.shape[1]))
+    for start in range(0, x.shape[0], rows):
+        block = x[start:start + rows]
+        for a in range(2):
+            dev = np.subtract(block, means[a], out=buf[:block.shape[0]])
+            np.multiply(dev, dev, out=dev)
+            ss[a] += arms[start:start + rows, a] @ dev
     out = []
-    for arm in (treat, ~treat):
-        wa = np.where(arm, w, 0.0)
-        s1 = float(wa.sum())
-        s2 = float(np.dot(wa, wa))
-        m = wa @ x / s1
-        v = wa @ ((x - m) ** 2) * s1 / (s1 * s1 - s2) if s1 * s1 > s2 else np.full(x.shape[1], np.nan)
-        v = np.where(is_bin, m * (1.0 - m), v)
-        out.append((m, v))
+    for a in range(2):
+        m = means[a]
+        v = ss[a] * s1[a] / (s1[a] * s1[a] - s2[a]) if s1[a] * s1[a] > s2[a] else np.full(x.shape[1], np.nan)
+        out.append((m, np.where(is_bin, m * (1.0 - m), v)))
     (m1, v1), (m0, v0) = out
     return m1, m0, v1, v0
 
