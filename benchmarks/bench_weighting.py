@@ -12,8 +12,9 @@ a linear outcome with a constant effect 0.5. Steps timed in the benchmark's own 
   OLS outcome models, ATE) with its stacked influence-function SE, plus every diagnostic it
   computes by default (overlap table, weight summary, balance table before/after, outcome-model SEs);
 * ``ipw_with_se`` / ``iej_impact``: :func:`iej_impact.ipw` likewise;
-* ``aipw_point`` / ``numpy_plain``: a bare numpy AIPW point estimate (Newton logit, two least-squares
-  fits, the AIPW mean; no SE, no checks, no diagnostics): what any implementation must at least do.
+* ``aipw_with_se`` / ``numpy_plain``: a bare numpy AIPW (Newton logit, two least-squares fits, the
+  AIPW mean and the SE of its scores; no checks, no diagnostics): what any implementation must at
+  least do.
 
 The peers run in subprocesses with the Python of a separate virtualenv (``IEJ_PEERS_PYTHON``,
 default ``/work/peers-venv/bin/python``; create it with ``python3 -m venv /work/peers-venv &&
@@ -62,8 +63,9 @@ def _data(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, d, y
 
 
-def _plain_aipw(x: np.ndarray, d: np.ndarray, y: np.ndarray) -> float:
-    """Bare AIPW point estimate: Newton logit (8 steps), per-arm least squares, the AIPW mean."""
+def _plain_aipw(x: np.ndarray, d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Bare AIPW: Newton logit (8 steps), per-arm least squares, the AIPW mean and its influence-function
+    SE (sd of the AIPW scores / sqrt(n), valid without a correction for the estimated nuisances)."""
     z = np.column_stack([np.ones(len(y)), x])
     g = np.zeros(z.shape[1])
     for _ in range(8):
@@ -75,7 +77,8 @@ def _plain_aipw(x: np.ndarray, d: np.ndarray, y: np.ndarray) -> float:
     b1 = np.linalg.lstsq(z[t], y[t], rcond=None)[0]
     b0 = np.linalg.lstsq(z[~t], y[~t], rcond=None)[0]
     m1, m0 = z @ b1, z @ b0
-    return float(np.mean(m1 + d * (y - m1) / p) - np.mean(m0 + (1 - d) * (y - m0) / (1 - p)))
+    scores = m1 - m0 + d * (y - m1) / p - (1 - d) * (y - m0) / (1 - p)
+    return float(scores.mean()), float(scores.std() / np.sqrt(len(y)))
 
 
 def _run_peer(python: str, tool: str, path: str, limit: float) -> dict[str, object]:
@@ -118,8 +121,8 @@ def aipw_analytic_se(size: int, timer) -> dict[str, object]:
     ours = timer.steps[-1]["seconds"]
     with timer.step("ipw_with_se", tool="iej_impact"):
         res_ipw = ipw(frame, outcome="y", treatment="treated", covariates=covs)
-    with timer.step("aipw_point", tool="numpy_plain"):
-        plain = _plain_aipw(x, d, y)
+    with timer.step("aipw_with_se", tool="numpy_plain"):
+        plain, plain_se = _plain_aipw(x, d, y)
     info: dict[str, object] = {
         "rows": size,
         "treated": int(d.sum()),
@@ -127,6 +130,7 @@ def aipw_analytic_se(size: int, timer) -> dict[str, object]:
                      "rss_before_mb": rss_before, "peak_rss_after_mb": timer.steps[0]["peak_rss_mb"]},
         "iej_ipw": {"estimate": res_ipw.estimate, "std_error": res_ipw.std_error},
         "numpy_plain_aipw_estimate": plain,
+        "numpy_plain_aipw_std_error": plain_se,
     }
     python = os.environ.get("IEJ_PEERS_PYTHON", "/work/peers-venv/bin/python")
     peers: list[dict[str, object]] = []
@@ -142,7 +146,7 @@ def aipw_analytic_se(size: int, timer) -> dict[str, object]:
                     peers.append(_run_peer(python, tool, path, limit))
     info["peers"] = peers
     plain_seconds = next(s["seconds"] for s in timer.steps if s["tool"] == "numpy_plain")
-    ratios = {"numpy_plain_aipw_point": plain_seconds / ours}
+    ratios = {"numpy_plain_aipw_with_se": plain_seconds / ours}
     for p in peers:
         if p.get("status") == "ok":
             ratios[str(p["tool"])] = float(p["seconds"]) / ours

@@ -128,7 +128,7 @@ def test_blocked_arm_ranges_equal_the_gathered_minima_and_maxima(monkeypatch, bl
                          np.where(rng.random(200) < 0.02, np.inf, rng.normal(size=200))])
     arm = rng.random(200) < 0.3
     monkeypatch.setattr(_separation, "_ROW_BLOCK", block)
-    lows, highs = _separation._arm_ranges(x, arm)
+    lows, highs = _separation.arm_ranges(x, arm)
     np.testing.assert_array_equal(lows, x[arm].min(axis=0))
     np.testing.assert_array_equal(highs, x[arm].max(axis=0))
 

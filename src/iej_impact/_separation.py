@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["column_separation", "perfectly_predicted", "diagnose", "perfect_eta", "TRIGGER_EPS", "MAX_SCALED_COEF"]
+__all__ = ["arm_ranges", "column_separation", "perfectly_predicted", "diagnose", "perfect_eta", "TRIGGER_EPS", "MAX_SCALED_COEF"]
 
 #: a fitted probability within this distance of 0 or 1 makes the linear program run
 TRIGGER_EPS = 1e-6
@@ -74,7 +74,7 @@ def column_separation(
     out: list[tuple[str, np.ndarray, str]] = []
     if not treated.any() or not control.any():
         return out
-    (lows1, highs1), (lows0, highs0) = _arm_ranges(x, treated), _arm_ranges(x, control)
+    (lows1, highs1), (lows0, highs0) = arm_ranges(x, treated), arm_ranges(x, control)
     for j, name in enumerate(names):
         col = x[:, j]
         lo1, hi1 = float(lows1[j]), float(highs1[j])
@@ -103,10 +103,10 @@ def column_separation(
     return out
 
 
-_ROW_BLOCK = 1 << 16  # rows per block in _arm_ranges
+_ROW_BLOCK = 1 << 16  # rows per block in arm_ranges
 
 
-def _arm_ranges(x: np.ndarray, arm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def arm_ranges(x: np.ndarray, arm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column minima and maxima of ``x`` over the rows of ``arm`` (at least one), read in blocks of rows.
 
     Minima and maxima do not depend on the order they are taken in, so this equals

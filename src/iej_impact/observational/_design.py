@@ -186,15 +186,18 @@ def design_matrix(
 
     # missing values: one message for every covariate that has any, with counts
     problems: list[tuple[str, np.ndarray, str]] = []
+    numeric: dict[str, np.ndarray] = {}  # the float64 values of the numeric covariates
     for c in covs:
         s = data[c]
-        na = s.isna().to_numpy()
         what = "missing"
-        if not _is_categorical(s):
-            vals = s.to_numpy(dtype=float, na_value=np.nan)
-            inf = np.isinf(vals)
-            if inf.any():
-                na = na | inf
+        if _is_categorical(s):
+            na = s.isna().to_numpy()
+        else:
+            vals = numeric[c] = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            if bool(np.isfinite(vals).all()):  # one pass in the usual case
+                continue
+            na = ~np.isfinite(vals)
+            if np.isinf(vals).any():
                 what = "missing or infinite"
         if na.any():
             problems.append((c, na, f"'{c}': {int(na.sum())} {what}"))
@@ -208,7 +211,7 @@ def design_matrix(
             rows=example_rows(data, first_mask),
         )
 
-    columns: list[tuple[str, np.ndarray | tuple[np.ndarray, object]]] = []
+    columns: list[tuple[str, np.ndarray | tuple[np.ndarray, int]]] = []
     names: list[str] = []
     terms: list[Term] = []
     for c in covs:
@@ -223,13 +226,14 @@ def design_matrix(
                     column=c,
                 )
             kept = levels[1:] if drop_reference else levels
-            values = s.to_numpy(dtype=object)
+            codes = pd.Categorical(s, categories=levels).codes  # integer codes: fast comparisons
             cols = [f"{c}[{lv}]" for lv in kept]
-            columns.extend((name, (values, lv)) for name, lv in zip(cols, kept, strict=True))
+            first = len(levels) - len(kept)
+            columns.extend((name, (codes, first + i)) for i, name in enumerate(cols))
             names.extend(cols)
             terms.append(Term(column=c, kind="categorical", levels=tuple(levels), names=tuple(cols)))
         else:
-            col = s.to_numpy(dtype=np.float64)
+            col = numeric[c]
             if n and col.min() == col.max():
                 raise DataError(
                     f"{func}(): covariate '{c}' is constant (every row is {_plain(col[0])!r}); it carries no "
@@ -240,12 +244,16 @@ def design_matrix(
             names.append(c)
             terms.append(Term(column=c, kind="numeric", names=(c,)))
     matrix = np.empty((n, len(columns)), dtype=np.float64)
-    for j, (_, content) in enumerate(columns):
-        if isinstance(content, tuple):
-            values, level = content
-            matrix[:, j] = values == level
-        else:
-            matrix[:, j] = content
+    # filled by row blocks: each block of the row-major matrix is written while it sits in the
+    # cache (column by column over the whole matrix, every column would sweep all of its memory)
+    for start in range(0, n, ROWS):
+        block = matrix[start:start + ROWS]
+        for j, (_, content) in enumerate(columns):
+            if isinstance(content, tuple):
+                codes, level = content
+                block[:, j] = codes[start:start + ROWS] == level
+            else:
+                block[:, j] = content[start:start + ROWS]
     return Design(matrix=matrix, names=tuple(names), terms=tuple(terms), drop_reference=drop_reference)
 
 

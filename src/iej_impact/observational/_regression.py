@@ -35,6 +35,7 @@ import pandas as pd
 
 from .._mestimation import Linearization, fit_binary, fit_wls
 from .._params import Columns, Constraint, Estimand, Interval, Options, constrained
+from .._separation import arm_ranges
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -211,10 +212,9 @@ def check_constant_within_arms(inp: Inputs, rows: np.ndarray | None = None) -> N
     keep = np.ones(inp.n, dtype=bool) if rows is None else rows
     problems = []
     for label, arm in (("treated", inp.d & keep), ("control", ~inp.d & keep)):
-        xa = x[arm]
-        if xa.shape[0] == 0:
+        if not arm.any():
             continue
-        lo, hi = xa.min(axis=0), xa.max(axis=0)
+        lo, hi = arm_ranges(x, arm)  # by row blocks, no copy of the arm's rows
         for j in np.flatnonzero(lo == hi):
             problems.append((inp.design.names[j], label, int(arm.sum()), float(lo[j])))
     if problems:
