@@ -133,7 +133,9 @@ def test_blocked_arm_ranges_equal_the_gathered_minima_and_maxima(monkeypatch, bl
     np.testing.assert_array_equal(highs, x[arm].max(axis=0))
 
 
-def test_local_covariance_weights_give_the_summed_neighbour_covariances():
+@pytest.mark.parametrize("block", [1, 7, 1 << 16])  # 1: scattered labels (unbuffered adds); 7, 1 << 16: bincounts
+def test_local_covariance_weights_give_the_summed_neighbour_covariances(monkeypatch, block):
+    monkeypatch.setattr(_inference, "_QUERY_BLOCK", block)
     rng = np.random.default_rng(4)
     n, size = 200, 4
     z = rng.normal(size=(n, 3))
@@ -142,3 +144,20 @@ def test_local_covariance_weights_give_the_summed_neighbour_covariances():
     w = rng.random(150)
     direct = sum(w[r] * np.cov(z[nb[r]].T, y[nb[r]])[-1, :-1] for r in range(150))
     np.testing.assert_allclose(z.T @ _inference.local_covariance_weights(y, nb, w), direct, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_merged_neighbour_search_equals_the_stable_sort_of_the_window(monkeypatch, seed):
+    """Runs of tied distances longer than the window, on either side, arms smaller than the request."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 300))
+    dist = rng.integers(0, int(rng.integers(2, 30)), size=n).astype(float) * 0.5
+    arm_rows = np.sort(rng.choice(n, size=int(rng.integers(1, n)), replace=False))
+    query = rng.permutation(n)
+    size = int(rng.integers(1, 7))
+    monkeypatch.setattr(_inference, "_QUERY_BLOCK", int(rng.integers(1, 50)))
+    labels = rng.permutation(n) + 1000
+    expected = _reference_nearest(dist, arm_rows, query, size)
+    np.testing.assert_array_equal(_inference.nearest_in_arm(dist, arm_rows, query, size), expected)
+    np.testing.assert_array_equal(_inference.nearest_in_arm(dist, arm_rows, query, size, labels=labels),
+                                  labels[expected])

@@ -227,7 +227,7 @@ _QUERY_BLOCK = 1 << 16  # query units per block in nearest_in_arm
 
 def nearest_in_arm(
     dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int,
-    tiebreak: Sequence[np.ndarray] | None = None,
+    tiebreak: Sequence[np.ndarray] | None = None, labels: np.ndarray | None = None, presorted: bool = False,
 ) -> np.ndarray:
     """(len(query), size) rows of the ``size`` units of ``arm_rows`` nearest to each query unit on ``dist``.
 
@@ -236,31 +236,55 @@ def nearest_in_arm(
     given, in the (distance, tiebreak columns) order: units tied on the distance are then told apart by what
     they hold, not by where they sit in the data, so the neighbour sets (and the SE built on them)
     do not change when the rows are re-sorted. With fewer than ``size`` units in the arm, all of
-    them (padded by repetition).
+    them (padded by repetition). With ``labels`` (one per row), the neighbours' labels instead of
+    their rows (e.g. their ranks on the distance, so that later passes read nearby memory).
+    ``presorted``: ``arm_rows`` come in (distance, row) order already.
     """
-    rows = _sorted_by_value(dist, arm_rows, tiebreak)
+    rows = _sorted_by_value(dist, arm_rows, tiebreak, presorted)
+    named = rows if labels is None else labels[rows]
     m = rows.shape[0]
     # pad with +-inf sentinels so that every candidate index is valid (no masks, no clipping)
     x = np.concatenate([np.full(size, -np.inf), dist[rows], np.full(size + 1, np.inf)])
-    padded_rows = np.concatenate([np.repeat(rows[:1], size), rows, np.repeat(rows[-1:], size + 1)])
-    offsets = np.arange(-size, size + 1)
-    out = np.empty((query.shape[0], min(size, m)), dtype=padded_rows.dtype)
-    # blocks of queries: the (block, 2 size + 1) candidate arrays stay small and are reused, where
-    # whole-sample ones would cost fresh memory (several times the data) for no other purpose
+    padded_rows = np.concatenate([np.repeat(named[:1], size), named, np.repeat(named[-1:], size + 1)])
+    # first position of the run of equal values each position belongs to
+    starts = np.r_[True, x[1:] != x[:-1]]
+    run_start = np.maximum.accumulate(np.where(starts, np.arange(x.shape[0]), 0))
+    picks = min(size, m)
+    out = np.empty((query.shape[0], picks), dtype=padded_rows.dtype)
+    # The neighbours in (gap, position) order, as a stable sort of the gaps of the 2 size + 1
+    # positions around the insertion point lists them, by merging the two sides in `picks` steps:
+    # on the right the nearest remaining is the leftmost; on the left it is the rightmost *run* of
+    # equal values, taken from its first position within those 2 size + 1 on (equal gaps go to the
+    # lower position); a tie between the sides goes to the left one (lower position). Blocks of
+    # queries keep the arrays small.
     for start in range(0, query.shape[0], _QUERY_BLOCK):
         q = dist[query[start:start + _QUERY_BLOCK]]
-        pos = np.searchsorted(x, q, side="left")  # = insertion point in the arm + size
-        cand = pos[:, None] + offsets
-        pick = np.argsort(np.abs(x[cand] - q[:, None]), axis=1, kind="stable")[:, : min(size, m)]
-        out[start:start + q.shape[0]] = padded_rows[np.take_along_axis(cand, pick, axis=1)]
+        right = np.searchsorted(x, q, side="left")  # = insertion point in the arm + size
+        edge = right - size  # the leftmost of the 2 size + 1 positions
+        run_end = right - 1
+        run_first = np.maximum(run_start[run_end], edge)
+        left = run_first.copy()
+        for col in range(picks):
+            take_left = (q - x[left]) <= (x[right] - q)
+            out[start:start + q.shape[0], col] = padded_rows[np.where(take_left, left, right)]
+            left += take_left
+            right += ~take_left
+            done = take_left & (left > run_end)  # the run is used up: the next run to the left
+            run_end = np.where(done, run_first - 1, run_end)
+            run_first = np.where(done, np.maximum(run_start[np.maximum(run_end, 0)], edge), run_first)
+            left = np.where(done, run_first, left)
     if out.shape[1] < size:
         out = np.concatenate([out, np.repeat(out[:, :1], size - out.shape[1], axis=1)], axis=1)
     return out
 
 
-def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Sequence[np.ndarray] | None) -> np.ndarray:
-    """``rows`` sorted by distance; runs of equal distance sorted by the ``tiebreak`` columns."""
-    order = rows[stable_argsort(dist[rows])]
+def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Sequence[np.ndarray] | None,
+                     presorted: bool = False) -> np.ndarray:
+    """``rows`` sorted by distance; runs of equal distance sorted by the ``tiebreak`` columns.
+
+    ``presorted``: ``rows`` are already in (distance, row) order (a stable sort's), which saves the sort.
+    """
+    order = rows if presorted else rows[stable_argsort(dist[rows])]
     x = dist[order]
     if tiebreak is None or not np.any(x[1:] == x[:-1]):
         return order
@@ -286,15 +310,22 @@ def local_covariance_weights(y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np
         return np.zeros(n)
     centre = sum(float(y[nb[:, j]].sum()) for j in range(size)) / nb.size
     yc = y - centre
-    s_y = yc[nb[:, 0]]
-    for j in range(1, size):
-        s_y += yc[nb[:, j]]
-    ws = w * s_y
     big_w = np.zeros(n)
     big_v = np.zeros(n)
-    for j in range(size):
-        big_w += np.bincount(nb[:, j], weights=w, minlength=n)
-        big_v += np.bincount(nb[:, j], weights=ws, minlength=n)
+    # by blocks of query rows: labelled by rank on the distance, a block's neighbours span a short
+    # range of labels, so its sums are bincounts over that range (small, cache-resident arrays)
+    for start in range(0, nb.shape[0], _QUERY_BLOCK):
+        block = nb[start:start + _QUERY_BLOCK]
+        wb = w[start:start + _QUERY_BLOCK]
+        vb = wb * yc[block].sum(axis=1)  # w_r S_y(r)
+        lo, hi = int(block.min()), int(block.max())
+        if hi - lo < 16 * block.size:
+            flat = (block - lo).ravel()
+            big_w[lo:hi + 1] += np.bincount(flat, weights=np.repeat(wb, size), minlength=hi - lo + 1)
+            big_v[lo:hi + 1] += np.bincount(flat, weights=np.repeat(vb, size), minlength=hi - lo + 1)
+        else:  # neighbours scattered over the sample (e.g. a sparse arm): unbuffered adds
+            np.add.at(big_w, block.ravel(), np.repeat(wb, size))
+            np.add.at(big_v, block.ravel(), np.repeat(vb, size))
     return (big_w * yc - big_v / size) / (size - 1)
 
 
@@ -314,11 +345,15 @@ def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any
     dist = result.distance
     d = result.treated
     rows = np.flatnonzero(keep)
-    rows = rows[stable_argsort(dist[rows])]  # sorted queries make the neighbour searches cache-friendly
+    rows = rows[stable_argsort(dist[rows])]
     y = np.where(keep, y_any, 0.0)
+    # everything below is indexed by rank on the distance (query r is rows[r]): neighbours have
+    # nearby ranks, so gathers and bincounts read nearby memory instead of random rows
+    rank = np.zeros(d.shape[0], dtype=np.int64)
+    rank[rows] = np.arange(rows.shape[0])
     out: dict[str, np.ndarray] = {
         "rows": rows,
-        "y": y,
+        "y": y[rows],
         "z": fit.lin.z,
         "a_inv": fit.lin.a_inv,
         "f": np.asarray(fit.dens, dtype=float)[rows],
@@ -326,14 +361,23 @@ def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any
     }
     # units tied on the distance: ordered by outcome and design (column views, no n x k copy)
     tiebreak = [y, *fit.lin.z.T]
+    own = np.arange(rows.shape[0])
     for w, arm in ((1, d), (0, ~d)):
         ticker.stage(f"{size} nearest units of arm {w} on the score")
         # the L + 1 nearest (sorted by distance): the first L for covariances, all but i for means
-        nb = nearest_in_arm(dist, np.flatnonzero(arm & keep), rows, size + 1, tiebreak=tiebreak)
+        # the arm's units in (distance, row) order: the sorted queries that belong to it
+        nb = nearest_in_arm(dist, rows[arm[rows]], rows, size + 1, tiebreak=tiebreak, labels=rank, presorted=True)
         out[f"nb{w}"] = nb[:, :size]
-        out[f"mean{w}"] = _leave_one_out_mean(y, nb, rows)
+        out[f"mean{w}"] = _leave_one_out_mean(out["y"], nb, own)
         ticker.update(1)
     ticker.stage("local covariances")
+    return out
+
+
+def _by_row(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Per-rank values (one row, or a row of columns, per query) placed at their data rows (0 elsewhere)."""
+    out = np.zeros((n, *values.shape[1:]))
+    out[rows] = values
     return out
 
 
@@ -398,9 +442,9 @@ def ps_adjustment_parts(
             own[sets.focal[sets.matched]] = True
         n_f = float((own & focal).sum())
         m_f, m_o = (parts["mean0"], parts["mean1"]) if atc else (parts["mean1"], parts["mean0"])
-        # every piece is z' v for an n-vector v: the v's are added up and z is read once
-        g_m = np.zeros(z.shape[0])
-        g_m[rows] = f * (m_f - m_o - tau_f)  # rows are distinct units
+        # every piece is z' v for a vector v over the units (built by rank, then placed at the
+        # units' rows): the v's are added up and z is read once
+        g_m = f * (m_f - m_o - tau_f)
         cov_f = local_covariance_weights(y, nb_f, f)
         ticker.update(1)
         cov_o = local_covariance_weights(y, nb_o, f)
@@ -408,7 +452,7 @@ def ps_adjustment_parts(
         cov_o_odds = local_covariance_weights(y, nb_o, f * p_f / (1.0 - p_f))
         ticker.update(1)
         g_m += cov_f
-        both = np.column_stack([g_m + cov_o_odds, g_m - cov_o])
+        both = _by_row(np.column_stack([g_m + cov_o_odds, g_m - cov_o]), rows, z.shape[0])
         c_t, dtau = (both.T @ z) / n_f
     return c_t, dtau, parts["a_inv"], z.shape[0]
 
@@ -435,7 +479,7 @@ def ps_adjustment_parts_ate(
         parts = _local_pieces(result, y_any, size, ticker)
         y, z, f, p = parts["y"], parts["z"], parts["f"], parts["p"]
         n_own = float(effects.own.sum())
-        c = z.T @ (local_covariance_weights(y, parts["nb1"], f / p)
-                   + local_covariance_weights(y, parts["nb0"], f / (1.0 - p)))
+        c = z.T @ _by_row(local_covariance_weights(y, parts["nb1"], f / p)
+                          + local_covariance_weights(y, parts["nb0"], f / (1.0 - p)), parts["rows"], z.shape[0])
         ticker.update(1)
     return c / n_own, parts["a_inv"], z.shape[0]
