@@ -20,7 +20,7 @@ import pytest
 from _engine_compare import assert_same_group_time, mpdta
 from iej_impact import att_gt
 from iej_impact.diff_in_diff._panel_linear import evaluate, fit_linear
-from iej_impact.diff_in_diff._two_by_two import panel_2x2
+from iej_impact.diff_in_diff._two_by_two import _design, panel_2x2, pscore_fit
 from iej_impact.errors import DataError, MissingDataWarning, PanelStructureError, SpecificationError
 
 duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed (pip install iej_impact[duckdb])")
@@ -148,18 +148,62 @@ def test_still_unsupported_options_raise(parquet) -> None:
         att_gt_engine(parquet, **GT, panel=False)
 
 
+def _drdid_panel(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray, method: str) -> tuple[np.ndarray, ...]:
+    """DRDID::reg_did_panel / std_ipw_did_panel / drdid_panel line by line (the form panel_2x2 had before it
+    was arranged as a linear map of dy), from the package's logit and least squares."""
+    from iej_impact._mestimation import fit_wls
+
+    w = w / w.mean()
+    z = _design(x, w)
+
+    def cm(v: np.ndarray) -> np.ndarray:
+        return z.T @ v / len(v)
+
+    names = ["a", "b"]
+    if method == "reg":
+        ols = fit_wls(z, dy, w * (1 - d), names=names, func="t", what="t")
+        wt = w * d
+        eta_t, eta_c = wt @ dy / wt.sum(), wt @ ols.fitted / wt.sum()
+        inf_c = (wt[:, None] * (ols.fitted - eta_c) + ols.lin.project(cm(wt))) / wt.mean()
+        return eta_t - eta_c, wt[:, None] * (dy - eta_t) / wt.mean() - inf_c
+    ps = pscore_fit(x, d, w, 0.995, names=names)
+    p, lin_ps = ps.p, ps.lin
+    wt, wc = ps.keep * w * d, ps.keep * w * p * (1 - d) / (1 - p)
+    if method == "ipw":
+        eta_t, eta_c = wt @ dy / wt.sum(), wc @ dy / wc.sum()
+        rc = wc[:, None] * (dy - eta_c)
+        return eta_t - eta_c, wt[:, None] * (dy - eta_t) / wt.mean() - (rc + lin_ps.project(cm(rc))) / wc.mean()
+    ols = fit_wls(z, dy, w * (1 - d), names=names, func="t", what="t")
+    r = ols.resid
+    eta_t, eta_c = wt @ r / wt.sum(), wc @ r / wc.sum()
+    inf_t = (wt[:, None] * (r - eta_t) - ols.lin.project(cm(wt))) / wt.mean()
+    rc = wc[:, None] * (r - eta_c)
+    inf_c = (rc + lin_ps.project(cm(rc)) - ols.lin.project(cm(wc))) / wc.mean()
+    return eta_t - eta_c, inf_t - inf_c
+
+
 @pytest.mark.parametrize("method", ["reg", "ipw", "dr"])
-def test_linear_form_equals_panel_2x2(method) -> None:
-    """The rearranged formulas (sums H'dy, then psi) give panel_2x2's ATT and influence function to 1e-10."""
+def test_linear_form_equals_drdid_and_adds_up_over_chunks(method) -> None:
+    """panel_2x2 (the linear form) equals DRDID's formulas to 1e-10, and the two passes over chunks of units
+    (sums of H'dy, then psi per chunk) give the same ATT and influence function as all units at once."""
     rng = np.random.default_rng(3)
     n = 400
     x = np.column_stack([np.ones(n), rng.normal(size=n) * 100 + 5, rng.integers(0, 2, n)])
     d = (rng.random(n) < 1 / (1 + np.exp(-(x[:, 1] - 5) / 100 - 0.5 * x[:, 2]))).astype(float)
     w = rng.uniform(0.5, 2, n)
     dy = rng.normal(size=(n, 3)) + x[:, 1:2] * 0.01 + d[:, None]
-    ref = panel_2x2(dy, d, x, w, method)
-    att, psi = evaluate(fit_linear(x, d, w, method), x, d, w, dy)
-    np.testing.assert_allclose(att, ref.att, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(psi, ref.psi, rtol=1e-10, atol=1e-10)
-    one, psi1 = evaluate(fit_linear(x, d, w, method), x, d, w, dy[:, 0])
-    assert one == pytest.approx(ref.att[0], abs=1e-12) and psi1.shape == (n,)
+    ref_att, ref_psi = _drdid_panel(dy, d, x, w, method)
+    fit = panel_2x2(dy, d, x, w, method)
+    np.testing.assert_allclose(fit.att, ref_att, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fit.psi, ref_psi, rtol=1e-10, atol=1e-10)
+    ps = None if method == "reg" else pscore_fit(x, d, w / w.mean(), 0.995)
+    lin = fit_linear(x, d, w, method, ps=ps)
+    chunks = np.array_split(rng.permutation(n), 7)
+    s = sum(lin.sums(x[c], d[c], w[c], None if ps is None else lin.score[c]).T @ dy[c] for c in chunks)
+    psi = np.zeros_like(dy)
+    for c in chunks:
+        psi[c] = lin.psi(x[c], d[c], w[c], None if ps is None else lin.score[c], dy[c], s)
+    np.testing.assert_allclose(lin.att(s), ref_att, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(psi, ref_psi, rtol=1e-10, atol=1e-10)
+    one, psi1 = evaluate(lin, x, d, w, dy[:, 0])
+    assert one == pytest.approx(ref_att[0], abs=1e-12) and psi1.shape == (n,)

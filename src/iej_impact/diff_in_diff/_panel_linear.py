@@ -36,9 +36,13 @@ import numpy as np
 
 from .._mestimation import check_gram, weighted_gram
 from ..observational._design import scaled_with_intercept
-from ._two_by_two import PScore, _ols_what, pscore_fit
 
-__all__ = ["LinearPanel2x2", "fit_linear", "evaluate"]
+__all__ = ["LinearPanel2x2", "fit_linear", "evaluate", "ols_what"]
+
+
+def ols_what(group: str, period: str = "") -> str:
+    """How singularity errors name an outcome regression."""
+    return f"outcome regression of the {group} group" + (f" in the {period} period" if period else "")
 
 
 @dataclass(frozen=True)
@@ -145,12 +149,13 @@ class LinearPanel2x2:
 
 
 def fit_linear(x: np.ndarray, d: np.ndarray, w: np.ndarray, method: str, trim_level: float = 0.995,
-               ps: PScore | None = None, names: Sequence[str] | None = None, func: str = "att_gt") -> LinearPanel2x2:
+               ps: Any = None, names: Sequence[str] | None = None, func: str = "att_gt") -> LinearPanel2x2:
     """The outcome-free part of ``panel_2x2(dy, d, x, w, method, trim_level)`` on these n units.
 
-    Fits the logit (ipw, dr; ``ps``: an already fitted :func:`pscore_fit` with the weights
-    normalised to mean 1) and checks the outcome regression's Gram matrix (reg, dr), with the errors
-    of ``panel_2x2`` (EstimationError naming collinear covariates).
+    ``ps`` (ipw, dr; ignored by reg) is the propensity score fitted on the same rows by
+    :func:`iej_impact.diff_in_diff._two_by_two.pscore_fit` with the weights normalised to mean 1.
+    Checks the outcome regression's Gram matrix (reg, dr) with the error of ``panel_2x2``
+    (EstimationError naming collinear covariates).
     """
     n = len(d)
     mean_w = float(w.mean())
@@ -160,14 +165,15 @@ def fit_linear(x: np.ndarray, d: np.ndarray, w: np.ndarray, method: str, trim_le
     facts: dict[str, Any] = {}
     a_ps = score = None
     if method in ("ipw", "dr"):
-        ps = ps if ps is not None else pscore_fit(x, d, wn, trim_level, names=cov_names, func=func)
+        if ps is None:
+            raise ValueError(f"fit_linear(): method {method!r} needs the fitted propensity score 'ps'.")
         score, a_ps = ps.p, ps.lin.a_inv
         facts = {"score": score, "n_trimmed": int(np.sum((ps.keep == 0) & (d == 0))),
                  "max_score": float(score.max()), "converged": ps.converged, "separation": ps.separation}
     gram = a_ols = None
     if method in ("reg", "dr"):
         gram = weighted_gram(z, wn * (1 - d))
-        check_gram(gram, cov_names, func, _ols_what("comparison"))
+        check_gram(gram, cov_names, func, ols_what("comparison"))
         a_ols = np.linalg.inv(gram / n)
     shell = LinearPanel2x2(method, n, mean_w, centre, spread, trim_level, gram, a_ols, a_ps, 0.0, 0.0,
                            np.zeros(z.shape[1]), np.zeros(z.shape[1]), np.zeros((z.shape[1],) * 2))

@@ -37,8 +37,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._separation import summary_text
 from ..diff_in_diff._panel_linear import LinearPanel2x2, fit_linear
 from ..diff_in_diff._staggered import group_time_specs
+from ..diff_in_diff._two_by_two import pscore_fit
 from ..errors import DataError, EstimationError, SpecificationError
 from . import _sql_covariates
 from ._backends import Backend, DuckDBBackend
@@ -158,17 +160,18 @@ def conditional_cells(backend: Backend, base: str, view: str, *, unit: str, time
         if d.sum() == 0 or d.sum() == len(d):
             continue  # "no treated or no comparison unit": reported by estimate_cells
         label = [f"ATT({specs[j][0]:g},{prepared.mom.periods[specs[j][1]]:g})" for j in cols]
-        try:
-            lin = fit_linear(x[inside], d, w[inside], method, trim_level, names=list(covariates), func=func)
+        xb, wb, ps = x[inside], w[inside], None
+        try:  # as panel_batch: the logit, its overlap check, then the outcome regression
+            if method != "reg":
+                ps = pscore_fit(xb, d, wb / wb.mean(), trim_level, names=list(covariates), func=func)
+                if ps.separation is not None:
+                    separated += [f"{c}: {summary_text(ps.separation)}" for c in label]
+                if ps.p.max() >= 0.999:
+                    problems += [f"{c}: propensity score >= 0.999 (no overlap)" for c in label]
+                    continue
+            lin = fit_linear(xb, d, wb, method, trim_level, ps=ps, names=list(covariates), func=func)
         except (EstimationError, np.linalg.LinAlgError) as exc:
             problems += [f"{c}: {exc}" for c in label]
-            continue
-        if lin.separation is not None:
-            from .._separation import summary_text
-
-            separated += [f"{c}: {summary_text(lin.separation)}" for c in label]
-        if lin.score is not None and lin.max_score >= 0.999:
-            problems += [f"{c}: propensity score >= 0.999 (no overlap)" for c in label]
             continue
         score = None
         if lin.score is not None:
