@@ -207,3 +207,12 @@ def test_linear_form_equals_drdid_and_adds_up_over_chunks(method) -> None:
     np.testing.assert_allclose(psi, ref_psi, rtol=1e-10, atol=1e-10)
     one, psi1 = evaluate(lin, x, d, w, dy[:, 0])
     assert one == pytest.approx(ref_att[0], abs=1e-12) and psi1.shape == (n,)
+
+
+def test_the_notes_have_a_french_version(panel, parquet) -> None:
+    from iej_impact.report._i18n_notes import translate_note
+
+    eng = att_gt_engine(parquet, **GT, method="dr")
+    design = next(n for n in eng.notes if n.startswith("Comparison group"))
+    fr = translate_note(design, "fr")
+    assert fr is not None and "avec les covariables" in fr and "table des unités" in fr, fr
