@@ -9,14 +9,22 @@ with the same estimates, standard errors, aggregations and Wald tests; its ``inf
 few pseudo-rows with the units' covariance instead of one row per unit (``n_units`` is the number
 of units).
 
-Supported: balanced panels (or ``unbalanced="drop"``), no covariates (the unconditional DiD, for
-which the three 2x2 methods coincide), never-treated or not-yet-treated comparison groups, varying
-or universal base period, anticipation, unit weights, robust (by unit) or clustered standard
-errors. Not supported (SpecificationError): covariates, repeated cross-sections, unbalanced panels
-kept as they are, and the multiplier bootstrap; use the in-memory ``att_gt`` for those.
+With covariates the per-cohort moments no longer suffice: the unit table (cohort, weight,
+time-invariant covariates, clusters) is held in memory and the outcomes are read in chunks of
+units, in two passes (:mod:`iej_impact.engines._conditional`), for the outcome regression
+(``reg``), IPW (``ipw``) and doubly robust (``dr``) 2x2 estimators of Sant'Anna & Zhao (2020); the
+formulas are those of the in-memory path (:mod:`iej_impact.diff_in_diff._panel_linear`).
 
-Reference: Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple
-time periods. Journal of Econometrics 225(2), 200-230.
+Supported: balanced panels (or ``unbalanced="drop"``), no covariates (the unconditional DiD, for
+which the three 2x2 methods coincide) or time-invariant covariates, never-treated or
+not-yet-treated comparison groups, varying or universal base period, anticipation, unit weights,
+robust (by unit) or clustered standard errors. Not supported (SpecificationError): covariates that
+vary within unit, repeated cross-sections, unbalanced panels kept as they are, and the multiplier
+bootstrap; use the in-memory ``att_gt`` for those.
+
+References: Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple
+time periods. Journal of Econometrics 225(2), 200-230. Sant'Anna, P. H. C. and Zhao, J. (2020).
+Doubly robust difference-in-differences estimators. Journal of Econometrics 219(1), 101-122.
 """
 
 from __future__ import annotations
@@ -99,16 +107,26 @@ def att_gt_engine(
         a pandas DataFrame or Arrow table (DuckDB) or a Spark DataFrame (Spark).
     outcome, unit, time, cohort, control_group, anticipation, base_period, never_treated, weights,
     pretrend_leads, alpha : as :func:`iej_impact.diff_in_diff.att_gt` (weights constant within unit).
-    method : recorded only: without covariates "dr", "ipw" and "reg" are the same estimator.
+    covariates : time-invariant covariates (constant within unit; one that varies raises
+        SpecificationError naming it) for the 2x2 comparisons, as ``att_gt``; rows where one is
+        missing count as rows without outcome (their units are dropped with ``unbalanced="drop"``).
+        Costs three more scans of the panel; memory O(N k) for the unit table, O(chunk_units (T +
+        cells)) per chunk of outcomes and O(cells^2), never O(N T).
+    method : the 2x2 estimator with covariates: "dr" (doubly robust, default), "reg" (outcome
+        regression) or "ipw"; without covariates the three are the same estimator.
     se : None or "robust" (clustered by unit, as ``att_gt``), or ``{"type": "clustered", "by": col}``.
     unbalanced : "keep" (default) raises on an unbalanced panel; "drop" drops the units not observed
         with an outcome in every period (as ``att_gt(..., unbalanced="drop")``).
-    covariates, panel : only ``()`` and ``True`` (anything else raises SpecificationError).
+    panel : only ``True`` (repeated cross-sections raise SpecificationError).
     engine : "duckdb" (default) or "spark".
     connection : a DuckDB connection or a SparkSession (None: a new in-memory DuckDB connection, or
         the active SparkSession).
     memory_limit, threads : DuckDB settings for this run (e.g. ``"2GB"``); beyond the limit DuckDB
         spills to disk.
+    trim_level : with covariates and ipw/dr, comparison units whose propensity score is >= trim_level
+        get zero weight (as ``att_gt``).
+    chunk_units : with covariates, the outcomes are read this many units at a time (DuckDB rounds up
+        to its 2048-row vectors).
 
     Returns
     -------
