@@ -21,7 +21,7 @@ from _engine_compare import assert_same_group_time, mpdta
 from iej_impact import att_gt
 from iej_impact.diff_in_diff._panel_linear import evaluate, fit_linear
 from iej_impact.diff_in_diff._two_by_two import _design, panel_2x2, pscore_fit
-from iej_impact.errors import DataError, MissingDataWarning, PanelStructureError, SpecificationError
+from iej_impact.errors import DataError, MissingDataWarning, OverlapWarning, PanelStructureError, SpecificationError
 
 duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed (pip install iej_impact[duckdb])")
 
@@ -216,3 +216,21 @@ def test_the_notes_have_a_french_version(panel, parquet) -> None:
     design = next(n for n in eng.notes if n.startswith("Comparison group"))
     fr = translate_note(design, "fr")
     assert fr is not None and "avec les covariables" in fr and "table des unités" in fr, fr
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw"])
+def test_a_separated_propensity_score_is_handled_as_in_memory(tmp_path, method) -> None:
+    """A dummy that only never-treated units have predicts them perfectly (scores of 0): both paths warn, say so
+    in the notes and give the same cells."""
+    data = _simulated(800)
+    data["only_never"] = (data["g"].isna() & (data["id"] % 5 == 0)).astype(float)
+    data.to_parquet(tmp_path / "p.parquet")
+    kwargs = {"outcome": "y", "unit": "id", "time": "t", "cohort": "g", "covariates": ["x1", "only_never"],
+              "method": method}
+    with pytest.warns(OverlapWarning, match="separation"):
+        eng = att_gt_engine(tmp_path / "p.parquet", **kwargs)
+    with pytest.warns(OverlapWarning, match="separation"):
+        mem = att_gt(data, **kwargs)
+    assert_same_group_time(mem, eng)
+    assert any("propensity score is separated" in note for note in eng.notes)
+    assert np.isfinite(eng.table["estimate"]).all()

@@ -33,11 +33,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 from .._mestimation import check_gram, weighted_gram
 from ..observational._design import scaled_with_intercept
 
-__all__ = ["LinearPanel2x2", "fit_linear", "evaluate", "ols_what"]
+__all__ = ["LinearPanel2x2", "fit_linear", "evaluate", "ols_what", "PS_CAP"]
+
+#: propensity scores are capped here (DRDID >= 1.1.0) so that p / (1 - p) stays finite
+PS_CAP = 1.0 - 1e-6
 
 
 def ols_what(group: str, period: str = "") -> str:
@@ -69,6 +73,7 @@ class LinearPanel2x2:
     zwc: np.ndarray
     zwcz: np.ndarray
     score: np.ndarray | None = None  # capped propensity scores of the n units (ipw, dr)
+    coef: np.ndarray | None = None  # the logit's coefficients on the design (ipw, dr)
     n_trimmed: int = 0
     max_score: float = float("nan")
     converged: bool = True
@@ -86,6 +91,12 @@ class LinearPanel2x2:
         np.subtract(x[:, 1:], self.centre, out=z[:, 1:])
         z[:, 1:] /= self.spread
         return z
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """The capped propensity scores of these rows from the logit's coefficients: those of :attr:`score`
+        (bar rounding) unless the logit is separated (its perfectly predicted units have scores of 0 or 1)."""
+        assert self.coef is not None
+        return np.minimum(special.expit(self.design(x) @ self.coef), PS_CAP)
 
     def _weights(self, d: np.ndarray, w: np.ndarray, p: np.ndarray | None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -169,7 +180,8 @@ def fit_linear(x: np.ndarray, d: np.ndarray, w: np.ndarray, method: str, trim_le
             raise ValueError(f"fit_linear(): method {method!r} needs the fitted propensity score 'ps'.")
         score, a_ps = ps.p, ps.lin.a_inv
         facts = {"score": score, "n_trimmed": int(np.sum((ps.keep == 0) & (d == 0))),
-                 "max_score": float(score.max()), "converged": ps.converged, "separation": ps.separation}
+                 "max_score": float(score.max()), "converged": ps.converged, "separation": ps.separation,
+                 "coef": getattr(ps, "params", None)}
     gram = a_ols = None
     if method in ("reg", "dr"):
         gram = weighted_gram(z, wn * (1 - d))

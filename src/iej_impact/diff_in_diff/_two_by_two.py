@@ -76,7 +76,7 @@ from ..inference import (
 )
 from ..observational._design import scaled_with_intercept
 from ..results import EffectResult
-from ._panel_linear import evaluate, fit_linear
+from ._panel_linear import PS_CAP, evaluate, fit_linear
 from ._panel_linear import ols_what as _ols_what
 
 __all__ = ["did"]
@@ -84,8 +84,6 @@ __all__ = ["did"]
 DidMethod = Literal["dr", "ipw", "reg"]
 METHODS: tuple[str, ...] = ("dr", "ipw", "reg")
 _FUNC = "did"
-#: propensity scores are capped here (DRDID >= 1.1.0) so that p / (1 - p) stays finite
-PS_CAP = 1.0 - 1e-6
 
 
 # ----------------------------------------------------------------------------------------- fits
@@ -129,6 +127,7 @@ class PScore(NamedTuple):
     lin: Linearization
     converged: bool
     separation: dict[str, Any] | None = None
+    params: np.ndarray | None = None  # the logit's coefficients on the design ``lin.z``
 
 
 def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
@@ -151,7 +150,7 @@ def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
     keep = np.ones_like(p)
     keep[d == 0] = (p[d == 0] < trim_level).astype(float)
     lin = Linearization(z=z, r=w * (d - p), a_inv=invert_bread(weighted_gram(z, p * (1 - p) * w) / len(d)))
-    return PScore(p, keep, lin, fit.converged, fit.separation)
+    return PScore(p, keep, lin, fit.converged, fit.separation, fit.params)
 
 
 def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,

@@ -18,8 +18,9 @@ cluster: N x k) are small; only the outcome panel (N x T) is large. So:
    the cohort-share columns, and sums their Gram matrix F'F (cells^2), or their sums by cluster.
 
 F'F is then factored into pseudo-rows (:func:`iej_impact.engines._group_time.gram_rows`) for the
-aggregations and tests, as without covariates. Memory: O(N (k + b)) for the unit table and the b
-batches' propensity scores, O(chunk (T + cells)) per chunk, O(cells^2) (O(K cells) with K
+aggregations and tests, as without covariates. Memory: O(N k) for the unit table (a batch's
+propensity scores are recomputed per chunk from the logit's coefficients; only a separated logit
+keeps its N scores), O(chunk (T + cells)) per chunk, O(cells^2) (O(K cells) with K
 clusters); never O(N T). Time: two more scans of the panel (each a pivot to N units) and O(N T +
 N cells p) arithmetic.
 
@@ -59,7 +60,7 @@ class _Batch:
     cells: list[int]
     n: int
     lin: LinearPanel2x2
-    score: np.ndarray | None  # propensity score of every unit (NaN outside the batch)
+    score: np.ndarray | None  # separated logits only: every unit's propensity score (NaN outside the batch)
     sums: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H' Y (width x T)
 
 
@@ -174,8 +175,8 @@ def conditional_cells(backend: Backend, base: str, view: str, *, unit: str, time
             problems += [f"{c}: {exc}" for c in label]
             continue
         score = None
-        if lin.score is not None:
-            score = np.full(n, np.nan)
+        if lin.score is not None and (lin.separation is not None or lin.coef is None):
+            score = np.full(n, np.nan)  # perfectly predicted units: kept, not recomputed from the coefficients
             score[inside] = lin.score
         batches.append(_Batch(gb, thr, cols, int(inside.sum()), lin, score, np.zeros((lin.width, len(prepared.keep_t)))))
     sql = _sql_covariates.unit_outcomes(base, mom.periods, mom.shift)
@@ -235,4 +236,9 @@ class _ChunkRows:
         control = self.never[pos] if b.thr is None else self.never[pos] | ((gp > b.thr) & (gp != b.g))
         sel = np.flatnonzero((gp == b.g) | control)
         at = pos[sel]
-        return sel, self.x[at], (self.g[at] == b.g).astype(float), self.w[at], None if b.score is None else b.score[at]
+        x = self.x[at]
+        if b.score is not None:
+            ps = b.score[at]
+        else:
+            ps = None if b.lin.coef is None else b.lin.scores(x)
+        return sel, x, (self.g[at] == b.g).astype(float), self.w[at], ps
