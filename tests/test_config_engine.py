@@ -104,6 +104,21 @@ def test_engine_run_equals_the_in_memory_run(cohort, tmp_path):
     assert any(s["name"].endswith(" cs") for s in written["steps"])
 
 
+@pytest.mark.parametrize("method", ["dr", "reg"])
+def test_engine_run_with_covariates_equals_the_in_memory_run(cohort, tmp_path, method):
+    cs = {**CS, "covariates": ["female", "age"], "method": method, "sensitivity": {}}
+    eng = run(parse_config(_config(cohort, [cs]), base_dir=tmp_path), output_dir=tmp_path / "eng")
+    mem = run(parse_config(_config(cohort, [cs], external=False), base_dir=tmp_path), output_dir=tmp_path / "mem")
+    e, m = eng.results_json["results"], mem.results_json["results"]
+    assert set(e) == set(m) >= {"cs", "cs.simple", "cs.dynamic", "cs.group"}
+    for name in ("cs", "cs.simple", "cs.dynamic", "cs.group"):
+        a, b = _numbers(e[name].get("table", e[name])), _numbers(m[name].get("table", m[name]))
+        assert len(a) > 3
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+    assert eng.results["cs"].spec["covariates"] == ["female", "age"] == mem.results["cs"].spec["covariates"]
+    assert eng.results["cs"].spec["engine"] == "duckdb" and eng.results["cs"].spec["method"] == method
+
+
 def test_the_external_panel_is_never_loaded(cohort, tmp_path, monkeypatch):
     import iej_impact.data._io as io
 
@@ -141,9 +156,9 @@ def _error(cohort: dict[str, Path], tmp_path: Path, raw: dict, capsys: pytest.Ca
     (lambda a: a.update(engine={"name": "duckdb", "memory": "2GB"}), "analyses[1].engine.memory", "unknown key"),
     (lambda a: a.update(engine={"name": "spark", "threads": 2}), "analyses[1].engine", "DuckDB settings"),
     (lambda a: a.update(engine={"name": "duckdb", "threads": 0}), "analyses[1].engine.threads", "whole number"),
-    (lambda a: a.update(covariates=["female"]), "analyses[1].covariates", "not supported by att_gt_engine"),
+    (lambda a: a.update(panel=False), "analyses[1].panel", "not supported by att_gt_engine"),
     (lambda a: a.update(se="bootstrap"), "analyses[1].se", "bootstrap"),
-    (lambda a: a.update(trim_level=0.99), "analyses[1].trim_level", "not supported by att_gt_engine"),
+    (lambda a: a.update(trim_level=1.5), "analyses[1].trim_level", "trim_level"),
     (lambda a: a.update(outcome="employd"), "analyses[1].outcome", "not found in table 'panel'"),
     (lambda a: a.update(se={"type": "clustered", "by": "region"}), "analyses[1].se.by", "not found"),
     (lambda a: a.update(subgroups=["female"]), "analyses[1].subgroups", "grid"),

@@ -172,7 +172,6 @@ def test_nan_values_in_parquet(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"covariates": ["lpop"]}, "covariates are not supported by the engine path; use the in-memory att_gt"),
     ({"se": {"type": "bootstrap", "kind": "multiplier"}}, "bootstrap is not supported by the engine path"),
     ({"panel": False}, "repeated cross-sections"),
     ({"engine": "polars"}, "engine"),

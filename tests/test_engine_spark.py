@@ -2,7 +2,8 @@
 
 One local session (local[2], UI off, 4 shuffle partitions) serves the whole module; the cases cover
 each code path once (weights, both comparison groups and base periods, clusters, TWFE with a
-covariate and clustered or robust SEs). The DuckDB tests cover every option combination.
+covariate and clustered or robust SEs, att_gt with covariates read in unit chunks). The DuckDB tests
+cover every option combination.
 """
 
 from __future__ import annotations
@@ -62,6 +63,19 @@ def test_att_gt_matches_in_memory(spark, panel, parquet, options) -> None:
     eng = att_gt_engine(source, **GT, **options, engine="spark", connection=spark)
     assert_same_group_time(mem, eng)
     assert not [t for t in spark.catalog.listTables() if t.name.startswith("iej_panel_")]  # the view is dropped
+
+
+@pytest.mark.parametrize("method, options", [
+    ("dr", {"control_group": "not_yet_treated", "weights": "w", "se": {"type": "clustered", "by": "state"}}),
+    ("reg", {"base_period": "universal", "anticipation": 1}),
+])
+def test_att_gt_with_covariates_matches_in_memory(spark, panel, parquet, method, options) -> None:
+    """The unit table and the outcome chunks (toLocalIterator, 128 units at a time) come from Spark."""
+    kwargs = {**GT, "covariates": ["lpop"], "method": method, **options}
+    mem = att_gt(panel, **kwargs)
+    eng = att_gt_engine(parquet, **kwargs, engine="spark", connection=spark, chunk_units=128)
+    assert_same_group_time(mem, eng)
+    assert not [t for t in spark.catalog.listTables() if t.name.startswith("iej_panel_")]
 
 
 @pytest.mark.parametrize("se, covariates", [({"type": "clustered", "by": "state"}, ["x"]), ("robust", [])])

@@ -8,7 +8,7 @@ with ``engine: duckdb`` (or ``spark``) calls :func:`iej_impact.engines.att_gt_en
 analysis' ``table:`` (an external table, read by the engine where it lies, or a loaded table, handed
 to the engine as a data frame). The engine computes the estimators of Callaway & Sant'Anna (2021)
 and the two-way fixed-effects regression from sufficient statistics, equal to the in-memory ones
-to floating-point rounding; what the engine path does not support (covariates of att_gt, the
+to floating-point rounding; what the engine path does not support (repeated cross-sections, the
 bootstrap, weights of twfe, grids, placebo re-estimations) is refused here, when the config is
 read, with the YAML key. Part of the front door (:mod:`iej_impact.config` calls it).
 
@@ -148,8 +148,7 @@ def _check_options(estimator: str, params: Mapping[str, Any], grid: Mapping[str,
                 rules[key].check(key, value, fn.__name__)
             except SpecificationError as exc:
                 raise ConfigError(str(exc), location=f"{loc}.{key}") from None
-    refusals = {"covariates": estimator == "att_gt" and bool(params.get("covariates")),
-                "panel": params.get("panel", True) is not True,
+    refusals = {"panel": params.get("panel", True) is not True,
                 "weights": estimator == "twfe" and params.get("weights") is not None}
     for key, refused in refusals.items():
         if refused:

@@ -76,14 +76,14 @@ from ..inference import (
 )
 from ..observational._design import scaled_with_intercept
 from ..results import EffectResult
+from ._panel_linear import PS_CAP, evaluate, fit_linear
+from ._panel_linear import ols_what as _ols_what
 
 __all__ = ["did"]
 
 DidMethod = Literal["dr", "ipw", "reg"]
 METHODS: tuple[str, ...] = ("dr", "ipw", "reg")
 _FUNC = "did"
-#: propensity scores are capped here (DRDID >= 1.1.0) so that p / (1 - p) stays finite
-PS_CAP = 1.0 - 1e-6
 
 
 # ----------------------------------------------------------------------------------------- fits
@@ -127,6 +127,7 @@ class PScore(NamedTuple):
     lin: Linearization
     converged: bool
     separation: dict[str, Any] | None = None
+    params: np.ndarray | None = None  # the logit's coefficients on the design ``lin.z``
 
 
 def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
@@ -149,7 +150,7 @@ def pscore_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, trim_level: float,
     keep = np.ones_like(p)
     keep[d == 0] = (p[d == 0] < trim_level).astype(float)
     lin = Linearization(z=z, r=w * (d - p), a_inv=invert_bread(weighted_gram(z, p * (1 - p) * w) / len(d)))
-    return PScore(p, keep, lin, fit.converged, fit.separation)
+    return PScore(p, keep, lin, fit.converged, fit.separation, fit.params)
 
 
 def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,
@@ -163,7 +164,9 @@ def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray
     and ``psi`` are then m-vectors and n x m. ``ps`` is an already fitted :func:`pscore_fit` on the
     same rows (a cache: the score does not depend on the outcome). ``names`` name the covariate
     columns of ``x`` (after the constant) in separation diagnoses and singularity errors, which
-    name ``func``.
+    name ``func``. With covariates the formulas are those of
+    :mod:`iej_impact.diff_in_diff._panel_linear`, arranged as a linear map of dy so that the SQL
+    engine path (which reads dy in chunks of units) shares them.
     """
     single = dy.ndim == 1
     dy = dy[:, None] if single else dy
@@ -177,35 +180,13 @@ def panel_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray
         m1, m0 = wt @ dy / wt.sum(), wc @ dy / wc.sum()
         return out(m1 - m0, wt[:, None] * (dy - m1) / wt.mean() - wc[:, None] * (dy - m0) / wc.mean())
     names = _names(x, names)
+    if method != "reg":
+        ps = ps if ps is not None else pscore_fit(x, d, w, trim_level, names=names, func=func)
+    lin = fit_linear(x, d, w, method, trim_level, ps=None if method == "reg" else ps, names=names, func=func)
+    att, psi = evaluate(lin, x, d, w, dy)
     if method == "reg":
-        z = _design(x, w)
-        ols = fit_wls(z, dy, w * (1 - d), names=names, func=func, what=_ols_what("comparison"))
-        wt = w * d
-        eta_t, eta_c = wt @ dy / wt.sum(), wt @ ols.fitted / wt.sum()
-        inf_treat = wt[:, None] * (dy - eta_t) / wt.mean()
-        inf_control = (wt[:, None] * (ols.fitted - eta_c) + ols.lin.project(_cm(z, wt))) / wt.mean()
-        return out(eta_t - eta_c, inf_treat - inf_control)
-    ps = ps if ps is not None else pscore_fit(x, d, w, trim_level, names=names, func=func)
-    p, keep, lin_ps, z = ps.p, ps.keep, ps.lin, ps.lin.z
-    wt = keep * w * d
-    wc = keep * w * p * (1 - d) / (1 - p)
-    facts = (int(np.sum((keep == 0) & (d == 0))), float(p.max()), ps.converged, ps.separation)
-    if method == "ipw":
-        eta_t, eta_c = wt @ dy / wt.sum(), wc @ dy / wc.sum()
-        inf_treat = wt[:, None] * (dy - eta_t) / wt.mean()
-        rc = wc[:, None] * (dy - eta_c)
-        return out(eta_t - eta_c, inf_treat - (rc + lin_ps.project(_cm(z, rc))) / wc.mean(), *facts)
-    ols = fit_wls(z, dy, w * (1 - d), names=names, func=func, what=_ols_what("comparison"))
-    r = ols.resid
-    eta_t, eta_c = wt @ r / wt.sum(), wc @ r / wc.sum()
-    inf_treat = (wt[:, None] * (r - eta_t) - ols.lin.project(_cm(z, wt))) / wt.mean()
-    rc = wc[:, None] * (r - eta_c)
-    inf_control = (rc + lin_ps.project(_cm(z, rc)) - ols.lin.project(_cm(z, wc))) / wc.mean()
-    return out(eta_t - eta_c, inf_treat - inf_control, *facts)
-
-
-def _ols_what(group: str, period: str = "") -> str:
-    return f"outcome regression of the {group} group" + (f" in the {period} period" if period else "")
+        return out(att, psi)
+    return out(att, psi, lin.n_trimmed, lin.max_score, lin.converged, lin.separation)
 
 
 def rc_2x2(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray | None, w: np.ndarray, method: str,

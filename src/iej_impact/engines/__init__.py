@@ -6,8 +6,9 @@ engine reduces it to per-cohort moments or cross-products with plain SQL
 (:mod:`iej_impact.engines._sql`), and numpy finishes the estimation. The results are the objects
 of the in-memory estimators, with the same numbers up to floating-point rounding:
 
-* :func:`att_gt_engine`: Callaway & Sant'Anna group-time ATTs without covariates, their
-  aggregations and pre-trend tests (a :class:`~iej_impact.diff_in_diff.GroupTimeResult`);
+* :func:`att_gt_engine`: Callaway & Sant'Anna group-time ATTs, without covariates (from per-cohort
+  moments) or with time-invariant ones (the unit table in memory, the outcomes read in chunks of
+  units), their aggregations and pre-trend tests (a :class:`~iej_impact.diff_in_diff.GroupTimeResult`);
 * :func:`twfe_engine`: the static two-way fixed-effects regression on a balanced panel with
   cluster-robust standard errors (an :class:`~iej_impact.results.EffectResult`).
 

@@ -39,7 +39,7 @@ from ..diff_in_diff._staggered import group_time_specs
 from ..errors import EstimationError, MissingDataWarning
 from ._moments import CohortMoments
 
-__all__ = ["GroupTimeCells", "prepare", "estimate_cells", "pseudo_rows", "cluster_rows"]
+__all__ = ["GroupTimeCells", "prepare", "estimate_cells", "pseudo_rows", "gram_rows", "cluster_rows"]
 
 
 @dataclass
@@ -174,13 +174,18 @@ def estimate_cells(mom: CohortMoments, *, control_group: str, anticipation: int,
 def pseudo_rows(cells: GroupTimeCells, mom: CohortMoments) -> np.ndarray:
     """Rows R (m x columns), scaled by m / n, with R'R (n/m)^2 = sum_c L_c M_c L_c' (the unit rows' Gram matrix)."""
     gram = sum(cells.maps[c] @ mom.matrix(c) @ cells.maps[c].T for c in range(len(mom.cohort)))
+    return gram_rows(gram, cells.n_units)
+
+
+def gram_rows(gram: np.ndarray, n_units: int) -> np.ndarray:
+    """Rows R (m x columns), scaled by m / n, whose R'R (n/m)^2 is ``gram`` (the n unit rows' Gram matrix)."""
     gram = (gram + gram.T) / 2
     scale = np.sqrt(np.clip(np.diag(gram), 0.0, None))
     scale[scale == 0] = 1.0
     lam, vec = np.linalg.eigh(gram / np.outer(scale, scale))
     keep = lam > 0
     rows = (np.sqrt(lam[keep])[:, None] * vec[:, keep].T) * scale[None, :]
-    return rows * (rows.shape[0] / cells.n_units)
+    return rows * (rows.shape[0] / n_units)
 
 
 def cluster_rows(cells: GroupTimeCells, frame: pd.DataFrame, prepared: Prepared, n_keys: int) -> np.ndarray:

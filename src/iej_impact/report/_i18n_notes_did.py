@@ -253,6 +253,10 @@ _DESIGNS = (
     (re.compile(r"balanced panel of (\d+) units x (\d+) periods"), "panel équilibré de {0} unités × {1} périodes"),
     (re.compile(r"balanced panel of (\d+) units x (\d+) periods; computed by (duckdb|spark) from per-cohort moments"),
      "panel équilibré de {0} unités × {1} périodes ; calculé par {2} à partir des moments par cohorte"),
+    (re.compile(r"balanced panel of (\d+) units x (\d+) periods; computed by (duckdb|spark) from the unit table and "
+                r"the outcomes read in chunks of units"),
+     "panel équilibré de {0} unités × {1} périodes ; calculé par {2} à partir de la table des unités et des "
+     "résultats lus par paquets d'unités"),
     (re.compile(r"unbalanced panel of (\d+) units \((\d+) observations\), repeated-cross-section 2x2 estimators"),
      "panel non équilibré de {0} unités ({1} observations), estimateurs 2×2 pour coupes répétées"),
     (re.compile(r"repeated cross-sections \((\d+) observations\)"), "coupes transversales répétées ({0} observations)"),
