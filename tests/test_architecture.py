@@ -43,7 +43,7 @@ ALLOWED = {
 }
 CORE = {
     "__init__", "errors", "results", "inference", "_bootstrap", "_validation", "_mestimation", "_separation", "_progress",
-    "_atomic_write", "_params", "_file_names", "_memory",
+    "_atomic_write", "_params", "_file_names", "_memory", "_row_blocks",
 }
 FRONT = {
     "config", "runner", "cli", "_yaml", "_output_dir", "_run_data", "_config_data", "_config_grid", "_run_grid",
