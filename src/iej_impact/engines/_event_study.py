@@ -162,7 +162,8 @@ def event_study_engine(
         cells = backend.query(_sql_event.event_cell_sums(base, k, grand))
         counts = _bin_counts(cells, lo, hi, time, cohort)
         check_bins(counts, levels, window, _FUNC)
-        cross = sum(_symmetric(row, "s", k) for _, row in cells.iterrows())
+        sums = [f"s_{j}_{m}" for j in range(k) for m in range(j, k)]
+        cross = _symmetric(cells[sums].astype(float).sum(), "s", k)  # X'X and X'y: the cells added up
         xtx = cross[1:, 1:]
         if np.linalg.cond(xtx) > 1e12:
             raise EstimationError("the regressors are collinear once unit and period effects are removed (a regressor "

@@ -11,7 +11,7 @@ are: the same two-way within transformation of a balanced panel (z = v - unit me
   treated, or the ``never_treated`` code) and the cluster columns k0...
 * :func:`event_facts`: one scan for the rows, units, periods, the missing values of each column,
   the cohorts coded 0, the duplicated (unit, period) pairs, the units whose cohort varies, and
-  the means and largest absolute values of the v columns.
+  the means of the v columns (the grand means of the within transformation).
 * :func:`event_cell_sums`: per (cohort, period) cell, the rows and the sums of products of the
   demeaned columns (two scans, as :func:`iej_impact.engines._sql.twfe_cell_sums`); summed over the
   cells they give X'X and X'y, and the cells' rows give the treated observations per event time.
@@ -54,11 +54,11 @@ def event_base(view: str, q: Quote, *, unit: str, time: str, outcome: str, cohor
 def event_facts(base: str, k: int, n_keys: int, covariate_columns: Sequence[int]) -> str:
     """One row: n_rows, n_units, n_periods, t_min, missing counts (miss_u, miss_t, miss_v{j} for the outcome and
     the covariate columns, miss_k{j}), n_g_zero (cohort coded 0), n_duplicated (unit, period) pairs,
-    n_g_varies (units whose cohort is not constant), and per v column its mean m{j} and largest |v| x{j}."""
+    n_g_varies (units whose cohort is not constant), and per v column its mean m{j}."""
     miss = ["SUM(CASE WHEN u IS NULL THEN 1 ELSE 0 END) AS miss_u", "SUM(CASE WHEN t IS NULL THEN 1 ELSE 0 END) AS miss_t"]
     miss += [f"SUM(CASE WHEN v{j} IS NULL THEN 1 ELSE 0 END) AS miss_v{j}" for j in [0, *covariate_columns]]
     miss += [f"SUM(CASE WHEN k{j} IS NULL THEN 1 ELSE 0 END) AS miss_k{j}" for j in range(n_keys)]
-    means = [f"AVG(v{j}) AS m{j}, MAX(ABS(v{j})) AS x{j}" for j in range(k)]
+    means = [f"AVG(v{j}) AS m{j}" for j in range(k)]
     varies = "CASE WHEN MIN(g) <> MAX(g) OR (COUNT(g) > 0 AND COUNT(g) < COUNT(*)) THEN 1 ELSE 0 END"
     return (f"WITH {base}, cells AS (SELECT u, t, COUNT(*) AS c FROM base GROUP BY u, t), "
             f"units AS (SELECT u, {varies} AS g_varies FROM base GROUP BY u) "
