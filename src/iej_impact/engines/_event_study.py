@@ -8,8 +8,9 @@ with the event times beyond the window binned into the end points. It is a two-w
 regression with several regressors, so the engine computes it as :func:`twfe_engine` does: the
 event-time dummies are built in SQL from the period and the cohort (:mod:`._sql_event`), the
 closed-form within transformation of a balanced panel, z_it = x_it - xbar_i - xbar_t + xbar, is
-applied to the outcome, the dummies and the covariates, and their cross-products are summed by
-(cohort, period) cell; numpy adds up the cells (X'X, X'y) and solves for the coefficients. A
+applied to the outcome, the dummies and the covariates, and their cross-products are formed by
+(cohort, period) cell (a demeaned dummy is constant within a cell: :mod:`._sql_event`); numpy adds
+up the cells (X'X, X'y) and solves for the coefficients. A
 second query sums the scores z_it e_it by cluster (or row, for HC1) and their outer products, the
 meat of the Liang-Zeger sandwich; the small-sample factor is ``event_study``'s (``small_sample``).
 The table, the pre-trend Wald test and the notes are built by the function that builds the
@@ -91,6 +92,29 @@ def _bin_counts(cells: pd.DataFrame, lo: int, hi: int, time: str, cohort: str) -
     return {k: int(n[eb == k].sum()) for k in range(lo, hi + 1)}
 
 
+def _cross_products(cells: pd.DataFrame, k: int, dummies: list[int]) -> np.ndarray:
+    """Z'Z of the demeaned columns (outcome, dummies, covariates) from the cells of
+    :func:`_sql_event.event_cell_sums`: a dummy's demeaned value d is constant within a cell, so
+    sum d_j d_l = sum over cells n d_j d_l and sum d_j z = sum over cells d_j (cell sum of z)."""
+    others = [j for j in range(k) if j not in set(dummies)]
+    n = cells["n_obs"].to_numpy(dtype=float)
+    d = cells[[f"d_{j}" for j in dummies]].to_numpy(dtype=float)
+    z = cells[[f"z_{j}" for j in others]].to_numpy(dtype=float)
+    cross = np.empty((k, k))
+    cross[np.ix_(dummies, dummies)] = d.T @ (d * n[:, None])
+    cross[np.ix_(dummies, others)] = d.T @ z
+    cross[np.ix_(others, dummies)] = z.T @ d
+    sums = cells[[f"s_{j}_{m}" for a, j in enumerate(others) for m in others[a:]]].astype(float).sum()
+    cross[np.ix_(others, others)] = _symmetric(sums.rename(lambda c: _renumber(c, others)), "s", len(others))
+    return cross
+
+
+def _renumber(column: str, others: list[int]) -> str:
+    """``s_j_l`` (j, l column numbers of the panel) as ``s_a_b`` (their positions among ``others``)."""
+    _, j, m = column.split("_")
+    return f"s_{others.index(int(j))}_{others.index(int(m))}"
+
+
 @constrained({
     "outcome": Columns(single=True), "unit": Columns(single=True), "time": Columns(single=True),
     "cohort": Columns(single=True), "covariates": Columns(), "weights": Columns(single=True, none_ok=True),
@@ -159,11 +183,11 @@ def event_study_engine(
         facts = backend.query(_sql_event.event_facts(base, k, len(cluster_cols), cov_cols)).iloc[0]
         _check_facts(facts, missing, unit=unit, time=time, cohort=cohort, never_treated=never_treated)
         grand = [float(facts[f"m{j}"]) for j in range(k)]
-        cells = backend.query(_sql_event.event_cell_sums(base, k, grand))
+        dummies = list(range(1, 1 + len(levels)))
+        cells = backend.query(_sql_event.event_cell_sums(base, k, grand, dummies))
         counts = _bin_counts(cells, lo, hi, time, cohort)
         check_bins(counts, levels, window, _FUNC)
-        sums = [f"s_{j}_{m}" for j in range(k) for m in range(j, k)]
-        cross = _symmetric(cells[sums].astype(float).sum(), "s", k)  # X'X and X'y: the cells added up
+        cross = _cross_products(cells, k, dummies)
         xtx = cross[1:, 1:]
         if np.linalg.cond(xtx) > 1e12:
             raise EstimationError("the regressors are collinear once unit and period effects are removed (a regressor "

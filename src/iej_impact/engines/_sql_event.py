@@ -12,9 +12,15 @@ are: the same two-way within transformation of a balanced panel (z = v - unit me
 * :func:`event_facts`: one scan for the rows, units, periods, the missing values of each column,
   the cohorts coded 0, the duplicated (unit, period) pairs, the units whose cohort varies, and
   the means of the v columns (the grand means of the within transformation).
-* :func:`event_cell_sums`: per (cohort, period) cell, the rows and the sums of products of the
-  demeaned columns (two scans, as :func:`iej_impact.engines._sql.twfe_cell_sums`); summed over the
-  cells they give X'X and X'y, and the cells' rows give the treated observations per event time.
+* :func:`event_cell_sums`: per (cohort, period) cell, the rows, the value of each demeaned dummy
+  and the sums and sums of products of the other demeaned columns (two scans, as
+  :func:`iej_impact.engines._sql.twfe_cell_sums`). On a balanced panel a dummy's unit mean depends
+  on the unit's cohort only and its period mean on the period only, so its demeaned value is the
+  same for every row of a (cohort, period) cell: the products involving a dummy are cell-level
+  products (numpy forms them), and the engine sums only the (c+1)(c+2)/2 products of the outcome
+  and the c covariates per row, not the (K+c+1)(K+c+2)/2 of all the columns (K dummies).
+  Summed over the cells they give X'X and X'y; the cells' rows give the treated observations per
+  event time.
 
 Memory: the N unit means; the results are G x T cells and one row of facts.
 """
@@ -68,9 +74,12 @@ def event_facts(base: str, k: int, n_keys: int, covariate_columns: Sequence[int]
             "CROSS JOIN (SELECT SUM(g_varies) AS n_g_varies FROM units) c")
 
 
-def event_cell_sums(base: str, k: int, grand: Sequence[float]) -> str:
-    """Per (cohort, period) cell: rows n_obs and the sums s_j_l of z_j z_l (j <= l) of the demeaned columns
-    (z0 the outcome, z1... the dummies and covariates). The cohort is the unit's (NULL: never treated)."""
-    sums = ["COUNT(*) AS n_obs"] + [f"SUM(z{j} * z{m}) AS s_{j}_{m}" for j in range(k) for m in range(j, k)]
+def event_cell_sums(base: str, k: int, grand: Sequence[float], dummies: Sequence[int]) -> str:
+    """Per (cohort, period) cell: rows n_obs; for the columns of ``dummies``, their demeaned value d_j (constant
+    within the cell: MIN picks it); for the other columns (z0 the outcome, the covariates), the sums z_j of z_j
+    and s_j_l of z_j z_l (j <= l). The cohort is the unit's (NULL: never treated)."""
+    others = [j for j in range(k) if j not in set(dummies)]
+    sums = (["COUNT(*) AS n_obs"] + [f"MIN(z{j}) AS d_{j}" for j in dummies] + [f"SUM(z{j}) AS z_{j}" for j in others]
+            + [f"SUM(z{j} * z{m}) AS s_{j}_{m}" for a, j in enumerate(others) for m in others[a:]])
     return (f"WITH {_demeaned(base, k, grand)}, fu AS (SELECT u, MIN(g) AS g FROM base GROUP BY u) "
             f"SELECT fu.g AS g, dm.t AS t, {', '.join(sums)} FROM dm JOIN fu ON dm.u = fu.u GROUP BY fu.g, dm.t")
