@@ -64,3 +64,20 @@ def assert_same_twfe(mem, eng) -> None:
     pd.testing.assert_frame_equal(mem.sample_sizes, eng.sample_sizes, check_dtype=False)
     assert mem.inference.to_dict() == eng.inference.to_dict()
     assert (mem.n_treated, mem.n_control, mem.estimand) == (eng.n_treated, eng.n_control, eng.estimand)
+
+
+def assert_same_event_study(mem, eng) -> None:
+    """Table, covariance, pre-trend test, inference and sizes agree; the spec differs by the engine only."""
+    a, b = mem.table, eng.table
+    for col in ("event_time", "post", "n_obs"):
+        assert list(a[col]) == list(b[col]), col
+    for col in ("estimate", "std_error", "p_value", "ci_lower", "ci_upper"):
+        close(a[col], b[col])
+    pd.testing.assert_frame_equal(mem.vcov, eng.vcov, rtol=RTOL, atol=ATOL)
+    close([mem.pretrend.statistic, mem.pretrend.p_value], [eng.pretrend.statistic, eng.pretrend.p_value])
+    assert (mem.pretrend.df, mem.pretrend.null, mem.pretrend.valid) == (eng.pretrend.df, eng.pretrend.null, eng.pretrend.valid)
+    pd.testing.assert_frame_equal(mem.to_frame(), eng.to_frame(), rtol=RTOL, atol=ATOL)
+    assert mem.inference.to_dict() == eng.inference.to_dict()
+    assert (mem.method, mem.estimand, mem.outcome, mem.window, mem.reference, mem.alpha, mem.n_units, mem.n_obs) == (
+        eng.method, eng.estimand, eng.outcome, eng.window, eng.reference, eng.alpha, eng.n_units, eng.n_obs)
+    assert {k: v for k, v in eng.spec.items() if k != "engine"} == dict(mem.spec)

@@ -1,7 +1,7 @@
 """Config runs with ``engine:`` analyses on an external Parquet panel (data.external), small data.
 
 The cohort is written by write_cohort_parquet (a few hundred participants, balanced panel); the
-same att_gt / twfe analyses are run from a config once by DuckDB on the external panel and once in
+same att_gt / twfe / event_study analyses are run from a config once by DuckDB on the external panel and once in
 memory on the panel loaded as a data.tables entry, and results.json must agree to 1e-10. The
 external panel must never be loaded; every mistake is a ConfigError (CLI exit 2) naming its key.
 """
@@ -31,6 +31,10 @@ CS = {"name": "cs", "estimator": "att_gt", "table": "panel", "outcome": "employe
       "sensitivity": {"honest_did": {"restriction": "relative_magnitude", "mbar": [0, 1], "e": 0, "window": [-5, 2]}}}
 TW = {"name": "tw", "estimator": "twfe", "table": "panel", "outcome": "employed", "treatment": "treated_post",
       "se": {"type": "clustered", "by": "territory_id"}}
+ES = {"name": "es", "estimator": "event_study", "table": "panel", "outcome": "employed", "window": [-4, 3],
+      "reference": -2, "covariates": ["in_training"], "se": {"type": "clustered", "by": "territory_id"},
+      "small_sample": "all", "pretrend_leads": "all", "plots": ["event_study"],
+      "sensitivity": {"honest_did": {"restriction": "relative_magnitude", "mbar": [0, 1], "e": 0}}}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,7 @@ def _config(cohort: dict[str, Path], analyses: list[dict], *, engine: object = "
         data["tables"] = {"panel": {"path": str(cohort["panel"])}}
     entries = copy.deepcopy(analyses)
     for a in entries:
-        if external and a.get("estimator") in ("att_gt", "twfe") and engine is not None:
+        if external and a.get("estimator") in ("att_gt", "twfe", "event_study") and engine is not None:
             a["engine"] = engine
     return {"version": 1, "project": {"name": "eng", "seed": 3},
             "data": data, "sample": {"treatment": "treated", "filters": ["age >= 16"], "unit": "person_id",
@@ -119,6 +123,28 @@ def test_engine_run_with_covariates_equals_the_in_memory_run(cohort, tmp_path, m
     assert eng.results["cs"].spec["engine"] == "duckdb" and eng.results["cs"].spec["method"] == method
 
 
+def test_event_study_engine_run_equals_the_in_memory_run(cohort, tmp_path):
+    """event_study with a covariate, clusters, a reference before -1 and honest_did: DuckDB on the external panel
+    and the in-memory estimator on the loaded panel give the same results.json numbers."""
+    eng = run(parse_config(_config(cohort, [ES]), base_dir=tmp_path), output_dir=tmp_path / "eng")
+    mem = run(parse_config(_config(cohort, [ES], external=False), base_dir=tmp_path), output_dir=tmp_path / "mem")
+    e, m = eng.results_json["results"], mem.results_json["results"]
+    assert set(e) == set(m) >= {"es", "es.honest_did"}
+    # the event study to 1e-10; the HonestDiD sets from it to 1e-8: their ends are found by bisection on the
+    # accept/reject decision of a linear program (solver tolerances ~1e-10), which turns coefficients equal to
+    # 1e-15 into ends equal to ~1e-10 (seen: 2.4e-10)
+    for name, tol in (("es", 1e-10), ("es.honest_did", 1e-8)):
+        a, b = _numbers(e[name]), _numbers(m[name])
+        assert len(a) > 20 and len(a) == len(b)
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    assert e["es"]["pretrend_test"]["df"] == 3 and e["es"]["inference_detail"] == m["es"]["inference_detail"]
+    assert eng.results["es"].spec["engine"] == "duckdb" and "engine" not in mem.results["es"].spec
+    rows = pq.read_metadata(cohort["panel"]).num_rows
+    used = eng.results_json["external_tables"]["panel"]["analyses"]["es"]
+    assert used == {"engine": "duckdb", "units": 3 * 120, "rows": rows, "periods": rows // (3 * 120)}
+    assert (eng.output_dir / "figures" / "es_event_study.png").is_file()
+
+
 def test_the_external_panel_is_never_loaded(cohort, tmp_path, monkeypatch):
     import iej_impact.data._io as io
 
@@ -136,10 +162,11 @@ def test_the_external_panel_is_never_loaded(cohort, tmp_path, monkeypatch):
 
 
 def test_french_report_renders_the_engine_analyses(cohort, tmp_path):
-    res = run(parse_config(_config(cohort, [{**CS, "plots": ["event_study"]}, TW], language="fr"), base_dir=tmp_path),
+    res = run(parse_config(_config(cohort, [{**CS, "plots": ["event_study"]}, TW, ES], language="fr"), base_dir=tmp_path),
               output_dir=tmp_path / "fr")
     html = res.report_path.read_text(encoding="utf-8")
     assert "calculé par duckdb à partir des moments par cohorte" in html
+    assert "calculé par duckdb à partir des produits croisés des variables centrées" in html
     assert "pas calculée par le moteur SQL" in html
     assert "computed by duckdb" not in html  # the engine notes are translated, not shown in English
     assert (res.output_dir / "figures" / "cs_event_study.png").is_file()
@@ -187,6 +214,13 @@ def test_engine_on_an_estimator_without_engine_path(cohort, tmp_path, capsys):
 def test_twfe_weights_and_missing_files_are_refused(cohort, tmp_path, capsys):
     raw = _config(cohort, [{**TW, "weights": "age"}])
     assert "analyses[1].weights" in _error(cohort, tmp_path, raw, capsys)
+    raw = _config(cohort, [{**ES, "weights": "age"}])
+    err = _error(cohort, tmp_path, raw, capsys)
+    assert "analyses[1].weights" in err and "not supported by event_study_engine" in err
+    for key, value, words in (("se", "bootstrap", "bootstrap"), ("small_sample", "stata", "small_sample"),
+                              ("cohort", "first_treat", "not found in table 'panel'")):
+        err = _error(cohort, tmp_path, _config(cohort, [{**ES, key: value}]), capsys)
+        assert f"analyses[1].{key}" in err and words in err, err
     raw = _config(cohort, [TW])
     raw["data"]["external"]["panel"]["path"] = str(tmp_path / "nowhere" / "*.parquet")
     err = _error(cohort, tmp_path, raw, capsys)

@@ -2,8 +2,8 @@
 
 One local session (local[2], UI off, 4 shuffle partitions) serves the whole module; the cases cover
 each code path once (weights, both comparison groups and base periods, clusters, TWFE with a
-covariate and clustered or robust SEs, att_gt with covariates read in unit chunks). The DuckDB tests
-cover every option combination.
+covariate and clustered or robust SEs, att_gt with covariates read in unit chunks, the event study
+with a covariate and clusters). The DuckDB tests cover every option combination.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import warnings
 import pandas as pd
 import pytest
 
-from _engine_compare import assert_same_group_time, assert_same_twfe, mpdta
-from iej_impact import att_gt, twfe
+from _engine_compare import assert_same_event_study, assert_same_group_time, assert_same_twfe, mpdta
+from iej_impact import att_gt, event_study, twfe
 from iej_impact.errors import MissingDataWarning, SpecificationError
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (pip install iej_impact[spark])")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java: no 'java' on the PATH", allow_module_level=True)
 
-from iej_impact.engines import att_gt_engine, twfe_engine  # noqa: E402
+from iej_impact.engines import att_gt_engine, event_study_engine, twfe_engine  # noqa: E402
 
 GT = {"outcome": "lemp", "unit": "countyreal", "time": "year", "cohort": "first.treat", "never_treated": 0}
 
@@ -85,6 +85,14 @@ def test_twfe_matches_in_memory(spark, panel, parquet, se, covariates) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)
         assert_same_twfe(twfe(panel, **kwargs), twfe_engine(parquet, **kwargs, engine="spark", connection=spark))
+
+
+def test_event_study_matches_in_memory(spark, panel, parquet) -> None:
+    """Clustered by state with a covariate and a reference before -1 (the leads between are not tested)."""
+    kwargs = {**GT, "window": (-3, 2), "reference": -2, "covariates": ["x"], "se": {"type": "clustered", "by": "state"}}
+    eng = event_study_engine(parquet, **kwargs, engine="spark", connection=spark)
+    assert_same_event_study(event_study(panel, **kwargs), eng)
+    assert eng.spec["engine"] == "spark"
 
 
 def test_duckdb_settings_are_refused(spark, parquet) -> None:

@@ -2,14 +2,16 @@
 
 A national panel (10^8 person-months) does not fit in pandas. ``data.external`` declares Parquet
 tables the run never loads: it only checks that the files exist and reads their schema and row
-counts from the Parquet footers (:mod:`iej_impact._run_engine`). An ``att_gt`` or ``twfe`` analysis
-with ``engine: duckdb`` (or ``spark``) calls :func:`iej_impact.engines.att_gt_engine` /
-:func:`~iej_impact.engines.twfe_engine` instead of the in-memory function; the panel is the
+counts from the Parquet footers (:mod:`iej_impact._run_engine`). An ``att_gt``, ``twfe`` or
+``event_study`` analysis with ``engine: duckdb`` (or ``spark``) calls
+:func:`iej_impact.engines.att_gt_engine`, :func:`~iej_impact.engines.twfe_engine` or
+:func:`~iej_impact.engines.event_study_engine` instead of the in-memory function; the panel is the
 analysis' ``table:`` (an external table, read by the engine where it lies, or a loaded table, handed
 to the engine as a data frame). The engine computes the estimators of Callaway & Sant'Anna (2021)
-and the two-way fixed-effects regression from sufficient statistics, equal to the in-memory ones
-to floating-point rounding; what the engine path does not support (repeated cross-sections, the
-bootstrap, weights of twfe, grids, placebo re-estimations) is refused here, when the config is
+(with or without covariates), the two-way fixed-effects regression and the dynamic TWFE event study
+from sufficient statistics or chunked passes, equal to the in-memory ones to floating-point
+rounding; what the engine path does not support (repeated cross-sections, the bootstrap, weights of
+twfe and event_study, grids, placebo re-estimations) is refused here, when the config is
 read, with the YAML key. Part of the front door (:mod:`iej_impact.config` calls it).
 
 Reference: Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple
@@ -26,9 +28,11 @@ from ._config_data import _NAME_RE, SYNTHETIC_TABLES, _check_keys, _mapping, pre
 from ._validation import short_repr, suggest
 from .errors import ConfigError, SpecificationError
 
-__all__ = ["ENGINE_KEYS", "ENGINE_NAMES", "EXTERNAL_KEYS", "engine_function", "parse_engine", "parse_external"]
+__all__ = ["ENGINE_ESTIMATORS", "ENGINE_KEYS", "ENGINE_NAMES", "EXTERNAL_KEYS", "engine_function", "parse_engine", "parse_external"]
 
 ENGINE_NAMES = ("duckdb", "spark")
+#: the estimators with an engine twin (:func:`engine_function`)
+ENGINE_ESTIMATORS = ("att_gt", "twfe", "event_study")
 #: keys of ``engine: {...}`` (memory_limit and threads are DuckDB settings)
 ENGINE_KEYS = ("name", "memory_limit", "threads")
 #: keys of an entry of ``data.external``
@@ -41,9 +45,9 @@ _FILLED = ("random_state",)
 
 def engine_function(estimator: str) -> Callable[..., Any]:
     """The engine twin of an in-memory estimator (``att_gt`` -> ``att_gt_engine``)."""
-    from .engines import att_gt_engine, twfe_engine
+    from .engines import att_gt_engine, event_study_engine, twfe_engine
 
-    return {"att_gt": att_gt_engine, "twfe": twfe_engine}[estimator]
+    return {"att_gt": att_gt_engine, "twfe": twfe_engine, "event_study": event_study_engine}[estimator]
 
 
 def parse_external(data: dict[str, Any]) -> None:
@@ -91,9 +95,9 @@ def parse_engine(value: Any, estimator: str, params: Mapping[str, Any], grid: Ma
     if name not in ENGINE_NAMES:
         raise ConfigError(f"unknown engine {short_repr(name)}; engines: {list(ENGINE_NAMES)}."
                           f"{suggest(name, ENGINE_NAMES) if isinstance(name, str) else ''}", location=where)
-    if estimator not in ("att_gt", "twfe"):
-        raise ConfigError(f"{estimator}() has no engine path; only att_gt and twfe run in an engine (remove "
-                          "'engine').", location=where)
+    if estimator not in ENGINE_ESTIMATORS:
+        raise ConfigError(f"{estimator}() has no engine path; only {', '.join(ENGINE_ESTIMATORS)} run in an engine "
+                          "(remove 'engine').", location=where)
     if name == "spark" and len(spec) > 1:
         raise ConfigError("memory_limit and threads are DuckDB settings; Spark takes its settings from spark-submit, "
                           "SPARK_HOME/conf/spark-defaults.conf or the active SparkSession.", location=where)
@@ -149,7 +153,7 @@ def _check_options(estimator: str, params: Mapping[str, Any], grid: Mapping[str,
             except SpecificationError as exc:
                 raise ConfigError(str(exc), location=f"{loc}.{key}") from None
     refusals = {"panel": params.get("panel", True) is not True,
-                "weights": estimator == "twfe" and params.get("weights") is not None}
+                "weights": estimator in ("twfe", "event_study") and params.get("weights") is not None}
     for key, refused in refusals.items():
         if refused:
             raise ConfigError(f"{key}={short_repr(params[key])} is not supported by {fn.__name__}() (the engine path); "

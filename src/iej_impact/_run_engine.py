@@ -10,8 +10,9 @@ apply to the main table only, as for any other named table; on an external table
 apply (the engine reads the files as they are), and the run says so.
 
 The estimators are those of :func:`iej_impact.engines.att_gt_engine` (Callaway & Sant'Anna 2021,
-no covariates) and :func:`iej_impact.engines.twfe_engine` (two-way fixed effects on a balanced
-panel), equal to the in-memory ones to floating-point rounding.
+no covariates), :func:`iej_impact.engines.twfe_engine` (two-way fixed effects on a balanced
+panel) and :func:`iej_impact.engines.event_study_engine` (the dynamic TWFE event study on a
+balanced panel), equal to the in-memory ones to floating-point rounding.
 
 Reference: Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple
 time periods. Journal of Econometrics 225(2), 200-230.
@@ -113,6 +114,8 @@ def external_accounting(cfg: Any, external: Mapping[str, ExternalTable], results
 
 def engine_counts(res: Any) -> dict[str, Any]:
     """Units, periods and rows an engine result was computed from."""
+    if getattr(res, "n_obs", None) is not None:  # EventStudyResult (event_study_engine: balanced panel)
+        return {"units": int(res.n_units), "rows": int(res.n_obs), "periods": int(res.n_obs) // max(1, int(res.n_units))}
     if hasattr(res, "n_units"):  # GroupTimeResult (att_gt_engine: balanced panel, or made balanced by dropping)
         return {"units": int(res.n_units)}
     diag = res.diagnostics

@@ -42,7 +42,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._params import Columns, EventTimes, Interval, constrained
+from .._params import Columns, EventTimes, Interval, Options, constrained
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -67,7 +67,7 @@ from ..inference import (
 )
 from ..results import TIDY_COLUMNS, Result, Summary, jsonable
 
-__all__ = ["event_study", "EventStudyResult", "plot_event_times"]
+__all__ = ["event_study", "event_study_result", "EventStudyResult", "plot_event_times"]
 
 
 def plot_event_times(frame: pd.DataFrame, *, x: str = "event_time", ax: Any = None, title: str = "",
@@ -107,6 +107,9 @@ class EventStudyResult(Result):
     alpha: float = 0.05
     spec: Mapping[str, object] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: units and observations (rows) of the regression
+    n_units: int | None = None
+    n_obs: int | None = None
 
     def pretrend_test(self) -> WaldTest:
         """Joint Wald test that the lead coefficients chosen by ``pretrend_leads`` are zero (by default the
@@ -152,6 +155,7 @@ class EventStudyResult(Result):
     "outcome": Columns(single=True), "unit": Columns(single=True), "time": Columns(single=True),
     "cohort": Columns(single=True), "covariates": Columns(), "weights": Columns(single=True, none_ok=True),
     "pretrend_leads": EventTimes(high=-1, keywords=("all",), none_ok=True), "alpha": Interval(0.0, 0.5, low_open=True),
+    "small_sample": Options(("nested", "all", "none")),
 })
 def event_study(
     data: pd.DataFrame,
@@ -221,16 +225,7 @@ def event_study(
 
     func = "event_study"
     check_dataframe(data, func)
-    if (not isinstance(window, (tuple, list)) or len(window) != 2
-            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in window)
-            or window[0] >= 0 or window[1] < 0):
-        raise SpecificationError(f"the 'window' parameter of {func}() must be two integers (first lead < 0, last lag "
-                                 f">= 0), e.g. (-4, 4); got {window!r}.")
-    lo, hi = int(window[0]), int(window[1])
-    check_number("reference", reference, func, low=lo, high=-1, integer=True)
-    if isinstance(pretrend_leads, list) and not set(pretrend_leads) <= set(range(lo, 0)) - {reference}:
-        raise SpecificationError(f"the 'pretrend_leads' parameter of {func}() must list leads of the window {window} "
-                                 f"other than the reference {reference}; got {pretrend_leads}.")
+    lo, hi = check_window(window, reference, pretrend_leads, func)
     covs = as_column_list("covariates", covariates, func)
     inference = parse_inference(Clustered(by=unit) if se is None else se, func, ("clustered", "robust"))
     cluster_cols = inference.columns if isinstance(inference, Clustered) else []
@@ -256,7 +251,7 @@ def event_study(
     if treated_rows.any() and np.any(np.abs(e[treated_rows] - np.round(e[treated_rows])) > 1e-9):
         raise DataError(f"{func}(): event times {time} - {cohort} must be whole numbers of periods.", column=cohort)
     eb = np.clip(e, lo, hi)
-    levels = [k for k in range(lo, hi + 1) if k != reference]
+    levels = event_levels(lo, hi, reference)
     dummies = np.column_stack([(treated_rows & (eb == k)).astype(float) for k in levels])
     x = [check_numeric(data, c, func) for c in covs]
     w = None if weights is None else check_numeric(data, weights, func)
@@ -264,23 +259,74 @@ def event_study(
         raise DataError(f"{func}(): weights column '{weights}' must be > 0.", column=weights)
     idx = panel_index(data, unit, time, func)
     clusters = cluster_codes(data, cluster_cols, func) if cluster_cols else None
-    empty = [k for k, col in zip(levels, dummies.T, strict=True) if not col.any()]
-    if empty:
-        raise DataError(f"{func}(): no treated observation at event time(s) {empty} within the window {window}; "
-                        "narrow the window.")
+    counts = {k: int((treated_rows & (eb == k)).sum()) for k in range(lo, hi + 1)}
+    check_bins(counts, levels, window, func)
     arguments_checked()
     z = demean(np.column_stack([y, dummies, *x]), idx, w)
     fit = within_fit(z[:, 0], z[:, 1:], w, idx, clusters, small_sample)
     k = len(levels)
-    coef, cov = fit.coef[:k], fit.vcov[:k, :k]
+    spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "window": [lo, hi], "reference": reference,
+            "covariates": covs, "se": inference.to_dict(), "never_treated": never_treated, "weights": weights,
+            "small_sample": small_sample, "pretrend_leads": pretrend_leads, "alpha": alpha}
+    return event_study_result(
+        fit.coef[:k], fit.vcov[:k, :k], counts, outcome=outcome, window=(lo, hi), reference=reference,
+        pretrend_leads=pretrend_leads, alpha=alpha,
+        inference=(inference if clusters is not None else Robust()).using(fit.convention), spec=spec,
+        n_units=idx.n_units, n_obs=fit.n_obs)
+
+
+def check_window(window: Any, reference: Any, pretrend_leads: Any, func: str) -> tuple[int, int]:
+    """(first lead, last lag) of ``window``, after checking it, the ``reference`` period and a list of
+    ``pretrend_leads`` against it (SpecificationError naming the parameter)."""
+    if (not isinstance(window, (tuple, list)) or len(window) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in window)
+            or window[0] >= 0 or window[1] < 0):
+        raise SpecificationError(f"the 'window' parameter of {func}() must be two integers (first lead < 0, last lag "
+                                 f">= 0), e.g. (-4, 4); got {window!r}.")
+    lo, hi = int(window[0]), int(window[1])
+    check_number("reference", reference, func, low=lo, high=-1, integer=True)
+    if isinstance(pretrend_leads, list) and not set(pretrend_leads) <= set(range(lo, 0)) - {reference}:
+        raise SpecificationError(f"the 'pretrend_leads' parameter of {func}() must list leads of the window {window} "
+                                 f"other than the reference {reference}; got {pretrend_leads}.")
+    return lo, hi
+
+
+def event_levels(lo: int, hi: int, reference: int) -> list[int]:
+    """The event times with a dummy (and a coefficient): the window but the reference, in order."""
+    return [k for k in range(lo, hi + 1) if k != reference]
+
+
+def check_bins(counts: Mapping[int, int], levels: Sequence[int], window: Any, func: str) -> None:
+    """DataError when an event time of ``levels`` has no treated observation (``counts``: treated rows per binned
+    event time)."""
+    empty = [k for k in levels if not counts.get(k, 0)]
+    if empty:
+        raise DataError(f"{func}(): no treated observation at event time(s) {empty} within the window {window}; "
+                        "narrow the window.")
+
+
+def event_study_result(coef: np.ndarray, cov: np.ndarray, counts: Mapping[int, int], *, outcome: str,
+                       window: tuple[int, int], reference: int, pretrend_leads: Sequence[int] | str | None,
+                       alpha: float, inference: Inference, spec: Mapping[str, object], n_units: int, n_obs: int,
+                       computed_by: str = "") -> EventStudyResult:
+    """The :class:`EventStudyResult` of the lead and lag coefficients ``coef`` (one per :func:`event_levels`, in
+    order) and their covariance ``cov``: the table with normal CIs, the pre-trend Wald test and the notes.
+
+    ``counts``: treated observations per binned event time of the window (the reference included);
+    ``inference``: the covariance's inference, with its small-sample convention; ``computed_by``: appended to
+    the design note (the engine path says which engine summed the cross-products). Shared by
+    :func:`event_study` and :func:`iej_impact.engines.event_study_engine`, so both build the same result.
+    """
+    lo, hi = window
+    levels = event_levels(lo, hi, reference)
     ses = np.sqrt(np.diag(cov))
     rows = []
     for j, lev in enumerate(levels):
         a, b, p = normal_ci(float(coef[j]), float(ses[j]), alpha)
         rows.append({"event_time": lev, "estimate": float(coef[j]), "std_error": float(ses[j]), "p_value": p,
-                     "ci_lower": a, "ci_upper": b, "post": lev >= 0, "n_obs": int(dummies[:, j].sum())})
+                     "ci_lower": a, "ci_upper": b, "post": lev >= 0, "n_obs": int(counts.get(lev, 0))})
     rows.append({"event_time": reference, "estimate": 0.0, "std_error": np.nan, "p_value": np.nan, "ci_lower": np.nan,
-                 "ci_upper": np.nan, "post": False, "n_obs": int((treated_rows & (eb == reference)).sum())})
+                 "ci_upper": np.nan, "post": False, "n_obs": int(counts.get(reference, 0))})
     table = pd.DataFrame(rows).sort_values("event_time").reset_index(drop=True)
     tested = (range(lo, reference) if pretrend_leads is None else range(lo, 0) if pretrend_leads == "all"
               else pretrend_leads)
@@ -288,16 +334,13 @@ def event_study(
     pretrend = WaldTest.compute(coef[leads], cov[np.ix_(leads, leads)],
                                 f"every lead coefficient (event times {[levels[j] for j in leads]}) is zero")
     names = [f"event_time={lev}" for lev in levels]
-    notes = (f"Dynamic TWFE with unit and period effects; window {window} with binned end points "
-             f"(event time <= {lo} and >= {hi}), reference {reference}; {idx.n_units} units, {fit.n_obs} observations.",
+    notes = (f"Dynamic TWFE with unit and period effects; window {(lo, hi)} with binned end points "
+             f"(event time <= {lo} and >= {hi}), reference {reference}; {n_units} units, {n_obs} observations"
+             f"{'; ' + computed_by if computed_by else ''}.",
              "Coefficients are contaminated by other periods' effects when effects differ across cohorts "
              "(Sun & Abraham 2021); att_gt(...).aggregate('dynamic') is robust to that.")
     return EventStudyResult(
         method="event_study", estimand="ATT by event time (dynamic TWFE)", outcome=outcome, table=table,
         vcov=pd.DataFrame(cov, index=names, columns=names), reference=int(reference), window=(lo, hi),
-        pretrend=pretrend, inference=(inference if clusters is not None else Robust()).using(fit.convention), alpha=float(alpha),
-        spec={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "window": [lo, hi],
-              "reference": reference, "covariates": covs, "se": inference.to_dict(), "never_treated": never_treated,
-              "weights": weights, "small_sample": small_sample, "pretrend_leads": pretrend_leads, "alpha": alpha},
-        notes=notes,
-    )
+        pretrend=pretrend, inference=inference, alpha=float(alpha), spec=dict(spec), notes=notes,
+        n_units=int(n_units), n_obs=int(n_obs))

@@ -137,6 +137,12 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      r"<= (-?\d+) and >= (-?\d+)\), reference (-?\d+); (\d+) units, (\d+) observations\.",
      "TWFE dynamique avec effets unité et période ; fenêtre [{1} ; {2}], extrémités regroupées (temps relatif "
      "≤ {3} et ≥ {4}), référence {5} ; {6} unités, {7} observations."),
+    (r"Dynamic TWFE with unit and period effects; window [\[(](-?\d+), (-?\d+)[\])] with binned end points \(event time "
+     r"<= (-?\d+) and >= (-?\d+)\), reference (-?\d+); (\d+) units, (\d+) observations; computed by (duckdb|spark) "
+     r"from the demeaned cross-products \(balanced panel\)\.",
+     "TWFE dynamique avec effets unité et période ; fenêtre [{1} ; {2}], extrémités regroupées (temps relatif "
+     "≤ {3} et ≥ {4}), référence {5} ; {6} unités, {7} observations ; calculé par {8|raw} à partir des produits "
+     "croisés des variables centrées (panel équilibré)."),
     (r"Coefficients are contaminated by other periods' effects when effects differ across cohorts \(Sun & Abraham "
      r"2021\); att_gt\(\.\.\.\)\.aggregate\('dynamic'\) is robust to that\.",
      "Les coefficients sont contaminés par les effets d'autres périodes quand les effets diffèrent d'une cohorte à "
