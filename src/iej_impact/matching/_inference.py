@@ -22,7 +22,7 @@ Abadie, A. & Imbens, G. (2016). Matching on the estimated propensity score. Econ
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,11 +223,13 @@ def ps_adjustment_unavailable(result: MatchRecord) -> str | None:
 
 
 _QUERY_BLOCK = 1 << 16  # query units per block in nearest_in_arm
+#: tie-breaking columns (each with one value per row), or a function giving them for given rows
+Tiebreak = Sequence[np.ndarray] | Callable[[np.ndarray], Sequence[np.ndarray]]
 
 
 def nearest_in_arm(
     dist: np.ndarray, arm_rows: np.ndarray, query: np.ndarray, size: int,
-    tiebreak: Sequence[np.ndarray] | None = None, labels: np.ndarray | None = None, presorted: bool = False,
+    tiebreak: Tiebreak | None = None, labels: np.ndarray | None = None, presorted: bool = False,
 ) -> np.ndarray:
     """(len(query), size) rows of the ``size`` units of ``arm_rows`` nearest to each query unit on ``dist``.
 
@@ -278,9 +280,10 @@ def nearest_in_arm(
     return out
 
 
-def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Sequence[np.ndarray] | None,
+def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Tiebreak | None,
                      presorted: bool = False) -> np.ndarray:
-    """``rows`` sorted by distance; runs of equal distance sorted by the ``tiebreak`` columns.
+    """``rows`` sorted by distance; runs of equal distance sorted by the ``tiebreak`` columns (or by
+    the columns ``tiebreak(rows)`` returns for those rows).
 
     ``presorted``: ``rows`` are already in (distance, row) order (a stable sort's), which saves the sort.
     """
@@ -288,7 +291,8 @@ def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Sequence[np.n
     x = dist[order]
     if tiebreak is None or not np.any(x[1:] == x[:-1]):
         return order
-    keys = [column[rows] for column in reversed(tiebreak)] + [dist[rows]]
+    columns = tiebreak(rows) if callable(tiebreak) else [column[rows] for column in tiebreak]
+    keys = [*reversed(columns), dist[rows]]
     return rows[np.lexsort(keys)]
 
 
@@ -346,29 +350,32 @@ def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any
     d = result.treated
     rows = np.flatnonzero(keep)
     rows = rows[stable_argsort(dist[rows])]
-    y = np.where(keep, y_any, 0.0)
-    # everything below is indexed by rank on the distance (query r is rows[r]): neighbours have
-    # nearby ranks, so gathers and bincounts read nearby memory instead of random rows
-    rank = np.zeros(d.shape[0], dtype=np.int64)
-    rank[rows] = np.arange(rows.shape[0])
+    # everything below is indexed by rank on the distance (query r is rows[r]): the searches, the
+    # neighbour labels, gathers and bincounts then read nearby memory instead of random rows
+    ranked = dist[rows]
+    z = fit.lin.z
     out: dict[str, np.ndarray] = {
         "rows": rows,
-        "y": y[rows],
-        "z": fit.lin.z,
+        "y": np.asarray(y_any, dtype=float)[rows],
+        "z": z,
         "a_inv": fit.lin.a_inv,
         "f": np.asarray(fit.dens, dtype=float)[rows],
         "p": np.asarray(ps.scores, dtype=float)[rows],
     }
-    # units tied on the distance: ordered by outcome and design (column views, no n x k copy)
-    tiebreak = [y, *fit.lin.z.T]
+    y_r = out["y"]
+
+    def tiebreak(ranks: np.ndarray) -> list[np.ndarray]:
+        """Units tied on the distance are ordered by outcome, then design columns."""
+        return [y_r[ranks], *z[rows[ranks]].T]
+
     own = np.arange(rows.shape[0])
     for w, arm in ((1, d), (0, ~d)):
         ticker.stage(f"{size} nearest units of arm {w} on the score")
-        # the L + 1 nearest (sorted by distance): the first L for covariances, all but i for means
-        # the arm's units in (distance, row) order: the sorted queries that belong to it
-        nb = nearest_in_arm(dist, rows[arm[rows]], rows, size + 1, tiebreak=tiebreak, labels=rank, presorted=True)
+        # the L + 1 nearest (sorted by distance): the first L for covariances, all but i for means;
+        # the arm's units in (distance, row) order are the sorted queries that belong to it
+        nb = nearest_in_arm(ranked, np.flatnonzero(arm[rows]), own, size + 1, tiebreak=tiebreak, presorted=True)
         out[f"nb{w}"] = nb[:, :size]
-        out[f"mean{w}"] = _leave_one_out_mean(out["y"], nb, own)
+        out[f"mean{w}"] = _leave_one_out_mean(y_r, nb, own)
         ticker.update(1)
     ticker.stage("local covariances")
     return out

@@ -221,7 +221,13 @@ def _warn_broken_ties(
     srt = np.sort(key_other)
 
     def count_at(v: np.ndarray) -> np.ndarray:
-        return np.searchsorted(srt, v, side="right") - np.searchsorted(srt, v, side="left")
+        # the values searched in increasing order: each search starts near the previous one (a
+        # few cache lines), where values in data order would make every search a random walk
+        order = np.argsort(v)
+        vs = v[order]
+        out = np.empty(v.shape[0], dtype=np.int64)
+        out[order] = np.searchsorted(srt, vs, side="right") - np.searchsorted(srt, vs, side="left")
+        return out
 
     n_eq = count_at(key_query_lo) + np.where(delta > 0, count_at(key_query_hi), 0)
     broken = n_eq > at_delta
