@@ -146,12 +146,17 @@ def test_local_covariance_weights_give_the_summed_neighbour_covariances(monkeypa
     np.testing.assert_allclose(z.T @ _inference.local_covariance_weights(y, nb, w), direct, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("ties", [True, False])
 @pytest.mark.parametrize("seed", range(12))
-def test_merged_neighbour_search_equals_the_stable_sort_of_the_window(monkeypatch, seed):
-    """Runs of tied distances longer than the window, on either side, arms smaller than the request."""
+def test_merged_neighbour_search_equals_the_stable_sort_of_the_window(monkeypatch, seed, ties):
+    """Runs of tied distances longer than the window, on either side, arms smaller than the request;
+    and distances without ties (the one-position-runs path)."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(20, 300))
-    dist = rng.integers(0, int(rng.integers(2, 30)), size=n).astype(float) * 0.5
+    if ties:
+        dist = rng.integers(0, int(rng.integers(2, 30)), size=n).astype(float) * 0.5
+    else:
+        dist = rng.normal(size=n)
     arm_rows = np.sort(rng.choice(n, size=int(rng.integers(1, n)), replace=False))
     query = rng.permutation(n)
     size = int(rng.integers(1, 7))
@@ -161,3 +166,15 @@ def test_merged_neighbour_search_equals_the_stable_sort_of_the_window(monkeypatc
     np.testing.assert_array_equal(_inference.nearest_in_arm(dist, arm_rows, query, size), expected)
     np.testing.assert_array_equal(_inference.nearest_in_arm(dist, arm_rows, query, size, labels=labels),
                                   labels[expected])
+
+
+def test_local_covariance_weights_columns_equal_separate_calls():
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=100)
+    nb = rng.integers(0, 100, size=(80, 4))
+    w = rng.random((80, 2))
+    both = _inference.local_covariance_weights(y, nb, w)
+    assert both.shape == (100, 2)
+    for c in range(2):
+        np.testing.assert_allclose(both[:, c], _inference.local_covariance_weights(y, nb, w[:, c]), rtol=1e-13,
+                                   atol=1e-15)

@@ -244,13 +244,17 @@ def nearest_in_arm(
     """
     rows = _sorted_by_value(dist, arm_rows, tiebreak, presorted)
     named = rows if labels is None else labels[rows]
+    if named.shape[0] and int(named.max()) < 2**31 - 1:
+        named = named.astype(np.int32)  # half the memory of the (queries, size) result
     m = rows.shape[0]
     # pad with +-inf sentinels so that every candidate index is valid (no masks, no clipping)
     x = np.concatenate([np.full(size, -np.inf), dist[rows], np.full(size + 1, np.inf)])
     padded_rows = np.concatenate([np.repeat(named[:1], size), named, np.repeat(named[-1:], size + 1)])
-    # first position of the run of equal values each position belongs to
+    # first position of the run of equal values each position belongs to (None: no two real values tie)
     starts = np.r_[True, x[1:] != x[:-1]]
-    run_start = np.maximum.accumulate(np.where(starts, np.arange(x.shape[0]), 0))
+    run_start = None
+    if not starts[size + 1:size + m].all():
+        run_start = np.maximum.accumulate(np.where(starts, np.arange(x.shape[0]), 0))
     picks = min(size, m)
     out = np.empty((query.shape[0], picks), dtype=padded_rows.dtype)
     # The neighbours in (gap, position) order, as a stable sort of the gaps of the 2 size + 1
@@ -262,6 +266,14 @@ def nearest_in_arm(
     for start in range(0, query.shape[0], _QUERY_BLOCK):
         q = dist[query[start:start + _QUERY_BLOCK]]
         right = np.searchsorted(x, q, side="left")  # = insertion point in the arm + size
+        if run_start is None:  # no ties among the arm's values: every run is one position
+            left = right - 1
+            for col in range(picks):
+                take_left = (q - x[left]) <= (x[right] - q)
+                out[start:start + q.shape[0], col] = padded_rows[np.where(take_left, left, right)]
+                left -= take_left
+                right += ~take_left
+            continue
         edge = right - size  # the leftmost of the 2 size + 1 positions
         run_end = right - 1
         run_first = np.maximum(run_start[run_end], edge)
@@ -297,7 +309,8 @@ def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Tiebreak | No
 
 
 def local_covariance_weights(y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Per-unit c_k with sum_r w_r cov_r(z, y) = z' c, for every design z (n rows).
+    """Per-unit c_k with sum_r w_r cov_r(z, y) = z' c, for every design z (n rows); with ``w`` of
+    shape (rows, c), one column of c per column of weights (the neighbour sums are shared).
 
     cov_r is the sample covariance of a column of z with ``y`` over query row r's neighbour set
     ``nb[r]`` (L units, denominator L - 1). With S_y(r) the neighbour sum of y,
@@ -310,27 +323,39 @@ def local_covariance_weights(y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np
     """
     n = y.shape[0]
     size = nb.shape[1]
+    weights = np.asarray(w, dtype=float).reshape(w.shape[0], -1)  # one column per weighting
+    cols = weights.shape[1]
     if nb.shape[0] == 0:
-        return np.zeros(n)
+        return np.zeros(n) if w.ndim == 1 else np.zeros((n, cols))
     centre = sum(float(y[nb[:, j]].sum()) for j in range(size)) / nb.size
     yc = y - centre
-    big_w = np.zeros(n)
-    big_v = np.zeros(n)
-    # by blocks of query rows: labelled by rank on the distance, a block's neighbours span a short
-    # range of labels, so its sums are bincounts over that range (small, cache-resident arrays)
-    for start in range(0, nb.shape[0], _QUERY_BLOCK):
-        block = nb[start:start + _QUERY_BLOCK]
-        wb = w[start:start + _QUERY_BLOCK]
-        vb = wb * yc[block].sum(axis=1)  # w_r S_y(r)
-        lo, hi = int(block.min()), int(block.max())
-        if hi - lo < 16 * block.size:
-            flat = (block - lo).ravel()
-            big_w[lo:hi + 1] += np.bincount(flat, weights=np.repeat(wb, size), minlength=hi - lo + 1)
-            big_v[lo:hi + 1] += np.bincount(flat, weights=np.repeat(vb, size), minlength=hi - lo + 1)
-        else:  # neighbours scattered over the sample (e.g. a sparse arm): unbuffered adds
-            np.add.at(big_w, block.ravel(), np.repeat(wb, size))
-            np.add.at(big_v, block.ravel(), np.repeat(vb, size))
-    return (big_w * yc - big_v / size) / (size - 1)
+    out = np.empty((n, cols))
+    big_w = np.empty(n)
+    big_v = np.empty(n)
+    for c in range(cols):  # one weighting at a time: two n-vectors of sums, reused
+        big_w[:] = 0.0
+        big_v[:] = 0.0
+        # by blocks of query rows: labelled by rank on the distance, a block's neighbours span a
+        # short range of labels, so its sums are bincounts over that range (small, cache-resident)
+        for start in range(0, nb.shape[0], _QUERY_BLOCK):
+            block = nb[start:start + _QUERY_BLOCK]
+            wb = weights[start:start + _QUERY_BLOCK, c]
+            vb = wb * yc[block].sum(axis=1)  # w_r S_y(r)
+            lo, hi = int(block.min()), int(block.max())
+            if hi - lo < 16 * block.size:
+                flat = (block - lo).ravel()
+                big_w[lo:hi + 1] += np.bincount(flat, weights=np.repeat(wb, size), minlength=hi - lo + 1)
+                big_v[lo:hi + 1] += np.bincount(flat, weights=np.repeat(vb, size), minlength=hi - lo + 1)
+            else:  # neighbours scattered over the sample (e.g. a sparse arm): unbuffered adds
+                np.add.at(big_w, block.ravel(), np.repeat(wb, size))
+                np.add.at(big_v, block.ravel(), np.repeat(vb, size))
+        # (W y - V / L) / (L - 1), in place
+        big_w *= yc
+        big_v /= size
+        big_w -= big_v
+        big_w /= size - 1
+        out[:, c] = big_w
+    return out[:, 0] if w.ndim == 1 else out
 
 
 def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any) -> dict[str, np.ndarray]:
@@ -450,17 +475,14 @@ def ps_adjustment_parts(
         n_f = float((own & focal).sum())
         m_f, m_o = (parts["mean0"], parts["mean1"]) if atc else (parts["mean1"], parts["mean0"])
         # every piece is z' v for a vector v over the units (built by rank, then placed at the
-        # units' rows): the v's are added up and z is read once
+        # units' rows): the v's of each side are added up, so z is read once per side
         g_m = f * (m_f - m_o - tau_f)
-        cov_f = local_covariance_weights(y, nb_f, f)
+        g_m += local_covariance_weights(y, nb_f, f)
         ticker.update(1)
-        cov_o = local_covariance_weights(y, nb_o, f)
-        ticker.update(1)
-        cov_o_odds = local_covariance_weights(y, nb_o, f * p_f / (1.0 - p_f))
-        ticker.update(1)
-        g_m += cov_f
-        both = _by_row(np.column_stack([g_m + cov_o_odds, g_m - cov_o]), rows, z.shape[0])
-        c_t, dtau = (both.T @ z) / n_f
+        cov_o = local_covariance_weights(y, nb_o, np.column_stack([f, f * p_f / (1.0 - p_f)]))
+        ticker.update(2)
+        c_t = _by_row(g_m + cov_o[:, 1], rows, z.shape[0]) @ z / n_f
+        dtau = _by_row(g_m - cov_o[:, 0], rows, z.shape[0]) @ z / n_f
     return c_t, dtau, parts["a_inv"], z.shape[0]
 
 
