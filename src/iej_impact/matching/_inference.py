@@ -329,20 +329,27 @@ def local_covariance_weights(y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np
         return np.zeros(n) if w.ndim == 1 else np.zeros((n, cols))
     centre = sum(float(y[nb[:, j]].sum()) for j in range(size)) / nb.size
     yc = y - centre
+    # S_y(r), added column by column (the order of a row sum), and each query block's label range:
+    # labelled by rank on the distance, a block's neighbours span a short range of labels, so its
+    # sums below are bincounts over that range (small, cache-resident arrays)
+    s_y = yc[nb[:, 0]]
+    for j in range(1, size):
+        s_y += yc[nb[:, j]]
+    blocks = []
+    for start in range(0, nb.shape[0], _QUERY_BLOCK):
+        block = nb[start:start + _QUERY_BLOCK]
+        lo, hi = int(block.min()), int(block.max())
+        blocks.append((start, block, lo, hi, hi - lo < 16 * block.size))
     out = np.empty((n, cols))
     big_w = np.empty(n)
     big_v = np.empty(n)
     for c in range(cols):  # one weighting at a time: two n-vectors of sums, reused
         big_w[:] = 0.0
         big_v[:] = 0.0
-        # by blocks of query rows: labelled by rank on the distance, a block's neighbours span a
-        # short range of labels, so its sums are bincounts over that range (small, cache-resident)
-        for start in range(0, nb.shape[0], _QUERY_BLOCK):
-            block = nb[start:start + _QUERY_BLOCK]
-            wb = weights[start:start + _QUERY_BLOCK, c]
-            vb = wb * yc[block].sum(axis=1)  # w_r S_y(r)
-            lo, hi = int(block.min()), int(block.max())
-            if hi - lo < 16 * block.size:
+        for start, block, lo, hi, near in blocks:
+            wb = weights[start:start + block.shape[0], c]
+            vb = wb * s_y[start:start + block.shape[0]]  # w_r S_y(r)
+            if near:
                 flat = (block - lo).ravel()
                 big_w[lo:hi + 1] += np.bincount(flat, weights=np.repeat(wb, size), minlength=hi - lo + 1)
                 big_v[lo:hi + 1] += np.bincount(flat, weights=np.repeat(vb, size), minlength=hi - lo + 1)
@@ -373,8 +380,12 @@ def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any
     keep = ~result.discarded & np.isfinite(y_any)
     dist = result.distance
     d = result.treated
-    rows = np.flatnonzero(keep)
-    rows = rows[stable_argsort(dist[rows])]
+    order = result.distance_order  # the matching's sort of all rows, when it made one
+    if order is not None:
+        rows = order[keep[order]]
+    else:
+        rows = np.flatnonzero(keep)
+        rows = rows[stable_argsort(dist[rows])]
     # everything below is indexed by rank on the distance (query r is rows[r]): the searches, the
     # neighbour labels, gathers and bincounts then read nearby memory instead of random rows
     ranked = dist[rows]
@@ -427,13 +438,19 @@ def _leave_one_out_mean(y: np.ndarray, nb: np.ndarray, rows: np.ndarray) -> np.n
     """
     size = nb.shape[1] - 1
     out = np.empty(nb.shape[0])
-    for start in range(0, nb.shape[0], _QUERY_BLOCK):  # blocks: small (block, L + 1) temporaries
+    for start in range(0, nb.shape[0], _QUERY_BLOCK):  # blocks: small temporaries
         block = nb[start:start + _QUERY_BLOCK]
-        is_self = block == rows[start:start + _QUERY_BLOCK, None]
-        drop = np.where(is_self.any(axis=1), np.argmax(is_self, axis=1), size)
-        keep = np.ones(block.shape, dtype=bool)
-        keep[np.arange(block.shape[0]), drop] = False
-        out[start:start + block.shape[0]] = (y[block] * keep).sum(axis=1) / size
+        own = rows[start:start + _QUERY_BLOCK]
+        acc = np.zeros(block.shape[0])
+        dropped = np.zeros(block.shape[0], dtype=bool)
+        # added column by column in neighbour order (the order of a row sum); the dropped
+        # neighbour (the row itself where present, else the (L + 1)-th) adds an exact 0
+        for j in range(size + 1):
+            col = block[:, j]
+            drop = ~dropped & (col == own) if j < size else ~dropped
+            acc += np.where(drop, 0.0, y[col])
+            dropped |= drop
+        out[start:start + block.shape[0]] = acc / size
     return out
 
 

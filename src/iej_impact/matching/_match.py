@@ -258,6 +258,7 @@ def match(
         propensity_model=problem.ps_fit,
         match_sets=matching.match_sets,
         sampling_weights=sw,
+        distance_order=matching.distance_order,
     )
 
 

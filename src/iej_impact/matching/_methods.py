@@ -26,7 +26,7 @@ from ..errors import EstimationError, OverlapWarning, TieWarning
 from ._arguments import MatchSpec
 from ._distance import MatchingProblem
 from ._mahalanobis import mahalanobis_match, mahalanobis_sets, mahalanobis_space
-from ._nearest import focal_order, nearest_match
+from ._nearest import focal_order, nearest_match, stable_argsort
 from ._sets import MatchSets, RangeSets, knn_ranges, sets_from_matrix
 from ._weights import kernel_weights, radius_weights, subclass_weights, weights_from_matrix, weights_from_sets
 
@@ -45,6 +45,8 @@ class Matching:
         matched sets of varying size only, else None.
     match_sets : nearest-neighbour matching: the matched sets by arm of the units matched, else None.
     bandwidth : the kernel bandwidth in distance units (kernel matching), else None.
+    distance_order : the rows in (distance, row) order, when the matching sorted them all at once
+        (one-to-k nearest-neighbour matching on a distance, without exact strata), else None.
     """
 
     weights: np.ndarray
@@ -52,6 +54,7 @@ class Matching:
     match_matrix: np.ndarray | None = None
     match_sets: dict[str, MatchSets] | None = None
     bandwidth: float | None = None
+    distance_order: np.ndarray | None = None
 
 
 def nearest(data: pd.DataFrame, spec: MatchSpec, problem: MatchingProblem, notes: list[str]) -> Matching:
@@ -60,6 +63,7 @@ def nearest(data: pd.DataFrame, spec: MatchSpec, problem: MatchingProblem, notes
     n = dist.shape[0]
     subclass = np.full(n, -1, dtype=np.int64)
     match_matrix = None
+    joint = None
     ford = focal_order(dist[focal], spec.order, np.random.default_rng(spec.random_state))
     z = _mahalanobis_coordinates(data, spec, problem, notes) if spec.distance == "mahalanobis" else None
     if spec.estimand == "ATE" or spec.ties:
@@ -71,19 +75,21 @@ def nearest(data: pd.DataFrame, spec: MatchSpec, problem: MatchingProblem, notes
                 z, dist, focal, eligible, ford, spec.ratio, spec.replace, problem.caliper, strata
             )
         else:
+            joint = stable_argsort(dist) if strata is None else None  # shared with the SE and tie checks
             match_matrix = nearest_match(
                 dist, focal, eligible=eligible, order=ford, ratio=spec.ratio, replace=spec.replace,
-                caliper=problem.caliper, strata=strata,
+                caliper=problem.caliper, strata=strata, joint_order=joint,
             )
         weights = weights_from_matrix(match_matrix, focal, n)
         if z is None:
-            _warn_broken_ties(data, dist, focal, eligible, strata, match_matrix, notes, spec.replace)
+            _warn_broken_ties(data, dist, focal, eligible, strata, match_matrix, notes, spec.replace, joint)
         if not spec.replace:
             subclass = _pair_ids(match_matrix, focal)
         match_sets = {"treated" if spec.estimand == "ATT" else "control": sets_from_matrix(
             match_matrix, np.flatnonzero(focal), n)}
     notes.extend(_nearest_notes(spec))
-    return Matching(weights=weights, subclass=subclass, match_matrix=match_matrix, match_sets=match_sets)
+    return Matching(weights=weights, subclass=subclass, match_matrix=match_matrix, match_sets=match_sets,
+                    distance_order=joint)
 
 
 def _mahalanobis_coordinates(
@@ -181,6 +187,7 @@ def _warn_broken_ties(
     mm: np.ndarray,
     notes: list[str],
     replace: bool = True,
+    joint_order: np.ndarray | None = None,
 ) -> None:
     """Warn when, with ``ties=False``, focal units' last match was picked by row order among other-arm
     units at exactly the same distance (with or without replacement).
@@ -218,7 +225,8 @@ def _warn_broken_ties(
         key_other = key_other + codes[other] * span
         key_query_lo = key_query_lo + codes[rows] * span
         key_query_hi = key_query_hi + codes[rows] * span
-    srt = np.sort(key_other)
+    # the other arm's values sorted (taken from the matching's joint order when it has one)
+    srt = dist[joint_order[other[joint_order]]] if joint_order is not None and strata is None else np.sort(key_other)
 
     def count_at(v: np.ndarray) -> np.ndarray:
         # the values searched in increasing order: each search starts near the previous one (a

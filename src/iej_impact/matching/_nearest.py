@@ -90,6 +90,7 @@ def nearest_match(
     replace: bool = False,
     caliper: float | None = None,
     strata: np.ndarray | None = None,
+    joint_order: np.ndarray | None = None,
 ) -> np.ndarray:
     """Match every focal unit to up to ``ratio`` non-focal units on a 1-D distance.
 
@@ -104,6 +105,7 @@ def nearest_match(
     replace : whether a control may be matched to several focal units.
     caliper : largest allowed |distance difference| (raw units), or None for no caliper.
     strata : (n,) integer codes; matches are made within strata only (exact matching).
+    joint_order : without strata, ``stable_argsort(distance)`` when the caller has it already.
 
     Returns
     -------
@@ -125,7 +127,7 @@ def nearest_match(
     if strata is None:
         if n_focal == 0 or n_focal == n:
             return np.full((n_focal, ratio), NO_MATCH, dtype=np.int64)
-        return _match_block(distance, focal, eligible, rank, ratio, replace, cal)
+        return _match_block(distance, focal, eligible, rank, ratio, replace, cal, joint_order)
 
     out = np.full((n_focal, ratio), NO_MATCH, dtype=np.int64)
     codes = np.asarray(strata)
@@ -149,10 +151,13 @@ def nearest_match(
 
 
 def _match_block(
-    d: np.ndarray, f: np.ndarray, elig: np.ndarray, rank: np.ndarray, ratio: int, replace: bool, cal: float
+    d: np.ndarray, f: np.ndarray, elig: np.ndarray, rank: np.ndarray, ratio: int, replace: bool, cal: float,
+    perm: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Match within one stratum. ``rank``: matching rank of each focal unit (focal in row order)."""
-    perm = stable_argsort(d)  # joint order by (distance, row)
+    """Match within one stratum. ``rank``: matching rank of each focal unit (focal in row order);
+    ``perm``: the joint order by (distance, row), when known."""
+    if perm is None:
+        perm = stable_argsort(d)
     fperm = f[perm]
     cmask = ~fperm if elig.all() else ~fperm & elig[perm]
     ctrl = perm[cmask]  # available controls in joint order (local rows)

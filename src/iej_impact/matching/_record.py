@@ -53,6 +53,7 @@ class MatchRecord(Result):
     propensity_model: Any = field(default=None, repr=False)
     match_sets: Mapping[str, MatchSets] | None = field(default=None, repr=False)
     sampling_weights: np.ndarray | None = field(default=None, repr=False)
+    distance_order: np.ndarray | None = field(default=None, repr=False)  # rows by (distance, row), if known
 
     # -- views -----------------------------------------------------------------------------
     @property

@@ -64,6 +64,9 @@ class MatchResult(MatchRecord):
         being matched ("treated": matches of treated units among controls; "control": the
         reverse; both for the ATE). With ``ties=True`` or the ATE, ``match_matrix`` is None (sets
         vary in size) and ``match_sets`` is the record of the matching.
+    distance_order : the rows in (distance, row) order when the matching sorted them all at once
+        (1:k nearest neighbours on a distance, no exact strata), reused by the standard errors;
+        else None.
     """
 
 
