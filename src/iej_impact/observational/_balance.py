@@ -187,26 +187,39 @@ def _arm_moments(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Column-wise weighted means and variances per arm (the formulas of weighted_mean/weighted_var).
 
-    Two passes over ``x``: the arms' means in one matrix product, then the squared deviations
-    from them by row blocks (small reused buffers instead of an (n, k) temporary per arm).
+    One pass over ``x`` by row blocks (small reused buffers): per arm, the weighted sums of the
+    deviations from the first row and of their squares; the shift keeps the variance formula
+    sum w (x - c)^2 / sum w - (mean - c)^2 well conditioned whatever the columns' location.
     """
-    arms = np.column_stack([np.where(treat, w, 0.0), np.where(treat, 0.0, w)])
-    s1 = arms.sum(axis=0)
-    s2 = np.einsum("ij,ij->j", arms, arms)
-    means = (arms.T @ x) / s1[:, None]
-    ss = np.zeros((2, x.shape[1]))
-    rows = max(1, min(ROWS, x.shape[0]))
-    buf = np.empty((rows, x.shape[1]))
-    for start in range(0, x.shape[0], rows):
-        block = x[start:start + rows]
+    n, k = x.shape
+    s1 = np.zeros(2)
+    s2 = np.zeros(2)
+    first = np.zeros((2, k))
+    second = np.zeros((2, k))
+    shift = x[0].astype(np.float64) if n else np.zeros(k)
+    rows = max(1, min(ROWS, n))
+    buf = np.empty((rows, k))
+    for start in range(0, n, rows):
+        dev = np.subtract(x[start:start + rows], shift, out=buf[:min(rows, n - start)])
+        tb = treat[start:start + rows]
+        wb = w[start:start + rows]
+        arm_w = (np.where(tb, wb, 0.0), np.where(tb, 0.0, wb))
         for a in range(2):
-            dev = np.subtract(block, means[a], out=buf[:block.shape[0]])
-            np.multiply(dev, dev, out=dev)
-            ss[a] += arms[start:start + rows, a] @ dev
+            s1[a] += arm_w[a].sum()
+            s2[a] += np.dot(arm_w[a], arm_w[a])
+            first[a] += arm_w[a] @ dev
+        np.multiply(dev, dev, out=dev)
+        for a in range(2):
+            second[a] += arm_w[a] @ dev
     out = []
     for a in range(2):
-        m = means[a]
-        v = ss[a] * s1[a] / (s1[a] * s1[a] - s2[a]) if s1[a] * s1[a] > s2[a] else np.full(x.shape[1], np.nan)
+        mean_dev = first[a] / s1[a]
+        m = shift + mean_dev
+        if s1[a] * s1[a] > s2[a]:
+            ss = np.maximum(second[a] - s1[a] * mean_dev * mean_dev, 0.0)  # sum w (x - mean)^2
+            v = ss * s1[a] / (s1[a] * s1[a] - s2[a])
+        else:
+            v = np.full(k, np.nan)
         out.append((m, np.where(is_bin, m * (1.0 - m), v)))
     (m1, v1), (m0, v0) = out
     return m1, m0, v1, v0
