@@ -182,3 +182,30 @@ def test_bad_input(df, kwargs, error, message):
     args = {"treatment": "d", "covariates": COVS, **kwargs}
     with pytest.raises(error, match=message):
         balance_table(df, **args)
+
+
+@pytest.mark.parametrize("estimator", ["ipw", "doubly_robust"])
+@pytest.mark.parametrize("estimand", ["ATE", "ATT"])
+def test_estimators_balance_on_their_own_design_equals_balance_table(monkeypatch, estimator, estimand):
+    """ipw and doubly_robust pass their numeric design to the balance table instead of rebuilding it:
+    the table is the one balance_table gives."""
+    import iej_impact as iej
+    from iej_impact.observational import _balance
+    from iej_impact.observational._balance import balance_table as table_of
+
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.integers(0, 2, n), "sw": rng.uniform(0.5, 2, n)})
+    df["d"] = (rng.random(n) < 1 / (1 + np.exp(-df["x1"]))).astype(int)
+    df["y"] = df["x1"] + df["d"] + rng.normal(size=n)
+    calls = []
+    monkeypatch.setattr(_balance, "balance_table", lambda *a, **k: calls.append(1) or table_of(*a, **k))
+    res = getattr(iej, estimator)(df, outcome="y", treatment="d", covariates=["x1", "x2"], estimand=estimand,
+                                  weights="sw")
+    assert not calls  # numeric covariates: the estimator's design was reused
+    got = res.diagnostics["balance"]
+    want = table_of(df, treatment="d", covariates=["x1", "x2"], weights=res.diagnostics["weights"],
+                    sampling_weights="sw", estimand=estimand)
+    pd.testing.assert_frame_equal(got.table, want.table, rtol=1e-9)
+    pd.testing.assert_frame_equal(got.sample_sizes, want.sample_sizes, rtol=1e-9)
+    assert got.sd_denominator == want.sd_denominator

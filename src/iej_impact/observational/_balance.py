@@ -52,7 +52,7 @@ from .._validation import (
 from ..data._numeric_text import check_numeric
 from ..errors import DataError, SpecificationError
 from ..results import Result, Summary, jsonable
-from ._design import design_matrix
+from ._design import Design, design_matrix
 from ._overlap import ess
 
 __all__ = [
@@ -402,14 +402,37 @@ def balance_table(
     t = check_binary(data, treatment, func).astype(bool)
     sw = _weights_arg(data, sampling_weights, "sampling_weights", func, allow_zero=False)
     aw = _weights_arg(data, weights, "weights", func, allow_zero=True)
-    base = np.ones(len(data)) if sw is None else sw
-    after_w = None if aw is None else aw * base
-    if after_w is not None:
-        for label, arm in (("treated", t), ("control", ~t)):
-            if not (after_w[arm] > 0).any():
-                raise DataError(f"{func}(): every {label} unit has weight 0; balance after weighting is undefined.")
+    _after_weights(t, sw, aw)
     design = design_matrix(data, covs, func=func, drop_reference=False)
     arguments_checked()
+    label = weights if isinstance(weights, str) else (None if weights is None else "array")
+    return balance_on_design(design, t, treatment=treatment, covariates=covs, sampling_weights=sw, weights=aw,
+                             weights_label=label, stats=stats, sd_denominator=sd_denominator, threshold=threshold,
+                             binary=binary)
+
+
+def _after_weights(t: np.ndarray, sw: np.ndarray | None, aw: np.ndarray | None) -> np.ndarray | None:
+    """Adjustment weights times sampling weights; DataError when an arm has none left."""
+    if aw is None:
+        return None
+    after_w = aw if sw is None else aw * sw
+    for label, arm in (("treated", t), ("control", ~t)):
+        if not (after_w[arm] > 0).any():
+            raise DataError(f"{_FUNC}(): every {label} unit has weight 0; balance after weighting is undefined.")
+    return after_w
+
+
+def balance_on_design(
+    design: Design, t: np.ndarray, *, treatment: str, covariates: Sequence[str], sampling_weights: np.ndarray | None,
+    weights: np.ndarray | None, weights_label: str | None, stats: tuple[str, ...], sd_denominator: str,
+    threshold: float, binary: str,
+) -> BalanceTable:
+    """The table of :func:`balance_table` on a design already built (and arguments already checked):
+    the estimators pass the design of their models when it has every level (numeric covariates)."""
+    covs = list(covariates)
+    sw = sampling_weights
+    base = np.ones(t.shape[0]) if sw is None else sw
+    after_w = _after_weights(t, sw, weights)
     x_all = design.matrix
     is_bin = design.binary_columns()
     m1b, m0b, v1, v0 = _arm_moments(x_all, t, base, is_bin)
@@ -452,8 +475,7 @@ def balance_table(
         sizes["treated_ess"].append(ess(after_w[t]))
         index.append("after")
     sample_sizes = pd.DataFrame(sizes, index=pd.Index(index, name="sample"))
-    spec = {"treatment": treatment, "covariates": covs, "weights": weights if isinstance(weights, str) else
-            (None if weights is None else "array"), "stats": list(stats), "sd_denominator": sd_denominator,
-            "threshold": threshold, "binary": binary}
+    spec = {"treatment": treatment, "covariates": covs, "weights": weights_label, "stats": list(stats),
+            "sd_denominator": sd_denominator, "threshold": threshold, "binary": binary}
     return BalanceTable(table=table, sample_sizes=sample_sizes, threshold=threshold, sd_denominator=sd_denominator,
                         stats=stats, treatment=treatment, weighted=after_w is not None, binary=binary, spec=spec)
