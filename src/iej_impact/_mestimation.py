@@ -290,7 +290,6 @@ def fit_binary(
     of 0 or 1, their limit).
     """
     n = z.shape[0]
-    check_gram(weighted_gram(z, w), names, func, what)
     ybar = float(np.dot(w, y) / w.sum())
     gamma = np.zeros(z.shape[1])
     ybar = min(max(ybar, 1e-6), 1 - 1e-6)
@@ -299,6 +298,9 @@ def fit_binary(
     stall = _STALL_ETA[link]
     # one pass over z per evaluation (eta, link values, log-likelihood, gradient, information)
     cur = evaluate_binary(z, y, w, gamma, link, BinaryState.empty(n), derivatives=True)
+    # at the start every unit has the same linear predictor, so the information is h Z'WZ for one
+    # h > 0: the singularity rule (scale-free) is checked on it without a pass of its own
+    check_gram(cur.info / float(cur.weight[0]) if n else cur.info, names, func, what)
     cand_state = BinaryState.empty(n)
     zmax = column_abs_max(z)  # bounds |z_i . step| without a pass over z
     converged = False
