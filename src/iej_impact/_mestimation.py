@@ -348,6 +348,7 @@ def fit_binary(
     else:
         p, r, h, info, loglik = cur.prob, cur.resid, cur.weight, cur.info, cur.loglik
         dens = h if link == "logit" else np.exp(-0.5 * eta * eta - 0.5 * math.log(2.0 * math.pi))
-    lin = Linearization(z=z, r=w * r, a_inv=invert_bread(info / n))
+    unit = bool(np.all(w == 1.0))  # unweighted: the score residuals themselves, not a copy
+    lin = Linearization(z=z, r=r if unit else w * r, a_inv=invert_bread(info / n))
     return BinaryFit(link=link, params=gamma, eta=eta, prob=p, dens=dens, resid=r, loglik=loglik,
                      converged=converged, iterations=it, lin=lin, separation=diag, perfect=perfect)

@@ -63,23 +63,18 @@ class NNEffects:
 
     Attributes
     ----------
-    estimate : tau_hat, the mean of ``tau`` over ``own``.
-    tau : (n,) Y_i(1)^ - Y_i(0)^ for the units in ``own`` (0 elsewhere).
+    estimate : tau_hat, the mean of the unit effects Y_i(1)^ - Y_i(0)^ over ``own``.
     own : (n,) units whose missing potential outcome is imputed (matched focal units).
-    k, kk : (n,) sum over the matched sets holding the unit of 1/size and of 1/size^2.
-    y1, y0 : (n,) observed or imputed potential outcomes (NaN where not defined).
     variance : Abadie-Imbens (2006) variance of ``estimate`` (score treated as known).
+
+    The per-unit arrays behind them (unit effects, usage counts, imputed outcomes) are not kept:
+    at 10^7 units they would hold hundreds of MB for the rest of the estimation.
     slopes : arm of the units matched ("treated"/"control") -> slopes of the bias-correction
         regression fitted on the other arm (empty without bias correction).
     """
 
     estimate: float
-    tau: np.ndarray
     own: np.ndarray
-    k: np.ndarray
-    kk: np.ndarray
-    y1: np.ndarray
-    y0: np.ndarray
     variance: float
     slopes: Mapping[str, np.ndarray]
 
@@ -149,8 +144,7 @@ def nn_effects(
         if rows.size and needed[arm_mask].any():
             s2 += same_arm_sigma2(result.distance, y_clean, rows, int(neighbours), ties=ties, kind=kind)
     variance = abadie_imbens_variance(own, tau, estimate, k, kk, s2)
-    return NNEffects(estimate=estimate, tau=tau, own=own, k=k, kk=kk, y1=y1, y0=y0, variance=variance,
-                     slopes=slopes)
+    return NNEffects(estimate=estimate, own=own, variance=variance, slopes=slopes)
 
 
 def sigma2_kind(sigma2: str, ties: bool) -> str:
@@ -496,10 +490,12 @@ def ps_adjustment_parts(
         g_m = f * (m_f - m_o - tau_f)
         g_m += local_covariance_weights(y, nb_f, f)
         ticker.update(1)
-        cov_o = local_covariance_weights(y, nb_o, np.column_stack([f, f * p_f / (1.0 - p_f)]))
-        ticker.update(2)
-        c_t = _by_row(g_m + cov_o[:, 1], rows, z.shape[0]) @ z / n_f
-        dtau = _by_row(g_m - cov_o[:, 0], rows, z.shape[0]) @ z / n_f
+        side = g_m - local_covariance_weights(y, nb_o, f)  # dtau's
+        ticker.update(1)
+        dtau = _by_row(side, rows, z.shape[0]) @ z / n_f
+        g_m += local_covariance_weights(y, nb_o, f * p_f / (1.0 - p_f))  # c_t's
+        ticker.update(1)
+        c_t = _by_row(g_m, rows, z.shape[0]) @ z / n_f
     return c_t, dtau, parts["a_inv"], z.shape[0]
 
 
