@@ -41,7 +41,7 @@ import numpy as np
 from scipy import special
 
 from ._progress import LARGE, task
-from ._row_blocks import BinaryState, column_abs_max, evaluate_binary, link_parts, weighted_cross, weighted_gram
+from ._row_blocks import BinaryState, evaluate_binary, link_parts, weighted_cross, weighted_gram
 from ._separation import diagnose, perfect_eta
 from .errors import EstimationError
 
@@ -297,12 +297,12 @@ def fit_binary(
     sign = np.where(y == 1, 1.0, -1.0)
     stall = _STALL_ETA[link]
     # one pass over z per evaluation (eta, link values, log-likelihood, gradient, information)
-    cur = evaluate_binary(z, y, w, gamma, link, BinaryState.empty(n), derivatives=True)
+    zmax = np.zeros(z.shape[1])  # max |z_ij| per column: bounds |z_i . step| without a pass over z
+    cur = evaluate_binary(z, y, w, gamma, link, BinaryState.empty(n), derivatives=True, abs_max=zmax)
     # at the start every unit has the same linear predictor, so the information is h Z'WZ for one
     # h > 0: the singularity rule (scale-free) is checked on it without a pass of its own
     check_gram(cur.info / float(cur.weight[0]) if n else cur.info, names, func, what)
     cand_state = BinaryState.empty(n)
-    zmax = column_abs_max(z)  # bounds |z_i . step| without a pass over z
     converged = False
     it = 0
     with task(f"{func}(): {what}, Newton iterations", unit="iter", when=n >= LARGE) as ticker:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-__all__ = ["ROWS", "BinaryState", "column_abs_max", "evaluate_binary", "link_parts", "weighted_cross", "weighted_gram"]
+__all__ = ["ROWS", "BinaryState", "evaluate_binary", "link_parts", "weighted_cross", "weighted_gram"]
 
 #: rows per block: 8192 x 8 bytes = 64 KB per column temporary, below glibc's mmap threshold
 ROWS = 8192
@@ -54,18 +54,6 @@ def weighted_gram(z: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -
         zb = np.multiply(z[s:e], root[:m, None], out=buf[:m])
         acc += zb.T @ zb
     return acc
-
-
-def column_abs_max(z: np.ndarray) -> np.ndarray:
-    """``max_i |z_ij|`` per column (0 for no rows), by row blocks."""
-    n, k = z.shape
-    out = np.zeros(k)
-    rows = max(1, min(ROWS, n))
-    buf = np.empty((rows, k))
-    for s in range(0, n, rows):
-        e = min(s + rows, n)
-        np.maximum(out, np.abs(z[s:e], out=buf[:e - s]).max(axis=0), out=out)
-    return out
 
 
 def weighted_cross(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -134,9 +122,10 @@ class BinaryState:
 
 
 def evaluate_binary(z: np.ndarray, y: np.ndarray, w: np.ndarray, gamma: np.ndarray, link: str,
-                    state: BinaryState, *, derivatives: bool) -> BinaryState:
+                    state: BinaryState, *, derivatives: bool, abs_max: np.ndarray | None = None) -> BinaryState:
     """Fill ``state`` with the model at ``gamma`` in one pass over ``z``: ``eta = Z gamma``, the link
-    values, the log-likelihood ``sum w ll``, and with ``derivatives`` the gradient and information."""
+    values, the log-likelihood ``sum w ll``, and with ``derivatives`` the gradient and information.
+    ``abs_max`` (k zeros) receives ``max_i |z_ij|`` per column, taken from the blocks on the way."""
     n, k = z.shape
     rows = max(1, min(ROWS, n))
     loglik = 0.0
@@ -159,5 +148,7 @@ def evaluate_binary(z: np.ndarray, y: np.ndarray, w: np.ndarray, gamma: np.ndarr
             root = np.sqrt(np.multiply(wb, h, out=ll), out=ll)
             zw = np.multiply(zb, root[:, None], out=buf[:m])
             info += zw.T @ zw
+            if abs_max is not None:
+                np.maximum(abs_max, np.abs(zb, out=zw).max(axis=0), out=abs_max)
     state.loglik, state.grad, state.info = loglik, grad, info
     return state
