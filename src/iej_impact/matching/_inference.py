@@ -22,7 +22,7 @@ Abadie, A. & Imbens, G. (2016). Matching on the estimated propensity score. Econ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "ps_adjustment_term",
     "nearest_in_arm",
     "local_covariance_weights",
+    "each_local_covariance_weights",
     "sigma2_kind",
     "VARIANCE_NEIGHBOURS",
 ]
@@ -304,23 +305,33 @@ def _sorted_by_value(dist: np.ndarray, rows: np.ndarray, tiebreak: Tiebreak | No
 
 def local_covariance_weights(y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Per-unit c_k with sum_r w_r cov_r(z, y) = z' c, for every design z (n rows); with ``w`` of
-    shape (rows, c), one column of c per column of weights (the neighbour sums are shared).
+    shape (rows, c), one column of c per column of weights (see :func:`each_local_covariance_weights`)."""
+    weights = np.asarray(w, dtype=float).reshape(w.shape[0], -1)
+    out = np.column_stack(list(each_local_covariance_weights(y, nb, weights.T))) if weights.shape[1] else \
+        np.zeros((y.shape[0], 0))
+    return out[:, 0] if w.ndim == 1 else out
+
+
+def each_local_covariance_weights(y: np.ndarray, nb: np.ndarray, weightings: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """For each weighting w (one value per query row, in turn), the per-unit c_k with
+    sum_r w_r cov_r(z, y) = z' c for every design z whose rows are labelled like ``y``.
 
     cov_r is the sample covariance of a column of z with ``y`` over query row r's neighbour set
     ``nb[r]`` (L units, denominator L - 1). With S_y(r) the neighbour sum of y,
     cov_r = [sum_{k in nb(r)} z_k y_k - S_z(r) S_y(r) / L] / (L - 1), so the weighted sum is
     sum_k z_k [W_k y_k - V_k / L] / (L - 1), with W_k the total weight of the query rows having k
-    as a neighbour and V_k the same total of w_r S_y(r): ``bincount`` calls, one per neighbour
-    rank, instead of gathering the (n, L, dim z) neighbour covariates. ``y`` is centred first
-    (covariances do not change), which keeps the differences well conditioned. Several such sums
-    then share one product with z (:func:`ps_adjustment_parts`).
+    as a neighbour and V_k the same total of w_r S_y(r): ``bincount`` calls instead of gathering
+    the (n, L, dim z) neighbour covariates. ``y`` is centred first (covariances do not change),
+    which keeps the differences well conditioned. The neighbour sums are computed once for all
+    weightings; each result is yielded before the next is computed (one n-vector at a time), and
+    several results then share one product with z (:func:`ps_adjustment_parts`).
     """
     n = y.shape[0]
     size = nb.shape[1]
-    weights = np.asarray(w, dtype=float).reshape(w.shape[0], -1)  # one column per weighting
-    cols = weights.shape[1]
     if nb.shape[0] == 0:
-        return np.zeros(n) if w.ndim == 1 else np.zeros((n, cols))
+        for _ in weightings:
+            yield np.zeros(n)
+        return
     centre = sum(float(y[nb[:, j]].sum()) for j in range(size)) / nb.size
     yc = y - centre
     # S_y(r), added column by column (the order of a row sum), and each query block's label range:
@@ -334,14 +345,11 @@ def local_covariance_weights(y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np
         block = nb[start:start + _QUERY_BLOCK]
         lo, hi = int(block.min()), int(block.max())
         blocks.append((start, block, lo, hi, hi - lo < 16 * block.size))
-    out = np.empty((n, cols))
-    big_w = np.empty(n)
-    big_v = np.empty(n)
-    for c in range(cols):  # one weighting at a time: two n-vectors of sums, reused
-        big_w[:] = 0.0
-        big_v[:] = 0.0
+    for weights in weightings:
+        big_w = np.zeros(n)
+        big_v = np.zeros(n)
         for start, block, lo, hi, near in blocks:
-            wb = weights[start:start + block.shape[0], c]
+            wb = weights[start:start + block.shape[0]]
             vb = wb * s_y[start:start + block.shape[0]]  # w_r S_y(r)
             if near:
                 flat = (block - lo).ravel()
@@ -355,8 +363,8 @@ def local_covariance_weights(y: np.ndarray, nb: np.ndarray, w: np.ndarray) -> np
         big_v /= size
         big_w -= big_v
         big_w /= size - 1
-        out[:, c] = big_w
-    return out[:, 0] if w.ndim == 1 else out
+        del big_v
+        yield big_w
 
 
 def _local_pieces(result: MatchRecord, y_any: np.ndarray, size: int, ticker: Any) -> dict[str, np.ndarray]:
@@ -490,10 +498,12 @@ def ps_adjustment_parts(
         g_m = f * (m_f - m_o - tau_f)
         g_m += local_covariance_weights(y, nb_f, f)
         ticker.update(1)
-        side = g_m - local_covariance_weights(y, nb_o, f)  # dtau's
+        other = each_local_covariance_weights(y, nb_o, (f, f * p_f / (1.0 - p_f)))  # shared neighbour sums
+        side = g_m - next(other)  # dtau's
         ticker.update(1)
         dtau = _by_row(side, rows, z.shape[0]) @ z / n_f
-        g_m += local_covariance_weights(y, nb_o, f * p_f / (1.0 - p_f))  # c_t's
+        del side
+        g_m += next(other)  # c_t's
         ticker.update(1)
         c_t = _by_row(g_m, rows, z.shape[0]) @ z / n_f
     return c_t, dtau, parts["a_inv"], z.shape[0]
