@@ -136,3 +136,15 @@ def test_errors_match_the_in_memory_function(panel) -> None:
             event_study(panel, **args)
         with pytest.raises(kind):
             event_study_engine(panel, **args)
+
+
+@pytest.mark.parametrize("se", [None, "robust", STATE])
+def test_moments_path_without_covariates_and_cells_path_otherwise(panel, se) -> None:
+    """Without covariates and with unit clusters or HC1 the regression comes from the per-cohort moments;
+    with a covariate or other clusters, from the demeaned cell sums. Both equal the in-memory fit."""
+    kwargs = {**ES, "window": (-3, 2), "reference": -1, "se": se}
+    eng = event_study_engine(panel, **kwargs)
+    assert_same_event_study(event_study(panel, **kwargs), eng)
+    from_moments = se in (None, "robust")
+    assert ("per-cohort moments" in eng.notes[0]) is from_moments
+    assert ("demeaned cross-products" in eng.notes[0]) is not from_moments

@@ -4,8 +4,9 @@ The regression is the one of :func:`~iej_impact.diff_in_diff.event_study`,
 
     y_it = a_i + l_t + sum_{k in window, k != reference} b_k 1{t - g_i = k} + X_it'c + e_it,
 
-with the event times beyond the window binned into the end points. It is a two-way fixed-effects
-regression with several regressors, so the engine computes it as :func:`twfe_engine` does: the
+with the event times beyond the window binned into the end points. Without covariates, and with
+standard errors clustered by unit or HC1, it follows from the per-cohort moments of the outcomes
+(:mod:`._event_moments`, one pass over the rows). Otherwise it is computed as :func:`twfe_engine` does: the
 event-time dummies are built in SQL from the period and the cohort (:mod:`._sql_event`), the
 closed-form within transformation of a balanced panel, z_it = x_it - xbar_i - xbar_t + xbar, is
 applied to the outcome, the dummies and the covariates, and their cross-products are formed by
@@ -31,6 +32,7 @@ Journal of Human Resources 50(2), 317-372.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -41,10 +43,12 @@ from .._params import Columns, EventTimes, Interval, Options, constrained
 from .._validation import as_column_list
 from ..diff_in_diff._event_study import EventStudyResult, check_bins, check_window, event_levels, event_study_result
 from ..diff_in_diff._twfe import small_sample_factor
-from ..errors import DataError, EstimationError, PanelStructureError, SpecificationError
+from ..errors import DataError, EstimationError, MissingDataWarning, PanelStructureError, SpecificationError
 from ..inference import Clustered, InferenceLike, Robust, parse_inference
 from . import _sql, _sql_event
 from ._backends import open_backend
+from ._event_moments import event_design, moments_fit
+from ._moments import collect
 from ._twfe import _symmetric
 
 __all__ = ["event_study_engine"]
@@ -176,32 +180,24 @@ def event_study_engine(
                                                                                                        strict=True)},
                **{f"miss_k{j}": c for j, c in enumerate(cluster_cols)}}
     backend = open_backend(source, engine, connection, memory_limit=memory_limit, threads=threads, func=_FUNC)
-    try:
-        base = _sql_event.event_base(backend.view, backend.quote, unit=unit, time=time, outcome=outcome, cohort=cohort,
-                                     levels=levels, window=(lo, hi), covariates=covs, clusters=cluster_cols,
-                                     never_treated=never_treated)
-        facts = backend.query(_sql_event.event_facts(base, k, len(cluster_cols), cov_cols)).iloc[0]
-        _check_facts(facts, missing, unit=unit, time=time, cohort=cohort, never_treated=never_treated)
-        grand = [float(facts[f"m{j}"]) for j in range(k)]
-        dummies = list(range(1, 1 + len(levels)))
-        cells = backend.query(_sql_event.event_cell_sums(base, k, grand, dummies))
-        counts = _bin_counts(cells, lo, hi, time, cohort)
-        check_bins(counts, levels, window, _FUNC)
-        cross = _cross_products(cells, k, dummies)
-        xtx = cross[1:, 1:]
-        if np.linalg.cond(xtx) > 1e12:
-            raise EstimationError("the regressors are collinear once unit and period effects are removed (a regressor "
-                                  "constant within unit or within period?); drop it.")
-        xtx_inv = np.linalg.inv(xtx)
-        coef = xtx_inv @ cross[1:, 0]
-        meat_row = backend.query(_sql.twfe_meat(base, k, grand, list(range(1, k)), list(coef),
-                                                len(cluster_cols))).iloc[0]
-    finally:
-        backend.close()
-    n_obs, n_units, n_periods = int(facts["n_rows"]), int(facts["n_units"]), int(facts["n_periods"])
-    _, factor, convention = small_sample_factor(n_obs, k - 1, int(meat_row["n_clusters"]), n_units, n_periods,
-                                                bool(cluster_cols), bool(int(meat_row["nested"])), small_sample)
-    vcov = factor * xtx_inv @ _symmetric(meat_row, "m", k - 1) @ xtx_inv
+    if not covs and cluster_cols in ([], [unit]):
+        try:  # no covariates, unit clusters or HC1: from the per-cohort moments (one pass over the rows)
+            found = _from_moments(backend, outcome=outcome, unit=unit, time=time, cohort=cohort, levels=levels,
+                                  window=(lo, hi), clusters=cluster_cols, never_treated=never_treated,
+                                  missing=missing, small_sample=small_sample)
+        finally:
+            backend.close()
+        coef, vcov, counts, n_obs, n_units, convention = found
+        computed_by = f"computed by {engine} from per-cohort moments (balanced panel)"
+    else:
+        try:
+            coef, vcov, counts, n_obs, n_units, convention = _from_cells(
+                backend, outcome=outcome, unit=unit, time=time, cohort=cohort, levels=levels, window=(lo, hi),
+                covs=covs, clusters=cluster_cols, never_treated=never_treated, missing=missing,
+                small_sample=small_sample, k=k, cov_cols=cov_cols)
+        finally:
+            backend.close()
+        computed_by = f"computed by {engine} from the demeaned cross-products (balanced panel)"
     n_dummies = len(levels)
     spec = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "window": [lo, hi], "reference": reference,
             "covariates": covs, "se": inference.to_dict(), "never_treated": never_treated, "weights": None,
@@ -210,4 +206,73 @@ def event_study_engine(
         coef[:n_dummies], vcov[:n_dummies, :n_dummies], counts, outcome=outcome, window=(lo, hi), reference=reference,
         pretrend_leads=pretrend_leads, alpha=alpha,
         inference=(inference if cluster_cols else Robust()).using(convention), spec=spec, n_units=n_units,
-        n_obs=n_obs, computed_by=f"computed by {engine} from the demeaned cross-products (balanced panel)")
+        n_obs=n_obs, computed_by=computed_by)
+
+
+def _from_moments(backend: Any, *, outcome: str, unit: str, time: str, cohort: str, levels: list[int],
+                  window: tuple[int, int], clusters: list[str], never_treated: float | None, missing: dict[str, str],
+                  small_sample: str) -> tuple[np.ndarray, np.ndarray, dict[int, int], int, int, str]:
+    """The regression from :mod:`._event_moments`. The moments pass also finds an unbalanced panel, duplicated rows,
+    missing outcomes and cohorts varying within a unit; when anything is off (or periods are missing, or
+    cohorts are coded 0), the cell path's checks run to raise the error that names the problem."""
+    base = _sql.panel_base(backend.view, backend.quote, unit=unit, time=time, outcome=outcome, cohort=cohort,
+                           never_treated=never_treated)
+    try:
+        null_t = int(backend.query(f"WITH {base} SELECT COUNT(*) AS n FROM base WHERE t IS NULL").iloc[0]["n"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", MissingDataWarning)  # a missing outcome: the checks below say which
+            mom = collect(backend, base, func=_FUNC, unit=unit, time=time, outcome=outcome, cohort=cohort,
+                          weights=None, unbalanced="keep")
+        zero = never_treated is None and bool(np.any(mom.cohort == 0)) and float(mom.periods.min()) > 0
+        if null_t or zero:
+            raise DataError(f"{_FUNC}(): {null_t} rows have a missing period '{time}'" if null_t else
+                            f"{_FUNC}(): cohort column '{cohort}' is 0, before the panel starts; never-treated units "
+                            "are coded as missing: pass never_treated=0 if 0 means never treated.",
+                            column=time if null_t else cohort)
+    except (DataError, PanelStructureError, MissingDataWarning):
+        lite = _sql_event.event_base(backend.view, backend.quote, unit=unit, time=time, outcome=outcome,
+                                     cohort=cohort, levels=[], window=window, covariates=[], clusters=clusters,
+                                     never_treated=never_treated)
+        facts = backend.query(_sql_event.event_facts(lite, 1, len(clusters), [])).iloc[0]
+        _check_facts(facts, missing, unit=unit, time=time, cohort=cohort, never_treated=never_treated)
+        raise
+    dummies, counts = event_design(mom, levels, window, time=time, cohort=cohort, func=_FUNC)
+    check_bins(counts, levels, window, _FUNC)
+    coef, xtx_inv, meat, g = moments_fit(mom, dummies, clustered=bool(clusters))
+    n_units, n_periods = int(mom.n.sum()), len(mom.periods)
+    n_obs = n_units * n_periods  # balanced: every unit complete
+    _, factor, convention = small_sample_factor(n_obs, len(levels), g, n_units, n_periods, bool(clusters), True,
+                                                small_sample)
+    return coef, factor * xtx_inv @ meat @ xtx_inv, counts, n_obs, n_units, convention
+
+
+def _from_cells(backend: Any, *, outcome: str, unit: str, time: str, cohort: str, levels: list[int],
+                window: tuple[int, int], covs: list[str], clusters: list[str], never_treated: float | None,
+                missing: dict[str, str], small_sample: str, k: int, cov_cols: list[int]
+                ) -> tuple[np.ndarray, np.ndarray, dict[int, int], int, int, str]:
+    """The demeaned cross-products by (cohort, period) cell and the cluster-score meat (:mod:`._sql_event`)."""
+    lo, hi = window
+    base = _sql_event.event_base(backend.view, backend.quote, unit=unit, time=time, outcome=outcome, cohort=cohort,
+                                 levels=levels, window=(lo, hi), covariates=covs, clusters=clusters,
+                                 never_treated=never_treated)
+    facts = backend.query(_sql_event.event_facts(base, k, len(clusters), cov_cols)).iloc[0]
+    _check_facts(facts, missing, unit=unit, time=time, cohort=cohort, never_treated=never_treated)
+    grand = [float(facts[f"m{j}"]) for j in range(k)]
+    dummies = list(range(1, 1 + len(levels)))
+    cells = backend.query(_sql_event.event_cell_sums(base, k, grand, dummies))
+    counts = _bin_counts(cells, lo, hi, time, cohort)
+    check_bins(counts, levels, window, _FUNC)
+    cross = _cross_products(cells, k, dummies)
+    xtx = cross[1:, 1:]
+    if np.linalg.cond(xtx) > 1e12:
+        raise EstimationError("the regressors are collinear once unit and period effects are removed (a regressor "
+                              "constant within unit or within period?); drop it.")
+    xtx_inv = np.linalg.inv(xtx)
+    coef = xtx_inv @ cross[1:, 0]
+    meat_row = backend.query(_sql.twfe_meat(base, k, grand, list(range(1, k)), list(coef),
+                                            len(clusters))).iloc[0]
+    n_obs, n_units, n_periods = int(facts["n_rows"]), int(facts["n_units"]), int(facts["n_periods"])
+    _, factor, convention = small_sample_factor(n_obs, k - 1, int(meat_row["n_clusters"]), n_units, n_periods,
+                                                bool(clusters), bool(int(meat_row["nested"])), small_sample)
+    vcov = factor * xtx_inv @ _symmetric(meat_row, "m", k - 1) @ xtx_inv
+    return coef, vcov, counts, n_obs, n_units, convention
