@@ -28,18 +28,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-__all__ = ["ROWS", "BinaryState", "evaluate_binary", "link_parts", "weighted_cross", "weighted_gram"]
+__all__ = ["ROWS", "BinaryState", "evaluate_binary", "link_parts", "shifted_moments", "weighted_cross",
+           "weighted_gram"]
 
 #: rows per block: 8192 x 8 bytes = 64 KB per column temporary, below glibc's mmap threshold
 ROWS = 8192
 
 
-def weighted_gram(z: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``Z' diag(v) Z`` for v >= 0, summed over row blocks of ``sqrt(v) Z`` (one syrk per block).
-
-    ``out`` is accepted for compatibility and not needed: the block buffer is small and reused.
-    """
-    del out
+def weighted_gram(z: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``Z' diag(v) Z`` for v >= 0, summed over row blocks of ``sqrt(v) Z`` (one syrk per block)."""
     n, k = z.shape
     acc = np.zeros((k, k))
     if n == 0:
@@ -54,6 +51,41 @@ def weighted_gram(z: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -
         zb = np.multiply(z[s:e], root[:m, None], out=buf[:m])
         acc += zb.T @ zb
     return acc
+
+
+def shifted_moments(x: np.ndarray, w: np.ndarray | None = None, split: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted column moments about the first row c = x[0], by row blocks (no (n, k) temporary).
+
+    Returns (c, sum w, sum w^2, sum w (x - c), sum w (x - c)^2), the last four with one row per
+    group: all rows, or with ``split`` (bool per row) the rows where it is True, then False.
+    ``w`` None: unit weights. The shift keeps ``sum w (x - c)^2 / sum w - (mean - c)^2`` well
+    conditioned whatever the columns' location.
+    """
+    n, k = x.shape
+    groups = 1 if split is None else 2
+    sw, sww = np.zeros(groups), np.zeros(groups)
+    first, second = np.zeros((groups, k)), np.zeros((groups, k))
+    shift = x[0].astype(np.float64) if n else np.zeros(k)
+    rows = max(1, min(ROWS, n))
+    buf = np.empty((rows, k))
+    ones = np.ones(rows)  # row sums as BLAS products (faster than sum(axis=0) on C-ordered blocks)
+    for start in range(0, n, rows):
+        dev = np.subtract(x[start:start + rows], shift, out=buf[:min(rows, n - start)])
+        wb = ones[:dev.shape[0]] if w is None else w[start:start + rows]
+        if split is None:
+            parts = (wb,)
+        else:
+            sb = split[start:start + rows]
+            parts = (np.where(sb, wb, 0.0), np.where(sb, 0.0, wb))
+        for g, wg in enumerate(parts):
+            sw[g] += wg.sum()
+            sww[g] += np.dot(wg, wg)
+            first[g] += wg @ dev
+        np.multiply(dev, dev, out=dev)
+        for g, wg in enumerate(parts):
+            second[g] += wg @ dev
+    return shift, sw, sww, first, second
 
 
 def weighted_cross(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .._params import Columns, Interval, Options, constrained
-from .._row_blocks import ROWS
+from .._row_blocks import shifted_moments
 from .._validation import (
     arguments_checked,
     as_column_list,
@@ -187,30 +187,11 @@ def _arm_moments(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Column-wise weighted means and variances per arm (the formulas of weighted_mean/weighted_var).
 
-    One pass over ``x`` by row blocks (small reused buffers): per arm, the weighted sums of the
-    deviations from the first row and of their squares; the shift keeps the variance formula
-    sum w (x - c)^2 / sum w - (mean - c)^2 well conditioned whatever the columns' location.
+    One pass over ``x`` by row blocks: the arms' moments about the first row
+    (:func:`iej_impact._row_blocks.shifted_moments`).
     """
-    n, k = x.shape
-    s1 = np.zeros(2)
-    s2 = np.zeros(2)
-    first = np.zeros((2, k))
-    second = np.zeros((2, k))
-    shift = x[0].astype(np.float64) if n else np.zeros(k)
-    rows = max(1, min(ROWS, n))
-    buf = np.empty((rows, k))
-    for start in range(0, n, rows):
-        dev = np.subtract(x[start:start + rows], shift, out=buf[:min(rows, n - start)])
-        tb = treat[start:start + rows]
-        wb = w[start:start + rows]
-        arm_w = (np.where(tb, wb, 0.0), np.where(tb, 0.0, wb))
-        for a in range(2):
-            s1[a] += arm_w[a].sum()
-            s2[a] += np.dot(arm_w[a], arm_w[a])
-            first[a] += arm_w[a] @ dev
-        np.multiply(dev, dev, out=dev)
-        for a in range(2):
-            second[a] += arm_w[a] @ dev
+    k = x.shape[1]
+    shift, s1, s2, first, second = shifted_moments(x, w, treat)
     out = []
     for a in range(2):
         mean_dev = first[a] / s1[a]
@@ -398,7 +379,7 @@ def balance_table(
     for s in stats:
         check_choice("stats", s, STATS, func)
     if sd_denominator is None:
-        sd_denominator = {"ATT": "treated", "ATC": "control"}.get(str(estimand).upper() if estimand else "", "pooled")
+        sd_denominator = default_sd_denominator(estimand)
     t = check_binary(data, treatment, func).astype(bool)
     sw = _weights_arg(data, sampling_weights, "sampling_weights", func, allow_zero=False)
     aw = _weights_arg(data, weights, "weights", func, allow_zero=True)
@@ -409,6 +390,11 @@ def balance_table(
     return balance_on_design(design, t, treatment=treatment, covariates=covs, sampling_weights=sw, weights=aw,
                              weights_label=label, stats=stats, sd_denominator=sd_denominator, threshold=threshold,
                              binary=binary)
+
+
+def default_sd_denominator(estimand: str | None) -> str:
+    """cobalt's convention: the treated arm's SD for the ATT, the control arm's for the ATC, else pooled."""
+    return {"ATT": "treated", "ATC": "control"}.get(str(estimand).upper() if estimand else "", "pooled")
 
 
 def _after_weights(t: np.ndarray, sw: np.ndarray | None, aw: np.ndarray | None) -> np.ndarray | None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._row_blocks import ROWS
+from .._row_blocks import ROWS, shifted_moments
 from .._validation import _plain, as_column_list, check_columns, describe_rows, example_rows
 from ..data._numeric_text import mixed_text_numbers, text_number_error
 from ..errors import DataError
@@ -277,18 +277,9 @@ def scaled_with_intercept(
     if n == 0:
         return z, np.zeros(p), np.ones(p)
     tot = float(n) if weights is None else float(weights.sum())
-    # pass 1, by row blocks: first and second moments about the first row (shifted for precision)
-    shift = matrix[0].astype(np.float64)
-    first, second = np.zeros(p), np.zeros(p)
+    shift, _, _, first, second = shifted_moments(matrix, weights)  # pass 1: moments about the first row
+    first, second = first[0], second[0]
     rows = min(ROWS, n)
-    buf = np.empty((rows, p))
-    ones = np.ones(rows)  # row sums as BLAS products (faster than sum(axis=0) on C-ordered blocks)
-    for start in range(0, n, rows):
-        dev = np.subtract(matrix[start:start + rows], shift, out=buf[:min(rows, n - start)])
-        wb = ones[:dev.shape[0]] if weights is None else weights[start:start + rows]
-        first += wb @ dev
-        np.multiply(dev, dev, out=dev)
-        second += wb @ dev
     mean_dev = first / tot
     m = shift + mean_dev
     sd = np.sqrt(np.maximum(second / tot - mean_dev * mean_dev, 0.0))

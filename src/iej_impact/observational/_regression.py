@@ -437,17 +437,17 @@ def sample_size_table(
 
 def balance_diagnostic(inp: Inputs, weights: np.ndarray | None) -> Any:
     """Balance table before and (if ``weights``) after weighting, on the models' covariates (None without any)."""
-    from ._balance import balance_on_design, balance_table
+    from ._balance import balance_on_design, balance_table, default_sd_denominator
 
     covs = list(dict.fromkeys([*inp.covariates, *inp.ps_covariates]))
     if not covs:
         return None
     if covs == list(inp.covariates) and all(term.kind == "numeric" for term in inp.design.terms):
         # the outcome models' design is the balance table's (no categorical level left out): reused
-        sd_den = {"ATT": "treated", "ATC": "control"}.get(inp.estimand, "pooled")
         return balance_on_design(inp.design, inp.d, treatment=inp.treatment, covariates=covs, sampling_weights=inp.sw,
                                  weights=weights, weights_label=None if weights is None else "array",
-                                 stats=("smd", "variance_ratio"), sd_denominator=sd_den, threshold=0.1, binary="std")
+                                 stats=("smd", "variance_ratio"), sd_denominator=default_sd_denominator(inp.estimand),
+                                 threshold=0.1, binary="std")
     return balance_table(inp.data, treatment=inp.treatment, covariates=covs, weights=weights,
                          sampling_weights=inp.sw, estimand=inp.estimand)
 
