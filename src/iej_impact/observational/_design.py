@@ -284,12 +284,15 @@ def scaled_with_intercept(
     m = shift + mean_dev
     sd = np.sqrt(np.maximum(second / tot - mean_dev * mean_dev, 0.0))
     s = np.where(sd > 0, sd, 1.0)
-    # pass 2: z = (x - m) / s, written block by block
+    # pass 2: z = (x - m) / s, computed in a contiguous block buffer and copied into z's rows
+    # (ufuncs writing straight into the strided z[:, 1:] loop row by row: about twice as slow)
     inv = 1.0 / s
+    buf = np.empty((rows, p))
     for start in range(0, n, rows):
-        block = z[start:start + rows, 1:]
+        block = buf[:min(rows, n - start)]
         np.subtract(matrix[start:start + rows], m, out=block)
         block *= inv
+        z[start:start + rows, 1:] = block
     return z, m, s
 
 
