@@ -206,9 +206,12 @@ def example_rows(data: pd.DataFrame, mask: np.ndarray | pd.Series, k: int = MAX_
 def describe_rows(data: pd.DataFrame, mask: np.ndarray | pd.Series) -> str:
     """Human text 'N rows (e.g. person_id P1, P2)' for the rows flagged by ``mask``."""
     mask = np.asarray(mask, dtype=bool)
-    n = int(mask.sum())
-    ids = example_rows(data, mask)
     label = next((c for c in ID_COLUMNS if c in data.columns), "row")
+    return rows_text(int(mask.sum()), label, example_rows(data, mask))
+
+
+def rows_text(n: int, label: str, ids: Sequence[object]) -> str:
+    """'N rows (e.g. person_id P1, P2)': ``n`` rows, identified by ``label``, with example ``ids``."""
     return f"{n} row{'s' if n != 1 else ''} (e.g. {label} {', '.join(map(str, ids))})"
 
 

@@ -93,7 +93,7 @@ def _check_operations(ops: pd.DataFrame, where: str) -> None:
 
 def targets_and_costs(
     operations: pd.DataFrame,
-    entered_operation_ids: pd.Series,
+    entered: pd.Series,
     *,
     target_by: Sequence[str] | None,
     missing_targets: str,
@@ -102,22 +102,22 @@ def targets_and_costs(
 ) -> TargetTables:
     """Target, achievement, amount and cost rows, and ESF CO20-CO23, for each group of ``target_by``.
 
-    ``entered_operation_ids`` holds the operation of every participation entered by the reference date.
+    ``entered`` counts the participations entered by the reference date per operation_id (as text;
+    :func:`entered_counts`).
     """
     where = _where(func, source)
     ops = operations.reset_index(drop=True)
     _check_operations(ops, where)
     ops = ops.assign(operation_id=ops["operation_id"].astype(str))
     known = set(ops["operation_id"])
-    entered = entered_operation_ids.astype(str)
-    orphan = ~entered.isin(known).to_numpy()
+    orphan = ~entered.index.isin(known)
     if orphan.any():
-        counts = entered[orphan].value_counts()
+        counts = entered[orphan]
         shown = ", ".join(f"{v!r} ({n} participations)" for v, n in counts.head(10).items())
         raise UnknownCodeError(f"{func}(): participations refer to operations missing from the operations table: "
                                f"{shown}. Add those operations (or correct operation_id).", column="operation_id",
                                rows=counts.index[:5].tolist())
-    achieved = entered.value_counts().reindex(ops["operation_id"], fill_value=0).to_numpy(dtype=float)
+    achieved = entered.reindex(ops["operation_id"], fill_value=0).to_numpy(dtype=float)
 
     if "amount_fse_iej" in ops.columns:
         amount, _ = _number(ops, "amount_fse_iej", where)
@@ -302,8 +302,8 @@ def _entity_rows(ops: pd.DataFrame, dims: Sequence[str]) -> list[pd.DataFrame]:
     return out
 
 
-def entered_ids(frame: pd.DataFrame, func: str) -> pd.Series:
-    """The operation_id column of the participations, required when an operations table is given."""
+def entered_counts(frame: pd.DataFrame, func: str) -> pd.Series:
+    """Participations per operation_id (as text, most frequent first), required with an operations table."""
     if "operation_id" not in frame.columns:
         raise DataError(f"{func}(): an operations table was given but the participations have no operation_id "
                         "column to link them.", column="operation_id")
@@ -312,4 +312,4 @@ def entered_ids(frame: pd.DataFrame, func: str) -> pd.Series:
         mask = s.isna().to_numpy()
         raise DataError(f"{func}(): operation_id is empty in {describe_rows(frame, mask)}.", column="operation_id",
                         rows=example_rows(frame, mask))
-    return s
+    return s.astype(str).value_counts()

@@ -18,7 +18,7 @@ from scipy import sparse, stats
 
 from ._disclosure import Relations, margin_relations, primary_suppression, secondary_suppression
 
-__all__ = ["Dimensions", "GroupTable", "code_dimensions", "aggregate", "wilson", "weighted_share", "MISSING_LABEL",
+__all__ = ["Dimensions", "GroupTable", "code_dimensions", "factorize_sorted", "aggregate", "wilson", "weighted_share", "MISSING_LABEL",
            "TOTAL_LEVEL"]
 
 MISSING_LABEL = "(missing)"
@@ -32,16 +32,15 @@ class Dimensions:
     names: tuple[str, ...]
     codes: np.ndarray
     labels: tuple[np.ndarray, ...]
+    #: the distinct values behind each dimension's labels (without the missing label), in label order
+    values: tuple[pd.Series, ...] = ()
 
 
 def code_dimensions(columns: Sequence[tuple[str, pd.Series]], n: int) -> Dimensions:
     """Factorise each breakdown column of ``n`` rows (sorted labels; missing values -> '(missing)')."""
-    names, codes, labels = [], [], []
+    names, codes, labels, values = [], [], [], []
     for name, s in columns:
-        try:
-            c, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
-        except TypeError:  # mixed types that cannot be sorted
-            c, uniq = pd.factorize(s, sort=False, use_na_sentinel=True)
+        c, uniq = factorize_sorted(s)
         lab = np.array([str(u) for u in uniq], dtype=object)
         if (c < 0).any():
             c = np.where(c < 0, len(lab), c)
@@ -49,8 +48,18 @@ def code_dimensions(columns: Sequence[tuple[str, pd.Series]], n: int) -> Dimensi
         names.append(name)
         codes.append(c.astype(np.int64))
         labels.append(lab)
+        values.append(pd.Series(uniq))
     arr = np.column_stack(codes) if codes else np.zeros((n, 0), dtype=np.int64)
-    return Dimensions(tuple(names), arr, tuple(labels))
+    return Dimensions(tuple(names), arr, tuple(labels), tuple(values))
+
+
+def factorize_sorted(s: pd.Series) -> tuple[np.ndarray, object]:
+    """Codes (-1 for missing) and the sorted distinct values of a breakdown column (in order of
+    appearance when its values cannot be sorted, e.g. numbers mixed with text)."""
+    try:
+        return pd.factorize(s, sort=True, use_na_sentinel=True)
+    except TypeError:  # mixed types that cannot be sorted
+        return pd.factorize(s, sort=False, use_na_sentinel=True)
 
 
 def _keys(codes: np.ndarray) -> np.ndarray:

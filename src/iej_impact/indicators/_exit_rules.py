@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._validation import describe_rows, example_rows
 from ..errors import DataError
+from ._messages import Counted
 from ._registry import exit_status_map
 from ._rule_columns import FlagTable, has_code, raise_order, read_coded, read_dates, read_flag, read_number, where_of
 
@@ -150,12 +151,21 @@ def six_month_flags(table: FlagTable, exit_: pd.Series | None) -> np.ndarray | N
         notes.append(f"Six-month indicators are unweighted: {wcol} is empty for every followed-up leaver.")
         return None
     if missing.any():
-        raise DataError(f"{where}: {wcol} is missing for {describe_rows(df, missing)} with a recorded status_6m; "
-                        "when the six-month situation comes from a sample survey every respondent needs a weight "
-                        "(CR10-CR12 and ESF CR06-CR09 are weighted estimates).", column=wcol,
-                        rows=example_rows(df, missing), source=opts.source)
-    notes.append(f"Six-month indicators are weighted by {wcol} (design-based CI; see the notes).")
+        raise missing_weights_error(where, wcol, Counted.of("{rows}", df, missing), opts.source)
+    notes.append(weighted_note(wcol))
     return np.where(followup, w, 0.0)
+
+
+def weighted_note(wcol: str) -> str:
+    """The note of weighted six-month indicators."""
+    return f"Six-month indicators are weighted by {wcol} (design-based CI; see the notes)."
+
+
+def missing_weights_error(where: str, wcol: str, rows: Counted, source: str | None) -> DataError:
+    """The error for followed-up leavers without a weight while others have one (``rows``: those leavers)."""
+    return DataError(f"{where}: {wcol} is missing for {rows.text()} with a recorded status_6m; when the six-month "
+                     "situation comes from a sample survey every respondent needs a weight (CR10-CR12 and ESF "
+                     "CR06-CR09 are weighted estimates).", column=wcol, rows=list(rows.examples), source=source)
 
 
 def _observed_upon_leaving(table: FlagTable, exit_: pd.Series, status_known: np.ndarray,
@@ -175,8 +185,8 @@ def _observed_upon_leaving(table: FlagTable, exit_: pd.Series, status_known: np.
                              "exit_date, so the situation is not 'upon leaving' (4 weeks, ESF rules); correct the "
                              "dates, or pass late_exit_status='unknown' to count these situations as unknown",
                              "exit_status_date", opts)
-            notes.append(f"{int(late.sum())} exit situation(s) observed more than {opts.upon_leaving_days} days "
-                         "after exit are counted as unknown (late_exit_status='unknown').")
+            notes.append(Counted.of(f"{{n}} exit situation(s) observed more than {opts.upon_leaving_days} days "
+                                    "after exit are counted as unknown (late_exit_status='unknown').", df, late))
             status_known &= ~late
             if fr_cat is not None:
                 fr_cat = np.where(late, "", fr_cat)

@@ -45,6 +45,8 @@ clustered surveys. Journal of Survey Statistics and Methodology 3(4), 484-503.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,16 +56,24 @@ import numpy as np
 import pandas as pd
 
 from .._params import Boolean, Columns, Interval, Options, constrained
-from .._validation import arguments_checked, as_column_list, check_choice, check_columns, check_dataframe
+from .._validation import (
+    arguments_checked,
+    as_column_list,
+    check_choice,
+    check_columns,
+    check_dataframe,
+    user_stacklevel,
+)
 from ..errors import DataError, SpecificationError
 from ..results import Result, Summary, jsonable
 from ._assembly import TABLE_COLUMNS, assemble, group_text, participant_rows, row_keys
-from ._costs import entered_ids, targets_and_costs
+from ._costs import targets_and_costs
 from ._disclosure import DEFAULT_MIN_CELL_SIZE
-from ._engine import TOTAL_LEVEL, aggregate, code_dimensions
+from ._engine import TOTAL_LEVEL
+from ._partition import Partitions, Request, merge_partials, partial_indicators
 from ._published import COMPARISON_COLUMNS, compare_published, load_published
 from ._registry import REGISTRY_VERSION, select_indicators
-from ._rules import Prepared, RuleOptions, prepare
+from ._rule_columns import RuleOptions
 
 __all__ = ["programme_indicators", "IndicatorTable", "TABLE_COLUMNS"]
 
@@ -366,18 +376,21 @@ def programme_indicators(
     >>> res.value("ESF", "CO01")
     0.75
     """
-    check_dataframe(data, _FUNC)  # the per-parameter rules are the constraint table above
+    partitioned = isinstance(data, Partitions)
+    schema = data.schema if partitioned else data  # the columns, for the checks
+    if not partitioned:
+        check_dataframe(data, _FUNC)  # the per-parameter rules are the constraint table above
     k = int(min_cell_size)
     yei_age = _age_window(yei_age)
     by_cols = as_column_list("by", by, _FUNC)
-    check_columns(data, by_cols, _FUNC, role="breakdown column")
+    check_columns(schema, by_cols, _FUNC, role="breakdown column")
     clash = [c for c in by_cols if c in TABLE_COLUMNS or c == "group"]
     if clash:
         raise SpecificationError(f"breakdown column(s) {clash} have the name of an output column of {_FUNC}(); "
                                  "rename them in the data (e.g. data.columns in the config).")
     if count == "person":
         check_choice("person_rule", person_rule, ("first_entry", "last_exit", "longest"), _FUNC)  # required with count="person"
-        check_columns(data, ["person_id"], _FUNC, role="person identifier")
+        check_columns(schema, ["person_id"], _FUNC, role="person identifier")
     elif person_rule is not None:
         raise SpecificationError(f"'person_rule' applies to count='person' only; got person_rule={person_rule!r} "
                                  "with count='participation'.")
@@ -386,41 +399,47 @@ def programme_indicators(
     opts = RuleOptions(func=_FUNC, reference_date=ref, upon_leaving_days=int(upon_leaving_days),
                        late_exit_status=late_exit_status, six_month_window_days=int(six_month_window_days),
                        weights=weights, isced_map=isced_map, yei_age=yei_age)
-    prep = prepare(data, opts)
-    arguments_checked()
-    notes = list(prep.notes)
-    if count == "person":
-        prep, dropped = _person_level(prep, person_rule, ref)
-        notes.append(f"Person-level counting (person_rule='{person_rule}'): {dropped} further participation(s) of the "
-                     "same persons are not counted.")
-
-    dims = _dimensions(prep, by_cols, period, by_sex)
+    if period is not None and f"entry_{period}" in by_cols:
+        raise SpecificationError(f"'entry_{period}' is both a 'by' column and the period breakdown; drop one.")
     part_sel = selected[~selected["family"].isin(_NON_PARTICIPANT)]
     if count == "person":
         part_sel = part_sel[part_sel["key"] != "PROG:PERSONS"]
-    part_sel, skipped = _available(part_sel, prep, explicit)
-    weighted = prep.weight is not None
-    columns, need_persons = _sum_columns(part_sel, prep, weighted)
-    person_codes = None
-    if need_persons:
-        person_codes = pd.factorize(prep.frame["person_id"])[0].astype(np.int64)
-    groups = aggregate(dims, columns, margins=margins, person_codes=person_codes)
+    tg_sel = selected[selected["family"].isin(_NON_PARTICIPANT)]
+    if operations is None and explicit and len(tg_sel):
+        raise DataError(f"{_FUNC}(): indicators {tg_sel['key'].tolist()} need an operations table; pass "
+                        "operations=<DataFrame or path>.")
+    request = Request(opts=opts, by=tuple(by_cols), period=period, by_sex=by_sex, margins=margins, count=count,
+                      person_rule=person_rule, selected=part_sel, explicit=explicit,
+                      targets=operations is not None and len(tg_sel) > 0)
+    if partitioned:
+        if count == "person" and person_rule == "longest" and ref is None:
+            raise SpecificationError(f"{_FUNC}(): person_rule='longest' on partitions needs a reference_date (the end "
+                                     "of participations still running).")
+        parts = data.partials(functools.partial(partial_indicators, request=request))
+    else:
+        parts = [partial_indicators(data, request)]
+    arguments_checked()
+    merged = merge_partials(parts, request)
+    for category, message in merged.warnings:
+        warnings.warn(message, category, stacklevel=user_stacklevel())
+    notes = list(merged.notes)
+    if count == "person":
+        notes.append(f"Person-level counting (person_rule='{person_rule}'): {merged.dropped} further participation(s) "
+                     "of the same persons are not counted.")
+    groups = merged.groups
+    part_sel, skipped, weighted = merged.selection, merged.skipped, merged.weighted
     rows, cells = participant_rows(groups, part_sel, weighted, alpha, k, count)
 
     target_rows = None
-    tg_sel = selected[selected["family"].isin(_NON_PARTICIPANT)]
-    if operations is not None and len(tg_sel):
+    if request.targets:
         ops = _load_operations(operations)
-        tt = targets_and_costs(ops, entered_ids(prep.frame, _FUNC), target_by=target_by,
+        tt = targets_and_costs(ops, merged.entered, target_by=target_by,
                                missing_targets=missing_targets, func=_FUNC)
         target_rows = tt.rows[(tt.rows["framework"] + ":" + tt.rows["code"]).isin(tg_sel["key"])]
         notes.extend(tt.notes)
         if count == "person":
             notes.append("Targets count participations: achieved participants and costs per participant are "
                          "participation counts even with count='person'.")
-    elif explicit and len(tg_sel):
-        raise DataError(f"{_FUNC}(): indicators {tg_sel['key'].tolist()} need an operations table; pass "
-                        "operations=<DataFrame or path>.")
     table, recon = assemble(groups, rows, cells, part_sel, target_rows, tg_sel, k, count, scope)
     comparison = pd.DataFrame(columns=COMPARISON_COLUMNS)
     if published is not None:
@@ -440,8 +459,8 @@ def programme_indicators(
             "yei_age": list(yei_age), "published": published if isinstance(published, (str, type(None))) else
             ("<DataFrame>" if isinstance(published, pd.DataFrame) else str(published)), "scope": scope,
             "alpha": alpha, "registry_version": REGISTRY_VERSION}
-    return IndicatorTable(table=table, reconciliation=recon, comparison=comparison, coverage=prep.coverage,
-                          skipped=skipped, breakdowns=dims.names, count=count, min_cell_size=k,
+    return IndicatorTable(table=table, reconciliation=recon, comparison=comparison, coverage=merged.coverage,
+                          skipped=skipped, breakdowns=groups.dims.names, count=count, min_cell_size=k,
                           notes=tuple(dict.fromkeys(notes)), spec=spec)
 
 
@@ -482,88 +501,3 @@ def _load_operations(operations: pd.DataFrame | str | Path) -> pd.DataFrame:
         return load_data(operations, table="operations")
     raise SpecificationError(f"the 'operations' parameter of {_FUNC}() must be a DataFrame or a file path; got "
                              f"{type(operations).__name__}.")
-
-
-def _person_level(prep: Prepared, rule: str | None, ref: pd.Timestamp | None) -> tuple[Prepared, int]:
-    """Keep one participation per person, chosen by ``rule`` (deterministic ties: row order)."""
-    person = pd.factorize(prep.frame["person_id"])[0]
-    entry = prep.entry.astype("int64")
-    far = np.iinfo(np.int64).max
-    exit_ = np.where(np.isnat(prep.exit), far, prep.exit.astype("int64"))
-    pos = np.arange(prep.n)
-    if rule == "first_entry":
-        order = np.lexsort((pos, entry, person))
-    elif rule == "last_exit":
-        order = np.lexsort((pos, -entry, -exit_, person))
-    else:  # longest
-        end = np.where(exit_ == far, (ref or pd.Timestamp(prep.entry.max())).value, exit_)
-        order = np.lexsort((pos, entry, -(end - entry), person))
-    _, first = np.unique(person[order], return_index=True)
-    keep = np.sort(order[first])
-    return prep.subset(keep), prep.n - len(keep)
-
-
-def _dimensions(prep: Prepared, by_cols: Sequence[str], period: str | None, by_sex: bool):  # noqa: ANN202
-    cols: list[tuple[str, pd.Series]] = [(c, prep.frame[c]) for c in by_cols]
-    if period is not None:
-        name = f"entry_{period}"
-        if name in by_cols:
-            raise SpecificationError(f"'{name}' is both a 'by' column and the period breakdown; drop one.")
-        entry = pd.DatetimeIndex(prep.entry)
-        if period == "month":
-            lab = entry.year * 100 + entry.month
-            s = pd.Series([f"{v // 100:04d}-{v % 100:02d}" for v in np.unique(lab)], index=np.unique(lab))
-        else:
-            lab = entry.year * 10 + entry.quarter
-            s = pd.Series([f"{v // 10:04d}Q{v % 10}" for v in np.unique(lab)], index=np.unique(lab))
-        cols.append((name, pd.Series(pd.Categorical.from_codes(np.searchsorted(s.index, lab), categories=s.to_list(),
-                                                                ordered=True))))
-    if by_sex and "sex" not in by_cols:
-        cols.append(("sex", prep.frame["sex"]))
-    return code_dimensions(cols, prep.n)
-
-
-def _available(sel: pd.DataFrame, prep: Prepared, explicit: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    reasons = []
-    for r in sel.itertuples():
-        reason = None
-        if r.rule not in ("all", "persons"):
-            reason = prep.unavailable.get(r.rule) if r.rule not in prep.flags else None
-            if r.rule not in prep.flags and reason is None:
-                reason = "rule not available"
-        if reason is None and r.rule == "persons" and "person_id" not in prep.frame.columns:
-            reason = "needs column person_id"
-        if reason is None and r.population:
-            reason = prep.population_missing(r.population)
-        reasons.append(reason)
-    reasons_s = pd.Series(reasons, index=sel.index, dtype=object)
-    missing = reasons_s.notna()
-    if explicit and missing.any():
-        listed = "; ".join(f"{k}: {v}" for k, v in zip(sel.loc[missing, "key"], reasons_s[missing], strict=True))
-        raise DataError(f"{_FUNC}(): the requested indicators cannot be computed from these data: {listed}.")
-    skipped = pd.DataFrame({"indicator": sel.loc[missing, "key"].to_numpy(), "reason": reasons_s[missing].to_numpy()})
-    return sel[~missing], skipped
-
-
-def _sum_columns(sel: pd.DataFrame, prep: Prepared, weighted: bool) -> tuple[dict[str, np.ndarray], bool]:
-    cols: dict[str, np.ndarray] = {"pop|all": prep.flags["all"]}
-    need_persons = False
-    for r in sel.itertuples():
-        if r.rule == "persons":
-            need_persons = True
-            continue
-        if not r.population:
-            continue
-        pop = prep.population(r.population)
-        cols.setdefault(f"pop|{r.population}", pop)
-        cols.setdefault(f"num|{r.rule}|{r.population}", prep.flags[r.rule] & pop)
-        if weighted and r.weighted:
-            w = prep.weight * pop
-            cols.setdefault(f"w|{r.population}", w)
-            cols.setdefault(f"w2|{r.population}", w * w)
-            y = prep.flags[r.rule] & pop
-            cols.setdefault(f"wy|{r.rule}|{r.population}", w * y)
-            cols.setdefault(f"w2y|{r.rule}|{r.population}", w * w * y)
-    if "PROG:LEAVERS" in set(sel["key"]):
-        cols.setdefault("pop|leavers", prep.population("leavers"))
-    return cols, need_persons

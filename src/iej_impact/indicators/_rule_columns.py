@@ -16,6 +16,7 @@ import pandas as pd
 from .._validation import describe_rows, example_rows
 from ..data import _datamodel as datamodel
 from ..errors import DataError, DateOrderError, ParseError, UnknownCodeError
+from ._messages import Counted, Message
 
 __all__ = ["RuleOptions", "FlagTable", "Coded", "where_of", "read_dates", "read_coded", "has_code", "read_flag",
            "read_number", "completed_years", "raise_order"]
@@ -46,9 +47,10 @@ class FlagTable:
     df: pd.DataFrame
     opts: RuleOptions
     flags: dict[str, np.ndarray]
-    notes: list[str]
+    notes: list[Message]
     unavailable: dict[str, str] = field(default_factory=dict)
     coverage: list[dict[str, object]] = field(default_factory=list)
+    warnings: list[tuple[type[Warning], Counted]] = field(default_factory=list)
 
     def has(self, column: str) -> bool:
         return column in self.df.columns

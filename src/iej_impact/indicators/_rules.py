@@ -24,16 +24,16 @@ options in :mod:`~iej_impact.indicators._rule_columns`.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from .._validation import ID_COLUMNS, describe_rows, example_rows, user_stacklevel
+from .._validation import ID_COLUMNS, describe_rows, example_rows
 from ..data import _datamodel as datamodel
 from ..errors import DataError, DuplicateParticipationError, EligibilityWarning, MissingDataWarning, UnknownCodeError
 from ._exit_rules import exit_flags, six_month_flags
+from ._messages import Counted, Message
 from ._rule_columns import (
     FlagTable,
     RuleOptions,
@@ -87,7 +87,9 @@ class Prepared:
     coverage: pd.DataFrame
     entry: np.ndarray
     exit: np.ndarray
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
+    #: warnings to issue (category, message), once the partitions of a partitioned run are merged
+    warnings: list[tuple[type[Warning], Counted]] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -109,10 +111,19 @@ class Prepared:
         flags = {k: v[keep] for k, v in self.flags.items()}
         weight = None if self.weight is None else self.weight[keep]
         return Prepared(self.frame.iloc[keep], flags, dict(self.unavailable), weight, self.coverage, self.entry[keep],
-                        self.exit[keep], list(self.notes))
+                        self.exit[keep], list(self.notes), list(self.warnings))
 
 
 # ---------------------------------------------------------------------------------------------- prepare
+
+
+class NothingEntered(DataError):
+    """No participation of the table entered by the reference date; ``notes`` says how many entered later
+    (a partition of persons can be in this case while the whole table is not)."""
+
+    def __init__(self, message: str, notes: list[Message], **kwargs: object) -> None:
+        super().__init__(message, **kwargs)
+        self.notes = notes
 
 
 def prepare(data: pd.DataFrame, opts: RuleOptions) -> Prepared:
@@ -138,7 +149,8 @@ def prepare(data: pd.DataFrame, opts: RuleOptions) -> Prepared:
     unavailable = {k: v for k, v in table.unavailable.items() if k not in flags}
     cov = pd.DataFrame(table.coverage, columns=["column", "population", "rows", "missing", "share_missing"])
     exit_arr = exit_.to_numpy(dtype="datetime64[ns]") if exit_ is not None else np.full(n, np.datetime64("NaT"), "M8[ns]")
-    return Prepared(df, flags, unavailable, weight, cov, entry.to_numpy(dtype="datetime64[ns]"), exit_arr, notes)
+    return Prepared(df, flags, unavailable, weight, cov, entry.to_numpy(dtype="datetime64[ns]"), exit_arr, table.notes,
+                    table.warnings)
 
 
 def _entries(data: pd.DataFrame, opts: RuleOptions) -> tuple[pd.DataFrame, pd.Series, list[str]]:
@@ -153,7 +165,7 @@ def _entries(data: pd.DataFrame, opts: RuleOptions) -> tuple[pd.DataFrame, pd.Se
             )
     keep_cols = [c for c in dict.fromkeys([*ID_COLUMNS, *data.columns]) if c in data.columns]
     df = data[keep_cols]
-    notes: list[str] = []
+    notes: list[Message] = []
 
     entry = read_dates(df, "entry_date", opts)
     if entry.isna().any():
@@ -164,15 +176,16 @@ def _entries(data: pd.DataFrame, opts: RuleOptions) -> tuple[pd.DataFrame, pd.Se
     if ref is not None:
         late = (entry > ref).to_numpy()
         if late.any():
-            notes.append(f"{int(late.sum())} participation(s) entered after the reference date {ref.date()} are "
-                         "excluded.")
+            notes.append(Counted.of(f"{{n}} participation(s) entered after the reference date {ref.date()} are "
+                                    "excluded.", df, late))
             df, entry = df[~late], entry[~late]
     if len(df) == 0:
-        raise DataError(f"{where}: no participation entered on or before the reference date.", source=opts.source)
+        raise NothingEntered(f"{where}: no participation entered on or before the reference date.", notes,
+                             source=opts.source)
     return df, entry, notes
 
 
-def _exits(df: pd.DataFrame, entry: pd.Series, notes: list[str], opts: RuleOptions) -> pd.Series | None:
+def _exits(df: pd.DataFrame, entry: pd.Series, notes: list[Message], opts: RuleOptions) -> pd.Series | None:
     """Exit dates (None without an exit_date column); exits after the reference date count as none."""
     ref = opts.reference_date
     exit_ = read_dates(df, "exit_date", opts) if "exit_date" in df.columns else None
@@ -183,8 +196,8 @@ def _exits(df: pd.DataFrame, entry: pd.Series, notes: list[str], opts: RuleOptio
         if ref is not None:
             after = (exit_ > ref).to_numpy()
             if after.any():
-                notes.append(f"{int(after.sum())} participation(s) leaving after the reference date {ref.date()} "
-                             "count as still in the operation.")
+                notes.append(Counted.of(f"{{n}} participation(s) leaving after the reference date {ref.date()} "
+                                        "count as still in the operation.", df, after))
                 exit_ = exit_.mask(exit_ > ref)
     return exit_
 
@@ -203,8 +216,7 @@ def _sex_flags(table: FlagTable) -> None:
 
 def _age_flags(table: FlagTable, entry: pd.Series) -> np.ndarray | None:
     """under25 / over54 from the age in completed years at entry; warns about ages outside the YEI window."""
-    df, flags, unavailable, notes, cover, opts = (table.df, table.flags, table.unavailable, table.notes, table.cover,
-                                                  table.opts)
+    df, flags, unavailable, cover, opts = table.df, table.flags, table.unavailable, table.cover, table.opts
     has = table.has
     age = None
     if has("birth_date"):
@@ -222,8 +234,8 @@ def _age_flags(table: FlagTable, entry: pd.Series) -> np.ndarray | None:
         lo, hi = opts.yei_age
         outside = ~np.isnan(age) & ((age < lo) | (age > hi))
         if outside.any():
-            _eligibility(f"{int(outside.sum())} participation(s) aged outside the YEI window {lo}-{hi} at entry "
-                         f"({describe_rows(df, outside)})", notes)
+            _eligibility(table, Counted.of(f"{{n}} participation(s) aged outside the YEI window {lo}-{hi} at entry "
+                                           "({rows})", df, outside))
     else:
         unavailable["under25"] = unavailable["over54"] = unavailable["age"]
     return age
@@ -231,8 +243,7 @@ def _age_flags(table: FlagTable, entry: pd.Series) -> np.ndarray | None:
 
 def _labour_market_flags(table: FlagTable, age: np.ndarray | None) -> None:
     """unemployed / inactive / employed at entry, long-term unemployed, inactive NEET."""
-    df, flags, unavailable, notes, cover, opts = (table.df, table.flags, table.unavailable, table.notes, table.cover,
-                                                  table.opts)
+    df, flags, unavailable, cover, opts = table.df, table.flags, table.unavailable, table.cover, table.opts
     has = table.has
     if has("lm_status_entry"):
         lm = read_coded(df, "lm_status_entry", "lm_status_entry", opts)
@@ -240,15 +251,16 @@ def _labour_market_flags(table: FlagTable, age: np.ndarray | None) -> None:
             has_code(lm, "UNEMPLOYED"), has_code(lm, "INACTIVE"), has_code(lm, "EMPLOYED"))
         cover("lm_status_entry", lm.codes == -1, flags["all"], "all")
         if flags["employed"].any():
-            _eligibility(f"{int(flags['employed'].sum())} participation(s) employed at entry: the YEI supports NEETs "
-                         f"only ({describe_rows(df, flags['employed'])})", notes)
+            _eligibility(table, Counted.of("{n} participation(s) employed at entry: the YEI supports NEETs only "
+                                           "({rows})", df, flags["employed"]))
         if has("unemp_duration_months") and age is not None:
             dur = read_number(df, "unemp_duration_months", opts)
             missing = flags["unemployed"] & np.isnan(dur)
             cover("unemp_duration_months", np.isnan(dur), flags["unemployed"], "unemployed")
             if missing.any():
-                _missing(f"{int(missing.sum())} unemployed participation(s) have no unemployment duration: they are "
-                         "not counted as long-term unemployed (CO02 and YEI CR04-CR06 are lower bounds)", notes)
+                _missing(table, Counted.of("{n} unemployed participation(s) have no unemployment duration: they are "
+                                           "not counted as long-term unemployed (CO02 and YEI CR04-CR06 are lower "
+                                           "bounds)", df, missing))
             with np.errstate(invalid="ignore"):
                 flags["ltu"] = flags["unemployed"] & (((age < 25) & (dur > 6)) | ((age >= 25) & (dur > 12)))
         else:
@@ -259,8 +271,8 @@ def _labour_market_flags(table: FlagTable, age: np.ndarray | None) -> None:
             flags["ineet"] = flags["inactive"] & known & ~edu
             in_edu = flags["inactive"] & edu
             if in_edu.any():
-                _eligibility(f"{int(in_edu.sum())} inactive participation(s) in education or training at entry are not "
-                             f"NEET ({describe_rows(df, in_edu)})", notes)
+                _eligibility(table, Counted.of("{n} inactive participation(s) in education or training at entry are "
+                                               "not NEET ({rows})", df, in_edu))
         else:
             unavailable["ineet"] = "needs column in_education_training_entry"
         if age is not None and "ineet" in flags:
@@ -321,14 +333,16 @@ def _household_flags(table: FlagTable) -> None:
         unavailable["disadvantaged"] = "needs at least one of the CO12-CO18 columns (hh_jobless, disability_rqth, ...)"
 
 
-def _eligibility(message: str, notes: list[str]) -> None:
-    notes.append("Eligibility: " + message + ".")
-    warnings.warn(message + "; they are kept in descriptive indicators.", EligibilityWarning, stacklevel=user_stacklevel())
+def _eligibility(table: FlagTable, message: Counted) -> None:
+    """A note and an EligibilityWarning (issued by the caller once the partitions are merged)."""
+    table.notes.append(replace(message, template="Eligibility: " + message.template + "."))
+    table.warnings.append((EligibilityWarning, replace(message, template=message.template +
+                                                       "; they are kept in descriptive indicators.")))
 
 
-def _missing(message: str, notes: list[str]) -> None:
-    notes.append(message + ".")
-    warnings.warn(message + ".", MissingDataWarning, stacklevel=user_stacklevel())
+def _missing(table: FlagTable, message: Counted) -> None:
+    table.notes.append(replace(message, template=message.template + "."))
+    table.warnings.append((MissingDataWarning, replace(message, template=message.template + ".")))
 
 
 def _check_duplicates(df: pd.DataFrame, opts: RuleOptions) -> None:
@@ -350,7 +364,7 @@ def _check_duplicates(df: pd.DataFrame, opts: RuleOptions) -> None:
                 source=opts.source)
 
 
-def _isced(df: pd.DataFrame, opts: RuleOptions, notes: list[str]) -> np.ndarray | None:
+def _isced(df: pd.DataFrame, opts: RuleOptions, notes: list[Message]) -> np.ndarray | None:
     if "isced_entry" in df.columns:
         s = df["isced_entry"]
         num = pd.to_numeric(s, errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
