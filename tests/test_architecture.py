@@ -36,7 +36,7 @@ ALLOWED = {
     "report": set(),
     "datasets": {"data"},
     "synthesis": {"data"},
-    "engines": {"diff_in_diff", "data"},
+    "engines": {"diff_in_diff", "data", "indicators"},
     "front": {"data", "preparation", "indicators", "observational", "matching", "diff_in_diff", "report", "datasets",
               "engines",
               "synthesis"},

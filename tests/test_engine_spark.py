@@ -8,21 +8,24 @@ with a covariate and clusters). The DuckDB tests cover every option combination.
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import warnings
 
 import pandas as pd
 import pytest
 
 from _engine_compare import assert_same_event_study, assert_same_group_time, assert_same_twfe, mpdta
-from iej_impact import att_gt, event_study, twfe
+from _indicators_compare import BASE, assert_same, participations, run
+from iej_impact import att_gt, event_study, programme_indicators, twfe
 from iej_impact.errors import MissingDataWarning, SpecificationError
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (pip install iej_impact[spark])")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java: no 'java' on the PATH", allow_module_level=True)
 
-from iej_impact.engines import att_gt_engine, event_study_engine, twfe_engine  # noqa: E402
+from iej_impact.engines import att_gt_engine, event_study_engine, indicators_engine, twfe_engine  # noqa: E402
 
 GT = {"outcome": "lemp", "unit": "countyreal", "time": "year", "cohort": "first.treat", "never_treated": 0}
 
@@ -31,6 +34,7 @@ GT = {"outcome": "lemp", "unit": "countyreal", "time": "year", "cohort": "first.
 def spark():
     from pyspark.sql import SparkSession
 
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python tasks (the indicators) run in this environment
     session = (SparkSession.builder.master("local[2]").appName("iej-engine-tests")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
@@ -98,3 +102,19 @@ def test_event_study_matches_in_memory(spark, panel, parquet) -> None:
 def test_duckdb_settings_are_refused(spark, parquet) -> None:
     with pytest.raises(SpecificationError, match="DuckDB settings"):
         att_gt_engine(parquet, **GT, engine="spark", connection=spark, memory_limit="1GB")
+
+
+@pytest.mark.parametrize("options", [
+    {"by": ["zone"], "period": "quarter"},
+    {"count": "person", "person_rule": "first_entry", "by": ["operation_id"], "margins": False},
+])
+def test_indicators_match_in_memory(spark, tmp_path, options) -> None:
+    """Partitions of persons run as Spark tasks (applyInPandas) and their group sums merged."""
+    frame, ops = participations(1500, seed=11)
+    path = tmp_path / "participations.parquet"
+    frame.to_parquet(path, index=False)
+    kw = {**BASE, "operations": ops, "min_cell_size": 3, "missing_targets": "report", **options}
+    whole, warned_whole = run(programme_indicators, pd.read_parquet(path), **kw)
+    parts, warned_parts = run(indicators_engine, str(path), engine="spark", connection=spark, partitions=5, **kw)
+    assert_same(whole, parts, warned_whole, warned_parts)
+    assert not [t for t in spark.catalog.listTables() if t.name.startswith("iej_panel_")]

@@ -51,18 +51,42 @@ def render(messages: Iterable[Message]) -> list[str]:
 
 def merge_messages(parts: Sequence[Sequence[Message]]) -> list[Message]:
     """One list from the partitions' lists: counted messages with the same template summed (examples
-    from the first partitions, at most the number a single table shows), plain ones deduplicated."""
+    from the first partitions, at most the number a single table shows), plain ones deduplicated.
+
+    Order: every partition lists its messages in the order of the rules, so the merged list keeps
+    each partition's order (a topological order of "a before b in some partition"); two messages
+    that no partition holds together follow the order in which the partitions came.
+    """
     merged: dict[object, Message] = {}
+    after: dict[object, set[object]] = {}
+    before_count: dict[object, int] = {}
     for messages in parts:
+        keys = []
         for m in messages:
-            if not isinstance(m, Counted):
-                merged.setdefault(m, m)
-                continue
-            key = (m.template, m.label)
+            key = (m.template, m.label) if isinstance(m, Counted) else m
+            keys.append(key)
             prev = merged.get(key)
             if prev is None:
                 merged[key] = m
-            else:
+                after[key] = set()
+                before_count[key] = 0
+            elif isinstance(m, Counted):
                 assert isinstance(prev, Counted)
                 merged[key] = Counted(m.template, prev.n + m.n, m.label, (prev.examples + m.examples)[:MAX_EXAMPLES])
-    return list(merged.values())
+        for a, b in zip(keys, keys[1:], strict=False):
+            if b not in after[a]:
+                after[a].add(b)
+                before_count[b] += 1
+    first = {k: i for i, k in enumerate(merged)}
+    order: list[object] = []
+    ready = [k for k in merged if before_count[k] == 0]
+    while ready:
+        key = ready.pop(0)
+        order.append(key)
+        for nxt in sorted(after[key], key=first.__getitem__):
+            before_count[nxt] -= 1
+            if before_count[nxt] == 0:
+                ready.append(nxt)
+        ready.sort(key=first.__getitem__)
+    order += [k for k in merged if k not in set(order)]  # contradictory orders (not produced by the rules)
+    return [merged[k] for k in order]

@@ -49,6 +49,8 @@ class Partitions(ABC):
 
     #: an empty frame with the participations' columns (for the checks of the arguments)
     schema: pd.DataFrame
+    #: what the messages name as the data's source (a file, a table)
+    source: str | None = None
 
     @abstractmethod
     def partials(self, compute: Callable[[pd.DataFrame], Partial]) -> list[Partial]:

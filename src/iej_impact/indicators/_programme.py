@@ -398,7 +398,8 @@ def programme_indicators(
     selected, explicit = select_indicators(indicators, _FUNC)
     opts = RuleOptions(func=_FUNC, reference_date=ref, upon_leaving_days=int(upon_leaving_days),
                        late_exit_status=late_exit_status, six_month_window_days=int(six_month_window_days),
-                       weights=weights, isced_map=isced_map, yei_age=yei_age)
+                       weights=weights, isced_map=isced_map, yei_age=yei_age,
+                       source=data.source if partitioned else None)
     if period is not None and f"entry_{period}" in by_cols:
         raise SpecificationError(f"'entry_{period}' is both a 'by' column and the period breakdown; drop one.")
     part_sel = selected[~selected["family"].isin(_NON_PARTICIPANT)]
