@@ -276,3 +276,35 @@ def test_national_scale_config_runs_on_a_small_cohort(cohort, tmp_path):
     assert {"cs_employment.simple", "twfe_employment", "psm_employed_12m"} <= set(out["results"])
     assert out["external_tables"]["panel"]["analyses"]["cs_employment"]["units"] == 3 * 120  # participants and twice as many comparisons
     assert res.report_path is not None and res.report_path.is_file()
+
+
+def test_indicators_engine_run_equals_the_in_memory_run(tmp_path):
+    """programme_indicators on external participations, by partitions of persons, as in memory."""
+    from _indicators_compare import BASE, participations
+
+    frame, ops = participations(800, seed=2)
+    frame["treated"] = 1
+    frame.to_parquet(tmp_path / "participations.parquet", index=False)
+    ops.to_csv(tmp_path / "operations.csv", index=False)
+    ind = {"name": "ind", "estimator": "programme_indicators", "by": ["zone"], "period": "quarter",
+           "operations": "operations", "missing_targets": "report", "min_cell_size": 3, **BASE}
+
+    def config(engine: bool) -> dict:
+        data = {"path": "participations.parquet", "tables": {"operations": {"path": "operations.csv"}}}
+        analysis = dict(ind)
+        if engine:
+            data["external"] = {"parts": {"path": "participations.parquet"}}
+            analysis.update(table="parts", engine={"name": "duckdb", "partitions": 3})
+        return {"version": 1, "project": {"name": "ind", "seed": 1}, "data": data, "sample": {"treatment": "treated"},
+                "analyses": [analysis], "report": {"title": "t"}}
+
+    eng = run(parse_config(config(True), base_dir=tmp_path), output_dir=tmp_path / "eng")
+    mem = run(parse_config(config(False), base_dir=tmp_path), output_dir=tmp_path / "mem")
+    e, m = eng.results_json["results"]["ind"], mem.results_json["results"]["ind"]
+    a, b = _numbers(e["indicators"]), _numbers(m["indicators"])
+    assert len(a) > 1000
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert e["reconciliation"] == m["reconciliation"] and e["coverage"] == m["coverage"]
+    with pytest.raises(ConfigError, match="apply to programme_indicators only"):
+        parse_config({**config(True), "analyses": [{**CS, "table": "parts", "engine": {"name": "duckdb", "partitions": 2}}]},
+                     base_dir=tmp_path)

@@ -5,7 +5,9 @@ tables the run never loads: it only checks that the files exist and reads their 
 counts from the Parquet footers (:mod:`iej_impact._run_engine`). An ``att_gt``, ``twfe`` or
 ``event_study`` analysis with ``engine: duckdb`` (or ``spark``) calls
 :func:`iej_impact.engines.att_gt_engine`, :func:`~iej_impact.engines.twfe_engine` or
-:func:`~iej_impact.engines.event_study_engine` instead of the in-memory function; the panel is the
+:func:`~iej_impact.engines.event_study_engine` instead of the in-memory function, and a
+``programme_indicators`` analysis :func:`~iej_impact.engines.indicators_engine` (partitions of
+persons, ``engine: {name: duckdb, partitions: 8}``); the panel is the
 analysis' ``table:`` (an external table, read by the engine where it lies, or a loaded table, handed
 to the engine as a data frame). The engine computes the estimators of Callaway & Sant'Anna (2021)
 (with or without covariates), the two-way fixed-effects regression and the dynamic TWFE event study
@@ -28,13 +30,14 @@ from ._config_data import _NAME_RE, SYNTHETIC_TABLES, _check_keys, _mapping, pre
 from ._validation import short_repr, suggest
 from .errors import ConfigError, SpecificationError
 
-__all__ = ["ENGINE_ESTIMATORS", "ENGINE_KEYS", "ENGINE_NAMES", "EXTERNAL_KEYS", "engine_function", "parse_engine", "parse_external"]
+__all__ = ["ENGINE_ESTIMATORS", "ENGINE_KEYS", "ENGINE_NAMES", "EXTERNAL_KEYS", "engine_function", "engine_parameters",
+           "parse_engine", "parse_external"]
 
 ENGINE_NAMES = ("duckdb", "spark")
 #: the estimators with an engine twin (:func:`engine_function`)
-ENGINE_ESTIMATORS = ("att_gt", "twfe", "event_study")
-#: keys of ``engine: {...}`` (memory_limit and threads are DuckDB settings)
-ENGINE_KEYS = ("name", "memory_limit", "threads")
+ENGINE_ESTIMATORS = ("att_gt", "twfe", "event_study", "programme_indicators")
+#: keys of ``engine: {...}`` (memory_limit and threads are DuckDB settings; partitions: programme_indicators)
+ENGINE_KEYS = ("name", "memory_limit", "threads", "partitions")
 #: keys of an entry of ``data.external``
 EXTERNAL_KEYS = ("path", "format")
 #: the package (and the extra installing it) each engine needs
@@ -45,9 +48,20 @@ _FILLED = ("random_state",)
 
 def engine_function(estimator: str) -> Callable[..., Any]:
     """The engine twin of an in-memory estimator (``att_gt`` -> ``att_gt_engine``)."""
-    from .engines import att_gt_engine, event_study_engine, twfe_engine
+    from .engines import att_gt_engine, event_study_engine, indicators_engine, twfe_engine
 
-    return {"att_gt": att_gt_engine, "twfe": twfe_engine, "event_study": event_study_engine}[estimator]
+    return {"att_gt": att_gt_engine, "twfe": twfe_engine, "event_study": event_study_engine,
+            "programme_indicators": indicators_engine}[estimator]
+
+
+def engine_parameters(estimator: str) -> Callable[..., Any]:
+    """The function whose parameters (and their constraints) an engine analysis takes: the engine twin, or
+    for the indicators the in-memory function (``indicators_engine`` passes them on)."""
+    if estimator == "programme_indicators":
+        from .indicators import programme_indicators
+
+        return programme_indicators
+    return engine_function(estimator)
 
 
 def parse_external(data: dict[str, Any]) -> None:
@@ -98,7 +112,7 @@ def parse_engine(value: Any, estimator: str, params: Mapping[str, Any], grid: Ma
     if estimator not in ENGINE_ESTIMATORS:
         raise ConfigError(f"{estimator}() has no engine path; only {', '.join(ENGINE_ESTIMATORS)} run in an engine "
                           "(remove 'engine').", location=where)
-    if name == "spark" and len(spec) > 1:
+    if name == "spark" and ("memory_limit" in spec or "threads" in spec):
         raise ConfigError("memory_limit and threads are DuckDB settings; Spark takes its settings from spark-submit, "
                           "SPARK_HOME/conf/spark-defaults.conf or the active SparkSession.", location=where)
     if "memory_limit" in spec and not (isinstance(spec["memory_limit"], str) and spec["memory_limit"][:1].isdigit()
@@ -109,6 +123,12 @@ def parse_engine(value: Any, estimator: str, params: Mapping[str, Any], grid: Ma
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ConfigError(f"must be a whole number of threads (1 or more); got {short_repr(threads)}.",
                           location=f"{where}.threads")
+    partitions = spec.get("partitions", 1)
+    if "partitions" in spec and estimator != "programme_indicators":
+        raise ConfigError("partitions (of persons) apply to programme_indicators only.", location=f"{where}.partitions")
+    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
+        raise ConfigError(f"must be a whole number of partitions (1 or more); got {short_repr(partitions)}.",
+                          location=f"{where}.partitions")
     _check_installed(name, where)
     _check_options(estimator, params, grid, sensitivity, loc)
     return spec
@@ -126,9 +146,9 @@ def _check_installed(name: str, where: str) -> None:
 def _check_options(estimator: str, params: Mapping[str, Any], grid: Mapping[str, Any],
                    sensitivity: Mapping[str, Any] | None, loc: str) -> None:
     """What the engine twin does not take, or takes only some values of, named with its YAML key."""
-    fn = engine_function(estimator)
-    accepted = [p for p in inspect.signature(fn).parameters if p not in ("source", "engine", "connection",
-                                                                         "memory_limit", "threads")]
+    fn = engine_parameters(estimator)
+    accepted = [p for p in inspect.signature(fn).parameters if p not in ("source", "data", "engine", "connection",
+                                                                         "memory_limit", "threads", "partitions")]
     for key in grid:
         raise ConfigError(f"'{key}' (a grid of cells) is not available with an engine; run one analysis per cell.",
                           location=f"{loc}.{key}")

@@ -12,7 +12,8 @@ apply (the engine reads the files as they are), and the run says so.
 The estimators are those of :func:`iej_impact.engines.att_gt_engine` (Callaway & Sant'Anna 2021,
 no covariates), :func:`iej_impact.engines.twfe_engine` (two-way fixed effects on a balanced
 panel) and :func:`iej_impact.engines.event_study_engine` (the dynamic TWFE event study on a
-balanced panel), equal to the in-memory ones to floating-point rounding.
+balanced panel), equal to the in-memory ones to floating-point rounding, and the programme indicators of
+:func:`iej_impact.engines.indicators_engine` (by partitions of persons).
 
 Reference: Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple
 time periods. Journal of Econometrics 225(2), 200-230.
@@ -25,7 +26,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from ._config_engine import engine_function
+from ._config_engine import engine_function, engine_parameters
 from ._params import column_parameters
 from ._run_data import warning_records
 from ._run_external import ExternalTable
@@ -43,7 +44,7 @@ def engine_kwargs(spec: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of the engine twin: the analysis' (without the seed) and the engine settings."""
     out = {k: v for k, v in kwargs.items() if k != "random_state"}
     out["engine"] = spec.engine["name"]
-    out.update({k: spec.engine[k] for k in ("memory_limit", "threads") if k in spec.engine})
+    out.update({k: spec.engine[k] for k in ("memory_limit", "threads", "partitions") if k in spec.engine})
     return out
 
 
@@ -52,7 +53,7 @@ def check_engine_analysis(spec: Any, kwargs: Mapping[str, Any], columns: list[st
     ``columns`` None (remote files): left to the engine."""
     if columns is None or not columns:
         return
-    fn = engine_function(spec.estimator)
+    fn = engine_parameters(spec.estimator)
     named = [(k, kwargs[k]) for k in column_parameters(fn) if kwargs.get(k) is not None]
     se = kwargs.get("se")
     if isinstance(se, Mapping):
@@ -113,7 +114,9 @@ def external_accounting(cfg: Any, external: Mapping[str, ExternalTable], results
 
 
 def engine_counts(res: Any) -> dict[str, Any]:
-    """Units, periods and rows an engine result was computed from."""
+    """Units, periods and rows an engine result was computed from (nothing for indicators: see their table)."""
+    if not hasattr(res, "n_units") and not hasattr(res, "diagnostics"):  # IndicatorTable
+        return {}
     if getattr(res, "n_obs", None) is not None:  # EventStudyResult (event_study_engine: balanced panel)
         return {"units": int(res.n_units), "rows": int(res.n_obs), "periods": int(res.n_obs) // max(1, int(res.n_units))}
     if hasattr(res, "n_units"):  # GroupTimeResult (att_gt_engine: balanced panel, or made balanced by dropping)

@@ -236,7 +236,8 @@ def parse_config(raw: Any, *, base_dir: str | Path = ".", path: Path | None = No
                 f"data.synthetic.table).{suggest(a.table, known_tables)}", location=f"{a.location}.table")
         if a.table in data.get("external", {}) and a.engine is None:
             raise ConfigError(f"{a.table!r} is an external table (data.external), which only an engine reads: add "
-                              "'engine: duckdb' (att_gt, twfe, event_study).", location=f"{a.location}.table")
+                              "'engine: duckdb' (att_gt, twfe, event_study, programme_indicators).",
+                              location=f"{a.location}.table")
         if a.engine is not None and a.engine["name"] == "spark" and a.table not in data.get("external", {}):
             raise ConfigError("the spark engine reads an external table (data.external: Parquet files the cluster can "
                               "read); set 'table:' to one, or use engine: duckdb.", location=f"{a.location}.table")
