@@ -1,4 +1,5 @@
-"""Benchmarks of the descriptive indicators: ``programme_indicators`` on 10^4-10^6 participations.
+"""Benchmarks of the descriptive indicators: ``programme_indicators`` on 10^4-10^7 participations, and
+``indicators_engine`` (DuckDB, partitions of persons) on the same table written to Parquet.
 
 Run with ``python benchmarks/run.py --suite indicators`` (or ``--only indicators_3_breakdowns``).
 
@@ -104,4 +105,58 @@ def indicators_3_breakdowns(size: int, timer) -> dict[str, object]:  # noqa: ANN
     table = res.table
     timer.info(rows_in=len(data), table_rows=len(table), suppressed_rows=int(table["suppressed"].sum()),
                groups=int(table.loc[table["code"] == "PARTICIPANTS"].shape[0]))
+    return {"table_rows": len(table)}
+
+
+def _write_participations(size: int, path: str, chunk: int = 1_000_000) -> None:
+    """``size`` participations written to one Parquet file in chunks of ``chunk`` rows (ids prefixed by chunk)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for i, start in enumerate(range(0, size, chunk)):
+            frame, _ = make_inputs(min(chunk, size - start), seed=20180101 + i)
+            for col in ("participation_id", "person_id"):
+                frame[col] = f"c{i}-" + frame[col].astype(str)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            writer = writer or pq.ParquetWriter(path, table.schema, compression="zstd")
+            writer.write_table(table.cast(writer.schema), row_group_size=131_072)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+@benchmark(
+    "indicators_engine_duckdb",
+    suite="indicators",
+    sizes=(1_000_000, 10_000_000),
+    packages=("duckdb", "pyarrow"),
+    description="indicators_engine on a Parquet file (DuckDB, partitions of 500,000 participations): the same "
+                "indicators as indicators_3_breakdowns; the file is written by a child process, untimed",
+)
+def indicators_engine_duckdb(size: int, timer) -> dict[str, object]:  # noqa: ANN001
+    import multiprocessing
+    import os
+    import tempfile
+    import warnings
+
+    from iej_impact.engines import indicators_engine
+
+    _, ops = make_inputs(10)
+    with tempfile.TemporaryDirectory(dir=os.environ.get("IEJ_BENCH_DIR")) as tmp:
+        path = os.path.join(tmp, "participations.parquet")
+        child = multiprocessing.get_context("spawn").Process(target=_write_participations, args=(size, path))
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"writing the participations failed (exit code {child.exitcode})")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with timer.step("indicators_engine", tool="iej_impact"):
+                res = indicators_engine(path, operations=ops, by=["operation_id"], period="quarter", by_sex=True,
+                                        missing_targets="report", reference_date="2016-12-31", threads=2)
+        table = res.table
+        timer.info(rows_in=int(res.get("PROG", "PARTICIPANTS")["numerator"]), table_rows=len(table),
+                   parquet_mb=round(os.path.getsize(path) / 2**20, 1), suppressed_rows=int(table["suppressed"].sum()))
     return {"table_rows": len(table)}
