@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+# Spark's Python tasks (indicators_engine) run in this interpreter, whichever test starts the session
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 REFERENCE_DATA = Path(__file__).parent / "reference" / "data"
 

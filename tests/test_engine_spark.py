@@ -8,9 +8,7 @@ with a covariate and clusters). The DuckDB tests cover every option combination.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import warnings
 
 import pandas as pd
@@ -34,7 +32,6 @@ GT = {"outcome": "lemp", "unit": "countyreal", "time": "year", "cohort": "first.
 def spark():
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python tasks (the indicators) run in this environment
     session = (SparkSession.builder.master("local[2]").appName("iej-engine-tests")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")

@@ -164,7 +164,15 @@ class _SparkPartitions(_EnginePartitions):
         def task(frame: pd.DataFrame) -> pd.DataFrame:  # a plain function: Spark inspects its signature
             return _spark_task(frame, compute)
 
-        rows = frame.groupBy(_PART).applyInPandas(task, schema=f"{_PART} long, payload binary").collect()
+        try:
+            rows = frame.groupBy(_PART).applyInPandas(task, schema=f"{_PART} long, payload binary").collect()
+        except Exception as exc:  # the executors' Python: a cluster set-up problem, said in plain words
+            if "ModuleNotFoundError" not in str(exc):
+                raise
+            raise ImportError("indicators_engine(engine='spark'): the Python of the Spark executors cannot import "
+                              "iej_impact or its dependencies; install iej_impact there, or point PYSPARK_PYTHON to a "
+                              "Python that has it before the SparkSession starts (local mode: the current "
+                              "interpreter).") from exc
         return [pickle.loads(r["payload"]) for r in sorted(rows, key=lambda r: r[_PART])]
 
 
