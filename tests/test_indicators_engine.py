@@ -107,8 +107,8 @@ def test_survey_weights_are_reconciled_across_partitions(data, tmp_path) -> None
     frame.to_parquet(path, index=False)
     back = pd.read_parquet(path)
     whole, warned_whole = run(programme_indicators, back, reference_date=REFERENCE, late_exit_status="unknown")
-    parts, warned_parts = run(indicators_engine, str(path), partitions=40, reference_date=REFERENCE,
-                               late_exit_status="unknown")
+    parts, warned_parts = run(indicators_engine, str(path), partitions=400, reference_date=REFERENCE,
+                              late_exit_status="unknown")
     assert not whole.table["weighted"].any()
     assert_same(whole, parts, warned_whole, warned_parts)
     # weights for some followed-up leavers only: the whole table's error, whatever the partition

@@ -146,7 +146,7 @@ def merge_partials(parts: Sequence[Partial], request: Request) -> Merged:
     full = _reconcile_weights(full, opts)
     first = full[0]
     groups = _merge_groups(full)
-    notes = render(merge_messages([p.notes for p in parts]))
+    notes = render(merge_messages([p.notes for p in parts if p.rows == 0] + [p.notes for p in full]))
     warned = {}
     for p in full:
         for category, message in p.warnings:
