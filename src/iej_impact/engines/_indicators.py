@@ -34,6 +34,7 @@ from .._params import Interval, Options, constrained
 from ..errors import DuplicateParticipationError, SpecificationError
 from ..indicators._partition import Partial, Partitions
 from ..indicators._programme import IndicatorTable, programme_indicators
+from ..indicators._rule_columns import RuleOptions, where_of
 from ._backends import ENGINES, Backend, open_backend
 
 __all__ = ["indicators_engine", "ROWS_PER_PARTITION"]
@@ -125,7 +126,7 @@ def _check_unique_participations(backend: Backend, schema: pd.DataFrame, label: 
     if len(dup):
         total = backend.query(f"SELECT count(*) AS k, sum(n) AS n FROM (SELECT count(*) AS n FROM {backend.view} "
                               f"GROUP BY {q} HAVING count(*) > 1) AS d").iloc[0]
-        where = "programme_indicators()" + (f" [{label}]" if label else "")
+        where = where_of(RuleOptions(source=label))
         shown = ", ".join(f"{v!r} ({int(n)} rows)" for v, n in zip(dup["id"], dup["n"], strict=True))
         raise DuplicateParticipationError(
             f"{where}: participation_id is not unique: {int(total['k'])} values appear in {int(total['n'])} rows "
@@ -161,6 +162,7 @@ class _SparkPartitions(_EnginePartitions):
         spark = self.backend.spark  # type: ignore[attr-defined]
         frame = (spark.table(self.backend.view).withColumn(_ROW, F.monotonically_increasing_id())
                  .withColumn(_PART, F.pmod(F.xxhash64(F.col("person_id")), F.lit(self.n))))
+
         def task(frame: pd.DataFrame) -> pd.DataFrame:  # a plain function: Spark inspects its signature
             return _spark_task(frame, compute)
 

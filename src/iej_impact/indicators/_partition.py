@@ -147,11 +147,9 @@ def merge_partials(parts: Sequence[Partial], request: Request) -> Merged:
     first = full[0]
     groups = _merge_groups(full)
     notes = render(merge_messages([p.notes for p in parts if p.rows == 0] + [p.notes for p in full]))
-    warned = {}
-    for p in full:
-        for category, message in p.warnings:
-            warned.setdefault((category, message.template), []).append(message)
-    warnings_ = [(cat, render(merge_messages([msgs]))[0]) for (cat, _), msgs in warned.items()]
+    category = {m.template: cat for p in full for cat, m in p.warnings}
+    warned = merge_messages([[m for _, m in p.warnings] for p in full])
+    warnings_ = [(category[m.template], m.text()) for m in warned if isinstance(m, Counted)]
     coverage = pd.concat([p.coverage for p in full], ignore_index=True)
     if len(full) > 1:
         coverage = coverage.groupby(["column", "population"], sort=False, as_index=False)[["rows", "missing"]].sum()
